@@ -1,0 +1,57 @@
+"""bmclib: the helper library of a Business Model Canvas course kit (Korean and English).
+
+>>> import bmclib as bmc
+>>> bmc.block("customer_relationships").question["en"]
+'What type of relationship do we establish with each customer segment?'
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+__version__ = "0.1.0"
+
+from .advisor import advise, explain_choice
+from .answers import AnswerFile, read_answers, write_answers
+from .blocks import attributes, block, blocks, category, relationship_types, taxonomy
+from .cases import get_case, load_cases
+from .datasets import load_dataset
+from .errors import AnswerFileError, BMCError, DataError
+from .exercises import load_exercise_set
+from .grading import grade_batch
+from .keys import load_key
+from .paths import data_path
+from .scoring import score_answers
+
+# Pictures and widgets load matplotlib / ipywidgets: import them only when first used.
+_LAZY = {
+    "Canvas": "canvas",
+    "check_canvas": "canvas_checks",
+    "draw_canvas": "plots",
+    "draw_loyalty_ladder": "plots",
+    "draw_pareto": "plots",
+    "draw_advocate_pyramid": "plots",
+    "relationship_exercise": "widgets",
+    "block_exercise": "widgets",
+    "segment_prioritiser": "widgets",
+    "canvas_editor": "widgets",
+}
+
+__all__ = [
+    "AnswerFile", "AnswerFileError", "BMCError", "DataError", "advise", "attributes", "block",
+    "blocks", "category", "data_path", "explain_choice", "get_case", "grade_batch", "load_cases",
+    "load_dataset", "load_exercise_set", "load_key", "read_answers", "relationship_types",
+    "score_answers", "taxonomy", "write_answers", *_LAZY,
+]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'bmclib' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -1,0 +1,191 @@
+"""The ``bmc`` command: parse arguments, call the library, print. No rules live here."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .errors import BMCError, DataError
+
+
+def _cmd_validate(args) -> int:
+    from .validate import validate_paths
+
+    problems = validate_paths(args.paths)
+    for p in problems:
+        print(p)
+    return 1 if problems else 0
+
+
+def _cmd_advise(args) -> int:
+    from .advisor import advise
+    from .blocks import attributes
+    from .cases import get_case
+
+    attrs = {}
+    if args.case:
+        attrs.update(get_case(args.case).attrs)
+    for name in attributes():
+        value = getattr(args, name)
+        if value is not None:
+            attrs[name] = value
+    if not attrs:
+        raise BMCError("give some attributes (e.g. --market b2b --customer-count few) or --case ID; see bmc advise -h")
+    fits = advise(attrs)
+    if args.json:
+        print(json.dumps(fits.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(fits.summary(args.lang))
+    return 0
+
+
+def _cmd_grade(args) -> int:
+    from .grading import grade_batch, write_grades, write_problems
+    from .keys import load_key
+
+    key = load_key(args.key)
+    batch = grade_batch(args.paths, key, partial=args.partial, student=args.student,
+                        progress=not args.quiet)
+    if args.student and not batch.rows:
+        print(f"bmc grade: no answer file for student '{args.student}' in exercise set "
+              f"'{key.exercise_set}'", file=sys.stderr)
+    write_grades(batch, args.out, args.format)
+    if args.problems:
+        write_problems(batch, args.problems)
+    else:
+        for source, problem in batch.problems:
+            print(f"{source}: {problem}", file=sys.stderr)
+    for source, note in batch.notes:
+        print(f"note: {source}: {note}", file=sys.stderr)
+    if not args.quiet:
+        print(batch.summary(), file=sys.stderr)
+    return batch.exit_code
+
+
+def _cmd_report(args) -> int:
+    from .keys import load_key
+    from .report import build_report
+
+    key = load_key(args.key)
+    report = build_report(args.paths, key, partial=args.partial)
+    index = report.write(args.out, lang=args.lang)
+    for source, problem in report.problems:
+        print(f"{source}: {problem}", file=sys.stderr)
+    print(index)
+    return 1 if report.problems else 0
+
+
+def _cmd_canvas(args) -> int:
+    from .canvas import Canvas
+
+    canvas = Canvas.load(args.file)
+    if args.canvas_cmd == "check":
+        from .canvas_checks import check_canvas
+
+        findings = check_canvas(canvas)
+        for f in findings:
+            print(f.summary(args.lang))
+        return 1 if any(f.severity == "error" for f in findings) else 0
+    from .plots import save_canvas
+
+    save_canvas(canvas, args.out, lang=args.lang or canvas.lang)
+    print(args.out)
+    return 0
+
+
+def _cmd_app(args) -> int:
+    from .app import run_app
+
+    return run_app(lang=args.lang, port=args.port, answers=args.answers, exercise_set=args.set,
+                   mode=args.mode, open_browser=not args.no_browser)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+
+    parser = argparse.ArgumentParser(prog="bmc", description="Business Model Canvas course kit: "
+                                     "validate data, advise, grade a class, draw canvases, run the app.")
+    parser.add_argument("--version", action="version", version=f"bmc {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("validate", help="check data files (default: the shipped data)")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="cases, keys, exercise sets, canvases, folders")
+    p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser("advise", help="rank the six relationship types for a case")
+    from .blocks import attributes
+
+    for name, spec in attributes().items():
+        flag = "--" + name.replace("_", "-")
+        choices = list(spec.values) if spec.kind == "choice" else ["true", "false", "yes", "no"]
+        p.add_argument(flag, dest=name, choices=choices, help=spec.question["en"])
+    p.add_argument("--case", help="start from a case in the case bank (its id)")
+    p.add_argument("--lang", choices=["en", "ko"], default="en")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=_cmd_advise)
+
+    p = sub.add_parser("grade", help="grade answer files, folders or zip archives against a key")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--key", required=True, help="answer key CSV")
+    p.add_argument("--out", required=True, help="grades CSV to write")
+    p.add_argument("--problems", help="write files that could not be graded here (CSV: source,problem)")
+    p.add_argument("--format", choices=["csv", "canvas", "moodle"], default="csv")
+    p.add_argument("--partial", type=float, default=0.5, help="share of points for an acceptable answer")
+    p.add_argument("--student", help="grade only this student id")
+    p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    p.set_defaults(func=_cmd_grade)
+
+    p = sub.add_parser("report", help="class report: what the class got wrong (HTML + PNG)")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--key", required=True)
+    p.add_argument("--out", required=True, help="folder for index.html and the figures")
+    p.add_argument("--partial", type=float, default=0.5)
+    p.add_argument("--lang", choices=["en", "ko"], default="en")
+    p.set_defaults(func=_cmd_report)
+
+    p = sub.add_parser("canvas", help="check or draw a canvas file")
+    csub = p.add_subparsers(dest="canvas_cmd", required=True, metavar="ACTION")
+    c = csub.add_parser("check", help="coherence checks; exit 1 on an error-level finding")
+    c.add_argument("file")
+    c.add_argument("--lang", choices=["en", "ko"], default="en")
+    c = csub.add_parser("draw", help="draw to PNG, SVG or PDF")
+    c.add_argument("file")
+    c.add_argument("--out", required=True)
+    c.add_argument("--lang", choices=["en", "ko"], default=None)
+    p.set_defaults(func=_cmd_canvas)
+
+    p = sub.add_parser("app", help="serve the exercises as a no-code web app (Voila) on 127.0.0.1")
+    p.add_argument("--lang", choices=["en", "ko"], default="ko")
+    p.add_argument("--port", type=int, default=8866)
+    p.add_argument("--answers", default="answers", help="folder for answer files")
+    p.add_argument("--set", default="relationships-practice", help="exercise set id")
+    p.add_argument("--mode", choices=["practice", "assessment"], default="practice")
+    p.add_argument("--no-browser", action="store_true")
+    p.set_defaults(func=_cmd_app)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run ``bmc``; return the exit status (0 ok, 1 problems found, 2 usage error or invalid input)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    try:
+        return args.func(args)
+    except DataError as exc:
+        for p in exc.problems:
+            print(p, file=sys.stderr)
+        return 2
+    except (BMCError, FileNotFoundError) as exc:
+        print(f"bmc {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

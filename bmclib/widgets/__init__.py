@@ -1,0 +1,1 @@
+"""Exercise widgets (ipywidgets), loaded only when first used."""
