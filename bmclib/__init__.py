@@ -2,7 +2,7 @@
 
 >>> import bmclib as bmc
 >>> bmc.block("customer_relationships").question["en"]
-'What type of relationship do we establish with each customer segment?'
+'What kind of relationship will we form with a particular customer segment?'
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ _LAZY = {
     "draw_loyalty_ladder": "plots",
     "draw_pareto": "plots",
     "draw_advocate_pyramid": "plots",
+    "use_korean_font": "plots",
     "relationship_exercise": "widgets",
     "block_exercise": "widgets",
     "segment_prioritiser": "widgets",

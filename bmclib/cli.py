@@ -77,6 +77,17 @@ def _cmd_report(args) -> int:
     return 1 if report.problems else 0
 
 
+def _cmd_new_set(args) -> int:
+    from .cases import read_cases
+    from .exercises import write_set_from_cases
+
+    cases = read_cases(args.cases)
+    ids = [c.strip() for c in args.only.split(",") if c.strip()] if args.only else None
+    for path in write_set_from_cases(cases, args.set, args.out, case_ids=ids):
+        print(path)
+    return 0
+
+
 def _cmd_canvas(args) -> int:
     from .canvas import Canvas
 
@@ -144,6 +155,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--partial", type=float, default=0.5)
     p.add_argument("--lang", choices=["en", "ko"], default="en")
     p.set_defaults(func=_cmd_report)
+
+    p = sub.add_parser("new-set", help="make a relationship exercise set and its key from a cases CSV")
+    p.add_argument("cases", help="cases CSV (same columns as data/cases.csv)")
+    p.add_argument("--set", required=True, help="id of the new exercise set, e.g. my-class-quiz")
+    p.add_argument("--out", default=".", help="folder to write exercises/<set>.csv and keys/<set>.csv into")
+    p.add_argument("--only", help="comma-separated case ids to include, in this order (default: all)")
+    p.set_defaults(func=_cmd_new_set)
 
     p = sub.add_parser("canvas", help="check or draw a canvas file")
     csub = p.add_subparsers(dest="canvas_cmd", required=True, metavar="ACTION")

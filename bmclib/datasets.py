@@ -96,4 +96,6 @@ def load_dataset(name: str):
             frame[col] = pd.to_datetime(frame[col])
         elif spec["type"] == "bool":
             frame[col] = frame[col].astype(bool)
+        elif spec["type"] == "int" and spec.get("optional"):
+            frame[col] = frame[col].astype("Int64")
     return frame

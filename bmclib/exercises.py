@@ -150,3 +150,38 @@ def load_exercise_set(set_or_path: str | Path, *, cases: str | Path | None = Non
     if problems:
         raise DataError(problems)
     return ex
+
+
+def write_set_from_cases(cases, set_id: str, out_dir: str | Path, *, case_ids=None) -> tuple[Path, Path]:
+    """Write a relationship exercise set and its key from cases (an instructor's own or the bank's).
+
+    Creates ``<out_dir>/exercises/<set_id>.csv`` (no answers in it) and ``<out_dir>/keys/<set_id>.csv``
+    (best = each case's primary type, acceptable = its alternatives, explanation = its rationale).
+    ``case_ids`` picks and orders the cases (default: all). Returns both paths.
+    """
+    import csv
+
+    from .cases import Case
+
+    by_id = {c.id: c for c in cases}
+    chosen = list(case_ids) if case_ids else list(by_id)
+    missing = [c for c in chosen if c not in by_id]
+    if missing:
+        raise UnknownIdError(unknown("case", missing[0], sorted(by_id)))
+    out = Path(out_dir)
+    items_path, key_path = out / "exercises" / f"{set_id}.csv", out / "keys" / f"{set_id}.csv"
+    items_path.parent.mkdir(parents=True, exist_ok=True)
+    key_path.parent.mkdir(parents=True, exist_ok=True)
+    with items_path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(ITEM_COLUMNS)
+        for cid in chosen:
+            w.writerow([set_id, cid, "relationship_types", cid, "", "", "", ""])
+    with key_path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(["exercise_set", "item_id", "best", "acceptable", "points", "explanation_en", "explanation_ko"])
+        for cid in chosen:
+            case: Case = by_id[cid]
+            w.writerow([set_id, cid, case.primary, ";".join(case.acceptable), 1, case.rationale["en"],
+                        case.rationale["ko"]])
+    return items_path, key_path

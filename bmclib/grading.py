@@ -46,6 +46,7 @@ class GradeRow:
     item_points: tuple[float, ...]
     source: str
     saved_at: str = ""
+    answers: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def percent(self) -> float:
@@ -183,7 +184,7 @@ def grade_batch(
         if extra:
             batch.notes.append((source, "ignored answers to items not in the key: " + ", ".join(extra)))
         batch.rows.append(GradeRow(af.student_id, af.student_name, af.exercise_set, sum(pts), key.max_score,
-                                   pts, source, af.saved_at))
+                                   pts, source, af.saved_at, af.answers))
     batch.problems.sort()
     return batch
 

@@ -1,0 +1,87 @@
+"""Speed of ``bmc grade`` against a baseline that only reads the same files, measured in one run.
+
+Generates N answer files x 20 items in a temporary folder, then times
+- the baseline: json-load every file and write one CSV row each (no checks, no scoring);
+- ``bmc grade`` end to end in this process (``bmclib.cli.main``);
+- a 500-file class graded by the ``bmc`` command in a fresh process (wall time, interpreter included).
+
+Targets: ratio <= 2.0; the 500-file class under 1 s. Run: ``python benchmarks/grading.py [--files 10000]``.
+"""
+
+import argparse
+import csv
+import json
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bmclib.cli import main as bmc_main
+
+TYPES = ["personal_assistance", "dedicated_personal_assistance", "self_service", "automated_services",
+         "communities", "co_creation"]
+
+
+def make_class(folder: Path, n_files: int, n_items: int = 20, seed: int = 1) -> Path:
+    rng = random.Random(seed)
+    items = [f"q{i:02d}" for i in range(1, n_items + 1)]
+    key = folder / "key.csv"
+    with key.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(["exercise_set", "item_id", "best", "acceptable", "points"])
+        for item in items:
+            best, alt = rng.sample(TYPES, 2)
+            w.writerow(["bench-set", item, best, alt, 1])
+    answers = folder / "answers"
+    answers.mkdir()
+    for i in range(n_files):
+        doc = {"format": "bmclib-answers", "version": 1, "student_id": f"s{i:05d}", "student_name": f"Student {i}",
+               "exercise_set": "bench-set", "answers": {it: rng.choice(TYPES) for it in items},
+               "saved_at": "2026-11-20T10:00:00+09:00"}
+        (answers / f"s{i:05d}.json").write_text(json.dumps(doc), encoding="utf-8")
+    return key
+
+
+def baseline(folder: Path, out: Path) -> None:
+    with out.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        for path in sorted(folder.rglob("*.json")):
+            doc = json.loads(path.read_bytes())
+            w.writerow([doc["student_id"], doc["student_name"], len(doc["answers"])])
+
+
+def timed(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--files", type=int, default=10_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        key = make_class(root, args.files)
+        baseline(root / "answers", root / "warm.csv")  # warm the file cache for both
+        t_base = min(timed(lambda: baseline(root / "answers", root / "base.csv")) for _ in range(3))
+        t_ours = min(timed(lambda: bmc_main(["grade", str(root / "answers"), "--key", str(key), "--out",
+                                             str(root / "grades.csv"), "--quiet"])) for _ in range(3))
+        small = root / "small"
+        small.mkdir()
+        small_key = make_class(small, 500)
+        cmd = [str(Path(sys.executable).with_name("bmc")), "grade", str(small / "answers"), "--key", str(small_key),
+               "--out", str(small / "grades.csv"), "--quiet"]
+        subprocess.run(cmd, check=True)
+        t_small = min(timed(lambda: subprocess.run(cmd, check=True)) for _ in range(3))
+    print(f"{args.files} files x 20 items")
+    print(f"baseline (json load + one CSV row each): {t_base:.2f} s")
+    print(f"bmc grade (in process):                  {t_ours:.2f} s")
+    print(f"ratio: {t_ours / t_base:.2f} (target <= 2.0)")
+    print(f"500-file class, `bmc grade` command wall time: {t_small:.2f} s (target < 1 s)")
+
+
+if __name__ == "__main__":
+    main()

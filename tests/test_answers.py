@@ -1,0 +1,136 @@
+"""Answer files: strict reading, atomic writing, attempt log, and fuzzing of the reader."""
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bmclib.answers import AnswerFile, load_or_new, parse_answers, read_answers, write_answers, write_json_atomic
+from bmclib.errors import AnswerFileError
+
+GOOD = {"format": "bmclib-answers", "version": 1, "student_id": "s0001", "student_name": "Kim Minji",
+        "exercise_set": "relationships-practice", "answers": {"netflix": "automated_services"},
+        "saved_at": "2026-11-20T10:00:00+09:00"}
+
+
+def dump(obj) -> bytes:
+    return json.dumps(obj, ensure_ascii=False).encode()
+
+
+def test_reads_the_contract_example():
+    af = parse_answers(dump(GOOD), "a.json")
+    assert (af.student_id, af.student_name, af.exercise_set) == ("s0001", "Kim Minji", "relationships-practice")
+    assert af.answers == {"netflix": "automated_services"}
+    assert af.saved_time.isoformat() == "2026-11-20T10:00:00+09:00"
+
+
+def test_unknown_keys_and_grade_fields_are_ignored():
+    af = parse_answers(dump({**GOOD, "score": 100, "percent": 100, "extra": [1]}))
+    assert not hasattr(af, "score")
+    assert af.to_dict().get("score") is None
+
+
+@pytest.mark.parametrize("data, reason", [
+    (b"\xff\xfe{}", "not UTF-8 text"),
+    (b"{not json", "not valid JSON (line 1)"),
+    (b"[1, 2]", "not an answer file: the top level is a list, not an object"),
+    (dump({**GOOD, "format": "other"}), "wrong format 'other'; an answer file has \"format\": \"bmclib-answers\""),
+    (dump({k: v for k, v in GOOD.items() if k != "format"}), "not an answer file: no \"format\": \"bmclib-answers\""),
+    (dump({**GOOD, "version": 2}), "unknown version 2 (this bmclib reads version 1)"),
+    (dump({k: v for k, v in GOOD.items() if k != "student_id"}), "missing student_id"),
+    (dump({**GOOD, "student_id": "  "}), "missing student_id"),
+    (dump({**GOOD, "answers": ["netflix"]}), "'answers' must be an object mapping item ids to choices, not a list"),
+    (dump({**GOOD, "answers": {"netflix": 3}}), "answer to 'netflix' is a number; each answer is one choice id (a string)"),
+])
+def test_rejections_name_the_reason(data, reason):
+    with pytest.raises(AnswerFileError) as err:
+        parse_answers(data, "x.json")
+    assert err.value.reason == reason
+    assert str(err.value) == f"x.json: {reason}"
+
+
+def test_null_answers_count_as_unanswered():
+    assert parse_answers(dump({**GOOD, "answers": {"a": None, "b": "self_service"}})).answers == {"b": "self_service"}
+
+
+def test_write_then_read_round_trip(tmp_path):
+    af = AnswerFile("s1", "relationships-practice", {"ikea": "self_service"}, "이민호")
+    path = write_answers(tmp_path / "answers" / "relationships-practice.json", af)
+    back = read_answers(path)
+    assert (back.student_id, back.student_name, back.answers) == ("s1", "이민호", {"ikea": "self_service"})
+    assert "이민호" in path.read_text(encoding="utf-8")  # real UTF-8, not \\u escapes
+    assert back.saved_time is not None
+
+
+def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path, monkeypatch):
+    target = tmp_path / "a.json"
+    write_json_atomic(target, GOOD)
+    before = target.read_bytes()
+
+    def boom(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(json, "dump", boom)
+    with pytest.raises(OSError):
+        write_json_atomic(target, {**GOOD, "answers": {}})
+    assert target.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["a.json"]  # no temp file left behind
+
+
+def test_record_logs_every_attempt_with_time():
+    af = AnswerFile("s1", "relationships-practice")
+    af.record("netflix", "self_service")
+    af.record("netflix", "automated_services", event="check")
+    af.record("ikea", None)
+    assert af.answers == {"netflix": "automated_services"}
+    assert [(a["item"], a["choice"], a["event"]) for a in af.attempts] == [
+        ("netflix", "self_service", "choose"), ("netflix", "automated_services", "check"), ("ikea", None, "choose")]
+    assert all(a["at"] for a in af.attempts)
+
+
+def test_load_or_new_continues_and_keeps_bad_files_aside(tmp_path):
+    path = tmp_path / "relationships-practice.json"
+    fresh = load_or_new(path, student_id="s1", exercise_set="relationships-practice")
+    assert fresh.answers == {}
+    fresh.record("ikea", "self_service")
+    write_answers(path, fresh)
+    again = load_or_new(path, student_id="s1", exercise_set="relationships-practice")
+    assert again.answers == {"ikea": "self_service"}
+    path.write_text("{broken", encoding="utf-8")
+    third = load_or_new(path, student_id="s1", exercise_set="relationships-practice")
+    assert third.answers == {}
+    kept = [p for p in tmp_path.iterdir() if ".bad-" in p.name]
+    assert len(kept) == 1 and kept[0].read_text(encoding="utf-8") == "{broken"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=400))
+def test_arbitrary_bytes_never_raise_anything_else(data):
+    try:
+        parse_answers(data, "fuzz.json")
+    except AnswerFileError:
+        pass
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(JSON, st.fixed_dictionaries({}, optional={
+    "format": st.sampled_from(["bmclib-answers", "x"]) | JSON, "version": st.sampled_from([1, 2, "1"]) | JSON,
+    "student_id": st.text(max_size=8) | JSON, "exercise_set": st.text(max_size=8) | JSON,
+    "answers": st.dictionaries(st.text(max_size=8), st.text(max_size=8) | JSON, max_size=4) | JSON,
+    "saved_at": st.text(max_size=30) | JSON}))
+def test_arbitrary_json_never_raises_anything_else(anything, near_valid):
+    for doc in (anything, near_valid):
+        try:
+            af = parse_answers(dump(doc), "fuzz.json")
+        except AnswerFileError:
+            continue
+        assert isinstance(af.student_id, str) and af.student_id
+        assert all(isinstance(v, str) for v in af.answers.values())
