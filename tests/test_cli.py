@@ -1,0 +1,43 @@
+"""The `bmc` command's plumbing: help texts, version, and making an exercise set from cases."""
+
+import pytest
+
+import bmclib as bmc
+from bmclib.cli import main
+
+
+@pytest.mark.parametrize("command", [[], ["validate"], ["advise"], ["grade"], ["report"], ["canvas"],
+                                     ["canvas", "draw"], ["app"], ["new-set"]])
+def test_help_for_every_command(command, capsys):
+    assert main([*command, "--help"]) == 0
+    assert capsys.readouterr().out.startswith("usage: bmc")
+
+
+def test_version(capsys):
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"bmc {bmc.__version__}"
+
+
+def test_unknown_command_is_a_usage_error(capsys):
+    assert main(["gradee"]) == 2
+    assert "invalid choice: 'gradee'" in capsys.readouterr().err
+
+
+def test_new_set_from_an_instructors_cases(tmp_path, capsys):
+    cases = bmc.data_path("cases.csv")
+    assert main(["new-set", str(cases), "--set", "my-quiz", "--out", str(tmp_path),
+                 "--only", "ikea,netflix,sap_community"]) == 0
+    items_path, key_path = tmp_path / "exercises" / "my-quiz.csv", tmp_path / "keys" / "my-quiz.csv"
+    assert capsys.readouterr().out.split() == [str(items_path), str(key_path)]
+    assert main(["validate", str(tmp_path)]) == 0
+    items, key = bmc.load_exercise_set(items_path), bmc.load_key(key_path)
+    assert items.item_ids == key.item_ids == ("ikea", "netflix", "sap_community")
+    assert key.item("netflix").best == ("automated_services",)
+    assert items.item("ikea").company["ko"] == "이케아"
+    assert bmc.score_answers({"ikea": "self_service"}, key).score == 1
+
+
+def test_new_set_names_an_unknown_case(tmp_path, capsys):
+    assert main(["new-set", str(bmc.data_path("cases.csv")), "--set", "q", "--out", str(tmp_path),
+                 "--only", "netflx"]) == 2
+    assert "'netflx' is not a case. Did you mean 'netflix'?" in capsys.readouterr().err
