@@ -68,6 +68,17 @@ class Category:
         value = self.extra.get(key, default)
         return tr(value, lang) if lang else value
 
+    def text(self, field_name: str, lang: str = "en") -> Any:
+        """Any text field in one language: ``label``, ``definition``, ``example`` or an extra field.
+
+        >>> category("self_service").text("label", "ko")
+        '셀프서비스'
+        """
+        check_lang(lang)
+        if field_name in ("label", "definition", "example"):
+            return getattr(self, field_name).get(lang, "")
+        return self.get(field_name, lang, "")
+
 
 @dataclass(frozen=True)
 class Taxonomy:

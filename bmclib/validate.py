@@ -73,8 +73,15 @@ def validate_file(path: str | Path, *, cases=None) -> list[Problem]:
             except AnswerFileError as exc:
                 return [Problem(str(path), 0, exc.reason)]
             return []
-        if fmt in ("bmclib-attributes", "bmclib-advisor-rules", "bmclib-dataset-schema", "bmclib-charts",
-                   "bmclib-canvas-rules", "bmclib-ui-text"):
+        if fmt == "bmclib-canvas-rules":
+            from .canvas_checks import check_rules_file
+
+            return check_rules_file(path)
+        if fmt == "bmclib-charts":
+            from .analysis import check_charts_file
+
+            return check_charts_file(path)
+        if fmt in ("bmclib-attributes", "bmclib-advisor-rules", "bmclib-dataset-schema", "bmclib-ui-text"):
             return []  # library-owned files, checked by their loaders when the library starts
         return [Problem(str(path), 1, f"unknown JSON format {fmt!r}; expected bmclib-blocks, bmclib-canvas "
                         "or bmclib-answers")]

@@ -1,0 +1,578 @@
+"""Coherence checks of a canvas, after published canvas rubrics and the seed playbook's pitfalls.
+
+``check_canvas(canvas)`` returns :class:`Finding` objects, worst first. The rules, their
+severities, messages (Korean and English) and every keyword list live in
+``data/canvas_rules.json``; this module only holds the logic. In short:
+
+- ``empty_block``: a block without notes (an error for Customer Segments and Value Propositions).
+- ``segment_without_value_proposition`` / ``_channel`` / ``_relationship``: "no orphans": each
+  segment tag used in Customer Segments appears on at least one note of those blocks.
+- ``unknown_segment_tag``, ``untagged_segment``: tags that no segment defines; segments without a tag.
+- ``revenue_without_payer``: a revenue note that is not tagged and names no segment.
+- ``free_without_payer``: something free for a segment, and no other segment pays.
+- ``unlinked_infrastructure``: a key partner, resource or activity note with no tag and no word
+  in common with a note of another block.
+- ``dedicated_on_low_price``, ``premium_self_service_only``: the seed's two relationship pitfalls.
+- ``relationship_mechanism``, ``relationship_without_type``: a relationship note that names a tool
+  (points, coupons, lock-in, an app, a chatbot) or nothing, instead of one of the six types.
+
+How notes are linked, simply: a note belongs to a segment when it carries its tag, or (for
+untagged notes) when it mentions the tag or a word of that segment's note. Words are Latin
+words of three or more letters (a trailing plural "s" ignored) or runs of two or more Hangul
+syllables (a trailing particle such as 을/를/에서 ignored), minus the stopwords in the data file;
+a Korean word matches anywhere in the other text, a Latin word at the start of a word.
+
+>>> from bmclib.canvas import Canvas
+>>> c = Canvas("Demo", blocks={"customer_segments": [{"text": "Savers", "segment": "young"}]})
+>>> [f.rule for f in check_canvas(c)][:2]
+['empty_block', 'empty_block']
+>>> print(check_canvas(c)[0].summary("en"))
+error [empty_block] value_propositions: The Value Propositions block is empty: add at least one note.
+"""
+
+from __future__ import annotations
+
+import difflib
+import html
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from .blocks import BLOCK_IDS, block, check_lang, relationship_types
+from .canvas import Canvas, Note
+from .errors import BMCError, DataError
+from .jsonfile import id_line, line_of, read_json
+from .paths import data_path
+from .problems import Problem
+
+RULES_FORMAT = "bmclib-canvas-rules"
+SEVERITIES = ("error", "warning", "info")
+
+#: The rules this module implements, in the order they run. The data file must define exactly these.
+RULE_IDS = (
+    "empty_block", "segment_without_value_proposition", "segment_without_channel",
+    "segment_without_relationship", "unknown_segment_tag", "untagged_segment", "revenue_without_payer",
+    "free_without_payer", "unlinked_infrastructure", "dedicated_on_low_price", "premium_self_service_only",
+    "relationship_mechanism", "relationship_without_type",
+)
+_INFRASTRUCTURE = ("key_partnerships", "key_resources", "key_activities")
+_PRICE_BLOCKS = ("value_propositions", "revenue_streams")
+_PERSONAL = ("dedicated_personal_assistance", "personal_assistance")
+
+
+# -- findings ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing a canvas check found: which rule, how serious, what to do (en and ko), which blocks.
+
+    >>> f = Finding("segment_without_relationship", "warning", {"en": "Add one.", "ko": "추가하세요."},
+    ...             ("customer_segments", "customer_relationships"))
+    >>> print(f.summary("en"))
+    warning [segment_without_relationship] customer_segments, customer_relationships: Add one.
+    """
+
+    rule: str
+    severity: str
+    message: dict
+    blocks: tuple
+
+    def __repr__(self) -> str:
+        return f"Finding({self.severity!r}, {self.rule!r}, blocks={self.blocks!r})"
+
+    def summary(self, lang: str = "en") -> str:
+        """One line for a terminal: ``severity [rule] blocks: message``."""
+        return f"{self.severity} [{self.rule}] {', '.join(self.blocks)}: {self.message[check_lang(lang)]}"
+
+    def to_dict(self) -> dict:
+        """A plain dict for JSON or a DataFrame row."""
+        return {"rule": self.rule, "severity": self.severity, "blocks": list(self.blocks),
+                "message_en": self.message["en"], "message_ko": self.message["ko"]}
+
+    def _repr_html_(self) -> str:
+        return Findings([self])._repr_html_()
+
+
+class Findings(list):
+    """The findings of :func:`check_canvas`, worst first; a list with terminal and notebook views."""
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self if f.severity == "error"]
+
+    def summary(self, lang: str = "en") -> str:
+        """One line per finding, or a line saying there is nothing to report."""
+        if not self:
+            return {"en": "No findings: every check passed.", "ko": "발견된 문제가 없습니다."}[check_lang(lang)]
+        return "\n".join(f.summary(lang) for f in self)
+
+    def to_dict(self) -> list[dict]:
+        return [f.to_dict() for f in self]
+
+    def to_frame(self):
+        """A pandas DataFrame, one row per finding."""
+        import pandas as pd
+
+        return pd.DataFrame(self.to_dict(), columns=["rule", "severity", "blocks", "message_en", "message_ko"])
+
+    def _repr_html_(self, lang: str = "en") -> str:
+        if not self:
+            return f"<p>{html.escape(self.summary(lang))}</p>"
+        colours = {"error": "#B00020", "warning": "#B35900", "info": "#555555"}
+        rows = "".join(
+            f"<tr><td style='color:{colours[f.severity]};font-weight:bold'>{f.severity}</td>"
+            f"<td><code>{f.rule}</code></td><td>{html.escape(', '.join(f.blocks))}</td>"
+            f"<td>{html.escape(f.message['en'])}<br>{html.escape(f.message['ko'])}</td></tr>"
+            for f in self
+        )
+        return ("<table><tr><th>severity</th><th>rule</th><th>blocks</th><th>message</th></tr>"
+                f"{rows}</table>")
+
+
+# -- the rule book (data/canvas_rules.json) ------------------------------------------------------
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: str
+    message: dict
+    raw: dict
+
+    def text(self, key: str, lang: str) -> str:
+        return self.raw[key][lang]
+
+
+@dataclass(frozen=True)
+class Mechanism:
+    id: str
+    label: dict
+    pattern: re.Pattern
+    serves: tuple
+    hint: dict
+
+
+@dataclass(frozen=True)
+class RuleBook:
+    rules: dict
+    type_pattern: re.Pattern
+    type_of_keyword: dict
+    mechanisms: tuple
+    free: re.Pattern
+    low_price: re.Pattern
+    premium: re.Pattern
+    stopwords: frozenset
+    particles: tuple
+
+
+def _is_hangul(word: str) -> bool:
+    return bool(re.search(r"[\uac00-\ud7a3]", word))
+
+
+def _pattern(keywords: Iterable[str]) -> re.Pattern:
+    """One case-insensitive regex for a keyword list: longest first; Latin words match whole words."""
+    parts = []
+    for kw in sorted({k.casefold() for k in keywords}, key=lambda k: (-len(k), k)):
+        escaped = re.escape(kw).replace(r"\ ", r"\s+")
+        parts.append(escaped if _is_hangul(kw) else rf"(?<![a-z0-9]){escaped}(?![a-z0-9])")
+    return re.compile("|".join(parts) or r"(?!x)x", re.IGNORECASE)
+
+
+def _both(value: Any) -> bool:
+    return isinstance(value, dict) and all(isinstance(value.get(k), str) and value[k] for k in ("en", "ko"))
+
+
+def _words_list(value: Any) -> bool:
+    return isinstance(value, dict) and all(
+        isinstance(value.get(k), list) and all(isinstance(w, str) and w.strip() for w in value[k]) for k in ("en", "ko"))
+
+
+def _parse_rules(data: Any, text: str, label: str) -> tuple[RuleBook | None, list[Problem]]:
+    if not isinstance(data, dict):
+        return None, [Problem(label, 1, "a canvas rules file is a JSON object")]
+    if data.get("format") != RULES_FORMAT:
+        return None, [Problem(label, line_of(text, '"format"'), f"format must be \"{RULES_FORMAT}\", not {data.get('format')!r}")]
+    if data.get("version") != 1:
+        return None, [Problem(label, line_of(text, '"version"'), f"unknown version {data.get('version')!r} (this bmclib reads version 1)")]
+    problems: list[Problem] = []
+    type_ids = tuple(t.id for t in relationship_types())
+    rules: dict[str, Rule] = {}
+    for raw in data.get("rules") or []:
+        rid = raw.get("id") if isinstance(raw, dict) else None
+        line = id_line(text, rid) if rid else line_of(text, '"rules"')
+        if rid not in RULE_IDS:
+            problems.append(Problem(label, line, f"unknown rule {rid!r}; bmclib implements: {', '.join(RULE_IDS)}"))
+            continue
+        if rid in rules:
+            problems.append(Problem(label, line, f"rule '{rid}' is defined twice"))
+        severity = raw.get("severity")
+        bad_sev = [s for s in [severity, *(raw.get("severity_by_block") or {}).values()] if s not in SEVERITIES]
+        if bad_sev:
+            problems.append(Problem(label, line, f"rule '{rid}': severity must be one of {', '.join(SEVERITIES)}, not {bad_sev[0]!r}"))
+        for key in ("message", "about"):
+            if not _both(raw.get(key)):
+                problems.append(Problem(label, line, f"rule '{rid}': '{key}' needs text in both languages (en, ko)"))
+        rules[rid] = Rule(rid, severity, raw.get("message") or {}, raw)
+    missing = [r for r in RULE_IDS if r not in rules]
+    if missing:
+        problems.append(Problem(label, line_of(text, '"rules"'), f"rules missing from the file: {', '.join(missing)}"))
+    extras = {"unknown_segment_tag": "suggestion", "free_without_payer": "free_side",
+              "premium_self_service_only": "all_customers", "relationship_mechanism": "example"}
+    for rid, key in extras.items():
+        if rid in rules and not _both(rules[rid].raw.get(key)):
+            problems.append(Problem(label, id_line(text, rid), f"rule '{rid}' needs '{key}' in both languages"))
+    for rid in ("segment_without_value_proposition", "segment_without_channel", "segment_without_relationship"):
+        if rid in rules and rules[rid].raw.get("target") not in BLOCK_IDS:
+            problems.append(Problem(label, id_line(text, rid), f"rule '{rid}' needs a 'target' block id"))
+
+    type_of: dict[str, str] = {}
+    for t in relationship_types():
+        for lang in ("en", "ko"):
+            type_of[t.label[lang].casefold()] = t.id
+        type_of[t.id] = t.id
+        type_of[t.id.replace("_", " ")] = t.id
+    synonyms = data.get("relationship_synonyms")
+    if not isinstance(synonyms, dict):
+        problems.append(Problem(label, line_of(text, '"relationship_synonyms"'), "missing object 'relationship_synonyms'"))
+        synonyms = {}
+    for tid, words in synonyms.items():
+        line = line_of(text, f'"{tid}": {{')
+        if tid not in type_ids:
+            problems.append(Problem(label, line, f"relationship_synonyms: '{tid}' is not a relationship type ({', '.join(type_ids)})"))
+            continue
+        if not _words_list(words):
+            problems.append(Problem(label, line, f"relationship_synonyms.{tid} needs lists 'en' and 'ko' of words"))
+            continue
+        for w in words["en"] + words["ko"]:
+            other = type_of.setdefault(w.casefold(), tid)
+            if other != tid:
+                problems.append(Problem(label, line_of(text, f'"{w}"'), f"'{w}' names two relationship types: {other} and {tid}"))
+
+    mechanisms = []
+    for raw in data.get("mechanisms") or []:
+        mid = raw.get("id") if isinstance(raw, dict) else None
+        line = id_line(text, mid) if mid else line_of(text, '"mechanisms"')
+        if not mid or not _both(raw.get("label")) or not _both(raw.get("hint")) or not _words_list(raw.get("keywords")):
+            problems.append(Problem(label, line, f"mechanism {mid!r} needs 'id', 'label', 'hint' (en, ko) and 'keywords' lists"))
+            continue
+        wrong = [s for s in raw.get("serves", []) if s not in type_ids]
+        if wrong:
+            problems.append(Problem(label, line, f"mechanism '{mid}': {wrong[0]!r} is not a relationship type"))
+            continue
+        mechanisms.append(Mechanism(mid, raw["label"], _pattern(raw["keywords"]["en"] + raw["keywords"]["ko"]),
+                                    tuple(raw.get("serves", [])), raw["hint"]))
+    keywords = data.get("keywords") or {}
+    for key in ("free", "low_price", "premium"):
+        if not _words_list(keywords.get(key)):
+            problems.append(Problem(label, line_of(text, '"keywords"'), f"keywords.{key} needs lists 'en' and 'ko' of words"))
+    stop = data.get("stopwords")
+    if not _words_list(stop):
+        problems.append(Problem(label, line_of(text, '"stopwords"'), "stopwords needs lists 'en' and 'ko' of words"))
+    particles = data.get("ko_particles")
+    if not (isinstance(particles, list) and all(isinstance(p, str) and p for p in particles)):
+        problems.append(Problem(label, line_of(text, '"ko_particles"'), "ko_particles must be a list of Korean endings"))
+    if problems:
+        return None, problems
+    return RuleBook(
+        rules=rules,
+        type_pattern=_pattern(type_of),
+        type_of_keyword=type_of,
+        mechanisms=tuple(mechanisms),
+        free=_pattern(keywords["free"]["en"] + keywords["free"]["ko"]),
+        low_price=_pattern(keywords["low_price"]["en"] + keywords["low_price"]["ko"]),
+        premium=_pattern(keywords["premium"]["en"] + keywords["premium"]["ko"]),
+        stopwords=frozenset(w.casefold() for w in stop["en"] + stop["ko"]),
+        particles=tuple(sorted(particles, key=len, reverse=True)),
+    ), []
+
+
+def check_rules_file(path: str | Path) -> list[Problem]:
+    """Every problem in a canvas rules file (``data/canvas_rules.json``); empty when valid.
+
+    >>> check_rules_file(data_path("canvas_rules.json"))
+    []
+    """
+    data, text, problems = read_json(path)
+    return problems or _parse_rules(data, text, str(path))[1]
+
+
+@cache
+def rule_book() -> RuleBook:
+    """The parsed rules of ``data/canvas_rules.json`` (raises DataError naming file and line)."""
+    path = data_path("canvas_rules.json")
+    data, text, problems = read_json(path)
+    book = None
+    if not problems:
+        book, problems = _parse_rules(data, text, str(path))
+    if problems:
+        raise DataError(problems)
+    return book
+
+
+# -- reading notes ------------------------------------------------------------------------------
+
+def relationship_types_in(text: str) -> tuple[str, ...]:
+    """The relationship type ids a note names (labels in either language, ids or synonyms), in order.
+
+    A longer name wins over a shorter one inside it: "Dedicated personal assistance" is not
+    also "Personal assistance".
+
+    >>> relationship_types_in("전담 개별 어시스트: 고객마다 PB 한 명")
+    ('dedicated_personal_assistance',)
+    >>> relationship_types_in("Self-service FAQ, plus a user forum")
+    ('self_service', 'communities')
+    """
+    book = rule_book()
+    found: dict[str, None] = {}
+    for m in book.type_pattern.finditer(text):
+        key = re.sub(r"\s+", " ", m.group(0).casefold())
+        found.setdefault(book.type_of_keyword[key])
+    return tuple(found)
+
+
+def _stems(text: str) -> set[str]:
+    book = rule_book()
+    out = set()
+    for word in re.findall(r"[a-z][a-z0-9]+|[\uac00-\ud7a3]+", text.casefold()):
+        if word in book.stopwords:
+            continue
+        if _is_hangul(word):
+            for particle in book.particles:
+                if word.endswith(particle) and len(word) - len(particle) >= 2:
+                    word = word[: -len(particle)]
+                    break
+            if len(word) >= 2 and word not in book.stopwords:
+                out.add(word)
+        elif len(word) >= 3:
+            if len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
+                word = word[:-1]
+            out.add(word)
+    return out
+
+
+def _mentions(stem: str, text: str) -> bool:
+    text = text.casefold()
+    if _is_hangul(stem):
+        return stem in text
+    return re.search(rf"(?<![a-z0-9]){re.escape(stem)}", text) is not None
+
+
+def _linked(a: str, b: str) -> bool:
+    """True when two note texts share a word (see the module docstring)."""
+    return any(_mentions(s, b) for s in _stems(a)) or any(_mentions(s, a) for s in _stems(b))
+
+
+def _segment_mentioned(segment_note: Note, text: str) -> bool:
+    """Does ``text`` name this customer segment (its tag, or a word of its note)?"""
+    if segment_note.segment and (segment_note.segment.casefold() in text.casefold()
+                                 or any(_mentions(s, text) for s in _stems(segment_note.segment))):
+        return True
+    return any(_mentions(s, text) for s in _stems(segment_note.text))
+
+
+def _segments_of(note: Note, canvas: Canvas) -> set[str]:
+    """The segment tags a note serves: its own tag, else the tagged segments its text mentions."""
+    if note.segment:
+        return {note.segment}
+    return {cs.segment for cs in canvas["customer_segments"] if cs.segment and _segment_mentioned(cs, note.text)}
+
+
+def _short(text: str, limit: int = 48) -> str:
+    first = text.split("\n")[0]
+    return first if len(first) <= limit and "\n" not in text else first[: limit - 1].rstrip() + "…"
+
+
+def _ordered(block_ids: Iterable[str]) -> tuple[str, ...]:
+    wanted = set(block_ids)
+    return tuple(b for b in BLOCK_IDS if b in wanted)
+
+
+# -- the checks -------------------------------------------------------------------------------
+
+class _Report:
+    def __init__(self, book: RuleBook):
+        self.book = book
+        self.findings: list[Finding] = []
+
+    def add(self, rule_id: str, blocks: Iterable[str], severity: str | None = None, **fields) -> None:
+        rule = self.book.rules[rule_id]
+        message = {}
+        for lang in ("en", "ko"):
+            values = {k: (v(lang) if callable(v) else v) for k, v in fields.items()}
+            message[lang] = rule.message[lang].format(**values)
+        self.findings.append(Finding(rule_id, severity or rule.severity, message, _ordered(blocks)))
+
+
+def _name(block_id: str):
+    return lambda lang: block(block_id).name[lang]
+
+
+def check_canvas(canvas: Canvas | str | Path | dict) -> Findings:
+    """Check a canvas for coherence; return the findings, errors first, then warnings, then infos.
+
+    Args:
+        canvas: a :class:`~bmclib.canvas.Canvas`, a path to a canvas JSON file, or its parsed dict.
+
+    Returns:
+        A :class:`Findings` list (empty when every check passes). ``bmc canvas check`` exits 1
+        when one of them has severity ``"error"``.
+
+    >>> from bmclib.canvas import Canvas
+    >>> c = Canvas("Shop", blocks={
+    ...     "customer_segments": [{"text": "Busy parents", "segment": "parents"}],
+    ...     "value_propositions": [{"text": "Premium meal kits", "segment": "parents"}],
+    ...     "channels": ["Website"],
+    ...     "customer_relationships": [{"text": "Self-service: FAQ page", "segment": "parents"}]})
+    >>> [f.rule for f in check_canvas(c) if f.severity != "error" and f.rule != "empty_block"]
+    ['segment_without_channel', 'premium_self_service_only']
+    """
+    if isinstance(canvas, (str, Path)):
+        canvas = Canvas.load(canvas)
+    elif isinstance(canvas, dict):
+        canvas = Canvas.from_dict(canvas)
+    elif not isinstance(canvas, Canvas):
+        raise BMCError(f"check_canvas needs a Canvas, a canvas file path or its dict, not {type(canvas).__name__}")
+    book = rule_book()
+    report = _Report(book)
+    _check_empty(canvas, report)
+    _check_segments(canvas, report)
+    _check_revenue(canvas, report)
+    _check_infrastructure(canvas, report)
+    _check_relationships(canvas, report)
+    rank = {s: i for i, s in enumerate(SEVERITIES)}
+    return Findings(sorted(report.findings, key=lambda f: rank[f.severity]))
+
+
+def _check_empty(canvas: Canvas, report: _Report) -> None:
+    by_block = report.book.rules["empty_block"].raw.get("severity_by_block", {})
+    for block_id in BLOCK_IDS:
+        if not canvas[block_id]:
+            report.add("empty_block", [block_id], by_block.get(block_id), block=_name(block_id))
+
+
+def _check_segments(canvas: Canvas, report: _Report) -> None:
+    rules = report.book.rules
+    cs_tags = list(dict.fromkeys(n.segment for n in canvas["customer_segments"] if n.segment))
+    for tag in cs_tags:
+        for rid in ("segment_without_value_proposition", "segment_without_channel", "segment_without_relationship"):
+            target = rules[rid].raw["target"]
+            if canvas[target] and not any(n.segment == tag for n in canvas[target]):
+                report.add(rid, ["customer_segments", target], segment=tag, target=_name(target))
+    reported = set()
+    for block_id, note in canvas.notes():
+        if block_id == "customer_segments" or not note.segment or note.segment in cs_tags:
+            continue
+        if (note.segment, block_id) in reported:
+            continue
+        reported.add((note.segment, block_id))
+        close = difflib.get_close_matches(note.segment, cs_tags, n=1, cutoff=0.6)
+        suggestion = rules["unknown_segment_tag"].raw["suggestion"]
+        report.add("unknown_segment_tag", [block_id, "customer_segments"], segment=note.segment,
+                   block=_name(block_id), target=_name("customer_segments"),
+                   suggestion=(lambda lang, c=close, s=suggestion: s[lang].format(tag=c[0]) if c else ""))
+    if canvas.segments():
+        for note in canvas["customer_segments"]:
+            if not note.segment:
+                report.add("untagged_segment", ["customer_segments"], note=_short(note.text))
+
+
+def _check_revenue(canvas: Canvas, report: _Report) -> None:
+    book = report.book
+    segments = canvas["customer_segments"]
+    if segments:
+        example = next((n.segment for n in segments if n.segment), None)
+        for note in canvas["revenue_streams"]:
+            if note.segment or any(_segment_mentioned(cs, note.text) for cs in segments):
+                continue
+            report.add("revenue_without_payer", ["revenue_streams", "customer_segments"], note=_short(note.text),
+                       example=(lambda lang, e=example: e or {"en": "segment", "ko": "세그먼트"}[lang]))
+    free_notes = [(b, n) for b in _PRICE_BLOCKS for n in canvas[b] if book.free.search(n.text)]
+    if not free_notes:
+        return
+    free_segments = set().union(*(_segments_of(n, canvas) for _b, n in free_notes))
+    paying_notes = [n for n in canvas["revenue_streams"] if not book.free.search(n.text)]
+    if free_segments:
+        paying = set().union(set(), *(_segments_of(n, canvas) for n in paying_notes))
+        has_other_payer = bool(paying - free_segments)
+    else:
+        has_other_payer = bool(paying_notes)
+    if has_other_payer:
+        return
+    side = report.book.rules["free_without_payer"].raw["free_side"]
+    tags = ", ".join(f"[{t}]" for t in sorted(free_segments, key=lambda t: canvas.segments().index(t)
+                                                if t in canvas.segments() else 99))
+    _block_id, first = free_notes[0]
+    report.add("free_without_payer", [b for b, _n in free_notes] + ["revenue_streams"], note=_short(first.text),
+               free_side=(lambda lang: tags or side[lang]), target=_name("revenue_streams"))
+
+
+def _check_infrastructure(canvas: Canvas, report: _Report) -> None:
+    for block_id in _INFRASTRUCTURE:
+        others = [n for b, n in canvas.notes() if b != block_id]
+        for note in canvas[block_id]:
+            if note.segment or any(_linked(note.text, other.text) for other in others):
+                continue
+            report.add("unlinked_infrastructure", [block_id], note=_short(note.text), block=_name(block_id))
+
+
+def _type_label(type_id: str):
+    from .blocks import category
+
+    return lambda lang: category(type_id).label[lang]
+
+
+def _overlap(a: set, b: set) -> bool:
+    return not a or not b or bool(a & b)
+
+
+def _check_relationships(canvas: Canvas, report: _Report) -> None:
+    book = report.book
+    relationships = [(n, relationship_types_in(n.text), _segments_of(n, canvas))
+                     for n in canvas["customer_relationships"]]
+    low_priced = [(b, n, _segments_of(n, canvas)) for b in _PRICE_BLOCKS for n in canvas[b]
+             if book.low_price.search(n.text) or book.free.search(n.text)]
+    for note, types, segs in relationships:
+        personal = [t for t in _PERSONAL if t in types]
+        if not personal:
+            continue
+        clash = next(((b, p) for b, p, psegs in low_priced if _overlap(segs, psegs)), None)
+        if clash:
+            report.add("dedicated_on_low_price", ["customer_relationships", clash[0]], note=_short(note.text),
+                       type=_type_label(personal[0]), price_note=_short(clash[1].text), price_block=_name(clash[0]))
+    seen = set()
+    everyone = book.rules["premium_self_service_only"].raw["all_customers"]
+    for block_id, note in ((b, n) for b in _PRICE_BLOCKS for n in canvas[b]):
+        if not book.premium.search(note.text):
+            continue
+        psegs = _segments_of(note, canvas)
+        key = frozenset(psegs)
+        if key in seen:
+            continue
+        seen.add(key)
+        types = set().union(set(), *(t for _n, t, segs in relationships if _overlap(psegs, segs)))
+        if types and types <= {"self_service"}:
+            tags = ", ".join(f"[{t}]" for t in sorted(psegs))
+            report.add("premium_self_service_only", ["customer_relationships", block_id], price_note=_short(note.text),
+                       price_block=_name(block_id), segment=(lambda lang, t=tags: t or everyone[lang]))
+    type_names = lambda lang: ", ".join(t.label[lang] for t in relationship_types())
+    example = book.rules["relationship_mechanism"].raw["example"]
+    for note, types, _segs in relationships:
+        if types:
+            continue
+        mechanism = next((m for m in book.mechanisms if m.pattern.search(note.text)), None)
+        if mechanism is None:
+            report.add("relationship_without_type", ["customer_relationships"], note=_short(note.text), types=type_names)
+            continue
+
+        def hint(lang, m=mechanism, n=note):
+            text = m.hint[lang]
+            if m.serves:
+                from .blocks import category
+
+                text += example[lang].format(label=category(m.serves[0]).label[lang], note=_short(n.text, 32))
+            return text
+
+        report.add("relationship_mechanism", ["customer_relationships"], note=_short(note.text),
+                   mechanism=(lambda lang, m=mechanism: m.label[lang]), hint=hint)
