@@ -34,6 +34,7 @@ _LAZY = {
     "use_korean_font": "plots",
     "save_canvas": "plots",
     "pareto_share": "analysis",
+    "prioritise": "prioritise",
     "loyalty_stages": "analysis",
     "relationship_exercise": "widgets",
     "block_exercise": "widgets",

@@ -129,7 +129,7 @@ def _as_canvas(canvas: Any) -> Canvas:
 
 
 def _highlight_ids(highlight: str | Iterable[str]) -> set[str]:
-    ids = [highlight] if isinstance(highlight, str) else list(highlight or ())
+    ids = [highlight] if isinstance(highlight, str) else list(highlight if highlight is not None else ())
     for block_id in ids:
         if block_id not in BLOCK_IDS:
             raise UnknownIdError(unknown("block", block_id, BLOCK_IDS))

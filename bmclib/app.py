@@ -1,0 +1,196 @@
+"""The no-code app: an exercise served by Voila on 127.0.0.1, no code visible.
+
+``bmc app`` calls :func:`run_app`, which starts Voila on a small notebook shipped with the
+package (``bmclib/app_notebooks/exercise.ipynb``). That notebook has one code cell,
+``exercise_from_env()``, which builds the exercise from environment variables that
+:func:`app_env` sets: ``BMC_APP_LANG``, ``BMC_APP_SET``, ``BMC_APP_MODE``,
+``BMC_ANSWERS_DIR`` (absolute) and ``BMC_APP_FONT_URL`` (the bundled Korean font, for
+computers without one); ``BMC_STUDENT_ID`` / ``BMC_STUDENT_NAME`` pass through.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import webbrowser
+from collections.abc import Mapping
+from pathlib import Path
+
+from .blocks import check_lang
+from .errors import BMCError
+
+MODES = ("practice", "assessment")
+#: The bundled Korean font, served by Voila (relative to the package folder, its root)
+FONT = "fonts/BMCGothic-Regular.ttf"
+
+
+def package_dir() -> Path:
+    """The installed ``bmclib`` folder: Voila's root, so it can serve the bundled font."""
+    return Path(__file__).resolve().parent
+
+
+def app_notebook() -> Path:
+    """The notebook Voila serves (shipped as package data).
+
+    >>> app_notebook().relative_to(package_dir()).as_posix()
+    'app_notebooks/exercise.ipynb'
+    """
+    return package_dir() / "app_notebooks" / "exercise.ipynb"
+
+
+def app_command(notebook: str | os.PathLike | None = None, *, port: int = 8866,
+                python: str | None = None) -> list[str]:
+    """The command that serves ``notebook`` with Voila on ``127.0.0.1:port`` (pure: starts nothing).
+
+    Voila strips code and tracebacks; ``port_retries=0`` makes a busy port an error instead
+    of a silent move to another port (the printed URL must be right). Voila's root is the
+    package folder and its file route serves one file: the bundled Korean font.
+
+    >>> cmd = app_command(port=9000, python="python3")
+    >>> cmd[:3], cmd[4:]  # doctest: +NORMALIZE_WHITESPACE +ELLIPSIS
+    (['python3', '-m', 'voila'], ['--no-browser', '--port=9000', '--Voila.ip=127.0.0.1',
+     '--Voila.port_retries=0', '--strip_sources=True', '--show_tracebacks=False', '--theme=light',
+     '--Voila.root_dir=...', '--VoilaConfiguration.file_allowlist=fonts/BMCGothic-Regular[.]ttf'])
+    """
+    if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
+        raise BMCError(f"port must be a number from 1 to 65535, not {port!r}")
+    return [python or sys.executable, "-m", "voila", str(notebook or app_notebook()), "--no-browser",
+            f"--port={port}", "--Voila.ip=127.0.0.1", "--Voila.port_retries=0", "--strip_sources=True",
+            "--show_tracebacks=False", "--theme=light", f"--Voila.root_dir={package_dir()}",
+            "--VoilaConfiguration.file_allowlist=" + FONT.replace(".", "[.]")]
+
+
+def app_env(*, lang: str = "ko", answers: str | os.PathLike = "answers",
+            exercise_set: str = "relationships-practice", mode: str = "practice",
+            environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment for Voila and its kernel: ``environ`` (default ``os.environ``) plus the
+    app's settings. The answers folder is made absolute, since the kernel runs elsewhere.
+
+    >>> env = app_env(lang="en", answers="/srv/answers", mode="assessment", environ={"BMC_STUDENT_ID": "s1"})
+    >>> {k: env[k] for k in sorted(env)}  # doctest: +NORMALIZE_WHITESPACE
+    {'BMC_ANSWERS_DIR': '/srv/answers', 'BMC_APP_FONT_URL': '/voila/files/fonts/BMCGothic-Regular.ttf',
+     'BMC_APP_LANG': 'en', 'BMC_APP_MODE': 'assessment', 'BMC_APP_SET': 'relationships-practice',
+     'BMC_STUDENT_ID': 's1'}
+    """
+    from .exercises import exercise_set_ids
+
+    check_lang(lang)
+    if mode not in MODES:
+        raise BMCError(f"mode must be 'practice' or 'assessment', not {mode!r}")
+    known = exercise_set_ids()
+    if exercise_set not in known:
+        from .errors import unknown
+
+        raise BMCError(unknown("exercise set", exercise_set, known))
+    env = dict(os.environ if environ is None else environ)
+    env.update(BMC_APP_LANG=lang, BMC_APP_SET=exercise_set, BMC_APP_MODE=mode,
+               BMC_ANSWERS_DIR=str(Path(answers).expanduser().absolute()), BMC_APP_FONT_URL=f"/voila/files/{FONT}")
+    return env
+
+
+def exercise_from_env(environ: Mapping[str, str] | None = None):
+    """Build the app's exercise from ``BMC_APP_*`` variables (the app notebook's one line).
+
+    >>> env = {"BMC_APP_LANG": "en", "BMC_APP_MODE": "assessment", "BMC_ANSWERS_DIR": "/tmp/none"}
+    >>> exercise_from_env(env)  # doctest: +ELLIPSIS
+    RelationshipExercise('relationships-practice', lang='en', mode='assessment', ... items)
+    """
+    from .widgets import block_exercise, relationship_exercise
+
+    env = os.environ if environ is None else environ
+    set_id = env.get("BMC_APP_SET") or "relationships-practice"
+    build = relationship_exercise if set_id == "relationships-practice" else block_exercise
+    exercise = build(set_id, env.get("BMC_APP_LANG") or "ko", env.get("BMC_APP_MODE") or "practice",
+                     answers_dir=env.get("BMC_ANSWERS_DIR") or None, student_id=env.get("BMC_STUDENT_ID") or None,
+                     student_name=env.get("BMC_STUDENT_NAME") or None)
+    if env.get("BMC_APP_FONT_URL"):
+        # a plain HTML output, so Voila puts the font rule in the page before any widget draws
+        from IPython.display import HTML, display
+
+        from .widgets.style import font_face
+
+        display(HTML(font_face(env["BMC_APP_FONT_URL"])))
+    return exercise
+
+
+def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    """True when nothing listens on ``host:port``."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def wait_for_port(port: int, timeout: float = 60.0, host: str = "127.0.0.1", proc=None) -> bool:
+    """Wait until ``host:port`` accepts connections (False after ``timeout`` or if ``proc`` ends)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            return False
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
+def _stop(proc, grace: float = 10.0) -> int:
+    """Stop Voila: it already got Ctrl-C with the terminal; else SIGINT, then SIGTERM, then kill."""
+    for sig in (None, signal.SIGINT, signal.SIGTERM):
+        if sig is not None and proc.poll() is None:
+            proc.send_signal(sig)
+        try:
+            return proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            continue
+        except KeyboardInterrupt:
+            continue
+    proc.kill()
+    return proc.wait()
+
+
+def run_app(lang: str = "ko", port: int = 8866, answers: str | os.PathLike = "answers",
+            exercise_set: str = "relationships-practice", mode: str = "practice",
+            open_browser: bool = True) -> int:
+    """Serve an exercise as a web app on ``http://127.0.0.1:<port>/`` until Ctrl-C.
+
+    Args:
+        lang: ``"ko"`` or ``"en"``.
+        port: the local port (an error if it is taken).
+        answers: folder for the answer files (made absolute; created if missing).
+        exercise_set: a shipped exercise set id.
+        mode: ``"practice"`` (Check with feedback) or ``"assessment"`` (no key, no feedback).
+        open_browser: open the page in the default browser once it answers.
+
+    Returns:
+        Voila's exit code (0 after a clean Ctrl-C).
+    """
+    env = app_env(lang=lang, answers=answers, exercise_set=exercise_set, mode=mode)
+    command = app_command(port=port)
+    if not port_is_free(port):
+        raise BMCError(f"port {port} on 127.0.0.1 is already in use; choose another with --port")
+    Path(env["BMC_ANSWERS_DIR"]).mkdir(parents=True, exist_ok=True)
+    url = f"http://127.0.0.1:{port}/"
+    print(f"bmc app: serving {exercise_set} ({mode}, {lang}) at {url}", flush=True)
+    print(f"bmc app: answers are saved in {env['BMC_ANSWERS_DIR']}; press Ctrl-C to stop", flush=True)
+    proc = subprocess.Popen(command, env=env)
+    if open_browser:
+        def opener():
+            if wait_for_port(port, proc=proc):
+                webbrowser.open(url)
+
+        threading.Thread(target=opener, daemon=True).start()
+    try:
+        return proc.wait()
+    except KeyboardInterrupt:
+        code = _stop(proc)
+        print("bmc app: stopped", flush=True)
+        return code

@@ -1,0 +1,269 @@
+"""A canvas editor: nine text areas laid out like the canvas, a live picture and the findings.
+
+Each text area holds one note per line; ``[tag] text`` links notes that serve the same
+segment, and a line that starts with spaces continues the note above. The picture comes
+from ``bmclib.plots.draw_canvas`` and the findings from ``bmclib.canvas_checks.check_canvas``;
+the editor adds no rules of its own.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import ipywidgets as widgets
+
+from ..blocks import BLOCK_IDS, block, check_lang
+from ..errors import BMCError
+from .style import esc, html_widget, style_sheet
+from .text import ui
+
+#: grid areas of the classic canvas: partners | activities, resources | value | relationships,
+#: channels | segments on top, costs and revenue below
+AREAS = {
+    "key_partnerships": "kp", "key_activities": "ka", "key_resources": "kr",
+    "value_propositions": "vp", "customer_relationships": "cr", "channels": "ch",
+    "customer_segments": "cs", "cost_structure": "co", "revenue_streams": "rv",
+}
+TEMPLATE = '"kp kp ka ka vp vp cr cr cs cs" "kp kp kr kr vp vp ch ch cs cs" "co co co co co rv rv rv rv rv"'
+SEVERITY_ICON = {"error": "⛔", "warning": "⚠️", "info": "ℹ️"}
+
+
+def notes_from_text(text: str) -> list:
+    """Notes from a text area: one per line, ``[tag] text`` sets the segment, an indented
+    line continues the note above, ``\\[`` starts a note with a literal bracket.
+
+    >>> notes_from_text("[young] Budget app\\n  with card sync\\nWeb shop")
+    [Note('Budget app\\nwith card sync', segment='young'), Note('Web shop')]
+    """
+    from ..canvas import Note
+
+    parts: list[list] = []
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        if raw[:1].isspace() and parts:
+            parts[-1][0] += "\n" + line
+            continue
+        segment = None
+        if line.startswith("\\"):
+            line = line[1:]
+        elif line.startswith("[") and "]" in line:
+            tag, rest = line[1:].split("]", 1)
+            if tag.strip() and rest.strip() and "[" not in tag:
+                segment, line = tag.strip(), rest.strip()
+        parts.append([line, segment])
+    return [Note(t, s) for t, s in parts]
+
+
+def text_from_notes(notes) -> str:
+    """The text-area form of a block's notes (the inverse of :func:`notes_from_text`).
+
+    >>> from bmclib.canvas import Note
+    >>> print(text_from_notes([Note("Budget app\\nwith card sync", "young"), Note("[not a tag")]))
+    [young] Budget app
+      with card sync
+    \\[not a tag
+    """
+    lines = []
+    for note in notes:
+        first, *rest = note.text.split("\n")
+        if note.segment:
+            first = f"[{note.segment}] {first}"
+        elif first.startswith(("[", "\\")):
+            first = "\\" + first
+        lines.append(first)
+        lines += [f"  {r}" for r in rest]
+    return "\n".join(lines)
+
+
+def _png(fig) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=80)
+    return buf.getvalue()
+
+
+class CanvasEditor(widgets.VBox):
+    """Edit a Business Model Canvas in nine text areas (see :func:`canvas_editor`)."""
+
+    def __init__(self, canvas=None, lang: str = "ko", path: str | os.PathLike | None = None):
+        from ..canvas import Canvas
+
+        super().__init__()
+        self.lang = check_lang(lang)
+        if canvas is None:
+            canvas = Canvas(lang=self.lang)
+        elif isinstance(canvas, (str, os.PathLike)):
+            canvas = Canvas.load(canvas)
+        elif isinstance(canvas, dict):
+            canvas = Canvas.from_dict(canvas)
+        elif not isinstance(canvas, Canvas):
+            raise BMCError(f"canvas must be a Canvas, a canvas file path or its dict, not {type(canvas).__name__}")
+        self.canvas = canvas
+        self._syncing = False
+        self.add_class("bmc-root")
+        self.add_class("bmc-canvas-editor")
+        self.layout.max_width = "1200px"
+
+        self.title = widgets.Text(description=ui("canvas_title", lang), layout=widgets.Layout(width="460px"))
+        self.title.add_class("bmc-canvas-title")
+        self.title.observe(self._on_edit, names="value")
+        self.areas: dict[str, widgets.Textarea] = {}
+        cells = []
+        for block_id in BLOCK_IDS:
+            area = widgets.Textarea(continuous_update=False, placeholder=block(block_id).question[lang],
+                                    layout=widgets.Layout(width="auto", height="100%"))
+            area.add_class(f"bmc-area-{block_id}")
+            area.observe(self._on_edit, names="value")
+            self.areas[block_id] = area
+            label = html_widget("bmc-block-label", esc(block(block_id).name[lang]))
+            cell = widgets.VBox([label, area], layout=widgets.Layout(grid_area=AREAS[block_id], min_height="150px"))
+            cell.add_class("bmc-block")
+            cells.append(cell)
+        self.grid = widgets.GridBox(cells, layout=widgets.Layout(
+            grid_template_columns="repeat(10, minmax(0, 1fr))", grid_template_areas=TEMPLATE,
+            grid_gap="6px", width="100%"))
+        self.grid.add_class("bmc-grid")
+
+        self.path = widgets.Text(value=str(path or canvas.source or "canvas.json"), description=ui("file", lang),
+                                 layout=widgets.Layout(width="420px"))
+        self.path.add_class("bmc-path")
+        buttons = []
+        for key, cls, handler in (("save_json", "bmc-save", self.save), ("load_json", "bmc-load", self.load),
+                                  ("export_png", "bmc-export-png", self.export_png),
+                                  ("export_md", "bmc-export-md", self.export_markdown)):
+            b = widgets.Button(description=ui(key, lang), layout=widgets.Layout(width="auto"))
+            b.add_class(cls)
+            b.on_click(lambda _b, h=handler: self._guarded(h))
+            buttons.append(b)
+        buttons[0].button_style = "primary"
+        self.status = html_widget("bmc-status")
+        self.picture = widgets.Output()
+        self.picture.add_class("bmc-picture")
+        self.findings = html_widget("bmc-findings")
+        self.children = [
+            style_sheet(), self.title, html_widget("bmc-note", esc(ui("canvas_hint", lang))), self.grid,
+            widgets.HBox([self.path, *buttons]), self.status,
+            html_widget("bmc-block-label", esc(ui("findings", lang))), self.findings,
+            html_widget("bmc-block-label", esc(ui("picture", lang))), self.picture,
+        ]
+        self._fill()
+
+    # -- model <-> widgets --------------------------------------------------------------------
+
+    def _fill(self) -> None:
+        """Put the canvas into the widgets, then redraw once."""
+        self._syncing = True
+        try:
+            self.title.value = self.canvas.title
+            for block_id, area in self.areas.items():
+                area.value = text_from_notes(self.canvas[block_id])
+        finally:
+            self._syncing = False
+        self.refresh()
+
+    def _read(self):
+        from ..canvas import Canvas
+
+        blocks = {b: notes_from_text(a.value) for b, a in self.areas.items()}
+        return Canvas(title=self.title.value.strip(), lang=self.canvas.lang, blocks=blocks,
+                      source=self.canvas.source, extra=dict(self.canvas.extra))
+
+    def _on_edit(self, _change) -> None:
+        if self._syncing:
+            return
+        self._guarded(self._update)
+
+    def _update(self) -> None:
+        self.canvas = self._read()
+        self.refresh()
+
+    def _guarded(self, action) -> None:
+        """Run an action; show a problem in the status line instead of raising in a callback."""
+        try:
+            action()
+        except (BMCError, OSError) as exc:
+            self.status.value = f"<span class='bmc-warn'>{esc(exc)}</span>"
+
+    def refresh(self) -> None:
+        """Redraw the picture and re-run the checks."""
+        from matplotlib.figure import Figure
+
+        from ..canvas_checks import check_canvas
+        from ..plots import draw_canvas
+
+        findings = check_canvas(self.canvas)
+        if findings:
+            items = "".join(
+                f"<li class='bmc-finding bmc-finding-{f.severity}'>{SEVERITY_ICON.get(f.severity, '')} "
+                f"<b>{esc(', '.join(block(b).name[self.lang] for b in f.blocks))}</b>: "
+                f"{esc(f.message[self.lang])}</li>" for f in findings)
+            self.findings.value = f"<ul class='bmc-findings'>{items}</ul>"
+        else:
+            self.findings.value = f"<p>{esc(ui('no_findings', self.lang))}</p>"
+        fig = Figure(figsize=(12, 9))
+        fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.99)
+        draw_canvas(self.canvas, fig.add_subplot(), lang=self.lang)
+        from IPython.display import Image
+
+        self.picture.outputs = ()
+        self.picture.append_display_data(Image(data=_png(fig), format="png"))
+
+    # -- buttons ------------------------------------------------------------------------------
+
+    def _target(self, suffix: str | None = None) -> Path:
+        path = Path(self.path.value.strip() or "canvas.json").expanduser()
+        return path.with_suffix(suffix) if suffix else path
+
+    def save(self) -> Path:
+        """Save the canvas as JSON at the path in the File box; return the path."""
+        self.canvas = self._read()
+        target = self.canvas.save(self._target())
+        self.status.value = esc(ui("wrote_file", self.lang, path=target))
+        return target
+
+    def load(self) -> None:
+        """Load the canvas JSON named in the File box into the editor."""
+        from ..canvas import Canvas
+
+        target = self._target()
+        self.canvas = Canvas.load(target)
+        self._fill()
+        self.status.value = esc(ui("loaded_file", self.lang, path=target))
+
+    def export_png(self) -> Path:
+        """Draw the canvas to a PNG beside the JSON file; return its path."""
+        from ..plots import save_canvas
+
+        target = self._target(".png")
+        save_canvas(self._read(), target, lang=self.lang)
+        self.status.value = esc(ui("wrote_file", self.lang, path=target))
+        return target
+
+    def export_markdown(self) -> Path:
+        """Write the canvas as Markdown beside the JSON file; return its path."""
+        target = self._target(".md")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(self._read().to_markdown(self.lang), encoding="utf-8")
+        self.status.value = esc(ui("wrote_file", self.lang, path=target))
+        return target
+
+    def __repr__(self) -> str:
+        return f"CanvasEditor({self.canvas.title!r}, lang={self.lang!r}, {len(self.canvas)} notes)"
+
+
+def canvas_editor(canvas=None, lang: str = "ko", path: str | os.PathLike | None = None) -> CanvasEditor:
+    """Edit a canvas in nine text areas, with a live picture, checks, and Save/Load/Export buttons.
+
+    Args:
+        canvas: a ``Canvas``, a canvas JSON path or its dict; default an empty canvas.
+        lang: ``"ko"`` or ``"en"`` (labels, picture and findings).
+        path: the file the Save and Load buttons use (default: the canvas's own file, else
+            ``canvas.json``); PNG and Markdown exports go beside it.
+
+    Returns:
+        The editor widget; display it in a notebook.
+    """
+    return CanvasEditor(canvas, lang, path)

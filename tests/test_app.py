@@ -1,0 +1,250 @@
+"""The no-code app: the Voila command and environment (pure), the shipped notebook, run_app's
+start and stop, and ``bmc app`` -> ``run_app``."""
+
+import functools
+import json
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bmclib import app
+from bmclib.cli import main
+from bmclib.errors import BMCError
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch):
+    for name in ("BMC_STUDENT_ID", "BMC_STUDENT_NAME", "BMC_ANSWERS_DIR", "BMC_APP_LANG", "BMC_APP_SET",
+                 "BMC_APP_MODE"):
+        monkeypatch.delenv(name, raising=False)
+
+
+# -- pure parts ----------------------------------------------------------------------------------
+
+def test_app_command_serves_the_notebook_on_loopback_without_code():
+    cmd = app.app_command(port=9123)
+    assert cmd[:4] == [sys.executable, "-m", "voila", str(app.app_notebook())]
+    for flag in ("--no-browser", "--port=9123", "--Voila.ip=127.0.0.1", "--Voila.port_retries=0",
+                 "--strip_sources=True", "--show_tracebacks=False", f"--Voila.root_dir={app.package_dir()}",
+                 "--VoilaConfiguration.file_allowlist=fonts/BMCGothic-Regular[.]ttf"):
+        assert flag in cmd
+    assert (app.package_dir() / app.FONT).is_file()
+    assert app.app_command(port=9123) == cmd  # pure: same input, same output
+
+
+@pytest.mark.parametrize("port", [0, 70000, "8866", True])
+def test_app_command_refuses_bad_ports(port):
+    with pytest.raises(BMCError, match="port must be a number from 1 to 65535"):
+        app.app_command(port=port)
+
+
+def test_app_env_sets_the_app_variables_and_passes_the_student_through(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    env = app.app_env(lang="en", answers="answers", exercise_set="channels-practice", mode="assessment",
+                      environ={"PATH": "/bin", "BMC_STUDENT_ID": "s1", "BMC_STUDENT_NAME": "Kim"})
+    assert env == {"PATH": "/bin", "BMC_STUDENT_ID": "s1", "BMC_STUDENT_NAME": "Kim", "BMC_APP_LANG": "en",
+                   "BMC_APP_SET": "channels-practice", "BMC_APP_MODE": "assessment",
+                   "BMC_ANSWERS_DIR": str(tmp_path / "answers"),
+                   "BMC_APP_FONT_URL": "/voila/files/fonts/BMCGothic-Regular.ttf"}
+    assert Path(env["BMC_ANSWERS_DIR"]).is_absolute()
+
+
+@pytest.mark.parametrize("kw, message", [
+    ({"lang": "fr"}, "lang must be 'en' or 'ko'"),
+    ({"mode": "exam"}, "mode must be 'practice' or 'assessment'"),
+    ({"exercise_set": "relationship-practice"}, "Did you mean 'relationships-practice'?"),
+])
+def test_app_env_refuses_bad_settings(kw, message):
+    with pytest.raises(BMCError, match=message):
+        app.app_env(**kw)
+
+
+def test_exercise_from_env_builds_what_the_variables_say(tmp_path):
+    env = {"BMC_APP_LANG": "en", "BMC_APP_SET": "channels-practice", "BMC_APP_MODE": "assessment",
+           "BMC_ANSWERS_DIR": str(tmp_path), "BMC_STUDENT_ID": "s7", "BMC_STUDENT_NAME": "Choi"}
+    ex = app.exercise_from_env(env)
+    assert repr(ex).startswith("BlockExercise('channels-practice', lang='en', mode='assessment'")
+    assert ex.path == tmp_path / "channels-practice.json"
+    ex.choices.value = next(iter(ex.item.choices("en")))
+    assert json.loads(ex.path.read_text(encoding="utf-8"))["student_name"] == "Choi"
+    default = app.exercise_from_env({"BMC_ANSWERS_DIR": str(tmp_path)})
+    assert repr(default).startswith("RelationshipExercise('relationships-practice', lang='ko', mode='practice'")
+    assert default.student_box in default.children  # no id: asks
+
+
+def test_exercise_from_env_puts_the_font_rule_before_the_widget(tmp_path, monkeypatch):
+    import IPython.display
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda *objs, **_kw: shown.extend(objs))
+    app.exercise_from_env({"BMC_ANSWERS_DIR": str(tmp_path), "BMC_APP_FONT_URL": "/voila/files/fonts/x.ttf"})
+    assert len(shown) == 1 and "@font-face" in shown[0].data and "url('/voila/files/fonts/x.ttf')" in shown[0].data
+    shown.clear()
+    app.exercise_from_env({"BMC_ANSWERS_DIR": str(tmp_path)})
+    assert shown == []
+
+
+# -- the shipped notebook ------------------------------------------------------------------------
+
+def test_app_notebook_is_one_small_code_cell_with_no_output():
+    import nbformat
+
+    nb = nbformat.read(app.app_notebook(), as_version=4)
+    nbformat.validate(nb)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert len(nb.cells) == len(code) == 1
+    cell = code[0]
+    assert cell.outputs == [] and cell.execution_count is None
+    assert len(cell.source.splitlines()) <= 3
+    assert "exercise_from_env()" in cell.source
+    assert "nbval-skip" in cell.metadata.get("tags", [])  # served by Voila, not a lesson
+    assert "skip-execution" not in cell.metadata.get("tags", [])  # Voila must run it
+    assert nb.metadata.kernelspec.name == "python3"
+
+
+def test_app_notebook_runs_in_a_kernel_and_shows_the_exercise(tmp_path, monkeypatch):
+    import nbformat
+    from nbclient import NotebookClient
+
+    monkeypatch.setenv("BMC_APP_LANG", "en")
+    monkeypatch.setenv("BMC_ANSWERS_DIR", str(tmp_path))
+    monkeypatch.setenv("BMC_STUDENT_ID", "s9")
+    nb = nbformat.read(app.app_notebook(), as_version=4)
+    NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    (out,) = nb.cells[0].outputs
+    assert out.output_type == "execute_result"
+    assert "application/vnd.jupyter.widget-view+json" in out.data
+    assert out.data["text/plain"].startswith("RelationshipExercise('relationships-practice', lang='en', "
+                                             "mode='practice', ")
+    assert list(tmp_path.iterdir()) == []  # nothing saved before a choice
+
+
+# -- run_app -------------------------------------------------------------------------------------
+
+def free_port():
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_run_app_prints_the_url_and_returns_voilas_exit_code(tmp_path, monkeypatch, capsys):
+    seen = {}
+
+    def fake_command(port, **_kw):
+        seen["port"] = port
+        code = "import os, sys; print(os.environ['BMC_APP_LANG'], os.environ['BMC_ANSWERS_DIR']); sys.exit(3)"
+        return [sys.executable, "-c", code]
+
+    monkeypatch.setattr(app, "app_command", fake_command)
+    port = free_port()
+    code = app.run_app(lang="en", port=port, answers=tmp_path / "ans", open_browser=False)
+    assert code == 3 and seen["port"] == port
+    out = capsys.readouterr().out
+    assert f"http://127.0.0.1:{port}/" in out
+    assert (tmp_path / "ans").is_dir()
+
+
+def test_run_app_refuses_a_busy_port(tmp_path):
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        with pytest.raises(BMCError, match=f"port {port} on 127.0.0.1 is already in use"):
+            app.run_app(port=port, answers=tmp_path, open_browser=False)
+
+
+def test_run_app_opens_the_browser_once_the_port_answers(tmp_path, monkeypatch):
+    opened = []
+    monkeypatch.setattr(app, "app_command",
+                        lambda port, **_kw: [sys.executable, "-c", "import time; time.sleep(1.5)"])
+    monkeypatch.setattr(app, "wait_for_port", lambda port, **_kw: True)
+    monkeypatch.setattr(app.webbrowser, "open", opened.append)
+    port = free_port()
+    assert app.run_app(port=port, answers=tmp_path, open_browser=True) == 0
+    assert opened == [f"http://127.0.0.1:{port}/"]
+
+
+class FakeVoila:
+    """A process whose first wait() is interrupted by Ctrl-C; it then exits after given signals."""
+
+    def __init__(self, exits_after=()):
+        self.signals, self.exits_after, self.code = [], set(exits_after), None
+        self.waits = 0
+
+    def wait(self, timeout=None):
+        self.waits += 1
+        if self.waits == 1:
+            raise KeyboardInterrupt
+        if self.code is None and timeout is not None:
+            raise subprocess.TimeoutExpired("voila", timeout)
+        return self.code
+
+    def poll(self):
+        return self.code
+
+    def send_signal(self, sig):
+        self.signals.append(sig)
+        if sig in self.exits_after:
+            self.code = 0 if sig == signal.SIGINT else -sig
+
+    def kill(self):
+        self.signals.append("kill")
+        self.code = -9
+
+
+def test_ctrl_c_stops_voila_cleanly(tmp_path, monkeypatch, capsys):
+    fake = FakeVoila(exits_after=[signal.SIGINT])
+    monkeypatch.setattr(app.subprocess, "Popen", lambda *a, **k: fake)
+    monkeypatch.setattr(app, "_stop", functools.partial(_real_stop, grace=0.01))
+    assert app.run_app(port=free_port(), answers=tmp_path, open_browser=False) == 0
+    assert fake.signals == [signal.SIGINT]
+    assert "bmc app: stopped" in capsys.readouterr().out
+
+
+_real_stop = app._stop
+
+
+def test_stop_escalates_to_sigterm_then_kill():
+    fake = FakeVoila(exits_after=[signal.SIGTERM])
+    fake.waits = 1  # the interrupted wait already happened
+    assert _real_stop(fake, grace=0.01) == -signal.SIGTERM
+    assert fake.signals == [signal.SIGINT, signal.SIGTERM]
+    stubborn = FakeVoila()
+    stubborn.waits = 1
+    stubborn.wait = lambda timeout=None: (_ for _ in ()).throw(subprocess.TimeoutExpired("v", timeout)) \
+        if stubborn.code is None else stubborn.code
+    assert _real_stop(stubborn, grace=0.01) == -9
+    assert stubborn.signals == [signal.SIGINT, signal.SIGTERM, "kill"]
+
+
+def test_stop_returns_at_once_when_voila_already_exited_on_ctrl_c():
+    fake = FakeVoila()
+    fake.waits, fake.code = 1, 0
+    assert _real_stop(fake, grace=0.01) == 0 and fake.signals == []
+
+
+def test_bmc_app_calls_run_app(monkeypatch, tmp_path):
+    calls = []
+    monkeypatch.setattr(app, "run_app", lambda **kw: calls.append(kw) or 0)
+    assert main(["app", "--no-browser", "--port", "9001", "--lang", "en", "--answers", str(tmp_path),
+                 "--set", "channels-practice", "--mode", "assessment"]) == 0
+    assert calls == [{"lang": "en", "port": 9001, "answers": str(tmp_path), "exercise_set": "channels-practice",
+                      "mode": "assessment", "open_browser": False}]
+
+
+def test_bmc_app_reports_a_busy_port_as_a_usage_error(tmp_path, capsys):
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        assert main(["app", "--no-browser", "--port", str(port), "--answers", str(tmp_path)]) == 2
+    assert "already in use; choose another with --port" in capsys.readouterr().err
