@@ -67,6 +67,7 @@ def app_command(notebook: str | os.PathLike | None = None, *, port: int = 8866,
 
 def app_env(*, lang: str = "ko", answers: str | os.PathLike = "answers",
             exercise_set: str = "relationships-practice", mode: str = "practice",
+            key: str | os.PathLike | None = None,
             environ: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment for Voila and its kernel: ``environ`` (default ``os.environ``) plus the
     app's settings. The answers folder is made absolute, since the kernel runs elsewhere.
@@ -83,13 +84,24 @@ def app_env(*, lang: str = "ko", answers: str | os.PathLike = "answers",
     if mode not in MODES:
         raise BMCError(f"mode must be 'practice' or 'assessment', not {mode!r}")
     known = exercise_set_ids()
-    if exercise_set not in known:
+    own = str(exercise_set).endswith(".csv")
+    if own:
+        from .exercises import load_exercise_set
+
+        load_exercise_set(exercise_set)  # an instructor's own set: check it before serving it
+        exercise_set = str(Path(exercise_set).expanduser().absolute())
+    elif exercise_set not in known:
         from .errors import unknown
 
-        raise BMCError(unknown("exercise set", exercise_set, known))
+        raise BMCError(unknown("exercise set", exercise_set, known) + " Or give the path of your own set's CSV.")
     env = dict(os.environ if environ is None else environ)
     env.update(BMC_APP_LANG=lang, BMC_APP_SET=exercise_set, BMC_APP_MODE=mode,
                BMC_ANSWERS_DIR=str(Path(answers).expanduser().absolute()), BMC_APP_FONT_URL=f"/voila/files/{FONT}")
+    if key is not None:
+        from .keys import load_key
+
+        load_key(key)
+        env["BMC_APP_KEY"] = str(Path(key).expanduser().absolute())
     return env
 
 
@@ -107,7 +119,7 @@ def exercise_from_env(environ: Mapping[str, str] | None = None):
     build = relationship_exercise if set_id == "relationships-practice" else block_exercise
     exercise = build(set_id, env.get("BMC_APP_LANG") or "ko", env.get("BMC_APP_MODE") or "practice",
                      answers_dir=env.get("BMC_ANSWERS_DIR") or None, student_id=env.get("BMC_STUDENT_ID") or None,
-                     student_name=env.get("BMC_STUDENT_NAME") or None)
+                     student_name=env.get("BMC_STUDENT_NAME") or None, key=env.get("BMC_APP_KEY") or None)
     if env.get("BMC_APP_FONT_URL"):
         # a plain HTML output, so Voila puts the font rule in the page before any widget draws
         from IPython.display import HTML, display
@@ -159,21 +171,22 @@ def _stop(proc, grace: float = 10.0) -> int:
 
 def run_app(lang: str = "ko", port: int = 8866, answers: str | os.PathLike = "answers",
             exercise_set: str = "relationships-practice", mode: str = "practice",
-            open_browser: bool = True) -> int:
+            open_browser: bool = True, key: str | os.PathLike | None = None) -> int:
     """Serve an exercise as a web app on ``http://127.0.0.1:<port>/`` until Ctrl-C.
 
     Args:
         lang: ``"ko"`` or ``"en"``.
         port: the local port (an error if it is taken).
         answers: folder for the answer files (made absolute; created if missing).
-        exercise_set: a shipped exercise set id.
+        exercise_set: a shipped exercise set id, or the path of an instructor's own set CSV.
         mode: ``"practice"`` (Check with feedback) or ``"assessment"`` (no key, no feedback).
+        key: the key CSV for practice feedback on an own set (shipped sets use their practice key).
         open_browser: open the page in the default browser once it answers.
 
     Returns:
         Voila's exit code (0 after a clean Ctrl-C).
     """
-    env = app_env(lang=lang, answers=answers, exercise_set=exercise_set, mode=mode)
+    env = app_env(lang=lang, answers=answers, exercise_set=exercise_set, mode=mode, key=key)
     command = app_command(port=port)
     if not port_is_free(port):
         raise BMCError(f"port {port} on 127.0.0.1 is already in use; choose another with --port")

@@ -71,8 +71,13 @@ def _cmd_report(args) -> int:
     key = load_key(args.key)
     report = build_report(args.paths, key, partial=args.partial)
     index = report.write(args.out, lang=args.lang)
-    for source, problem in report.problems:
-        print(f"{source}: {problem}", file=sys.stderr)
+    if args.problems:
+        from .grading import write_problems
+
+        write_problems(report, args.problems)
+    else:
+        for source, problem in report.problems:
+            print(f"{source}: {problem}", file=sys.stderr)
     print(index)
     return 1 if report.problems else 0
 
@@ -110,7 +115,7 @@ def _cmd_app(args) -> int:
     from .app import run_app
 
     return run_app(lang=args.lang, port=args.port, answers=args.answers, exercise_set=args.set,
-                   mode=args.mode, open_browser=not args.no_browser)
+                   mode=args.mode, open_browser=not args.no_browser, key=args.key)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -152,6 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--key", required=True)
     p.add_argument("--out", required=True, help="folder for index.html and the figures")
+    p.add_argument("--problems", help="write files that could not be graded here (CSV: source,problem)")
     p.add_argument("--partial", type=float, default=0.5)
     p.add_argument("--lang", choices=["en", "ko"], default="en")
     p.set_defaults(func=_cmd_report)
@@ -178,7 +184,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=["en", "ko"], default="ko")
     p.add_argument("--port", type=int, default=8866)
     p.add_argument("--answers", default="answers", help="folder for answer files")
-    p.add_argument("--set", default="relationships-practice", help="exercise set id")
+    p.add_argument("--set", default="relationships-practice",
+                   help="exercise set id, or the path of your own exercise-set CSV")
+    p.add_argument("--key", help="key CSV for practice feedback on your own set")
     p.add_argument("--mode", choices=["practice", "assessment"], default="practice")
     p.add_argument("--no-browser", action="store_true")
     p.set_defaults(func=_cmd_app)

@@ -157,7 +157,8 @@ def write_set_from_cases(cases, set_id: str, out_dir: str | Path, *, case_ids=No
 
     Creates ``<out_dir>/exercises/<set_id>.csv`` (no answers in it) and ``<out_dir>/keys/<set_id>.csv``
     (best = each case's primary type, acceptable = its alternatives, explanation = its rationale).
-    ``case_ids`` picks and orders the cases (default: all). Returns both paths.
+    ``case_ids`` picks and orders the cases (default: all). Company names and descriptions are
+    copied into the items file, so cases that are not in the shipped bank work too. Returns both paths.
     """
     import csv
 
@@ -172,11 +173,16 @@ def write_set_from_cases(cases, set_id: str, out_dir: str | Path, *, case_ids=No
     items_path, key_path = out / "exercises" / f"{set_id}.csv", out / "keys" / f"{set_id}.csv"
     items_path.parent.mkdir(parents=True, exist_ok=True)
     key_path.parent.mkdir(parents=True, exist_ok=True)
+    shipped = {c.id for c in read_cases()}
     with items_path.open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(ITEM_COLUMNS)
         for cid in chosen:
-            w.writerow([set_id, cid, "relationship_types", cid, "", "", "", ""])
+            case = by_id[cid]
+            # Company and prompt are written out, so the set also works for cases that are not in
+            # the shipped bank; case_id links a shipped case (its attributes feed the advisor).
+            w.writerow([set_id, cid, "relationship_types", cid if cid in shipped else "",
+                        case.company["en"], case.company["ko"], case.description["en"], case.description["ko"]])
     with key_path.open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(["exercise_set", "item_id", "best", "acceptable", "points", "explanation_en", "explanation_ko"])

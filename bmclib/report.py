@@ -79,6 +79,18 @@ class ClassReport:
     percents: list[float]
     problems: list[tuple[str, str]]
 
+    def to_frame(self, lang: str = "en"):
+        """Per-item statistics as a DataFrame (shares 0-1, the most common wrong choice, its idea)."""
+        import pandas as pd
+
+        check_lang(lang)
+        cats = _category_index()
+        return pd.DataFrame([{
+            "item_id": s.item.item_id, "right": s.right, "partly": s.partly, "wrong": s.wrong,
+            "unanswered": s.unanswered,
+            "common_wrong": cats[s.common_wrong].label[lang] if s.common_wrong in cats else s.common_wrong,
+            "count": s.common_wrong_count, "misconception": s.misconception.get(lang, "")} for s in self.items])
+
     def write(self, out: str | os.PathLike, *, lang: str = "en") -> Path:
         """Write ``index.html``, ``items.png`` and ``scores.png`` into ``out``; return the HTML path."""
         check_lang(lang)
@@ -113,7 +125,8 @@ class ClassReport:
             ax.set_xlim(0, 1)
             ax.set_xlabel(t["share"])
             ax.set_title(t["items_fig"])
-            ax.legend(loc="lower right", fontsize="small")
+            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12 - 0.6 / max(len(self.items), 1)),
+                      ncols=4, fontsize="small", frameon=False)
             fig.savefig(folder / "items.png", dpi=100)
             fig = Figure(figsize=(6, 3.5), layout="constrained")
             ax = fig.subplots()

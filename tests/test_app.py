@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+import bmclib
 from bmclib import app
 from bmclib.cli import main
 from bmclib.errors import BMCError
@@ -236,7 +237,7 @@ def test_bmc_app_calls_run_app(monkeypatch, tmp_path):
     assert main(["app", "--no-browser", "--port", "9001", "--lang", "en", "--answers", str(tmp_path),
                  "--set", "channels-practice", "--mode", "assessment"]) == 0
     assert calls == [{"lang": "en", "port": 9001, "answers": str(tmp_path), "exercise_set": "channels-practice",
-                      "mode": "assessment", "open_browser": False}]
+                      "mode": "assessment", "open_browser": False, "key": None}]
 
 
 def test_bmc_app_reports_a_busy_port_as_a_usage_error(tmp_path, capsys):
@@ -248,3 +249,18 @@ def test_bmc_app_reports_a_busy_port_as_a_usage_error(tmp_path, capsys):
         port = s.getsockname()[1]
         assert main(["app", "--no-browser", "--port", str(port), "--answers", str(tmp_path)]) == 2
     assert "already in use; choose another with --port" in capsys.readouterr().err
+
+
+def test_app_serves_an_instructors_own_set(tmp_path):
+    """`bmc app --set my-set.csv --key my-key.csv`: the kernel gets absolute paths to both."""
+    from bmclib.cli import main as bmc_main
+
+    assert bmc_main(["new-set", str(bmclib.data_path("cases.csv")), "--set", "my-quiz", "--out", str(tmp_path),
+                     "--only", "ikea,netflix"]) == 0
+    items, key = tmp_path / "exercises" / "my-quiz.csv", tmp_path / "keys" / "my-quiz.csv"
+    env = app.app_env(lang="en", answers=tmp_path / "answers", exercise_set=str(items), key=key, environ={})
+    assert env["BMC_APP_SET"] == str(items) and env["BMC_APP_KEY"] == str(key)
+    exercise = app.exercise_from_env(env)
+    assert repr(exercise).startswith("RelationshipExercise(") or "my-quiz" in repr(exercise)
+    with pytest.raises(bmclib.BMCError, match="Or give the path of your own set's CSV"):
+        app.app_env(exercise_set="my-quiz", environ={})

@@ -41,3 +41,20 @@ def test_new_set_names_an_unknown_case(tmp_path, capsys):
     assert main(["new-set", str(bmc.data_path("cases.csv")), "--set", "q", "--out", str(tmp_path),
                  "--only", "netflx"]) == 2
     assert "'netflx' is not a case. Did you mean 'netflix'?" in capsys.readouterr().err
+
+
+def test_new_set_works_for_cases_outside_the_bank(tmp_path, capsys):
+    """An instructor's brand-new case: the set carries the company and description itself."""
+    import csv
+
+    rows = list(csv.DictReader(bmc.data_path("cases.csv").read_text(encoding="utf-8").splitlines()))
+    own = dict(rows[0], id="corner_bakery", company_en="Corner Bakery", company_ko="동네 빵집")
+    mine = tmp_path / "my_cases.csv"
+    with mine.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(own))
+        writer.writeheader()
+        writer.writerow(own)
+    assert main(["new-set", str(mine), "--set", "bakery-quiz", "--out", str(tmp_path)]) == 0
+    assert main(["validate", str(tmp_path / "exercises"), str(tmp_path / "keys")]) == 0
+    item = bmc.load_exercise_set(tmp_path / "exercises" / "bakery-quiz.csv").item("corner_bakery")
+    assert item.company["ko"] == "동네 빵집" and item.prompt["en"] == own["description_en"]

@@ -163,3 +163,16 @@ def test_report_html_and_figures(klass, capsys):
     assert "학급 리포트" in html and "가장 흔한 오답" in html
     assert (klass / "report" / "items.png").stat().st_size > 1000
     assert (klass / "report" / "scores.png").stat().st_size > 1000
+
+
+def test_report_problems_file_and_table(klass, capsys):
+    assert main(["report", "class", "--key", str(KEY), "--out", "report", "--problems", "rp.csv"]) == 1
+    assert capsys.readouterr().err == ""
+    assert (klass / "rp.csv").read_text(encoding="utf-8").startswith("source,problem\nclass/bad_json.json,")
+    from bmclib.keys import load_key
+    from bmclib.report import build_report
+
+    frame = build_report(["class"], load_key(KEY)).to_frame("en")
+    assert list(frame["item_id"]) == ["netflix", "sap_community", "private_banking", "ikea"]
+    row = frame.set_index("item_id").loc["ikea"]
+    assert row["right"] == 0.25 and row["common_wrong"] == "Communities" and row["count"] == 1
