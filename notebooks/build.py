@@ -95,6 +95,60 @@ def execute(nb: nbformat.NotebookNode, folder: Path) -> None:
     client = NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(folder)}},
                             record_timing=False, store_widget_state=True)
     client.execute()
+    for cell in nb.cells:  # one stream output per name: chunking depends on timing
+        merged = []
+        for out in cell.get("outputs", []):
+            if (out["output_type"] == "stream" and merged and merged[-1]["output_type"] == "stream"
+                    and merged[-1]["name"] == out["name"]):
+                merged[-1]["text"] += out["text"]
+            else:
+                merged.append(out)
+        if "outputs" in cell:
+            cell.outputs = merged
+
+
+def stable_widget_ids(text: str, name: str) -> str:
+    """Replace the random widget model ids with ids derived from the lesson name and a canonical
+    order (cell outputs first, then the models they reference, breadth first), so that re-running
+    a lesson changes nothing in git when nothing really changed."""
+    import hashlib
+    import json
+    import re
+
+    nb = json.loads(text)
+    models = nb.get("metadata", {}).get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {})
+    models = models.get("state", {})
+    order: list[str] = []
+    queue = [o["data"]["application/vnd.jupyter.widget-view+json"]["model_id"]
+             for c in nb["cells"] for o in c.get("outputs", [])
+             if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    refs = {m: re.findall(r"IPY_MODEL_([0-9a-f]{32})", json.dumps(v, sort_keys=True)) for m, v in models.items()}
+    canon_memo: dict[str, str] = {}
+
+    def canon(mid: str) -> str:
+        """The model with every reference replaced by the referenced model's canonical form."""
+        if mid not in canon_memo:
+            canon_memo[mid] = ""  # guards against cycles
+            text_ = json.dumps(models.get(mid, {}), sort_keys=True)
+            for ref in refs.get(mid, []):
+                text_ = text_.replace(ref, canon(ref))
+            canon_memo[mid] = re.sub(r"[0-9a-f]{32}", "", text_)
+        return canon_memo[mid]
+
+    referenced = {r for rs in refs.values() for r in rs}
+    unreached_roots = sorted((m for m in models if m not in referenced and m not in queue), key=canon)
+    queue += unreached_roots
+    while queue:
+        mid = queue.pop(0)
+        if mid in order:
+            continue
+        order.append(mid)
+        queue += refs.get(mid, [])
+    order += sorted((m for m in models if m not in order), key=canon)
+    for i, old in enumerate(order):
+        text = text.replace(old, hashlib.sha1(f"{name}:{i}".encode()).hexdigest()[:32])
+    # re-serialise as nbformat does (sorted keys), so the renamed models sit in a stable order
+    return json.dumps(json.loads(text), sort_keys=True, indent=1, ensure_ascii=False)
 
 
 def build(name: str, run: bool = True) -> None:
@@ -108,7 +162,8 @@ def build(name: str, run: bool = True) -> None:
             start = time.perf_counter()
             execute(nb, folder)
             print(f"{lang}/{name}.ipynb ran in {time.perf_counter() - start:.1f} s", file=sys.stderr)
-        nbformat.write(nb, folder / f"{name}.ipynb")
+        text = stable_widget_ids(nbformat.writes(nb), f"{lang}/{name}") + "\n"
+        (folder / f"{name}.ipynb").write_text(text, encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
