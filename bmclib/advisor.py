@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 
-from .blocks import attributes, category, check_lang, relationship_types
+from .blocks import attributes, category, check_lang, josa, relationship_types
 from .cases import parse_attribute
 from .errors import BMCError, DataError, UnknownIdError, unknown
 from .jsonfile import read_json
@@ -197,9 +197,9 @@ class ChoiceAdvice:
                     else f"{label} ranks {self.rank} of 6 for this case; "
                          f"{self.best.label['en']} fits better.")
         else:
-            head = (f"{label}은(는) 이 사례에 잘 맞습니다." if self.fits_well
-                    else f"{label}은(는) 이 사례에서 6개 유형 중 {self.rank}위입니다. "
-                         f"{self.best.label['ko']}이(가) 더 잘 맞습니다.")
+            head = (f"{josa(label, '은/는')} 이 사례에 잘 맞습니다." if self.fits_well
+                    else f"{josa(label, '은/는')} 이 사례에서 6개 유형 중 {self.rank}위입니다. "
+                         f"{josa(self.best.label['ko'], '이/가')} 더 잘 맞습니다.")
         lines = [head]
         lines += self.fit.reasons[lang]
         lines += self.fit.against[lang]

@@ -48,6 +48,29 @@ def tr(text: Any, lang: str) -> Any:
     return text
 
 
+def josa(word: str, pair: str) -> str:
+    """``word`` with the Korean particle that fits its last sound; ``pair`` is e.g. ``"이/가"``.
+
+    A final consonant takes the first form, a vowel (or a non-Hangul ending) the second;
+    "으로/로" also takes "로" after ㄹ.
+
+    >>> josa("셀프서비스", "이/가"), josa("개별 어시스트", "은/는"), josa("커뮤니티", "와/과")
+    ('셀프서비스가', '개별 어시스트는', '커뮤니티와')
+    >>> josa("자동화 서비스", "을/를"), josa("전담 개별 어시스트", "이/가"), josa("코크리에이션", "이/가")
+    ('자동화 서비스를', '전담 개별 어시스트가', '코크리에이션이')
+    """
+    with_final, without = pair.split("/")
+    if with_final in ("와", "는", "를", "가", "로"):  # accept either order
+        with_final, without = without, with_final
+    last = word.rstrip()[-1:] if word.strip() else ""
+    if not ("가" <= last <= "힣"):
+        return word + without
+    final = (ord(last) - 0xAC00) % 28
+    if with_final == "으로" and final == 8:  # ㄹ
+        return word + without
+    return word + (with_final if final else without)
+
+
 @dataclass(frozen=True)
 class Category:
     """One category of a block's taxonomy, e.g. ``mass_market`` or ``self_service``."""

@@ -8,7 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .blocks import _category_index, check_lang
+from .blocks import _category_index, check_lang, josa
 from .grading import grade_batch
 from .keys import Key, KeyItem
 from .scoring import fmt_points
@@ -65,7 +65,7 @@ def misconception(item: KeyItem, chosen: str, case=None) -> dict:
             continue
         test = best.get("test", lang) or picked.get("test", lang)
         head = (f"Confuses {picked.label['en']} with {best.label['en']}." if lang == "en"
-                else f"{picked.label['ko']}와(과) {best.label['ko']}을(를) 혼동합니다.")
+                else f"{josa(picked.label['ko'], '와/과')} {josa(best.label['ko'], '을/를')} 혼동합니다.")
         out[lang] = f"{head} {test}" if test else f"{head} {best.definition[lang]}"
     return out
 

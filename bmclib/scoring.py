@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from .answers import AnswerFile
-from .blocks import _category_index, check_lang, relationship_types
+from .blocks import _category_index, check_lang, josa, relationship_types
 from .errors import BMCError
 from .keys import Key, KeyItem, load_key
 
@@ -89,10 +89,10 @@ def item_feedback(item: KeyItem, choice: str | None, status: str, points: float,
             continue
         elif choice not in _category_index():
             head = (f"'{choice}' is not one of the choices; the reference answer is {best}." if lang == "en"
-                    else f"'{choice}'은(는) 선택지에 없습니다. 기준 답은 {best}입니다.")
+                    else f"'{choice}'은(는) 선택지에 없습니다. 기준 답은 {best}입니다.")  # an id, not Korean
         else:
             head = (f"Not right: {chosen} does not fit best here; the reference answer is {best}." if lang == "en"
-                    else f"오답입니다: 여기에는 {chosen}보다 {best}이(가) 잘 맞습니다.")
+                    else f"오답입니다: 여기에는 {chosen}보다 {josa(best, '이/가')} 잘 맞습니다.")
         lines = [head]
         if expl:
             lines.append(expl)

@@ -204,3 +204,23 @@ def test_app_in_korean_wrong_answer(start_app, browser_page, tmp_path):
     assert browser_page.locator(".bmc-saved").inner_text().startswith("저장됨 ")
     record("ko", browser_page, ms, tmp_path)
     assert ms < 5000
+
+
+def test_app_restores_answers_after_a_reload(start_app, browser_page, tmp_path):
+    """Close the page, come back: the new kernel reads the answer file and shows the choice again."""
+    url, answers = start_app("en")
+    key = bmc.load_key(SET)
+    item, choice, _feedback, _ms = run_first_case(browser_page, url, answers, "en",
+                                                 lambda it: key.item(it.id).best[0])
+    page = browser_page
+    page.goto("about:blank")
+    page.goto(url)
+    page.locator(".bmc-choice button.widget-toggle-button").first.wait_for(state="visible", timeout=60_000)
+    total = len(bmc.load_exercise_set(SET))
+    assert page.locator(".bmc-progress").inner_text().startswith(f"1/{total} answered")
+    # it reopens on the first unanswered case; going back shows the saved choice
+    page.locator(".bmc-prev").click()
+    active = page.locator(".bmc-choice button.widget-toggle-button.mod-active")
+    active.first.wait_for(state="visible", timeout=10_000)
+    assert active.inner_text().strip() == item.choices("en")[choice]
+    assert bmc.read_answers(answers / f"{SET}.json").answers == {item.id: choice}

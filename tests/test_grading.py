@@ -176,3 +176,39 @@ def test_report_problems_file_and_table(klass, capsys):
     assert list(frame["item_id"]) == ["netflix", "sap_community", "private_banking", "ikea"]
     row = frame.set_index("item_id").loc["ikea"]
     assert row["right"] == 0.25 and row["common_wrong"] == "Communities" and row["count"] == 1
+
+
+def test_progress_bar_on_a_terminal_and_quiet_hides_it(klass):
+    """On a real terminal (a pseudo-terminal here) `bmc grade` draws a progress bar; --quiet hides it."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    import fcntl
+    import struct
+    import termios
+
+    def run(*extra):
+        leader, follower = pty.openpty()
+        fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # a 100-column terminal
+        proc = subprocess.run([sys.executable, "-m", "bmclib.cli", "grade", "class", "--key", str(KEY),
+                               "--out", "g.csv", "--problems", "p.csv", *extra], stderr=follower,
+                              stdout=subprocess.DEVNULL, cwd=klass)
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        os.close(leader)
+        return proc.returncode, b"".join(chunks).decode("utf-8", "replace")
+
+    code, err = run()
+    assert code == 1 and "grading:" in err and "files" in err
+    code, err = run("--quiet")
+    assert code == 1 and "grading" not in err

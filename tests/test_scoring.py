@@ -37,7 +37,7 @@ def test_feedback_explains_in_both_languages_with_advisor_reasons():
     assert wrong.feedback["en"].startswith("Not right: Self-service does not fit best here; "
                                            "the reference answer is Dedicated personal assistance.")
     assert "A named banker per client." in wrong.feedback["en"]
-    assert wrong.feedback["ko"].startswith("오답입니다: 여기에는 셀프서비스보다 전담 개별 어시스트이(가) 잘 맞습니다.")
+    assert wrong.feedback["ko"].startswith("오답입니다: 여기에는 셀프서비스보다 전담 개별 어시스트가 잘 맞습니다.")
     right = next(i for i in r.items if i.item_id == "netflix")
     assert right.feedback["en"].startswith("Right: Automated services.")
     assert "behaviour logs" in right.feedback["en"]  # the advisor's reason for this case
