@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -186,6 +187,61 @@ def write_answers(path: str | os.PathLike, answers: AnswerFile) -> Path:
     if not answers.saved_at:
         answers.saved_at = now_iso()
     return write_json_atomic(path, answers.to_dict())
+
+
+@contextmanager
+def _locked(path: Path):
+    """Hold an exclusive lock beside ``path`` while reading and rewriting it (where the OS has flock)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: atomic replace alone
+        yield
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(f".{path.name}.lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def record_change(path: str | os.PathLike, answers: AnswerFile, item_id: str, choice: str | None, *,
+                  event: str = "choose") -> AnswerFile:
+    """Record one change and save it, keeping whatever another open copy saved meanwhile.
+
+    The same exercise may be open twice (a second browser tab, a re-run notebook). Each change
+    therefore re-reads the file, merges it with ``answers``, applies the change and writes the
+    result atomically, all under a lock. Returns the merged answers, which the caller should
+    keep as its new state.
+
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "set.json"
+    >>> tab1, tab2 = AnswerFile("s1", "set"), AnswerFile("s1", "set")
+    >>> tab1 = record_change(p, tab1, "a", "self_service")
+    >>> tab2 = record_change(p, tab2, "b", "communities")
+    >>> tab1 = record_change(p, tab1, "c", "co_creation")   # tab1 never saw "b": it is kept
+    >>> sorted(read_answers(p).answers.items())
+    [('a', 'self_service'), ('b', 'communities'), ('c', 'co_creation')]
+    """
+    target = Path(path)
+    with _locked(target):
+        merged = answers
+        try:
+            disk = read_answers(target) if target.is_file() else None
+        except AnswerFileError:
+            disk = None
+        if disk is not None and (disk.exercise_set, disk.student_id) == (answers.exercise_set, answers.student_id):
+            seen = {json.dumps(a, sort_keys=True) for a in disk.attempts}
+            attempts = disk.attempts + [a for a in answers.attempts if json.dumps(a, sort_keys=True) not in seen]
+            attempts.sort(key=lambda a: str(a.get("at", "")))
+            merged = AnswerFile(student_id=answers.student_id, exercise_set=answers.exercise_set,
+                                answers={**answers.answers, **disk.answers},
+                                student_name=answers.student_name or disk.student_name,
+                                saved_at=disk.saved_at, attempts=attempts, source=str(target))
+        merged.record(item_id, choice, event=event)
+        write_answers(target, merged)
+    return merged
 
 
 def load_or_new(path: str | os.PathLike, *, student_id: str, exercise_set: str, student_name: str = "") -> AnswerFile:

@@ -573,3 +573,21 @@ def test_check_ui_texts_names_what_is_wrong():
     assert [p.message for p in check_ui_texts(bad)] == [
         "'a' needs non-empty 'en' and 'ko' texts", "'b': en uses {m}, {n} but ko uses {n}"]
     assert check_ui_texts([])[0].message.startswith("not a UI text file")
+
+
+def test_two_open_copies_never_erase_each_others_answers(tmp_path):
+    """A second tab (or a re-run notebook) on the same set: every answer from both is kept."""
+    import bmclib as bmc
+
+    a = bmc.relationship_exercise(lang="en", answers_dir=tmp_path, student_id="s1")
+    a.choices.value = "self_service"
+    a.next_button.click()
+    b = bmc.relationship_exercise(lang="ko", answers_dir=tmp_path, student_id="s1")
+    b.choices.value = "communities"  # b opened on the first unanswered case and answers it
+    a.next_button.click()
+    a.choices.value = "co_creation"  # a never saw b's answer
+    items = bmc.load_exercise_set("relationships-practice").item_ids
+    saved = bmc.read_answers(tmp_path / "relationships-practice.json")
+    assert saved.answers == {items[0]: "self_service", items[1]: "communities", items[2]: "co_creation"}
+    assert [x["choice"] for x in saved.attempts] == ["self_service", "communities", "co_creation"]
+    assert a.answers.answers == saved.answers  # the older copy now knows the newer answer too

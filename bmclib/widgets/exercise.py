@@ -15,7 +15,7 @@ from pathlib import Path
 
 import ipywidgets as widgets
 
-from ..answers import AnswerFile, load_or_new, read_answers, write_answers
+from ..answers import AnswerFile, load_or_new, read_answers, record_change, write_answers
 from ..blocks import block, category, check_lang, taxonomy
 from ..errors import AnswerFileError, BMCError
 from ..exercises import ExerciseSet, Item, load_exercise_set
@@ -295,8 +295,7 @@ class BlockExercise(widgets.VBox):
     def _on_choice(self, change) -> None:
         if self._syncing or self.answers is None:
             return
-        self.answers.record(self.item.id, change["new"], event="choose")
-        self._save()
+        self._record(self.item.id, change["new"], "choose")
         self._refresh_progress()
         self._refresh_jump()
         self._show_feedback()
@@ -317,8 +316,7 @@ class BlockExercise(widgets.VBox):
 
             self._cases = tuple(read_cases()) if any(it.case_id for it in self.exercise_set.items) else ()
         self._checked[item.id] = score_answers({item.id: choice}, key, cases=self._cases).items[0]
-        self.answers.record(item.id, choice, event="check")
-        self._save()
+        self._record(item.id, choice, "check")
         self._show_feedback()
 
     def _item_key(self, item_id: str) -> Key | None:
@@ -329,6 +327,17 @@ class BlockExercise(widgets.VBox):
                 return None
             self._single_keys[item_id] = Key(self.key.exercise_set, tuple(found), self.key.source)
         return self._single_keys[item_id]
+
+    def _record(self, item_id: str, choice: str | None, event: str) -> None:
+        """Save one change, merged with anything another open copy of this exercise saved."""
+        try:
+            self.answers = record_change(self.path, self.answers, item_id, choice, event=event)
+        except OSError as exc:
+            self.answers.record(item_id, choice, event=event)  # kept in memory; saved with the next change
+            message = ui("save_failed", self.lang, error=exc.strerror or exc)
+            self.saved.value = f"<span class='bmc-error'>{esc(message)}</span>"
+            return
+        self._show_saved(datetime.now())
 
     def _save(self) -> None:
         try:
