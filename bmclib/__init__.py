@@ -43,10 +43,13 @@ _LAZY = {
 }
 
 __all__ = [
-    "AnswerFile", "AnswerFileError", "BMCError", "DataError", "advise", "attributes", "block",
-    "blocks", "category", "data_path", "explain_choice", "get_case", "grade_batch", "load_cases",
-    "load_dataset", "load_exercise_set", "load_key", "read_answers", "relationship_types",
-    "score_answers", "taxonomy", "write_answers", *_LAZY,
+    "AnswerFile", "AnswerFileError", "BMCError", "Canvas", "DataError", "advise", "attributes", "block",
+    "block_exercise", "blocks", "canvas_editor", "category", "check_canvas", "data_path",
+    "draw_advocate_pyramid", "draw_canvas", "draw_loyalty_ladder", "draw_pareto", "explain_choice",
+    "get_case", "grade_batch", "load_cases", "load_dataset", "load_exercise_set", "load_key",
+    "loyalty_stages", "pareto_share", "prioritise", "read_answers", "relationship_exercise",
+    "relationship_types", "save_canvas", "score_answers", "segment_prioritiser", "taxonomy",
+    "use_korean_font", "write_answers",
 ]
 
 

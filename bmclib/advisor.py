@@ -164,8 +164,8 @@ def advise(attrs: Mapping[str, object], *, lang: str = "en") -> Advice:
         if rule.matches(typed):
             totals[rule.type] += rule.weight
             side = pro if rule.weight > 0 else con
-            for lang in ("en", "ko"):
-                side[rule.type][lang].append(rule.reason[lang])
+            for code in ("en", "ko"):
+                side[rule.type][code].append(rule.reason[code])
             fired[rule.type].append(rule.id)
     fits = [Fit(t, 1 / (1 + math.exp(-totals[t])), pro[t], con[t], tuple(fired[t])) for t in order]
     fits.sort(key=lambda f: (-round(f.score, 9), order.index(f.type_id)))

@@ -162,8 +162,6 @@ def write_set_from_cases(cases, set_id: str, out_dir: str | Path, *, case_ids=No
     """
     import csv
 
-    from .cases import Case
-
     by_id = {c.id: c for c in cases}
     chosen = list(case_ids) if case_ids else list(by_id)
     missing = [c for c in chosen if c not in by_id]
@@ -187,7 +185,7 @@ def write_set_from_cases(cases, set_id: str, out_dir: str | Path, *, case_ids=No
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(["exercise_set", "item_id", "best", "acceptable", "points", "explanation_en", "explanation_ko"])
         for cid in chosen:
-            case: Case = by_id[cid]
+            case = by_id[cid]
             w.writerow([set_id, cid, case.primary, ";".join(case.acceptable), 1, case.rationale["en"],
                         case.rationale["ko"]])
     return items_path, key_path

@@ -191,7 +191,7 @@ def build_report(paths, key: Key, *, partial: float = 0.5, cases=None) -> ClassR
             else:
                 counts["wrong"] += 1
                 wrong_choices[choice] += 1
-        common, common_n = (sorted(wrong_choices.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+        common, common_n = (min(wrong_choices.items(), key=lambda kv: (-kv[1], kv[0]))
                             if wrong_choices else (None, 0))
         idea = misconception(item, common, by_case.get(item.item_id)) if common else {}
         stats.append(ItemStats(item, counts["right"] / n, counts["partly"] / n, counts["wrong"] / n,

@@ -51,8 +51,7 @@ def _label(cid: str | None, lang: str) -> str:
 
 
 def _labels(ids, lang: str) -> str:
-    sep = ", " if lang == "en" else ", "
-    return sep.join(_label(i, lang) for i in ids)
+    return ", ".join(_label(i, lang) for i in ids)
 
 
 def _advisor_lines(case, choice: str, status: str, lang: str) -> list[str]:

@@ -94,3 +94,13 @@ def test_cli_advise_text_and_json(capsys):
     assert data[0]["type_id"] == "automated_services" and len(data) == 6
     assert main(["advise", "--customer-count", "some"]) == 2
     assert main(["advise"]) == 2
+
+
+@pytest.mark.parametrize("lang, label", [("en", "Automated services"), ("ko", "자동화 서비스")])
+def test_notebook_view_follows_lang(lang, label):
+    fits = advise(bmc.get_case("bank_salad").attrs, lang=lang)
+    html = fits._repr_html_()
+    assert label in html
+    other = "자동화 서비스" if lang == "en" else "Automated services"
+    assert other not in html
+    assert fits.summary(lang).startswith(f"1. {label} [automated_services]")
