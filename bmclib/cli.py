@@ -134,8 +134,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     for name, spec in attributes().items():
         flag = "--" + name.replace("_", "-")
-        choices = list(spec.values) if spec.kind == "choice" else ["true", "false", "yes", "no"]
-        p.add_argument(flag, dest=name, choices=choices, help=spec.question["en"])
+        if spec.kind == "choice":
+            p.add_argument(flag, dest=name, choices=list(spec.values), help=spec.question["en"])
+        else:  # `--online` alone means true; `--online false` or `--no-online` say no
+            p.add_argument(flag, dest=name, nargs="?", const="true", choices=["true", "false", "yes", "no"],
+                           help=spec.question["en"])
+            p.add_argument("--no-" + name.replace("_", "-"), dest=name, action="store_const", const="false",
+                           help=argparse.SUPPRESS)
     p.add_argument("--case", help="start from a case in the case bank (its id)")
     p.add_argument("--lang", choices=["en", "ko"], default="en")
     p.add_argument("--json", action="store_true", help="print JSON")

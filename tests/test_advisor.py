@@ -104,3 +104,10 @@ def test_notebook_view_follows_lang(lang, label):
     other = "자동화 서비스" if lang == "en" else "Automated services"
     assert other not in html
     assert fits.summary(lang).startswith(f"1. {label} [automated_services]")
+
+
+def test_cli_boolean_attributes_as_flags(capsys):
+    assert main(["advise", "--online", "--uses-behaviour-data", "--customer-count", "mass", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["type_id"] == "automated_services"
+    assert main(["advise", "--no-uses-behaviour-data", "--online", "false", "--peer-support", "yes", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["type_id"] == "communities"
