@@ -11,23 +11,26 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
+from browser_support import (
+    CHROMIUM,
+    FLAGS,
+    MISSING,
+    artifacts_dir,
+    free_port,
+    loopback_only,
+    wait_for_port,
+)
 
 import bmclib as bmc
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--disable-dev-shm-usage"]
 SET = "relationships-practice"
 
 # In the page: click Check, resolve with the milliseconds until the feedback shows text.
@@ -48,35 +51,10 @@ MEASURE_JS = """
 """
 
 
-def artifacts_dir() -> Path:
-    target = Path(os.environ.get("BMC_ARTIFACTS") or Path(__file__).parent / "artifacts")
-    target.mkdir(parents=True, exist_ok=True)
-    return target
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_port(port: int, proc, timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"bmc app exited with {proc.returncode} before serving")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise TimeoutError(f"nothing answered on port {port} within {timeout:.0f} s")
-
-
 @pytest.fixture(scope="module")
 def playwright():
     if not Path(CHROMIUM).exists():
-        pytest.skip("Chromium not found: install it with 'apt-get install -y chromium' (Debian)")
+        pytest.skip(MISSING)
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as p:
         yield p
@@ -87,11 +65,6 @@ def browser_page(playwright):
     browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
     context = browser.new_context(viewport={"width": 1100, "height": 900}, device_scale_factor=1)
 
-    def loopback_only(route):
-        if urlparse(route.request.url).hostname in ("127.0.0.1", "localhost"):
-            route.continue_()
-        else:
-            route.abort()
 
     context.route("**/*", loopback_only)
     try:

@@ -25,24 +25,27 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
+from browser_support import (
+    CHROMIUM,
+    FLAGS,
+    MISSING,
+    artifacts_dir,
+    free_port,
+    loopback_only,
+    wait_for_port,
+)
 
 import bmclib as bmc
 from bmclib.widgets.text import ui
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--disable-dev-shm-usage"]
 SET = "relationships-practice"
 TOKEN = "bmc-browser-test"
 STUDENTS = {"en": ("s0042", "Alex Bard-Dix"), "ko": ("s0043", "김민지 Kim")}
@@ -60,29 +63,13 @@ STEP_TIMEOUT = 15_000  # ms: one click's round trip through the kernel
 
 # -- plumbing ---------------------------------------------------------------------------------
 
-def artifacts_dir() -> Path:
-    target = Path(os.environ.get("BMC_ARTIFACTS") or Path(__file__).parent / "artifacts")
-    target.mkdir(parents=True, exist_ok=True)
-    return target
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
-def wait_for_port(port: int, proc, what: str, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{what} exited with {proc.returncode} before serving")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise TimeoutError(f"{what}: nothing answered on port {port} within {timeout:.0f} s")
+
+
+
 
 
 def _proc_table() -> dict[int, tuple[int, str]]:
@@ -199,7 +186,7 @@ class Servers:
 def browser():
     """One headless Chromium for the whole module (each test gets fresh contexts)."""
     if not Path(CHROMIUM).exists():
-        pytest.skip("Chromium not found: install it with 'apt-get install -y chromium' (Debian)")
+        pytest.skip(MISSING)
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
@@ -216,12 +203,6 @@ def new_page(browser, request):
     the pages still open are saved as ``FAILED-<test>-<n>.png`` first."""
     contexts = []
     failed_before = request.session.testsfailed
-
-    def loopback_only(route):
-        if urlparse(route.request.url).hostname in ("127.0.0.1", "localhost"):
-            route.continue_()
-        else:
-            route.abort()
 
     def make():
         context = browser.new_context(viewport={"width": 1280, "height": 1000}, device_scale_factor=1)
