@@ -64,14 +64,6 @@ STEP_TIMEOUT = 15_000  # ms: one click's round trip through the kernel
 # -- plumbing ---------------------------------------------------------------------------------
 
 
-
-
-
-
-
-
-
-
 def _proc_table() -> dict[int, tuple[int, str]]:
     """``{pid: (parent pid, start time)}`` for every process we can see (Linux /proc)."""
     table = {}
