@@ -193,17 +193,17 @@ def write_answers(path: str | os.PathLike, answers: AnswerFile) -> Path:
 def _locked(path: Path):
     """Hold an exclusive lock beside ``path`` while reading and rewriting it (where the OS has flock)."""
     try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows: atomic replace alone
+        from fcntl import LOCK_EX, LOCK_UN, flock
+    except ImportError:  # Windows, or JupyterLite (whose fcntl is an empty stub): atomic replace alone
         yield
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path.with_name(f".{path.name}.lock"), "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+        flock(lock, LOCK_EX)
         try:
             yield
         finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+            flock(lock, LOCK_UN)
 
 
 def record_change(path: str | os.PathLike, answers: AnswerFile, item_id: str, choice: str | None, *,

@@ -134,3 +134,16 @@ def test_arbitrary_json_never_raises_anything_else(anything, near_valid):
             continue
         assert isinstance(af.student_id, str) and af.student_id
         assert all(isinstance(v, str) for v in af.answers.values())
+
+
+def test_saves_work_where_fcntl_is_an_empty_stub(tmp_path, monkeypatch):
+    """JupyterLite's kernel replaces fcntl with an empty module: saving must still work."""
+    import sys
+    import types
+
+    from bmclib.answers import AnswerFile, read_answers, record_change
+
+    monkeypatch.setitem(sys.modules, "fcntl", types.ModuleType("fcntl"))
+    path = tmp_path / "set.json"
+    record_change(path, AnswerFile("s1", "set"), "netflix", "automated_services")
+    assert read_answers(path).answers == {"netflix": "automated_services"}
