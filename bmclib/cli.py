@@ -7,6 +7,7 @@ import json
 import sys
 
 from .errors import BMCError, DataError
+from .fileio import DEFAULT_MAX_FILE_SIZE, parse_size
 
 
 def _cmd_validate(args) -> int:
@@ -40,17 +41,49 @@ def _cmd_advise(args) -> int:
     return 0
 
 
+def _outputs(args, *names: str) -> list:
+    """Check the files a command will write before it reads anything: two outputs that are one
+    file, an output that is a folder, or an output that is one of the inputs are usage errors."""
+    import os
+    from pathlib import Path
+
+    outs = [(name, Path(getattr(args, name))) for name in names if getattr(args, name, None)]
+    inputs = {os.path.realpath(p) for p in getattr(args, "paths", []) if os.path.isfile(p)}
+    seen = {}
+    for name, path in outs:
+        flag = "--" + name.replace("_", "-")
+        real = os.path.realpath(path)
+        if real in seen:
+            raise BMCError(f"{seen[real]} and {flag} name the same file ({path}); give each its own file name")
+        seen[real] = flag
+        if path.is_dir():
+            raise BMCError(f"{flag} {path} is a folder; give the name of a file to write, e.g. {path / 'grades.csv'}")
+        if real in inputs:
+            raise BMCError(f"{flag} {path} is one of the answer files to grade; write the output elsewhere")
+        parent = path.parent
+        while not parent.exists() and parent != parent.parent:
+            parent = parent.parent
+        if parent.exists() and not parent.is_dir():
+            raise BMCError(f"{flag} {path}: {parent} is a file, not a folder")
+    return outs
+
+
 def _cmd_grade(args) -> int:
-    from .grading import grade_batch, write_grades, write_problems
+    from .grading import grade_batch, sources_path, write_grades, write_problems, write_sources
     from .keys import load_key
 
+    args.sources = str(sources_path(args.out))
+    _outputs(args, "out", "problems", "sources")
     key = load_key(args.key)
+    for warning in key.warnings:
+        print(warning, file=sys.stderr)
     batch = grade_batch(args.paths, key, partial=args.partial, student=args.student,
-                        progress=not args.quiet)
+                        progress=not args.quiet, max_file_size=args.max_file_size)
     if args.student and not batch.rows:
         print(f"bmc grade: no answer file for student '{args.student}' in exercise set "
               f"'{key.exercise_set}'", file=sys.stderr)
     write_grades(batch, args.out, args.format)
+    write_sources(batch, args.sources)
     if args.problems:
         write_problems(batch, args.problems)
     else:
@@ -67,8 +100,11 @@ def _cmd_report(args) -> int:
     from .keys import load_key
     from .report import build_report
 
+    _outputs(args, "problems")
     key = load_key(args.key)
-    report = build_report(args.paths, key, partial=args.partial)
+    for warning in key.warnings:
+        print(warning, file=sys.stderr)
+    report = build_report(args.paths, key, partial=args.partial, max_file_size=args.max_file_size)
     index = report.write(args.out, lang=args.lang)
     if args.problems:
         from .grading import write_problems
@@ -83,12 +119,15 @@ def _cmd_report(args) -> int:
 
 def _cmd_new_set(args) -> int:
     from .cases import read_cases
-    from .exercises import write_set_from_cases
+    from .exercises import bank_text_warnings, write_set_from_cases
 
     cases = read_cases(args.cases)
     ids = [c.strip() for c in args.only.split(",") if c.strip()] if args.only else None
-    for path in write_set_from_cases(cases, args.set, args.out, case_ids=ids):
-        print(path)
+    items, key = write_set_from_cases(cases, args.set, args.out, case_ids=ids)
+    print(items)
+    print(key)
+    for warning in bank_text_warnings(items):
+        print(warning, file=sys.stderr)
     return 0
 
 
@@ -115,6 +154,13 @@ def _cmd_app(args) -> int:
 
     return run_app(lang=args.lang, port=args.port, answers=args.answers, exercise_set=args.set,
                    mode=args.mode, open_browser=not args.no_browser, key=args.key)
+
+
+def _size(text: str) -> int:
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -155,6 +201,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--partial", type=float, default=0.5, help="share of points for an acceptable answer")
     p.add_argument("--student", help="grade only this student id")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    p.add_argument("--max-file-size", type=_size, default=DEFAULT_MAX_FILE_SIZE, metavar="SIZE",
+                   help="larger answer files and archive entries are problems, never read (default 5MB)")
     p.set_defaults(func=_cmd_grade)
 
     p = sub.add_parser("report", help="class report: what the class got wrong (HTML + PNG)")
@@ -164,6 +212,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--problems", help="write files that could not be graded here (CSV: source,problem)")
     p.add_argument("--partial", type=float, default=0.5)
     p.add_argument("--lang", choices=["en", "ko"], default="en")
+    p.add_argument("--max-file-size", type=_size, default=DEFAULT_MAX_FILE_SIZE, metavar="SIZE",
+                   help="larger answer files and archive entries are problems, never read (default 5MB)")
     p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser("new-set", help="make a relationship exercise set and its key from a cases CSV")
@@ -199,6 +249,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run ``bmc``; return the exit status (0 ok, 1 problems found, 2 usage error or invalid input)."""
+    try:
+        code = _run(argv)
+        sys.stdout.flush()  # inside the try: a reader that went away is handled below, not at exit
+        return code
+    except BrokenPipeError:
+        # the reader went away (`bmc advise ... | head`): stop quietly, as command-line tools do
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
+
+
+def _run(argv: list[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -212,6 +276,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except (BMCError, FileNotFoundError) as exc:
         print(f"bmc {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        raise
+    except OSError as exc:  # e.g. an output that cannot be written: say which file, in plain words
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        print(f"bmc {args.command}: {where}{exc.strerror or exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

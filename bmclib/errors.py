@@ -28,11 +28,16 @@ class DataError(BMCError):
 
 
 class AnswerFileError(BMCError):
-    """An answer file cannot be read or graded; ``reason`` says why in plain words."""
+    """An answer file cannot be read or graded; ``reason`` says why in plain words.
 
-    def __init__(self, source: str, reason: str):
+    ``unreadable`` is True when the computer could not read the file at all (permissions, a
+    disk error): its content is unknown, so it must never be replaced or set aside.
+    """
+
+    def __init__(self, source: str, reason: str, *, unreadable: bool = False):
         self.source = source
         self.reason = reason
+        self.unreadable = unreadable
         super().__init__(f"{source}: {reason}")
 
 

@@ -9,19 +9,23 @@ import csv
 import io
 import os
 import sys
-import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from .answers import AnswerFile, parse_answers
 from .errors import AnswerFileError, BMCError
+from .fileio import DEFAULT_MAX_FILE_SIZE, normalise_id, write_atomic
+from .inputs import Scan, iter_sources
 from .keys import Key
 from .scoring import fmt_points
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-OLDEST = datetime.min.replace(tzinfo=timezone.utc)
+OLDEST = datetime.min.replace(tzinfo=UTC)
+#: how far a file's saved_at may lie ahead of this computer's clock before it counts as "in the future"
+CLOCK_SKEW = timedelta(minutes=15)
+DEFAULT_PARTIAL = 0.5
 
 
 def neutralise(text: object) -> str:
@@ -36,7 +40,7 @@ def neutralise(text: object) -> str:
 
 @dataclass(frozen=True)
 class GradeRow:
-    """One student's grade for the key's exercise set."""
+    """One student's grade for the key's exercise set, and the file it came from."""
 
     student_id: str
     student_name: str
@@ -62,129 +66,135 @@ class GradeBatch:
     problems: list[tuple[str, str]] = field(default_factory=list)
     notes: list[tuple[str, str]] = field(default_factory=list)
     files_read: int = 0
+    skipped: int = 0
+    duplicates: int = 0
 
     @property
     def exit_code(self) -> int:
         return 1 if self.problems else 0
 
     def summary(self) -> str:
-        return (f"graded {len(self.rows)} student(s) from {self.files_read} file(s); "
+        text = (f"graded {len(self.rows)} student(s) from {self.files_read} file(s); "
                 f"{len(self.problems)} problem(s)")
-
-
-def iter_sources(paths: Iterable[str | os.PathLike]) -> Iterator[tuple[str, bytes | None, str | None]]:
-    """Yield ``(source name, bytes, error)`` for every answer file under ``paths``.
-
-    Folders are searched recursively for ``*.json``; ``.zip`` archives are read in memory
-    (never extracted) and their non-JSON entries skipped. A missing path raises BMCError.
-    """
-    for raw in paths:
-        path = Path(raw)
-        if not path.exists():
-            raise BMCError(f"{path}: no such file or folder")
-        if path.is_dir():
-            files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in (".json", ".zip"))
-        else:
-            files = [path]
-        for f in files:
-            if f.suffix.lower() == ".zip":
-                yield from _iter_zip(f)
-                continue
-            try:
-                yield str(f), f.read_bytes(), None
-            except OSError as exc:
-                yield str(f), None, f"cannot read the file ({exc.strerror or exc})"
-
-
-def _iter_zip(path: Path) -> Iterator[tuple[str, bytes | None, str | None]]:
-    try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
-        yield str(path), None, f"not a readable zip archive ({exc})"
-        return
-    with archive:
-        for info in sorted(archive.infolist(), key=lambda i: i.filename):
-            name = info.filename
-            if info.is_dir() or not name.lower().endswith(".json") or "__MACOSX/" in name:
-                continue
-            source = f"{path}!{name}"
-            try:
-                yield source, archive.read(info), None
-            except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as exc:
-                yield source, None, f"cannot read this archive entry ({exc})"
+        if self.skipped:
+            text += f"; skipped {self.skipped} file(s) that are not .json or .zip"
+        if self.duplicates:
+            text += f"; {self.duplicates} file(s) named twice were read once"
+        return text
 
 
 def points_for(answers: dict, key: Key, partial: float) -> tuple[float, ...]:
-    """Points earned per key item (best: points; acceptable: points x partial; else 0)."""
+    """Points earned per key item (best: points; acceptable: points x partial; else 0).
+
+    >>> from bmclib.keys import Key, KeyItem
+    >>> key = Key("s", (KeyItem("a", ("self_service",), ("communities",), 2.0), KeyItem("b", ("co_creation",))))
+    >>> points_for({"a": "communities", "b": "co_creation"}, key, 0.5)
+    (1.0, 1.0)
+    """
+    return _points(answers, _plan(key, partial))
+
+
+def _plan(key: Key, partial: float) -> list[tuple]:
+    return [(k.item_id, frozenset(k.best), frozenset(k.acceptable), k.points, k.points * partial) for k in key.items]
+
+
+def _points(answers: dict, plan: list[tuple]) -> tuple[float, ...]:
     out = []
-    for k in key.items:
-        choice = answers.get(k.item_id)
-        if choice in k.best:
-            out.append(k.points)
-        elif choice in k.acceptable:
-            out.append(k.points * partial)
-        else:
-            out.append(0.0)
+    for item_id, best, acceptable, full, part in plan:
+        choice = answers.get(item_id)
+        out.append(full if choice in best else part if choice in acceptable else 0.0)
     return tuple(out)
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    future: bool
+    stamp: datetime
+    source: str
+    answers: AnswerFile = field(compare=False)
+    student: str = ""  #: the id as compared (normalise_id)
+
+    @property
+    def rank(self):
+        return (not self.future, self.stamp, self.source)
 
 
 def grade_batch(
     paths: Iterable[str | os.PathLike],
     key: Key,
     *,
-    partial: float = 0.5,
+    partial: float = DEFAULT_PARTIAL,
     student: str | None = None,
     progress: bool = False,
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE,
+    now: datetime | None = None,
 ) -> GradeBatch:
     """Grade every answer file under ``paths`` against ``key``.
 
-    The latest ``saved_at`` counts when a student has several files; the others are
-    listed as problems ("superseded by ..."). With ``student``, only that student is graded.
+    Student ids are compared as :func:`bmclib.fileio.normalise_id` does (so ``S0007`` and
+    ``s0007`` are one student); the id is shown as the chosen file writes it. When a student has
+    several files the latest ``saved_at`` counts and the others are listed as problems
+    ("superseded by ..."). A file saved in the future (more than :data:`CLOCK_SKEW` after ``now``)
+    is a problem and never replaces another file. With ``student``, only that student is graded.
+    Files larger than ``max_file_size`` bytes are problems, never read whole.
     """
     if not (0 <= partial <= 1):
-        raise BMCError(f"--partial must be between 0 and 1, not {partial:g}")
+        raise BMCError(f"partial credit must be between 0 and 1, not {partial:g}")
+    now = now or datetime.now(UTC)
     batch = GradeBatch(key)
-    sources = iter_sources(paths)
+    scan = Scan()
+    sources = iter_sources(paths, max_file_size=max_file_size, scan=scan)
     if progress:
         from tqdm import tqdm
 
         sources = tqdm(sources, desc="grading", unit=" files", file=sys.stderr, disable=None)
-    latest: dict[str, tuple[datetime, str, AnswerFile]] = {}
-    known = set(key.item_ids)
-    for source, data, error in sources:
+    wanted = normalise_id(student) if student is not None else None
+    by_student: dict[str, list[_Candidate]] = {}
+    for src in sources:
         batch.files_read += 1
-        if error is None:
-            try:
-                af = parse_answers(data, source)
-            except AnswerFileError as exc:
-                error = exc.reason
-        if error is not None:
-            batch.problems.append((source, error))
+        if src.problem is not None:
+            batch.problems.append((src.name, src.problem))
             continue
-        if student is not None and af.student_id != student:
+        try:
+            af = parse_answers(src.data, src.name)
+        except AnswerFileError as exc:
+            batch.problems.append((src.name, exc.reason))
+            continue
+        except Exception as exc:  # noqa: BLE001 - whatever goes wrong with one file is that file's problem
+            batch.problems.append((src.name, f"cannot read this answer file ({type(exc).__name__}: {exc})"))
+            continue
+        sid = normalise_id(af.student_id)
+        if wanted is not None and sid != wanted:
             continue
         if af.exercise_set != key.exercise_set:
-            batch.problems.append((source, f"exercise set '{af.exercise_set}' is not the key's '{key.exercise_set}'"))
+            batch.problems.append((src.name, f"exercise set '{af.exercise_set}' is not the key's "
+                                             f"'{key.exercise_set}'"))
             continue
         stamp = af.saved_time or OLDEST
-        previous = latest.get(af.student_id)
-        if previous is None:
-            latest[af.student_id] = (stamp, source, af)
-            continue
-        if (stamp, source) > previous[:2]:
-            latest[af.student_id], loser, winner = (stamp, source, af), previous, (stamp, source)
-        else:
-            loser, winner = (stamp, source, af), previous[:2]
-        batch.problems.append((loser[1], f"superseded by {winner[1]} (saved {_when(winner[0])}, "
-                                         f"this one {_when(loser[0])})"))
-    for sid in sorted(latest):
-        _stamp, source, af = latest[sid]
-        pts = points_for(af.answers, key, partial)
+        by_student.setdefault(sid, []).append(_Candidate(stamp > now + CLOCK_SKEW, stamp, src.name, af, sid))
+    batch.skipped, batch.duplicates = scan.skipped, scan.duplicates
+    known, plan, max_score = set(key.item_ids), _plan(key, partial), key.max_score
+    winners = []
+    for candidates in by_student.values():
+        candidates.sort(key=lambda c: c.rank)
+        best = candidates[-1]
+        winners.append(best)
+        for c in candidates[:-1]:
+            reason = f"superseded by {best.source} (saved {_when(best.stamp)}, this one {_when(c.stamp)})"
+            if c.future:
+                reason = f"{_future(c, now)}; it never replaces another file: {reason}"
+            batch.problems.append((c.source, reason))
+        if best.future:
+            batch.problems.append((best.source, f"{_future(best, now)}; graded, as this student has no other "
+                                                "file, but check who made it"))
+    for best in sorted(winners, key=lambda c: (c.student, c.answers.student_id)):
+        af = best.answers
+        pts = _points(af.answers, plan)
         extra = sorted(set(af.answers) - known)
         if extra:
-            batch.notes.append((source, "ignored answers to items not in the key: " + ", ".join(extra)))
-        batch.rows.append(GradeRow(af.student_id, af.student_name, af.exercise_set, sum(pts), key.max_score,
-                                   pts, source, af.saved_at, af.answers))
+            batch.notes.append((best.source, "ignored answers to items not in the key: " + ", ".join(extra)))
+        batch.rows.append(GradeRow(af.student_id, af.student_name, af.exercise_set, sum(pts), max_score,
+                                   pts, best.source, af.saved_at, af.answers))
     batch.problems.sort()
     return batch
 
@@ -193,46 +203,59 @@ def _when(stamp: datetime) -> str:
     return "at an unknown time" if stamp == OLDEST else stamp.isoformat()
 
 
+def _future(c: _Candidate, now: datetime) -> str:
+    return (f"saved_at {c.answers.saved_at} lies in the future (this computer's clock says "
+            f"{now.astimezone(c.stamp.tzinfo).isoformat(timespec='seconds')})")
+
+
 # -- writers ---------------------------------------------------------------------------------
+# Every text cell that came from a file (ids, names, set ids, item ids, sources) goes through
+# neutralise(); numbers are written by fmt_points and never start with a formula character.
 
 def _write(path: str | os.PathLike, rows: list[list[str]]) -> None:
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerows([[neutralise(c) if isinstance(c, str) else c for c in row] for row in rows])
-    tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_text(buf.getvalue(), encoding="utf-8")
-    os.replace(tmp, target)
+    csv.writer(buf, lineterminator="\n").writerows(rows)
+    write_atomic(path, buf.getvalue(), fsync=False)
 
 
 def grade_table(batch: GradeBatch, fmt: str = "csv") -> list[list[str]]:
     """The grade table (header first) in one of the formats ``csv``, ``canvas``, ``moodle``."""
-    key = batch.key
+    key, n = batch.key, neutralise
     if fmt == "csv":
-        rows = [["student_id", "student_name", "exercise_set", "score", "max_score", "percent", *key.item_ids]]
+        rows = [["student_id", "student_name", "exercise_set", "score", "max_score", "percent",
+                 *map(n, key.item_ids)]]
         for r in batch.rows:
-            rows.append([r.student_id, r.student_name, r.exercise_set, fmt_points(r.score),
-                         fmt_points(r.max_score), f"{r.percent:g}", *[fmt_points(p) for p in r.item_points]])
+            rows.append([n(r.student_id), n(r.student_name), n(r.exercise_set), fmt_points(r.score),
+                         fmt_points(r.max_score), f"{r.percent:g}", *map(fmt_points, r.item_points)])
         return rows
     if fmt == "canvas":
         # Canvas gradebook import: Student, ID, SIS User ID, SIS Login ID, Section, then one column per
         # assignment; an optional second row "Points Possible" sets the assignment's maximum.
-        title = key.exercise_set
-        rows = [["Student", "ID", "SIS User ID", "SIS Login ID", "Section", title],
+        rows = [["Student", "ID", "SIS User ID", "SIS Login ID", "Section", n(key.exercise_set)],
                 ["Points Possible", "", "", "", "", fmt_points(key.max_score)]]
         for r in batch.rows:
-            rows.append([r.student_name or r.student_id, "", r.student_id, "", "", fmt_points(r.score)])
+            rows.append([n(r.student_name or r.student_id), "", n(r.student_id), "", "", fmt_points(r.score)])
         return rows
     if fmt == "moodle":
         # Moodle "Import grades > CSV file": map "ID number" to the user's ID number, the grade
         # column to the grade item, and "Feedback" to that item's feedback.
-        rows = [["ID number", "Full name", key.exercise_set, "Feedback"]]
+        rows = [["ID number", "Full name", n(key.exercise_set), "Feedback"]]
         for r in batch.rows:
-            rows.append([r.student_id, r.student_name, fmt_points(r.score),
+            rows.append([n(r.student_id), n(r.student_name), fmt_points(r.score),
                          f"{fmt_points(r.score)}/{fmt_points(r.max_score)} ({r.percent:g}%)"])
         return rows
     raise BMCError(f"unknown format {fmt!r}; use csv, canvas or moodle")
+
+
+def sources_path(out: str | os.PathLike) -> Path:
+    """Where the grades' sources are written beside ``out``: ``grades.csv`` -> ``grades.sources.csv``.
+
+    >>> sources_path("out/grades.csv").as_posix(), sources_path("grades").as_posix()
+    ('out/grades.sources.csv', 'grades.sources.csv')
+    """
+    out = Path(out)
+    stem = out.stem if out.suffix.lower() == ".csv" else out.name
+    return out.with_name(f"{stem}.sources.csv")
 
 
 def write_grades(batch: GradeBatch, out: str | os.PathLike, fmt: str = "csv") -> None:
@@ -240,6 +263,13 @@ def write_grades(batch: GradeBatch, out: str | os.PathLike, fmt: str = "csv") ->
     _write(out, grade_table(batch, fmt))
 
 
+def write_sources(batch: GradeBatch, out: str | os.PathLike) -> None:
+    """Write which file each grade came from: ``student_id, student_name, source, saved_at``."""
+    n = neutralise
+    _write(out, [["student_id", "student_name", "source", "saved_at"],
+                 *[[n(r.student_id), n(r.student_name), n(r.source), n(r.saved_at)] for r in batch.rows]])
+
+
 def write_problems(batch: GradeBatch, out: str | os.PathLike) -> None:
     """Write ``source,problem`` rows (header even when there is no problem)."""
-    _write(out, [["source", "problem"], *[[s, p] for s, p in batch.problems]])
+    _write(out, [["source", "problem"], *[[neutralise(s), neutralise(p)] for s, p in batch.problems]])

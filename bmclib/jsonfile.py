@@ -6,7 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .problems import Problem, decode_utf8
+from .fileio import read_limited
+from .problems import MAX_DATA_FILE_SIZE, Problem, decode_utf8
 
 
 def read_json(source: str | Path | bytes, *, name: str | None = None) -> tuple[Any, str, list[Problem]]:
@@ -16,7 +17,7 @@ def read_json(source: str | Path | bytes, *, name: str | None = None) -> tuple[A
     else:
         label = name or str(source)
         try:
-            raw = Path(source).read_bytes()
+            raw = read_limited(source, MAX_DATA_FILE_SIZE)
         except OSError as exc:
             return None, "", [Problem(label, 0, f"cannot read the file ({exc.strerror or exc})")]
     text, problem = decode_utf8(raw, label)
@@ -26,6 +27,13 @@ def read_json(source: str | Path | bytes, *, name: str | None = None) -> tuple[A
         return json.loads(text), text, []
     except json.JSONDecodeError as exc:
         return None, text, [Problem(label, exc.lineno, f"not valid JSON: {exc.msg} (column {exc.colno})")]
+    except RecursionError:
+        return None, text, [Problem(label, 1, "not valid JSON: lists or objects nested too deeply")]
+    except ValueError as exc:  # e.g. a number of more than 4300 digits
+        reason = "a number with too many digits" if "digits" in str(exc) else str(exc)
+        return None, text, [Problem(label, 1, f"not valid JSON: {reason}")]
+    except MemoryError:
+        return None, text, [Problem(label, 1, "not valid JSON: too large to read")]
 
 
 def line_of(text: str, *needles: str) -> int:

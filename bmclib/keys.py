@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .blocks import _category_index
-from .cases import ID_PATTERN, split_ids
-from .errors import DataError, UnknownIdError, unknown
+from .cases import split_ids
+from .errors import DataError, UnknownIdError, did_you_mean, unknown
+from .fileio import item_id_problem, set_id_problem
 from .paths import data_path
 from .problems import Problem, read_csv
 
 KEY_COLUMNS = ("exercise_set", "item_id", "best")
+#: points as a spreadsheet writes them: digits with at most 6 decimals (no 1e3, no 1_000)
+POINTS = re.compile(r"[0-9]*\.?[0-9]{1,6}|[0-9]+\.?")
+MAX_TOTAL_POINTS = 1e9
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,8 @@ class Key:
     exercise_set: str
     items: tuple[KeyItem, ...]
     source: str = ""
+    #: warnings found while reading the key (it is usable; print them for the instructor)
+    warnings: tuple = field(default=(), compare=False, repr=False)
 
     def __repr__(self) -> str:
         return f"Key({self.exercise_set!r}, {len(self.items)} items, max_score={self.max_score:g})"
@@ -58,10 +65,18 @@ class Key:
 def check_key(source: str | Path | bytes, *, name: str | None = None) -> tuple[Key | None, list[Problem]]:
     """Read a key CSV; return the key (or None) and every problem found.
 
+    The key is None exactly when an error-level problem was found; warnings (a choice listed
+    in both ``best`` and ``acceptable``: best wins) come with a usable key, which keeps them
+    in ``Key.warnings``.
+
     >>> key, problems = check_key(b"exercise_set,item_id,best,acceptable,points\\n"
     ...                           b"s,netflix,automated_service,,1\\n", name="k.csv")
     >>> print(problems[0])
     k.csv:2: best: 'automated_service' is not a choice id. Did you mean 'automated_services'? See the block taxonomies in data/blocks.json.
+    >>> key, problems = check_key(b"exercise_set,item_id,best,acceptable\\n"
+    ...                           b"my-quiz,harbor-bank,self_service,self_service;communities\\n", name="k.csv")
+    >>> key.item("harbor-bank").acceptable, [str(p) for p in problems]
+    (('communities',), ["k.csv:2: warning: 'self_service' is listed in both best and acceptable; best counts"])
     """
     table, problems = read_csv(source, KEY_COLUMNS, name=name, required_cells=KEY_COLUMNS)
     if table is None:
@@ -72,11 +87,17 @@ def check_key(source: str | Path | bytes, *, name: str | None = None) -> tuple[K
     items = []
     for line, row in table.rows:
         bad = any(not row[c] for c in KEY_COLUMNS)
-        if row["exercise_set"]:
-            sets.setdefault(row["exercise_set"], line)
+        set_id = row["exercise_set"]
+        if set_id:
+            sets.setdefault(set_id, line)
+            why = set_id_problem(set_id)
+            if why:
+                problems.append(Problem(table.source, line, f"exercise_set '{set_id}' cannot be an exercise set id: {why}"))
+                bad = True
         iid = row["item_id"]
-        if iid and not ID_PATTERN.match(iid):
-            problems.append(Problem(table.source, line, f"item_id '{iid}' must be lower-case letters, digits and '_'"))
+        why = item_id_problem(iid) if iid else None
+        if why:
+            problems.append(Problem(table.source, line, f"item_id {iid!r} cannot be an item id: {why}"))
             bad = True
         if iid in seen:
             problems.append(Problem(table.source, line, f"duplicate item_id '{iid}' (first on line {seen[iid]})"))
@@ -86,24 +107,20 @@ def check_key(source: str | Path | bytes, *, name: str | None = None) -> tuple[K
         for col, ids in (("best", best), ("acceptable", acceptable)):
             for cid in ids:
                 if cid not in known:
-                    from .errors import did_you_mean
-
                     problems.append(Problem(table.source, line, f"{col}: '{cid}' is not a choice id."
                                             f"{did_you_mean(cid, known)} See the block taxonomies in data/blocks.json."))
                     bad = True
-        both = sorted(set(best) & set(acceptable))
-        if both:
-            problems.append(Problem(table.source, line, f"'{both[0]}' is listed in both best and acceptable"))
-            bad = True
+        for cid in [c for c in acceptable if c in best]:
+            problems.append(Problem(table.source, line, f"'{cid}' is listed in both best and acceptable; best counts",
+                                    "warning"))
+            acceptable.remove(cid)
         raw_points = row.get("points", "")
         points = 1.0
         if raw_points:
-            try:
-                points = float(raw_points)
-            except ValueError:
-                points = math.nan
+            points = float(raw_points) if POINTS.fullmatch(raw_points) else math.nan
             if not (points > 0 and math.isfinite(points)):
-                problems.append(Problem(table.source, line, f"points must be a positive number, not {raw_points!r}"))
+                problems.append(Problem(table.source, line, f"points must be a positive number such as 1 or 0.5 (at most 6 decimals), "
+                                        f"not {raw_points!r}"))
                 bad = True
         if not bad:
             expl = {"en": row.get("explanation_en", ""), "ko": row.get("explanation_ko", "")}
@@ -114,9 +131,13 @@ def check_key(source: str | Path | bytes, *, name: str | None = None) -> tuple[K
                                 f"a key holds one exercise set; found '{a}' (line {la}) and '{b}' (line {lb})"))
     if not table.rows and not problems:
         problems.append(Problem(table.source, 1, "the key has no items"))
-    if problems:
+    total = sum(i.points for i in items)
+    if items and not (math.isfinite(total) and total <= MAX_TOTAL_POINTS):
+        problems.append(Problem(table.source, 1, f"the points add up to more than {MAX_TOTAL_POINTS:g}; "
+                                "give each item a smaller number"))
+    if any(p.severity == "error" for p in problems):
         return None, problems
-    return Key(next(iter(sets)), tuple(items), table.source), []
+    return Key(next(iter(sets)), tuple(items), table.source, tuple(problems)), problems
 
 
 def load_key(path: str | Path) -> Key:
@@ -134,6 +155,6 @@ def load_key(path: str | Path) -> Key:
         if shipped.is_file():
             path = shipped
     key, problems = check_key(path)
-    if problems:
+    if key is None:
         raise DataError(problems)
     return key

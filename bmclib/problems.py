@@ -4,20 +4,32 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from .fileio import read_limited
+
+#: data files (cases, keys, exercise sets, canvases) larger than this are refused, never read whole
+MAX_DATA_FILE_SIZE = 50 * 1024 * 1024
 
 
 @dataclass(frozen=True, order=True)
 class Problem:
-    """One thing wrong with a file. ``line`` is 1-based; 0 means the whole file."""
+    """One thing wrong with a file. ``line`` is 1-based; 0 means the whole file.
+
+    >>> print(Problem("k.csv", 3, "'x' is in both best and acceptable", "warning"))
+    k.csv:3: warning: 'x' is in both best and acceptable
+    """
 
     file: str
     line: int
     message: str
+    #: "error" (the file cannot be used) or "warning" (it can, but look at this)
+    severity: str = field(default="error", repr=False)
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}" if self.line else f"{self.file}: {self.message}"
+        message = f"warning: {self.message}" if self.severity == "warning" else self.message
+        return f"{self.file}:{self.line}: {message}" if self.line else f"{self.file}: {message}"
 
 
 def decode_utf8(data: bytes, source: str) -> tuple[str | None, Problem | None]:
@@ -40,6 +52,14 @@ def decode_utf8(data: bytes, source: str) -> tuple[str | None, Problem | None]:
             f"not UTF-8 text (byte 0x{byte:02x} cannot be decoded); "
             "save the file as UTF-8 (in Excel: 'CSV UTF-8')",
         )
+
+
+def _csv_reason(exc: BaseException) -> str:
+    """The csv module's complaint in plain words (its field limit, above all)."""
+    text = str(exc)
+    if "field larger than field limit" in text:
+        return f"a cell longer than {csv.field_size_limit():,} characters; is a closing quote missing?"
+    return text or type(exc).__name__
 
 
 @dataclass
@@ -74,7 +94,7 @@ def read_csv(
         path = Path(source)
         label = name or str(path)
         try:
-            data = path.read_bytes()
+            data = read_limited(path, MAX_DATA_FILE_SIZE)
         except OSError as exc:
             return None, [Problem(label, 0, f"cannot read the file ({exc.strerror or exc})")]
     text, problem = decode_utf8(data, label)
@@ -86,8 +106,8 @@ def read_csv(
     problems: list[Problem] = []
     try:
         header = [h.strip() for h in next(reader)]
-    except csv.Error as exc:
-        return None, [Problem(label, 1, f"cannot read the header line ({exc})")]
+    except (csv.Error, StopIteration) as exc:
+        return None, [Problem(label, 1, f"cannot read the header line ({_csv_reason(exc)})")]
     missing = [c for c in required if c not in header]
     if missing:
         return None, [
@@ -109,7 +129,7 @@ def read_csv(
         except StopIteration:
             break
         except csv.Error as exc:
-            problems.append(Problem(label, start, f"cannot read this row ({exc})"))
+            problems.append(Problem(label, start, f"cannot read this row ({_csv_reason(exc)})"))
             break
         line, start = start, reader.line_num + 1
         if not any(c.strip() for c in cells):

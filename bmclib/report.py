@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .blocks import _category_index, check_lang, josa
+from .fileio import DEFAULT_MAX_FILE_SIZE
 from .grading import grade_batch
 from .keys import Key, KeyItem
 from .scoring import fmt_points
@@ -106,7 +107,7 @@ class ClassReport:
         import matplotlib
         from matplotlib.figure import Figure
 
-        from .plots import use_korean_font
+        from .plots import literal, use_korean_font
 
         korean = use_korean_font()
         family = [korean, "DejaVu Sans"] if lang == "ko" else ["DejaVu Sans", korean]
@@ -114,7 +115,7 @@ class ClassReport:
         with matplotlib.rc_context({"font.family": family, "axes.unicode_minus": False}):
             fig = Figure(figsize=(8, 0.4 * len(self.items) + 1.5), layout="constrained")
             ax = fig.subplots()
-            names = [s.item.item_id for s in self.items][::-1]
+            names = [literal(s.item.item_id) for s in self.items][::-1]
             left = [0.0] * len(names)
             colours = {"right": "#2e7d32", "partly": "#f9a825", "wrong": "#c62828", "unanswered": "#9e9e9e"}
             for part, label in (("right", t["right"]), ("partly", t["partly"]), ("wrong", t["wrong"]),
@@ -167,9 +168,10 @@ td,th{{border:1px solid #ccc;padding:4px 8px;vertical-align:top}}</style></head>
 """
 
 
-def build_report(paths, key: Key, *, partial: float = 0.5, cases=None) -> ClassReport:
+def build_report(paths, key: Key, *, partial: float = 0.5, cases=None,
+                 max_file_size: int = DEFAULT_MAX_FILE_SIZE) -> ClassReport:
     """Grade the answer files under ``paths`` and gather per-item statistics."""
-    batch = grade_batch(paths, key, partial=partial)
+    batch = grade_batch(paths, key, partial=partial, max_file_size=max_file_size)
     if cases is None:
         from .cases import read_cases
 

@@ -6,6 +6,7 @@ import html
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .answers import AnswerFile
 from .blocks import _category_index, check_lang, josa, relationship_types
@@ -20,13 +21,17 @@ STATUS_LABELS = {
 }
 
 
+@lru_cache(maxsize=4096)
 def fmt_points(x: float) -> str:
-    """Points without needless decimals.
+    """Points as written in a key: no needless decimals, never rounded away (keys allow 6).
 
-    >>> fmt_points(2.0), fmt_points(0.5), fmt_points(1/3)
-    ('2', '0.5', '0.33')
+    >>> fmt_points(2.0), fmt_points(0.5), fmt_points(0.001), fmt_points(1/3), fmt_points(1234567.0)
+    ('2', '0.5', '0.001', '0.333333', '1234567')
     """
-    return f"{round(x, 2):g}"
+    if x == int(x):
+        return str(int(x))
+    text = f"{x:.6f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
 
 
 @dataclass(frozen=True)

@@ -9,21 +9,25 @@ from pathlib import Path
 from .blocks import validate_blocks_file
 from .cases import check_cases, read_cases
 from .exercises import check_exercise_set
+from .fileio import not_regular, read_limited
 from .jsonfile import read_json
 from .keys import check_key
 from .paths import data_dir
-from .problems import Problem, decode_utf8
+from .problems import MAX_DATA_FILE_SIZE, Problem, _csv_reason, decode_utf8
 
 
 def _csv_kind(path: Path) -> tuple[str | None, list[Problem]]:
     try:
-        raw = path.read_bytes()
+        raw = read_limited(path, MAX_DATA_FILE_SIZE)
     except OSError as exc:
         return None, [Problem(str(path), 0, f"cannot read the file ({exc.strerror or exc})")]
     text, problem = decode_utf8(raw, str(path))
     if problem:
         return None, [problem]
-    header = next(csv.reader(io.StringIO(text)), [])
+    try:
+        header = next(csv.reader(io.StringIO(text)), [])
+    except csv.Error as exc:
+        return None, [Problem(str(path), 1, f"cannot read the header line ({_csv_reason(exc)})")]
     cols = {h.strip() for h in header}
     if "primary" in cols:
         return "cases", []
@@ -38,8 +42,22 @@ def _csv_kind(path: Path) -> tuple[str | None, list[Problem]]:
 
 
 def validate_file(path: str | Path, *, cases=None) -> list[Problem]:
-    """Every problem in one data file, whatever its kind (found from its content)."""
+    """Every problem in one data file, whatever its kind (found from its content).
+
+    Nothing about one file stops the check of the others: an error that no check foresaw
+    becomes that file's problem.
+    """
     path = Path(path)
+    why = not_regular(path)
+    if why:
+        return [Problem(str(path), 0, why)]
+    try:
+        return _validate_file(path, cases=cases)
+    except Exception as exc:  # noqa: BLE001 - by place: whatever one file does, it is that file's problem
+        return [Problem(str(path), 0, f"cannot check this file ({type(exc).__name__}: {exc})")]
+
+
+def _validate_file(path: Path, *, cases=None) -> list[Problem]:
     if path.suffix.lower() == ".csv":
         kind, problems = _csv_kind(path)
         if problems:
@@ -94,7 +112,7 @@ def validate_file(path: str | Path, *, cases=None) -> list[Problem]:
 
 def _files_under(path: Path) -> list[Path]:
     if path.is_dir():
-        return sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in (".csv", ".json")
+        return sorted(p for p in path.rglob("*") if not p.is_dir() and p.suffix.lower() in (".csv", ".json")
                       and not p.name.startswith((".", "_")))
     return [path]
 

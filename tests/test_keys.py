@@ -13,7 +13,7 @@ HEADER = b"exercise_set,item_id,best,acceptable,points\n"
 
 def problems_of(body: bytes, header: bytes = HEADER) -> list[str]:
     key, problems = check_key(header + body, name="key.csv")
-    assert (key is None) == bool(problems)
+    assert (key is None) == any(p.severity == "error" for p in problems)
     return [str(p) for p in problems]
 
 
@@ -41,16 +41,44 @@ def test_several_best_answers_and_default_points():
     (b"s,a,self_service,communitys,1\n", "key.csv:2: acceptable: 'communitys' is not a choice id. "
      "Did you mean 'communities'? See the block taxonomies in data/blocks.json."),
     (b"s,a,self_service,,1\ns,a,communities,,1\n", "key.csv:3: duplicate item_id 'a' (first on line 2)"),
-    (b"s,a,self_service,,-1\n", "key.csv:2: points must be a positive number, not '-1'"),
-    (b"s,a,self_service,,lots\n", "key.csv:2: points must be a positive number, not 'lots'"),
+    (b"s,a,self_service,,-1\n", "key.csv:2: points must be a positive number such as 1 or 0.5 (at most 6 decimals), not '-1'"),
+    (b"s,a,self_service,,lots\n", "key.csv:2: points must be a positive number such as 1 or 0.5 (at most 6 decimals), not 'lots'"),
+    (b"s,a,self_service,,1_000\n", "key.csv:2: points must be a positive number such as 1 or 0.5 (at most 6 decimals), not '1_000'"),
+    (b"s,a,self_service,,0.0000001\n", "key.csv:2: points must be a positive number such as 1 or 0.5 (at most 6 "
+     "decimals), not '0.0000001'"),
+    (b"s,a,self_service,,1e3\n", "key.csv:2: points must be a positive number such as 1 or 0.5 (at most 6 decimals), not '1e3'"),
     (b"s,a,,,1\n", "key.csv:2: empty cell in required column 'best'"),
-    (b"s,a,self_service,self_service,1\n", "key.csv:2: 'self_service' is listed in both best and acceptable"),
     (b"s,a,self_service,,1\nt,b,communities,,1\n",
      "key.csv:3: a key holds one exercise set; found 's' (line 2) and 't' (line 3)"),
-    (b"s,A b,self_service,,1\n", "key.csv:2: item_id 'A b' must be lower-case letters, digits and '_'"),
+    (b's,"a;b",self_service,,1\n', "key.csv:2: item_id 'a;b' cannot be an item id: it contains ';', which separates ids"),
+    (b's,"a\nb",self_service,,1\n',
+     "key.csv:2: item_id 'a\\nb' cannot be an item id: it contains a line break or an invisible control character"),
+    (b"../../x,a,self_service,,1\n", "key.csv:2: exercise_set '../../x' cannot be an exercise set id: it must start "
+     "with a letter or digit and hold only letters, digits, '_', '-' and '.'"),
 ])
 def test_each_problem_is_named_with_its_line(body, message):
     assert message in problems_of(body)
+
+
+@pytest.mark.parametrize("item_id", ["harbor-bank", "Harbor_Bank", "q1.a", "하버뱅크", "Q 1"])
+def test_instructors_item_ids_are_accepted(item_id, tmp_path):
+    path = tmp_path / "key.csv"
+    path.write_text(f"exercise_set,item_id,best\nmy-quiz,{item_id},self_service\n", encoding="utf-8")
+    assert load_key(path).item_ids == (item_id,)
+
+
+def test_a_choice_in_best_and_acceptable_is_a_warning_and_best_wins():
+    key, problems = check_key(HEADER + b"s,a,self_service,self_service;communities,1\n", name="key.csv")
+    assert [str(p) for p in problems] == [
+        "key.csv:2: warning: 'self_service' is listed in both best and acceptable; best counts"]
+    assert key.item("a").best == ("self_service",) and key.item("a").acceptable == ("communities",)
+    assert key.warnings == tuple(problems)
+
+
+def test_points_too_large_to_add_up_are_refused():
+    body = b"".join(b"s,q%d,self_service,,1" % i + b"0" * 308 + b"\n" for i in range(2))
+    key, problems = check_key(HEADER + body, name="key.csv")
+    assert key is None and "add up to more than" in str(problems[-1])
 
 
 def test_missing_columns_and_encoding():
@@ -88,7 +116,7 @@ def test_every_shipped_key_loads():
 @given(st.binary(max_size=300))
 def test_arbitrary_bytes_give_problems_not_crashes(data):
     key, problems = check_key(data, name="fuzz.csv")
-    assert key is not None or problems
+    assert (key is None) == any(p.severity == "error" for p in problems)
 
 
 CELL = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12)
@@ -107,4 +135,6 @@ def test_arbitrary_tables_give_problems_not_crashes(rows):
         key, problems = check_key(load_key_bytes, name="fuzz.csv")
     except BMCError:  # pragma: no cover - check_key never raises; keep the assertion explicit
         raise AssertionError("check_key must return problems, not raise")
-    assert key is not None or problems
+    assert (key is None) == any(p.severity == "error" for p in problems)
+    if key is not None:
+        assert key.max_score > 0 and all(item.item_id for item in key.items)

@@ -119,3 +119,46 @@ def test_broken_blocks_file(tmp_path, capsys):
     bad.write_text(text[:200], encoding="utf-8")
     code, out = run(capsys, bad)
     assert code == 1 and "not valid JSON" in out[0]
+
+
+# -- hostile data files: each is one problem with its file, never a traceback ---------------------
+
+def _canvas_with(raw_value: str) -> str:
+    return '{"format": "bmclib-canvas", "version": 1, "title": "T", "blocks": {}, "x": ' + raw_value + "}"
+
+
+@pytest.mark.parametrize("name, text, message", [
+    ("deep.json", "[" * 100_000 + "]" * 100_000, "deep.json:1: not valid JSON: lists or objects nested too deeply"),
+    ("digits.json", _canvas_with("9" * 5000), "digits.json:1: not valid JSON: a number with too many digits"),
+    ("wide.csv", "exercise_set,item_id,best\ns,a,\"" + "x" * 200_000 + "\"\n",
+     "wide.csv:2: cannot read this row (a cell longer than 131,072 characters; is a closing quote missing?)"),
+    ("wide_header.csv", '"' + "x" * 200_000 + '"\n',
+     "wide_header.csv:1: cannot read the header line (a cell longer than 131,072 characters; "
+     "is a closing quote missing?)"),
+])
+def test_hostile_files_are_problems_with_a_place(tmp_path, capsys, name, text, message):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    assert main(["validate", str(path)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out == [message.replace(name, str(path), 1)]
+
+
+def test_canvas_commands_report_hostile_files_without_a_traceback(tmp_path, capsys):
+    for text in ("[" * 100_000 + "]" * 100_000, _canvas_with("9" * 5000)):
+        path = tmp_path / "c.json"
+        path.write_text(text, encoding="utf-8")
+        assert main(["canvas", "check", str(path)]) == 2
+        assert main(["canvas", "draw", str(path), "--out", str(tmp_path / "c.png")]) == 2
+        err = capsys.readouterr().err
+        assert "not valid JSON" in err and "Traceback" not in err
+
+
+def test_an_own_set_id_that_leaves_the_answers_folder_is_refused(tmp_path, capsys):
+    path = tmp_path / "escape.csv"
+    path.write_text("exercise_set,item_id,taxonomy,company_en,company_ko,prompt_en,prompt_ko\n"
+                    "../../escaped-set,q1,relationship_types,A,A,p,p\n", encoding="utf-8")
+    assert main(["validate", str(path)]) == 1
+    assert capsys.readouterr().out.strip() == (
+        f"{path}:2: exercise_set '../../escaped-set' cannot be an exercise set id: it must start with a letter "
+        "or digit and hold only letters, digits, '_', '-' and '.'")
