@@ -8,22 +8,25 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from .errors import AnswerFileError
+from .fileio import FileTooLarge, clean_stale_temp_files, read_limited, write_atomic
 
 FORMAT = "bmclib-answers"
 VERSION = 1
+#: the attempt log keeps this many newest entries; older ones are counted in ``attempts_dropped``
+MAX_ATTEMPTS = 1000
 
 
 def now_iso() -> str:
     """The current local time as ISO 8601 with its UTC offset, to the second."""
-    return datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds")
+    return datetime.now(UTC).astimezone().isoformat(timespec="seconds")
 
 
 def parse_time(text: Any) -> datetime | None:
@@ -40,7 +43,7 @@ def parse_time(text: Any) -> datetime | None:
         value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
         return None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 @dataclass
@@ -54,6 +57,10 @@ class AnswerFile:
     saved_at: str = ""
     attempts: list[dict] = field(default_factory=list)
     source: str = ""
+    #: attempts dropped from the front of the log when it outgrew MAX_ATTEMPTS
+    attempts_dropped: int = 0
+    #: changes made in memory that no save has written yet (item -> choice, None = cleared)
+    pending: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def saved_time(self) -> datetime | None:
@@ -71,6 +78,7 @@ class AnswerFile:
             "answers": dict(self.answers),
             "saved_at": self.saved_at,
             "attempts": list(self.attempts),
+            **({"attempts_dropped": self.attempts_dropped} if self.attempts_dropped else {}),
             "bmclib_version": __version__,
         }
 
@@ -83,11 +91,34 @@ class AnswerFile:
             self.answers[item_id] = choice
         self.attempts.append({"item": item_id, "choice": choice, "event": event, "at": stamp})
         self.saved_at = stamp
+        self.pending[item_id] = choice
+
+    def trim_attempts(self, limit: int | None = None) -> None:
+        """Keep the newest ``limit`` attempts (default :data:`MAX_ATTEMPTS`) and count the rest,
+        so a save costs the same however long a student has worked."""
+        limit = MAX_ATTEMPTS if limit is None else limit
+        extra = len(self.attempts) - limit
+        if extra > 0:
+            del self.attempts[:extra]
+            self.attempts_dropped += extra
 
 
 def _describe(value: Any) -> str:
     return {dict: "an object", list: "a list", str: "a string", bool: "true/false", type(None): "null",
             int: "a number", float: "a number"}.get(type(value), type(value).__name__)
+
+
+def _json_failure(exc: BaseException) -> str:
+    """Why ``json.loads`` refused a text, in a few plain words (in parentheses)."""
+    if isinstance(exc, json.JSONDecodeError):
+        return f"(line {exc.lineno})"
+    if isinstance(exc, RecursionError):
+        return "(lists or objects nested too deeply)"
+    if isinstance(exc, ValueError) and "digits" in str(exc):
+        return "(a number with too many digits)"
+    if isinstance(exc, MemoryError):
+        return "(too large to read)"
+    return f"({type(exc).__name__}: {exc})"
 
 
 def parse_answers(data: bytes, source: str = "<answers>") -> AnswerFile:
@@ -110,9 +141,8 @@ def parse_answers(data: bytes, source: str = "<answers>") -> AnswerFile:
         raise AnswerFileError(source, "not UTF-8 text") from None
     try:
         raw = json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as exc:
-        where = f" (line {exc.lineno})" if isinstance(exc, json.JSONDecodeError) else ""
-        raise AnswerFileError(source, f"not valid JSON{where}") from None
+    except Exception as exc:  # noqa: BLE001 - anything json raises on this text (by place, not by type)
+        raise AnswerFileError(source, f"not valid JSON {_json_failure(exc)}") from None
     if not isinstance(raw, dict):
         raise AnswerFileError(source, f"not an answer file: the top level is {_describe(raw)}, not an object")
     if raw.get("format") != FORMAT:
@@ -143,6 +173,7 @@ def parse_answers(data: bytes, source: str = "<answers>") -> AnswerFile:
     name = raw.get("student_name")
     saved_at = raw.get("saved_at")
     attempts = raw.get("attempts")
+    dropped = raw.get("attempts_dropped")
     return AnswerFile(
         student_id=student.strip(),
         exercise_set=exercise_set.strip(),
@@ -151,69 +182,97 @@ def parse_answers(data: bytes, source: str = "<answers>") -> AnswerFile:
         saved_at=saved_at if isinstance(saved_at, str) else "",
         attempts=[a for a in attempts if isinstance(a, dict)] if isinstance(attempts, list) else [],
         source=source,
+        attempts_dropped=dropped if isinstance(dropped, int) and not isinstance(dropped, bool) and dropped > 0 else 0,
     )
 
 
 def read_answers(path: str | os.PathLike) -> AnswerFile:
-    """Read and check one answer file from disk."""
+    """Read and check one answer file from disk.
+
+    Raises ``AnswerFileError``; its ``unreadable`` is True when the file could not be read at all
+    (as opposed to read and found wrong).
+    """
     try:
-        data = Path(path).read_bytes()
+        data = read_limited(path)
+    except FileTooLarge as exc:
+        raise AnswerFileError(str(path), f"not an answer file: {exc}") from None
     except OSError as exc:
-        raise AnswerFileError(str(path), f"cannot read the file ({exc.strerror or exc})") from None
+        raise AnswerFileError(str(path), f"cannot read the file ({exc.strerror or exc})",
+                              unreadable=True) from None
     return parse_answers(data, str(path))
+
+
+def to_json(payload: Any) -> str:
+    """The text of a JSON file as bmclib writes it (UTF-8, indented, ending in a newline)."""
+    return json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
 
 
 def write_json_atomic(path: str | os.PathLike, payload: Any) -> Path:
     """Write JSON to ``path`` atomically: a temporary file in the same folder, then ``os.replace``."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    return write_atomic(path, to_json(payload))
+
+
+@contextmanager
+def _locked(path: Path):
+    """Hold an exclusive lock beside ``path`` while reading and rewriting it (where the OS has flock).
+
+    Yields True when the lock is held. Temporary files left by a save that was killed are
+    removed here: under the lock no other save can be under way, so every one found is stale.
+    """
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            json.dump(payload, fh, ensure_ascii=False, indent=2)
-            fh.write("\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return target
+        from fcntl import LOCK_EX, LOCK_UN, flock
+    except ImportError:  # Windows, or JupyterLite (whose fcntl is an empty stub): atomic replace alone
+        clean_stale_temp_files(path, older_than=60)
+        yield False
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(f".{path.name}.lock"), "a") as lock:
+        flock(lock, LOCK_EX)
+        try:
+            clean_stale_temp_files(path)
+            yield True
+        finally:
+            flock(lock, LOCK_UN)
 
 
 def write_answers(path: str | os.PathLike, answers: AnswerFile) -> Path:
     """Save an answer file atomically and return its path."""
     if not answers.saved_at:
         answers.saved_at = now_iso()
-    return write_json_atomic(path, answers.to_dict())
+    target = Path(path)
+    with _locked(target):
+        write_json_atomic(target, answers.to_dict())
+    answers.pending.clear()
+    return target
 
 
-@contextmanager
-def _locked(path: Path):
-    """Hold an exclusive lock beside ``path`` while reading and rewriting it (where the OS has flock)."""
-    try:
-        from fcntl import LOCK_EX, LOCK_UN, flock
-    except ImportError:  # Windows, or JupyterLite (whose fcntl is an empty stub): atomic replace alone
-        yield
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_name(f".{path.name}.lock"), "a") as lock:
-        flock(lock, LOCK_EX)
-        try:
-            yield
-        finally:
-            flock(lock, LOCK_UN)
+def set_aside(path: Path, tag: str) -> Path:
+    """Move a file that must not be overwritten to ``<stem>.<tag>.json`` beside it (never deleted)."""
+    tag = re.sub(r"[^\w.-]+", "_", tag).strip("._") or "old"
+    aside = path.with_name(f"{path.stem}.{tag}{path.suffix}")
+    if aside.exists():
+        aside = path.with_name(f"{path.stem}.{tag}.{datetime.now():%Y%m%d-%H%M%S-%f}{path.suffix}")
+    os.replace(path, aside)
+    return aside
+
+
+def _attempt_key(a: dict) -> tuple:
+    return tuple(str(a.get(k)) for k in ("at", "item", "choice", "event"))
 
 
 def record_change(path: str | os.PathLike, answers: AnswerFile, item_id: str, choice: str | None, *,
                   event: str = "choose") -> AnswerFile:
     """Record one change and save it, keeping whatever another open copy saved meanwhile.
 
-    The same exercise may be open twice (a second browser tab, a re-run notebook). Each change
-    therefore re-reads the file, merges it with ``answers``, applies the change and writes the
-    result atomically, all under a lock. Returns the merged answers, which the caller should
-    keep as its new state.
+    The change is applied to ``answers`` in memory first, so it is never lost: when the save
+    fails (a full disk, a read-only folder) the error is raised and ``answers`` still holds the
+    change, marked pending, and the next successful save writes it. The same exercise may be
+    open twice (a second browser tab, a re-run notebook), so each save re-reads the file under a
+    lock, keeps what the other copy saved, and lays this copy's pending changes over it: the
+    newest change always wins. Returns the merged answers, which the caller keeps as its state.
+
+    A file that cannot be read at all is never touched (``AnswerFileError`` with ``unreadable``);
+    a file that was read and is damaged, or belongs to another student or set, is set aside.
 
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "set.json"
@@ -224,37 +283,55 @@ def record_change(path: str | os.PathLike, answers: AnswerFile, item_id: str, ch
     >>> sorted(read_answers(p).answers.items())
     [('a', 'self_service'), ('b', 'communities'), ('c', 'co_creation')]
     """
+    answers.record(item_id, choice, event=event)
     target = Path(path)
     with _locked(target):
-        merged = answers
-        try:
-            disk = read_answers(target) if target.is_file() else None
-        except AnswerFileError:
-            disk = None
-        if disk is not None and (disk.exercise_set, disk.student_id) == (answers.exercise_set, answers.student_id):
-            seen = {json.dumps(a, sort_keys=True) for a in disk.attempts}
-            attempts = disk.attempts + [a for a in answers.attempts if json.dumps(a, sort_keys=True) not in seen]
-            attempts.sort(key=lambda a: str(a.get("at", "")))
-            merged = AnswerFile(student_id=answers.student_id, exercise_set=answers.exercise_set,
-                                answers={**answers.answers, **disk.answers},
-                                student_name=answers.student_name or disk.student_name,
-                                saved_at=disk.saved_at, attempts=attempts, source=str(target))
-        merged.record(item_id, choice, event=event)
-        write_answers(target, merged)
+        disk = None
+        if os.path.lexists(target):
+            try:
+                disk = read_answers(target)
+            except AnswerFileError as exc:
+                if exc.unreadable:
+                    raise
+                set_aside(target, f"bad-{datetime.now():%Y%m%d-%H%M%S}")
+        merged = AnswerFile(student_id=answers.student_id, exercise_set=answers.exercise_set,
+                            answers=dict(answers.answers), student_name=answers.student_name,
+                            saved_at=answers.saved_at, attempts=list(answers.attempts), source=str(target),
+                            attempts_dropped=answers.attempts_dropped)
+        if disk is not None and (disk.exercise_set, disk.student_id) != (answers.exercise_set, answers.student_id):
+            set_aside(target, disk.student_id if disk.exercise_set == answers.exercise_set else "bad-other-set")
+        elif disk is not None:
+            merged.answers = dict(disk.answers)
+            for item, value in answers.pending.items():
+                if value is None:
+                    merged.answers.pop(item, None)
+                else:
+                    merged.answers[item] = value
+            merged.student_name = answers.student_name or disk.student_name
+            seen = {_attempt_key(a) for a in disk.attempts}
+            merged.attempts = disk.attempts + [a for a in answers.attempts if _attempt_key(a) not in seen]
+            merged.attempts.sort(key=lambda a: str(a.get("at", "")))
+            merged.attempts_dropped = max(disk.attempts_dropped, answers.attempts_dropped)
+        merged.trim_attempts()
+        write_json_atomic(target, merged.to_dict())
+    answers.pending.clear()
     return merged
 
 
 def load_or_new(path: str | os.PathLike, *, student_id: str, exercise_set: str, student_name: str = "") -> AnswerFile:
     """Open an existing answer file to continue, or start a new one.
 
-    A file that belongs to another exercise set or cannot be read is kept aside as
-    ``<name>.bad-<time>.json`` (never deleted) and a fresh file is started.
+    A file that was read and is damaged, or belongs to another exercise set, is kept aside as
+    ``<name>.bad-<time>.json`` (never deleted) and a fresh file is started. A file that cannot be
+    read at all raises ``AnswerFileError`` (``unreadable``) and is left exactly as it is.
     """
     target = Path(path)
-    if target.exists():
+    if os.path.lexists(target):
         try:
             af = read_answers(target)
-        except AnswerFileError:
+        except AnswerFileError as exc:
+            if exc.unreadable:
+                raise
             af = None
         if af is not None and af.exercise_set == exercise_set:
             if student_id:
@@ -263,6 +340,5 @@ def load_or_new(path: str | os.PathLike, *, student_id: str, exercise_set: str, 
                 af.student_name = student_name
             af.source = str(target)
             return af
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        os.replace(target, target.with_name(f"{target.stem}.bad-{stamp}{target.suffix}"))
+        set_aside(target, f"bad-{datetime.now():%Y%m%d-%H%M%S}")
     return AnswerFile(student_id=student_id, exercise_set=exercise_set, student_name=student_name, source=str(target))

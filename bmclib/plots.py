@@ -60,6 +60,16 @@ ELLIPSIS = "\u2026"
 
 # -- fonts ------------------------------------------------------------------------------------
 
+
+def literal(text: object) -> str:
+    """User text for places where matplotlib reads ``$...$`` as math (legends, tick labels):
+    every ``$`` is escaped, so ``$5 to $10`` is drawn as written and ``$\\frac{}$`` cannot break a drawing.
+
+    >>> literal("$5 to $10")
+    '\\\\$5 to \\\\$10'
+    """
+    return str(text).replace("$", r"\$")
+
 def use_korean_font() -> str:
     """Register the bundled Korean font with matplotlib (once) and return its family name.
 
@@ -371,7 +381,7 @@ def draw_canvas(canvas: Canvas | str | Path | dict, ax=None, *, lang: str | None
         from matplotlib.lines import Line2D
 
         handles = [Line2D([], [], marker="o", linestyle="none", color=c, markeredgewidth=0, markersize=7 * scale,
-                          label=tag) for tag, c in colours.items()]
+                          label=literal(tag)) for tag, c in colours.items()]
         legend = ax.legend(handles=handles, loc="center right", bbox_to_anchor=(1.0, (height - 0.28) / height),
                            ncols=len(handles), frameon=False, prop=_font(lang, 9.5 * scale), handletextpad=0.2,
                            columnspacing=1.0, borderaxespad=0.0)

@@ -6,7 +6,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bmclib.answers import AnswerFile, load_or_new, parse_answers, read_answers, write_answers, write_json_atomic
+from bmclib.answers import (
+    AnswerFile,
+    load_or_new,
+    parse_answers,
+    read_answers,
+    write_answers,
+    write_json_atomic,
+)
 from bmclib.errors import AnswerFileError
 
 GOOD = {"format": "bmclib-answers", "version": 1, "student_id": "s0001", "student_name": "Kim Minji",
@@ -69,9 +76,9 @@ def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path, monkeypatc
     before = target.read_bytes()
 
     def boom(*args, **kwargs):
-        raise OSError("disk full")
+        raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(json, "dump", boom)
+    monkeypatch.setattr("bmclib.fileio.os.fsync", boom)
     with pytest.raises(OSError):
         write_json_atomic(target, {**GOOD, "answers": {}})
     assert target.read_bytes() == before
@@ -147,3 +154,78 @@ def test_saves_work_where_fcntl_is_an_empty_stub(tmp_path, monkeypatch):
     path = tmp_path / "set.json"
     record_change(path, AnswerFile("s1", "set"), "netflix", "automated_services")
     assert read_answers(path).answers == {"netflix": "automated_services"}
+
+
+def test_a_number_with_thousands_of_digits_is_a_plain_reason_not_a_crash():
+    data = b'{"format": "bmclib-answers", "version": 1, "student_id": "s1", "exercise_set": "x", "answers": {},' \
+           b' "junk": ' + b"9" * 5000 + b"}"
+    with pytest.raises(AnswerFileError, match="not valid JSON \\(a number with too many digits\\)"):
+        parse_answers(data, "big.json")
+    with pytest.raises(AnswerFileError, match="nested too deeply"):
+        parse_answers(b"[" * 100_000 + b"]" * 100_000, "deep.json")
+
+
+def test_saved_files_honour_the_umask_and_keep_an_existing_mode(tmp_path):
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        path = write_answers(tmp_path / "a.json", AnswerFile("s1", "set"))
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644
+        os.chmod(path, 0o640)
+        write_answers(path, AnswerFile("s1", "set"))
+        assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    finally:
+        os.umask(old)
+
+
+def test_temporary_files_left_by_killed_saves_are_removed_by_the_next_save(tmp_path):
+    from bmclib.answers import record_change
+
+    path = tmp_path / "set.json"
+    for n in range(3):  # what a save killed between writing and renaming leaves behind
+        (tmp_path / f".set.json.k{n}.tmp").write_text("{", encoding="utf-8")
+    (tmp_path / ".other.json.k.tmp").write_text("{", encoding="utf-8")  # another file's: not ours to touch
+    record_change(path, AnswerFile("s1", "set"), "a", "self_service")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".other.json.k.tmp", ".set.json.lock", "set.json"]
+
+
+def test_the_attempt_log_is_capped_so_saves_stay_fast(tmp_path):
+    from bmclib.answers import MAX_ATTEMPTS, record_change
+
+    path = tmp_path / "set.json"
+    af = AnswerFile("s1", "set")
+    af.attempts = [{"item": "a", "choice": "x", "event": "choose", "at": f"2026-11-20T10:{n // 60:02d}:{n % 60:02d}"}
+                   for n in range(MAX_ATTEMPTS + 200)]
+    af = record_change(path, af, "b", "communities")
+    back = read_answers(path)
+    assert len(back.attempts) == MAX_ATTEMPTS and back.attempts_dropped == 201
+    assert back.attempts[-1]["item"] == "b" and back.answers == {"b": "communities"}
+    af = record_change(path, af, "c", "co_creation")
+    assert read_answers(path).attempts_dropped == 202
+
+
+def test_a_file_that_cannot_be_read_is_never_set_aside(tmp_path, monkeypatch):
+    import bmclib.answers as mod
+
+    path = tmp_path / "set.json"
+    write_answers(path, AnswerFile("s1", "set", {"a": "self_service"}))
+    monkeypatch.setattr(mod, "read_limited", lambda *_a, **_k: (_ for _ in ()).throw(PermissionError(13, "Permission denied")))
+    with pytest.raises(AnswerFileError) as err:
+        load_or_new(path, student_id="s1", exercise_set="set")
+    assert err.value.unreadable and "Permission denied" in err.value.reason
+    with pytest.raises(AnswerFileError):
+        mod.record_change(path, AnswerFile("s1", "set"), "b", "communities")
+    monkeypatch.undo()
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == ["set.json"]
+    assert read_answers(path).answers == {"a": "self_service"}
+
+
+def test_a_damaged_file_is_set_aside_and_a_new_one_started(tmp_path):
+    path = tmp_path / "set.json"
+    path.write_text("{damaged", encoding="utf-8")
+    af = load_or_new(path, student_id="s1", exercise_set="set")
+    assert af.answers == {} and not path.exists()
+    aside = [p for p in tmp_path.iterdir() if p.name.startswith("set.bad-")]
+    assert len(aside) == 1 and aside[0].read_text(encoding="utf-8") == "{damaged"

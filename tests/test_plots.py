@@ -366,3 +366,14 @@ def test_importing_bmclib_does_not_import_matplotlib():
     code = "import sys, bmclib; bmclib.Canvas; bmclib.check_canvas; print('matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_user_text_with_dollar_signs_is_drawn_as_written(tmp_path):
+    """A tag like "$5 to $10" must not turn into math ("5to10"), and "$\\frac{}$" must not break the drawing."""
+    canvas = bmc.Canvas.from_dict({"format": "bmclib-canvas", "version": 1, "title": "Price $5",
+                                   "blocks": {"customer_segments": [{"text": "Budget", "segment": "$5 to $10"},
+                                                                    {"text": "Odd", "segment": "$\\frac{}$"}]}})
+    ax = bmc.draw_canvas(canvas, lang="en")
+    shown = [t._preprocess_math(t.get_text()) for t in ax.get_legend().get_texts()]  # what is drawn, math or not
+    assert shown == [("$5 to $10", False), ("$\\frac{}$", False)]
+    ax.figure.savefig(tmp_path / "c.png")

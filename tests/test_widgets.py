@@ -123,8 +123,82 @@ def test_a_save_that_fails_says_so_instead_of_raising(tmp_path):
     blocker.write_text("x")
     ex = bmc.relationship_exercise(lang="en", answers_dir=blocker, student_id="s1")
     ex.choices.value = "self_service"
-    assert text_of(ex.saved.value).startswith("Could not save:")
+    assert text_of(ex.saved.value).startswith("Could not save (")
     assert "bmc-error" in ex.saved.value
+
+
+def test_a_failed_save_is_not_undone_by_the_next_one(tmp_path, monkeypatch):
+    """The widget said the choice would be saved with the next change: it must be (disk full once)."""
+    import bmclib.answers as answers_mod
+
+    ex = exercise(tmp_path)
+    ex.choices.value = "self_service"
+    real, calls = answers_mod.write_json_atomic, []
+
+    def full_once(path, payload):
+        calls.append(path)
+        if len(calls) == 1:
+            raise OSError(28, "No space left on device")
+        return real(path, payload)
+
+    monkeypatch.setattr(answers_mod, "write_json_atomic", full_once)
+    ex.choices.value = "communities"  # this save fails
+    assert "No space left on device" in text_of(ex.saved.value)
+    assert saved_file(tmp_path).answers[ex.item.id] == "self_service"
+    first = ex.item.id
+    ex.show(1)
+    ex.choices.value = "co_creation"  # this one works and must carry the failed change too
+    on_disk = saved_file(tmp_path)
+    assert on_disk.answers == {first: "communities", ex.item.id: "co_creation"}
+    assert ex.answers.answers == on_disk.answers
+    last_for_first = [a for a in on_disk.attempts if a["item"] == first][-1]
+    assert last_for_first["choice"] == "communities"
+
+
+def test_an_answer_file_that_cannot_be_read_is_left_untouched(tmp_path, monkeypatch):
+    path = tmp_path / f"{SET}.json"
+    first = exercise(tmp_path)
+    first.choices.value = "self_service"
+    before = path.read_bytes()
+    import bmclib.answers as answers_mod
+
+    def eio(*_a, **_k):
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(answers_mod, "read_limited", eio)
+    ex = exercise(tmp_path)
+    blocked = one(ex, "bmc-blocked-message")
+    assert "Cannot read your answer file" in text_of(blocked.value)
+    assert "Input/output error" in text_of(blocked.value) and "Nothing was changed" in text_of(blocked.value)
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == [path.name]
+    assert path.read_bytes() == before
+    monkeypatch.undo()
+    one(ex, "bmc-retry").click()  # the disk is back: Try again opens the exercise with the saved answer
+    assert ex.answers.answers == {first.item.id: "self_service"} and find(ex, "bmc-blocked") == []
+
+
+def test_a_read_only_folder_gives_a_message_not_an_exception(tmp_path, monkeypatch):
+    import bmclib.answers as answers_mod
+
+    def denied(*_a, **_k):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(answers_mod, "write_json_atomic", denied)
+    monkeypatch.setattr(answers_mod, "set_aside", denied)
+    (tmp_path / f"{SET}.json").write_text("{broken", encoding="utf-8")  # would be set aside: not allowed
+    ex = exercise(tmp_path)
+    assert "Permission denied" in text_of(one(ex, "bmc-blocked-message").value)
+    fresh = exercise(tmp_path / "empty")
+    fresh.choices.value = "self_service"
+    assert text_of(fresh.saved.value).startswith("Could not save (Permission denied)")
+    assert fresh.answers.answers == {fresh.item.id: "self_service"}
+
+
+def test_an_error_in_a_callback_is_shown_to_the_student(tmp_path, monkeypatch):
+    ex = exercise(tmp_path)
+    monkeypatch.setattr(ex, "_record", lambda *a: (_ for _ in ()).throw(AttributeError("flock")))
+    ex.choices.value = "self_service"
+    assert "Something went wrong (flock)" in text_of(ex.saved.value)
 
 
 # -- practice: Check and feedback ------------------------------------------------------------
@@ -216,26 +290,36 @@ def test_bad_mode_is_refused(tmp_path):
 
 # -- assessment ------------------------------------------------------------------------------
 
-def test_assessment_loads_no_key_has_no_check_and_saves_only_choices(tmp_path, monkeypatch):
+def test_assessment_loads_no_key_has_no_check_and_saves_only_choices(tmp_path, monkeypatch, own_set):
     import bmclib.widgets.exercise as mod
 
     def no_key(*_a, **_k):
         raise AssertionError("assessment mode must not load a key")
 
+    items, _key = own_set
     monkeypatch.setattr(mod, "load_key", no_key)
     monkeypatch.setattr(bmc, "load_key", no_key)
-    ex = exercise(tmp_path, mode="assessment")
+    ex = exercise(tmp_path, mode="assessment", set_id=str(items))
     assert ex.key is None and ex.check_button is None
     assert find(ex, "bmc-check") == [] and find(ex, "bmc-feedback") == []
     assert "no feedback" in text_of(ex.header.value)
     for n in range(3):
         ex.show(n)
         ex.choices.value = list(ex.item.choices("en"))[n]
-    af = saved_file(tmp_path)
+    af = saved_file(tmp_path, "my-quiz")
     assert len(af.answers) == 3
     assert {a["event"] for a in af.attempts} == {"choose"}
-    raw = json.loads((tmp_path / f"{SET}.json").read_text(encoding="utf-8"))
+    raw = json.loads((tmp_path / "my-quiz.json").read_text(encoding="utf-8"))
     assert not {"score", "points", "status", "feedback"} & set(json.dumps(raw).replace('"', " ").split())
+
+
+@pytest.mark.parametrize("set_id", [SET, "channels-practice"])
+def test_assessment_on_a_shipped_set_is_refused(tmp_path, set_id):
+    with pytest.raises(bmc.BMCError, match=f"'{set_id}' is a practice set: its answer key ships with bmclib"):
+        exercise(tmp_path, mode="assessment", set_id=set_id)
+    with pytest.raises(bmc.BMCError, match="is a practice set"):
+        bmc.relationship_exercise(mode="assessment", answers_dir=tmp_path)
+    assert not any(tmp_path.iterdir())
 
 
 def test_assessment_refuses_a_key(tmp_path):
@@ -395,10 +479,12 @@ def test_one_class_serves_every_block():
     assert not [name for name, v in vars(RelationshipExercise).items() if callable(v)]  # a name, no code
 
 
-def test_block_exercise_title_names_the_block_and_mode(tmp_path):
-    ex = exercise(tmp_path, set_id="channels-practice", lang="en", mode="assessment")
-    assert text_of(ex.header.value).startswith("Channels · Assessment")
-    assert repr(ex) == f"BlockExercise('channels-practice', lang='en', mode='assessment', {len(ex.exercise_set)} items)"
+def test_block_exercise_title_names_the_block_and_mode(tmp_path, own_set):
+    ex = exercise(tmp_path, set_id="channels-practice", lang="en")
+    assert text_of(ex.header.value).startswith("Channels · Practice")
+    assert repr(ex) == f"BlockExercise('channels-practice', lang='en', mode='practice', {len(ex.exercise_set)} items)"
+    quiz = exercise(tmp_path, set_id=str(own_set[0]), lang="ko", mode="assessment")
+    assert text_of(quiz.header.value).startswith("고객 관계 · 평가")
 
 
 def test_repr_is_stable(tmp_path):
@@ -591,3 +677,20 @@ def test_two_open_copies_never_erase_each_others_answers(tmp_path):
     assert saved.answers == {items[0]: "self_service", items[1]: "communities", items[2]: "co_creation"}
     assert [x["choice"] for x in saved.attempts] == ["self_service", "communities", "co_creation"]
     assert a.answers.answers == saved.answers  # the older copy now knows the newer answer too
+
+
+@pytest.mark.parametrize("text", ["[" * 100_000 + "]" * 100_000,
+                                  '{"format": "bmclib-canvas", "version": 1, "x": ' + "9" * 5000 + "}"])
+def test_the_editor_loads_a_hostile_file_with_a_message(tmp_path, text):
+    path = tmp_path / "bad.json"
+    path.write_text(text, encoding="utf-8")
+    ed = bmc.canvas_editor(lang="en", path=path)
+    one(ed, "bmc-load").click()
+    assert "not valid JSON" in text_of(ed.status.value)
+
+
+def test_the_editor_draws_a_tag_with_dollar_signs_literally(tmp_path):
+    ed = bmc.canvas_editor(lang="en", path=tmp_path / "c.json")
+    ed.areas["customer_segments"].value = "[$\\frac{}$] Budget buyers\n[$5 to $10] Students"
+    assert "bmc-warn" not in ed.status.value
+    assert ed.picture.outputs[-1]["data"]["image/png"]

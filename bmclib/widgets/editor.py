@@ -184,7 +184,7 @@ class CanvasEditor(widgets.VBox):
         """Run an action; show a problem in the status line instead of raising in a callback."""
         try:
             action()
-        except (BMCError, OSError) as exc:
+        except Exception as exc:  # noqa: BLE001 - a callback must show every problem, never raise
             self.status.value = f"<span class='bmc-warn'>{esc(exc)}</span>"
 
     def refresh(self) -> None:

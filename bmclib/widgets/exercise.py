@@ -9,16 +9,15 @@ loaded at all and choices are only saved.
 from __future__ import annotations
 
 import os
-import re
 from datetime import datetime
 from pathlib import Path
 
 import ipywidgets as widgets
 
-from ..answers import AnswerFile, load_or_new, read_answers, record_change, write_answers
+from ..answers import AnswerFile, load_or_new, read_answers, record_change, set_aside, write_answers
 from ..blocks import block, category, check_lang, taxonomy
 from ..errors import AnswerFileError, BMCError
-from ..exercises import ExerciseSet, Item, load_exercise_set
+from ..exercises import ExerciseSet, Item, load_exercise_set, refuse_assessment_on_shipped
 from ..keys import Key, load_key
 from ..scoring import ItemScore, fmt_points, score_answers
 from .style import esc, html_widget, style_sheet
@@ -41,6 +40,14 @@ def resolve_answers_dir(given: str | os.PathLike | None = None) -> Path:
 
 def _env(name: str) -> str:
     return os.environ.get(name, "").strip()
+
+
+def _error_text(exc: BaseException) -> str:
+    if isinstance(exc, AnswerFileError):
+        return exc.reason
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc) or type(exc).__name__
 
 
 def _shown_path(path: Path) -> str:
@@ -67,6 +74,7 @@ class BlockExercise(widgets.VBox):
             if key is not None:
                 raise BMCError("assessment mode never loads a key: leave key=None "
                                "(grade the answer files later with 'bmc grade')")
+            refuse_assessment_on_shipped(self.exercise_set.id)
         else:
             self.key = key if isinstance(key, Key) else load_key(key or self.exercise_set.id)
             if self.key.exercise_set != self.exercise_set.id:
@@ -108,7 +116,7 @@ class BlockExercise(widgets.VBox):
         self.name_text.add_class("bmc-student-name")
         self.start_button = widgets.Button(description=ui("start", lang), button_style="primary")
         self.start_button.add_class("bmc-start")
-        self.start_button.on_click(self._on_start)
+        self.start_button.on_click(lambda b: self._safely(self._on_start, b))
         self.student_message = html_widget("bmc-student-message")
         self.student_box = widgets.VBox([
             html_widget("bmc-note", esc(ui("student_intro", lang))),
@@ -122,7 +130,7 @@ class BlockExercise(widgets.VBox):
         self.jump = widgets.Dropdown(options=self._jump_options(), value=0, description=ui("jump", lang),
                                      layout=widgets.Layout(width="auto", max_width="360px"))
         self.jump.add_class("bmc-jump")
-        self.jump.observe(self._on_jump, names="value")
+        self.jump.observe(lambda c: self._safely(self._on_jump, c), names="value")
         topbar = widgets.HBox([self.progress, self.jump])
         topbar.add_class("bmc-topbar")
 
@@ -132,13 +140,13 @@ class BlockExercise(widgets.VBox):
         self.choose_line = html_widget("bmc-choose")
         self.choices = widgets.ToggleButtons(options=[], value=None, style={"button_width": "auto"})
         self.choices.add_class("bmc-choice")
-        self.choices.observe(self._on_choice, names="value")
+        self.choices.observe(lambda c: self._safely(self._on_choice, c), names="value")
         self.feedback = html_widget("bmc-feedback")
         card = [self.position, self.company, self.prompt, self.choose_line, self.choices]
         if self.mode == "practice":
             self.check_button = widgets.Button(description=ui("check", lang), button_style="primary")
             self.check_button.add_class("bmc-check")
-            self.check_button.on_click(self._on_check)
+            self.check_button.on_click(lambda b: self._safely(self._on_check, b))
             card += [self.check_button, self.feedback]
         else:
             self.check_button = None
@@ -147,10 +155,10 @@ class BlockExercise(widgets.VBox):
 
         self.prev_button = widgets.Button(description=ui("previous", lang))
         self.prev_button.add_class("bmc-prev")
-        self.prev_button.on_click(lambda _b: self.show(self.index - 1))
+        self.prev_button.on_click(lambda _b: self._safely(self.show, self.index - 1))
         self.next_button = widgets.Button(description=ui("next", lang))
         self.next_button.add_class("bmc-next")
-        self.next_button.on_click(lambda _b: self.show(self.index + 1))
+        self.next_button.on_click(lambda _b: self._safely(self.show, self.index + 1))
         self.saved = html_widget("bmc-saved")
         nav = widgets.HBox([widgets.HBox([self.prev_button, self.next_button]), self.saved])
         nav.add_class("bmc-nav")
@@ -176,14 +184,29 @@ class BlockExercise(widgets.VBox):
         return sid, name
 
     def _start(self, student_id: str, student_name: str, *, write: bool) -> None:
+        """Open (or start) the student's answer file and show the exercise; a file that cannot be
+        read is left untouched and the student sees why, with a button to try again."""
+        try:
+            self._open(student_id, student_name, write=write)
+        except Exception as exc:  # noqa: BLE001 - whatever it is, the student must see it
+            if isinstance(exc, AnswerFileError) and exc.unreadable:
+                text = ui("file_unreadable", self.lang, path=_shown_path(self.path), error=_error_text(exc))
+            else:
+                text = ui("unexpected_error", self.lang, error=_error_text(exc))
+            retry = widgets.Button(description=ui("try_again", self.lang), button_style="warning")
+            retry.add_class("bmc-retry")
+            retry.on_click(lambda _b: self._start(student_id, student_name, write=write))
+            box = widgets.VBox([html_widget("bmc-blocked-message", f"<span class='bmc-error'>{esc(text)}</span>"),
+                                retry])
+            box.add_class("bmc-card")
+            box.add_class("bmc-blocked")
+            self.children = [self.style_sheet, self.header, box]
+
+    def _open(self, student_id: str, student_name: str, *, write: bool) -> None:
         old = self._saved_file()
         if old is not None and old.student_id != student_id:
             # another student's answers (a shared computer): keep them, under their id, and start afresh
-            tag = re.sub(r"[^\w.-]+", "_", old.student_id)
-            aside = self.path.with_name(f"{self.path.stem}.{tag}.json")
-            if aside.exists():
-                aside = aside.with_name(f"{self.path.stem}.{tag}.{datetime.now():%Y%m%d-%H%M%S}.json")
-            os.replace(self.path, aside)
+            set_aside(self.path, old.student_id)
         existed = self.path.is_file()
         self.answers = load_or_new(self.path, student_id=student_id, exercise_set=self.exercise_set.id,
                                    student_name=student_name)
@@ -329,12 +352,17 @@ class BlockExercise(widgets.VBox):
         return self._single_keys[item_id]
 
     def _record(self, item_id: str, choice: str | None, event: str) -> None:
-        """Save one change, merged with anything another open copy of this exercise saved."""
+        """Save one change, merged with anything another open copy of this exercise saved.
+
+        When the save fails the change stays in memory (``record_change`` applied it first) and
+        the next successful save writes it; the student sees why it failed."""
         try:
             self.answers = record_change(self.path, self.answers, item_id, choice, event=event)
-        except OSError as exc:
-            self.answers.record(item_id, choice, event=event)  # kept in memory; saved with the next change
-            message = ui("save_failed", self.lang, error=exc.strerror or exc)
+        except Exception as exc:  # noqa: BLE001 - a failed save must never lose the choice or raise
+            if isinstance(exc, AnswerFileError) and exc.unreadable:
+                message = ui("file_unreadable", self.lang, path=_shown_path(self.path), error=_error_text(exc))
+            else:
+                message = ui("save_failed", self.lang, error=_error_text(exc))
             self.saved.value = f"<span class='bmc-error'>{esc(message)}</span>"
             return
         self._show_saved(datetime.now())
@@ -342,11 +370,19 @@ class BlockExercise(widgets.VBox):
     def _save(self) -> None:
         try:
             write_answers(self.path, self.answers)
-        except OSError as exc:
-            message = ui("save_failed", self.lang, error=exc.strerror or exc)
+        except Exception as exc:  # noqa: BLE001
+            message = ui("save_failed", self.lang, error=_error_text(exc))
             self.saved.value = f"<span class='bmc-error'>{esc(message)}</span>"
             return
         self._show_saved(datetime.now())
+
+    def _safely(self, action, *args) -> None:
+        """Run a callback; any error is shown to the student instead of vanishing in the kernel log."""
+        try:
+            action(*args)
+        except Exception as exc:  # noqa: BLE001
+            message = ui("unexpected_error", self.lang, error=_error_text(exc))
+            self.saved.value = f"<span class='bmc-error'>{esc(message)}</span>"
 
     # -- views -------------------------------------------------------------------------------
 
@@ -379,9 +415,13 @@ def block_exercise(set_id: str, lang: str = "ko", mode: str = "practice", *,
     Returns:
         The widget; display it in a notebook.
 
-    >>> ex = block_exercise("channels-practice", "en", "assessment", answers_dir="/tmp/none")
-    >>> ex.mode, ex.key is None
-    ('assessment', True)
+    >>> ex = block_exercise("channels-practice", "en", answers_dir="/tmp/none")
+    >>> ex.mode, ex.key.exercise_set
+    ('practice', 'channels-practice')
+    >>> block_exercise("channels-practice", "en", "assessment")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    bmclib.errors.BMCError: 'channels-practice' is a practice set: its answer key ships with bmclib, ...
     """
     return BlockExercise(set_id, lang, mode, answers_dir=answers_dir, student_id=student_id,
                          student_name=student_name, key=key)
@@ -394,8 +434,8 @@ def relationship_exercise(set_id: str = "relationships-practice", lang: str = "k
 
     Same arguments as :func:`block_exercise`.
 
-    >>> relationship_exercise(lang="en", mode="assessment", answers_dir="/tmp/none")  # doctest: +ELLIPSIS
-    RelationshipExercise('relationships-practice', lang='en', mode='assessment', ... items)
+    >>> relationship_exercise(lang="en", answers_dir="/tmp/none")  # doctest: +ELLIPSIS
+    RelationshipExercise('relationships-practice', lang='en', mode='practice', ... items)
     """
     return RelationshipExercise(set_id, lang, mode, answers_dir=answers_dir, student_id=student_id,
                                 student_name=student_name, key=key)

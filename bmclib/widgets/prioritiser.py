@@ -108,7 +108,7 @@ class SegmentPrioritiser(widgets.VBox):
         from matplotlib.figure import Figure
 
         from ..analysis import palette
-        from ..plots import use_korean_font
+        from ..plots import literal, use_korean_font
 
         family = [use_korean_font(), "DejaVu Sans"] if self.lang == "ko" else ["DejaVu Sans", use_korean_font()]
         import matplotlib
@@ -122,7 +122,7 @@ class SegmentPrioritiser(widgets.VBox):
             ax = fig.add_subplot()
             colours = [pal["highlight_edge"] if r == 1 else pal["curve"] for r in ranks]
             ax.barh(range(len(names)), scores, color=colours)
-            ax.set_yticks(range(len(names)), names, fontfamily=family)
+            ax.set_yticks(range(len(names)), [literal(n) for n in names], fontfamily=family)
             for y, s in enumerate(scores):
                 ax.text(s + 0.01, y, f"{s:.2f}", va="center", fontsize=9, color=pal["text"])
             ax.set_xlim(0, 1.1)
