@@ -6,11 +6,16 @@ package (``bmclib/app_notebooks/exercise.ipynb``). That notebook has one code ce
 :func:`app_env` sets: ``BMC_APP_LANG``, ``BMC_APP_SET``, ``BMC_APP_MODE``,
 ``BMC_ANSWERS_DIR`` (absolute) and ``BMC_APP_FONT_URL`` (the bundled Korean font, for
 computers without one); ``BMC_STUDENT_ID`` / ``BMC_STUDENT_NAME`` pass through.
+
+For scripts and tests, ``BMC_APP_TOKEN`` fixes the page token (default: a new random one each
+start) and ``BMC_APP_CULL_SECONDS`` how long a kernel with no page connected lives (default 600).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -25,6 +30,8 @@ from .blocks import check_lang
 from .errors import BMCError
 
 MODES = ("practice", "assessment")
+#: a kernel with no page connected for this long is shut down (a closed tab, a page fetched by a script)
+CULL_IDLE_SECONDS = 600
 #: The bundled Korean font, served by Voila (relative to the package folder, its root)
 FONT = "fonts/BMCGothic-Regular.ttf"
 
@@ -43,26 +50,34 @@ def app_notebook() -> Path:
     return package_dir() / "app_notebooks" / "exercise.ipynb"
 
 
-def app_command(notebook: str | os.PathLike | None = None, *, port: int = 8866,
-                python: str | None = None) -> list[str]:
+def app_command(notebook: str | os.PathLike | None = None, *, port: int = 8866, token: str = "",
+                python: str | None = None, cull_seconds: int | None = None) -> list[str]:
     """The command that serves ``notebook`` with Voila on ``127.0.0.1:port`` (pure: starts nothing).
 
     Voila strips code and tracebacks; ``port_retries=0`` makes a busy port an error instead
     of a silent move to another port (the printed URL must be right). Voila's root is the
-    package folder and its file route serves one file: the bundled Korean font.
+    package folder and its file route serves one file: the bundled Korean font. The server
+    (:mod:`bmclib.voila_app`) answers only loopback Host names; with ``token`` every page needs
+    it (``/?token=...``) before a kernel starts; kernels idle for 10 minutes with no page
+    connected are shut down.
 
-    >>> cmd = app_command(port=9000, python="python3")
+    >>> cmd = app_command(port=9000, token="T", python="python3")
     >>> cmd[:3], cmd[4:]  # doctest: +NORMALIZE_WHITESPACE +ELLIPSIS
-    (['python3', '-m', 'voila'], ['--no-browser', '--port=9000', '--Voila.ip=127.0.0.1',
+    (['python3', '-m', 'bmclib.voila_app'], ['--no-browser', '--port=9000', '--Voila.ip=127.0.0.1',
      '--Voila.port_retries=0', '--strip_sources=True', '--show_tracebacks=False', '--theme=light',
-     '--Voila.root_dir=...', '--VoilaConfiguration.file_allowlist=fonts/BMCGothic-Regular[.]ttf'])
+     '--Voila.root_dir=...', '--VoilaConfiguration.file_allowlist=fonts/BMCGothic-Regular[.]ttf',
+     '--MappingKernelManager.cull_idle_timeout=600', '--MappingKernelManager.cull_interval=60',
+     '--Voila.token=T'])
     """
     if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
         raise BMCError(f"port must be a number from 1 to 65535, not {port!r}")
-    return [python or sys.executable, "-m", "voila", str(notebook or app_notebook()), "--no-browser",
+    cull = cull_seconds if cull_seconds is not None else CULL_IDLE_SECONDS
+    return [python or sys.executable, "-m", "bmclib.voila_app", str(notebook or app_notebook()), "--no-browser",
             f"--port={port}", "--Voila.ip=127.0.0.1", "--Voila.port_retries=0", "--strip_sources=True",
             "--show_tracebacks=False", "--theme=light", f"--Voila.root_dir={package_dir()}",
-            "--VoilaConfiguration.file_allowlist=" + FONT.replace(".", "[.]")]
+            "--VoilaConfiguration.file_allowlist=" + FONT.replace(".", "[.]"),
+            f"--MappingKernelManager.cull_idle_timeout={cull}",
+            f"--MappingKernelManager.cull_interval={min(60, max(1, cull // 2))}", f"--Voila.token={token}"]
 
 
 def app_env(*, lang: str = "ko", answers: str | os.PathLike = "answers",
@@ -72,10 +87,10 @@ def app_env(*, lang: str = "ko", answers: str | os.PathLike = "answers",
     """The environment for Voila and its kernel: ``environ`` (default ``os.environ``) plus the
     app's settings. The answers folder is made absolute, since the kernel runs elsewhere.
 
-    >>> env = app_env(lang="en", answers="/srv/answers", mode="assessment", environ={"BMC_STUDENT_ID": "s1"})
+    >>> env = app_env(lang="en", answers="/srv/answers", mode="practice", environ={"BMC_STUDENT_ID": "s1"})
     >>> {k: env[k] for k in sorted(env)}  # doctest: +NORMALIZE_WHITESPACE
     {'BMC_ANSWERS_DIR': '/srv/answers', 'BMC_APP_FONT_URL': '/voila/files/fonts/BMCGothic-Regular.ttf',
-     'BMC_APP_LANG': 'en', 'BMC_APP_MODE': 'assessment', 'BMC_APP_SET': 'relationships-practice',
+     'BMC_APP_LANG': 'en', 'BMC_APP_MODE': 'practice', 'BMC_APP_SET': 'relationships-practice',
      'BMC_STUDENT_ID': 's1'}
     """
     from .exercises import exercise_set_ids
@@ -94,6 +109,10 @@ def app_env(*, lang: str = "ko", answers: str | os.PathLike = "answers",
         from .errors import unknown
 
         raise BMCError(unknown("exercise set", exercise_set, known) + " Or give the path of your own set's CSV.")
+    if mode == "assessment":
+        from .exercises import load_exercise_set, refuse_assessment_on_shipped
+
+        refuse_assessment_on_shipped(load_exercise_set(exercise_set).id)
     env = dict(os.environ if environ is None else environ)
     env.update(BMC_APP_LANG=lang, BMC_APP_SET=exercise_set, BMC_APP_MODE=mode,
                BMC_ANSWERS_DIR=str(Path(answers).expanduser().absolute()), BMC_APP_FONT_URL=f"/voila/files/{FONT}")
@@ -108,9 +127,9 @@ def app_env(*, lang: str = "ko", answers: str | os.PathLike = "answers",
 def exercise_from_env(environ: Mapping[str, str] | None = None):
     """Build the app's exercise from ``BMC_APP_*`` variables (the app notebook's one line).
 
-    >>> env = {"BMC_APP_LANG": "en", "BMC_APP_MODE": "assessment", "BMC_ANSWERS_DIR": "/tmp/none"}
+    >>> env = {"BMC_APP_LANG": "en", "BMC_APP_MODE": "practice", "BMC_ANSWERS_DIR": "/tmp/none"}
     >>> exercise_from_env(env)  # doctest: +ELLIPSIS
-    RelationshipExercise('relationships-practice', lang='en', mode='assessment', ... items)
+    RelationshipExercise('relationships-practice', lang='en', mode='practice', ... items)
     """
     from .widgets import block_exercise, relationship_exercise
 
@@ -169,32 +188,63 @@ def _stop(proc, grace: float = 10.0) -> int:
     return proc.wait()
 
 
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+    """Linux: let the kernel send SIGTERM to Voila if ``bmc app`` itself is killed outright."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except Exception:  # noqa: BLE001 - not Linux: the signal handlers below still stop Voila
+        pass
+
+
 def run_app(lang: str = "ko", port: int = 8866, answers: str | os.PathLike = "answers",
             exercise_set: str = "relationships-practice", mode: str = "practice",
-            open_browser: bool = True, key: str | os.PathLike | None = None) -> int:
-    """Serve an exercise as a web app on ``http://127.0.0.1:<port>/`` until Ctrl-C.
+            open_browser: bool = True, key: str | os.PathLike | None = None, token: str | None = None) -> int:
+    """Serve an exercise as a web app on ``http://127.0.0.1:<port>/?token=...`` until stopped.
 
     Args:
         lang: ``"ko"`` or ``"en"``.
         port: the local port (an error if it is taken).
         answers: folder for the answer files (made absolute; created if missing).
         exercise_set: a shipped exercise set id, or the path of an instructor's own set CSV.
-        mode: ``"practice"`` (Check with feedback) or ``"assessment"`` (no key, no feedback).
+        mode: ``"practice"`` (Check with feedback) or ``"assessment"`` (no key, no feedback; an
+            instructor's own set only, since shipped sets ship their keys).
         key: the key CSV for practice feedback on an own set (shipped sets use their practice key).
         open_browser: open the page in the default browser once it answers.
+        token: the secret in the page's address (default ``$BMC_APP_TOKEN``, else a new random one):
+            only a page opened with it can start a kernel and drive the exercise.
 
     Returns:
-        Voila's exit code (0 after a clean Ctrl-C).
+        Voila's exit code (0 after a clean stop). Ctrl-C, ``kill`` (SIGTERM) and a closed terminal
+        (SIGHUP) all stop Voila too; on Linux Voila also stops if ``bmc app`` is killed outright.
     """
     env = app_env(lang=lang, answers=answers, exercise_set=exercise_set, mode=mode, key=key)
-    command = app_command(port=port)
+    token = token or os.environ.get("BMC_APP_TOKEN") or secrets.token_urlsafe(24)
+    cull = os.environ.get("BMC_APP_CULL_SECONDS", "")
+    command = app_command(port=port, token=token, cull_seconds=int(cull) if cull.isdigit() else None)
+    if importlib.util.find_spec("voila") is None:
+        raise BMCError("the app needs Voila, which is not installed: pip install 'bmclib[app]'")
     if not port_is_free(port):
         raise BMCError(f"port {port} on 127.0.0.1 is already in use; choose another with --port")
     Path(env["BMC_ANSWERS_DIR"]).mkdir(parents=True, exist_ok=True)
-    url = f"http://127.0.0.1:{port}/"
+    env.pop("BMC_APP_TOKEN", None)  # the kernel has no use for it
+    url = f"http://127.0.0.1:{port}/?token={token}"
     print(f"bmc app: serving {exercise_set} ({mode}, {lang}) at {url}", flush=True)
     print(f"bmc app: answers are saved in {env['BMC_ANSWERS_DIR']}; press Ctrl-C to stop", flush=True)
-    proc = subprocess.Popen(command, env=env)
+    linux = sys.platform.startswith("linux")
+    proc = subprocess.Popen(command, env=env, preexec_fn=_die_with_parent if linux else None)  # noqa: PLW1509
+    previous = {}
+
+    def forward(signum, _frame):
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+            if sig is not None:
+                previous[sig] = signal.signal(sig, forward)
     if open_browser:
         def opener():
             if wait_for_port(port, proc=proc):
@@ -207,3 +257,6 @@ def run_app(lang: str = "ko", port: int = 8866, answers: str | os.PathLike = "an
         code = _stop(proc)
         print("bmc app: stopped", flush=True)
         return code
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

@@ -19,21 +19,22 @@ from bmclib.errors import BMCError
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch):
     for name in ("BMC_STUDENT_ID", "BMC_STUDENT_NAME", "BMC_ANSWERS_DIR", "BMC_APP_LANG", "BMC_APP_SET",
-                 "BMC_APP_MODE"):
+                 "BMC_APP_MODE", "BMC_APP_TOKEN", "JUPYTERHUB_USER"):
         monkeypatch.delenv(name, raising=False)
 
 
 # -- pure parts ----------------------------------------------------------------------------------
 
 def test_app_command_serves_the_notebook_on_loopback_without_code():
-    cmd = app.app_command(port=9123)
-    assert cmd[:4] == [sys.executable, "-m", "voila", str(app.app_notebook())]
+    cmd = app.app_command(port=9123, token="s3cret")
+    assert cmd[:4] == [sys.executable, "-m", "bmclib.voila_app", str(app.app_notebook())]
     for flag in ("--no-browser", "--port=9123", "--Voila.ip=127.0.0.1", "--Voila.port_retries=0",
                  "--strip_sources=True", "--show_tracebacks=False", f"--Voila.root_dir={app.package_dir()}",
-                 "--VoilaConfiguration.file_allowlist=fonts/BMCGothic-Regular[.]ttf"):
+                 "--VoilaConfiguration.file_allowlist=fonts/BMCGothic-Regular[.]ttf", "--Voila.token=s3cret",
+                 "--MappingKernelManager.cull_idle_timeout=600", "--MappingKernelManager.cull_interval=60"):
         assert flag in cmd
     assert (app.package_dir() / app.FONT).is_file()
-    assert app.app_command(port=9123) == cmd  # pure: same input, same output
+    assert app.app_command(port=9123, token="s3cret") == cmd  # pure: same input, same output
 
 
 @pytest.mark.parametrize("port", [0, 70000, "8866", True])
@@ -44,10 +45,10 @@ def test_app_command_refuses_bad_ports(port):
 
 def test_app_env_sets_the_app_variables_and_passes_the_student_through(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    env = app.app_env(lang="en", answers="answers", exercise_set="channels-practice", mode="assessment",
+    env = app.app_env(lang="en", answers="answers", exercise_set="channels-practice", mode="practice",
                       environ={"PATH": "/bin", "BMC_STUDENT_ID": "s1", "BMC_STUDENT_NAME": "Kim"})
     assert env == {"PATH": "/bin", "BMC_STUDENT_ID": "s1", "BMC_STUDENT_NAME": "Kim", "BMC_APP_LANG": "en",
-                   "BMC_APP_SET": "channels-practice", "BMC_APP_MODE": "assessment",
+                   "BMC_APP_SET": "channels-practice", "BMC_APP_MODE": "practice",
                    "BMC_ANSWERS_DIR": str(tmp_path / "answers"),
                    "BMC_APP_FONT_URL": "/voila/files/fonts/BMCGothic-Regular.ttf"}
     assert Path(env["BMC_ANSWERS_DIR"]).is_absolute()
@@ -63,12 +64,22 @@ def test_app_env_refuses_bad_settings(kw, message):
         app.app_env(**kw)
 
 
-def test_exercise_from_env_builds_what_the_variables_say(tmp_path):
-    env = {"BMC_APP_LANG": "en", "BMC_APP_SET": "channels-practice", "BMC_APP_MODE": "assessment",
+def test_assessment_on_a_shipped_set_is_refused_with_the_way_to_make_an_own_set():
+    for set_id in ("relationships-practice", "channels-practice"):
+        with pytest.raises(BMCError, match=f"'{set_id}' is a practice set: its answer key ships with bmclib.*"
+                                           "bmc new-set my_cases.csv --set my-quiz"):
+            app.app_env(exercise_set=set_id, mode="assessment", environ={})
+    assert main(["app", "--no-browser", "--mode", "assessment"]) == 2
+
+
+def test_exercise_from_env_builds_what_the_variables_say(tmp_path, own_set):
+    items, _key = own_set
+    env = {"BMC_APP_LANG": "en", "BMC_APP_SET": str(items), "BMC_APP_MODE": "assessment",
            "BMC_ANSWERS_DIR": str(tmp_path), "BMC_STUDENT_ID": "s7", "BMC_STUDENT_NAME": "Choi"}
     ex = app.exercise_from_env(env)
-    assert repr(ex).startswith("BlockExercise('channels-practice', lang='en', mode='assessment'")
-    assert ex.path == tmp_path / "channels-practice.json"
+    assert repr(ex) == "BlockExercise('my-quiz', lang='en', mode='assessment', 4 items)"
+    assert ex.key is None and ex.check_button is None
+    assert ex.path == tmp_path / "my-quiz.json"
     ex.choices.value = next(iter(ex.item.choices("en")))
     assert json.loads(ex.path.read_text(encoding="utf-8"))["student_name"] == "Choi"
     default = app.exercise_from_env({"BMC_ANSWERS_DIR": str(tmp_path)})
@@ -146,7 +157,7 @@ def test_run_app_prints_the_url_and_returns_voilas_exit_code(tmp_path, monkeypat
     code = app.run_app(lang="en", port=port, answers=tmp_path / "ans", open_browser=False)
     assert code == 3 and seen["port"] == port
     out = capsys.readouterr().out
-    assert f"http://127.0.0.1:{port}/" in out
+    assert f"http://127.0.0.1:{port}/?token=" in out
     assert (tmp_path / "ans").is_dir()
 
 
@@ -168,8 +179,8 @@ def test_run_app_opens_the_browser_once_the_port_answers(tmp_path, monkeypatch):
     monkeypatch.setattr(app, "wait_for_port", lambda port, **_kw: True)
     monkeypatch.setattr(app.webbrowser, "open", opened.append)
     port = free_port()
-    assert app.run_app(port=port, answers=tmp_path, open_browser=True) == 0
-    assert opened == [f"http://127.0.0.1:{port}/"]
+    assert app.run_app(port=port, answers=tmp_path, open_browser=True, token="T0k") == 0
+    assert opened == [f"http://127.0.0.1:{port}/?token=T0k"]
 
 
 class FakeVoila:
@@ -261,6 +272,7 @@ def test_app_serves_an_instructors_own_set(tmp_path):
     env = app.app_env(lang="en", answers=tmp_path / "answers", exercise_set=str(items), key=key, environ={})
     assert env["BMC_APP_SET"] == str(items) and env["BMC_APP_KEY"] == str(key)
     exercise = app.exercise_from_env(env)
-    assert repr(exercise).startswith("RelationshipExercise(") or "my-quiz" in repr(exercise)
+    assert repr(exercise) == "BlockExercise('my-quiz', lang='en', mode='practice', 2 items)"
+    assert exercise.exercise_set.item_ids == exercise.key.item_ids == ("q01", "q02")
     with pytest.raises(bmclib.BMCError, match="Or give the path of your own set's CSV"):
         app.app_env(exercise_set="my-quiz", environ={})

@@ -83,7 +83,7 @@ def start_app(tmp_path):
     def start(lang: str):
         port = free_port()
         answers = tmp_path / "answers"
-        env = dict(os.environ, BMC_STUDENT_ID="s0001", BMC_STUDENT_NAME="Kim Minji")
+        env = dict(os.environ, BMC_STUDENT_ID="s0001", BMC_STUDENT_NAME="Kim Minji", BMC_APP_TOKEN="browser-test")
         env.pop("BMC_ANSWERS_DIR", None)
         log = logs.enter_context(open(tmp_path / f"app-{lang}.log", "wb"))  # noqa: SIM115 (closed below)
         proc = subprocess.Popen(
@@ -92,7 +92,7 @@ def start_app(tmp_path):
             env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         procs.append(proc)
         wait_for_port(port, proc)
-        return f"http://127.0.0.1:{port}/", answers
+        return f"http://127.0.0.1:{port}/?token=browser-test", answers
 
     try:
         yield start
@@ -168,8 +168,8 @@ def test_app_in_korean_wrong_answer(start_app, browser_page, tmp_path):
     item, choice, feedback, ms = run_first_case(browser_page, url, answers, "ko", wrong)
     assert "오답입니다" in feedback
     # the bundled Korean font is served (for computers without one), and nothing else is
-    assert browser_page.request.get(url + "voila/files/fonts/BMCGothic-Regular.ttf").status == 200
-    assert browser_page.request.get(url + "voila/files/app.py").status == 403
+    assert browser_page.request.get(url.split("?")[0] + "voila/files/fonts/BMCGothic-Regular.ttf").status == 200
+    assert browser_page.request.get(url.split("?")[0] + "voila/files/app.py").status == 403
     assert browser_page.evaluate("document.fonts.check(\"16px 'BMC Gothic'\", '가')")
     assert bmc.read_answers(answers / f"{SET}.json").answers == {item.id: choice}
     total = len(bmc.load_exercise_set(SET))

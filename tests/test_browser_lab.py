@@ -440,12 +440,12 @@ def test_lab_answers_survive_a_restart(lang, servers, new_page, tmp_path):
 
 def start_app(servers: Servers, answers: Path, lang: str, name: str):
     port = free_port()
-    env = dict(os.environ, BMC_STUDENT_ID="s0044", BMC_STUDENT_NAME="이서준")
+    env = dict(os.environ, BMC_STUDENT_ID="s0044", BMC_STUDENT_NAME="이서준", BMC_APP_TOKEN=TOKEN)
     env.pop("BMC_ANSWERS_DIR", None)
     command = [sys.executable, "-m", "bmclib.cli", "app", "--no-browser", "--port", str(port),
                "--answers", str(answers), "--lang", lang]
     proc = servers.start(name, command, env, port)
-    return proc, f"http://127.0.0.1:{port}/"
+    return proc, f"http://127.0.0.1:{port}/?token={TOKEN}"
 
 
 def test_app_full_run_survives_a_restart(servers, new_page, tmp_path):
