@@ -7,13 +7,15 @@ from functools import cache
 from pathlib import Path
 
 from .blocks import _taxonomy_index, check_lang, taxonomy
-from .cases import ID_PATTERN, Case, read_cases
-from .errors import DataError, UnknownIdError, unknown
+from .cases import Case, read_cases
+from .errors import BMCError, DataError, UnknownIdError, unknown
+from .fileio import item_id_problem, set_id_problem
 from .paths import data_path
 from .problems import Problem, read_csv
 
-ITEM_COLUMNS = ("exercise_set", "item_id", "taxonomy", "case_id", "company_en", "company_ko",
-                "prompt_en", "prompt_ko")
+ITEM_COLUMNS = ("exercise_set", "item_id", "taxonomy", "company_en", "company_ko", "prompt_en", "prompt_ko")
+#: optional: a shipped practice set may link a case of the bank (its text and the advisor's reasons)
+OPTIONAL_COLUMNS = ("case_id",)
 
 
 @dataclass(frozen=True)
@@ -78,11 +80,17 @@ def check_exercise_set(
     seen: dict[str, int] = {}
     items: list[Item] = []
     for line, row in table.rows:
-        if row["exercise_set"]:
-            set_ids.setdefault(row["exercise_set"], line)
+        set_id = row["exercise_set"]
+        if set_id:
+            set_ids.setdefault(set_id, line)
+            why = set_id_problem(set_id)
+            if why:
+                problems.append(Problem(table.source, line,
+                                        f"exercise_set '{set_id}' cannot be an exercise set id: {why}"))
         iid = row["item_id"]
-        if iid and not ID_PATTERN.match(iid):
-            problems.append(Problem(table.source, line, f"item_id '{iid}' must be lower-case letters, digits and '_'"))
+        why = item_id_problem(iid) if iid else None
+        if why:
+            problems.append(Problem(table.source, line, f"item_id {iid!r} cannot be an item id: {why}"))
         if iid in seen:
             problems.append(Problem(table.source, line, f"duplicate item_id '{iid}' (first on line {seen[iid]})"))
         seen.setdefault(iid, line)
@@ -91,7 +99,7 @@ def check_exercise_set(
             problems.append(Problem(table.source, line, "taxonomy: " + unknown("taxonomy", tax, taxonomies)))
         company = {"en": row["company_en"], "ko": row["company_ko"]}
         prompt = {"en": row["prompt_en"], "ko": row["prompt_ko"]}
-        case_id = row["case_id"]
+        case_id = row.get("case_id", "")
         if case_id:
             if case_id not in by_case:
                 problems.append(Problem(table.source, line, "case_id: " + unknown("case", case_id, sorted(by_case))))
@@ -152,16 +160,41 @@ def load_exercise_set(set_or_path: str | Path, *, cases: str | Path | None = Non
     return ex
 
 
+def is_shipped_set(set_id: str) -> bool:
+    """True when bmclib ships a practice key for ``set_id`` (so any student can read that key).
+
+    >>> is_shipped_set("relationships-practice"), is_shipped_set("my-quiz")
+    (True, False)
+    """
+    return data_path("keys", f"{set_id}.csv").is_file()
+
+
+def refuse_assessment_on_shipped(set_id: str) -> None:
+    """Raise ``BMCError`` when ``set_id`` is a shipped practice set: its key ships with the
+    package, so one line in a notebook would show a student every answer."""
+    if is_shipped_set(set_id):
+        raise BMCError(
+            f"'{set_id}' is a practice set: its answer key ships with bmclib, so any student can read "
+            "it. An assessment needs your own exercise set, whose key only you keep: make one from "
+            "your cases with 'bmc new-set my_cases.csv --set my-quiz', give students "
+            "exercises/my-quiz.csv and keep keys/my-quiz.csv.")
+
+
 def write_set_from_cases(cases, set_id: str, out_dir: str | Path, *, case_ids=None) -> tuple[Path, Path]:
     """Write a relationship exercise set and its key from cases (an instructor's own or the bank's).
 
-    Creates ``<out_dir>/exercises/<set_id>.csv`` (no answers in it) and ``<out_dir>/keys/<set_id>.csv``
-    (best = each case's primary type, acceptable = its alternatives, explanation = its rationale).
-    ``case_ids`` picks and orders the cases (default: all). Company names and descriptions are
-    copied into the items file, so cases that are not in the shipped bank work too. Returns both paths.
+    Creates ``<out_dir>/exercises/<set_id>.csv``, the file for students: it names no case of the
+    bank (fresh item ids ``q01``, ``q02``, ..., no ``case_id``, company and prompt copied in), so
+    nothing in it leads to a shipped answer; and ``<out_dir>/keys/<set_id>.csv``, the instructor's
+    key (best = each case's primary type, acceptable = its alternatives, explanation = its
+    rationale, and the ``case_id`` each item came from). ``case_ids`` picks and orders the cases
+    (default: all). Returns both paths; :func:`bank_text_warnings` lists prompts to rewrite.
     """
     import csv
 
+    why = set_id_problem(set_id)
+    if why:
+        raise BMCError(f"'{set_id}' cannot be an exercise set id: {why}")
     by_id = {c.id: c for c in cases}
     chosen = list(case_ids) if case_ids else list(by_id)
     missing = [c for c in chosen if c not in by_id]
@@ -171,21 +204,40 @@ def write_set_from_cases(cases, set_id: str, out_dir: str | Path, *, case_ids=No
     items_path, key_path = out / "exercises" / f"{set_id}.csv", out / "keys" / f"{set_id}.csv"
     items_path.parent.mkdir(parents=True, exist_ok=True)
     key_path.parent.mkdir(parents=True, exist_ok=True)
-    shipped = {c.id for c in read_cases()}
+    width = max(2, len(str(len(chosen))))
+    item_ids = {cid: f"q{n:0{width}d}" for n, cid in enumerate(chosen, start=1)}
     with items_path.open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(ITEM_COLUMNS)
         for cid in chosen:
             case = by_id[cid]
-            # Company and prompt are written out, so the set also works for cases that are not in
-            # the shipped bank; case_id links a shipped case (its attributes feed the advisor).
-            w.writerow([set_id, cid, "relationship_types", cid if cid in shipped else "",
-                        case.company["en"], case.company["ko"], case.description["en"], case.description["ko"]])
+            w.writerow([set_id, item_ids[cid], "relationship_types", case.company["en"], case.company["ko"],
+                        case.description["en"], case.description["ko"]])
     with key_path.open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
-        w.writerow(["exercise_set", "item_id", "best", "acceptable", "points", "explanation_en", "explanation_ko"])
+        w.writerow(["exercise_set", "item_id", "best", "acceptable", "points", "explanation_en", "explanation_ko",
+                    "case_id"])
         for cid in chosen:
             case = by_id[cid]
-            w.writerow([set_id, cid, case.primary, ";".join(case.acceptable), 1, case.rationale["en"],
-                        case.rationale["ko"]])
+            w.writerow([set_id, item_ids[cid], case.primary, ";".join(case.acceptable), 1, case.rationale["en"],
+                        case.rationale["ko"], cid])
     return items_path, key_path
+
+
+def bank_text_warnings(items_path: str | Path) -> list[Problem]:
+    """Warnings for items whose prompt repeats the shipped case bank word for word: a student who
+    searches bmclib's own files finds that case, and with it the answer. Rewrite those prompts."""
+    ex = load_exercise_set(items_path)
+    bank = {}
+    for case in read_cases():
+        for lang in ("en", "ko"):
+            bank[case.description[lang].strip()] = case
+    out = []
+    for item in ex.items:
+        for lang in ("en", "ko"):
+            case = bank.get(item.prompt[lang].strip())
+            if case is not None:
+                out.append(Problem(str(items_path), 0, f"{item.id} ({item.company['en']}): prompt_{lang} is the "
+                                   "shipped case bank's own text, so a student can look the case up with its answer; "
+                                   "rewrite it in your own words", "warning"))
+    return out

@@ -28,13 +28,37 @@ def test_new_set_from_an_instructors_cases(tmp_path, capsys):
     assert main(["new-set", str(cases), "--set", "my-quiz", "--out", str(tmp_path),
                  "--only", "ikea,netflix,sap_community"]) == 0
     items_path, key_path = tmp_path / "exercises" / "my-quiz.csv", tmp_path / "keys" / "my-quiz.csv"
-    assert capsys.readouterr().out.split() == [str(items_path), str(key_path)]
+    out = capsys.readouterr()
+    assert out.out.split() == [str(items_path), str(key_path)]
     assert main(["validate", str(tmp_path)]) == 0
     items, key = bmc.load_exercise_set(items_path), bmc.load_key(key_path)
-    assert items.item_ids == key.item_ids == ("ikea", "netflix", "sap_community")
-    assert key.item("netflix").best == ("automated_services",)
-    assert items.item("ikea").company["ko"] == "이케아"
-    assert bmc.score_answers({"ikea": "self_service"}, key).score == 1
+    assert items.item_ids == key.item_ids == ("q01", "q02", "q03")
+    assert key.item("q02").best == ("automated_services",)
+    assert items.item("q01").company["ko"] == "이케아"
+    assert bmc.score_answers({"q01": "self_service"}, key).score == 1
+    # the prompts are the bank's own words: the instructor is told to rewrite them
+    assert out.err.count("is the shipped case bank's own text") == 6
+
+
+def test_new_set_is_quiet_about_cases_in_the_instructors_own_words(tmp_path, capsys):
+    assert main(["new-set", str(bmc.data_path("sample_class", "my_cases.csv")), "--set", "my-quiz",
+                 "--out", str(tmp_path)]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_the_students_items_file_names_no_bank_case(tmp_path, capsys):
+    """A student who reads the items file must find nothing that leads to the shipped answers."""
+    import csv
+
+    cases = bmc.load_cases()
+    assert main(["new-set", str(bmc.data_path("cases.csv")), "--set", "my-quiz", "--out", str(tmp_path)]) == 0
+    text = (tmp_path / "exercises" / "my-quiz.csv").read_text(encoding="utf-8")
+    rows = list(csv.DictReader(text.splitlines()))
+    assert "case_id" not in rows[0] and len(rows) == len(cases)
+    bank_ids = set(cases["id"])
+    cells = {cell for row in rows for cell in row.values()}
+    assert not cells & bank_ids
+    assert not bank_ids & set(bmc.load_exercise_set(tmp_path / "exercises" / "my-quiz.csv").item_ids)
 
 
 def test_new_set_names_an_unknown_case(tmp_path, capsys):
@@ -56,5 +80,6 @@ def test_new_set_works_for_cases_outside_the_bank(tmp_path, capsys):
         writer.writerow(own)
     assert main(["new-set", str(mine), "--set", "bakery-quiz", "--out", str(tmp_path)]) == 0
     assert main(["validate", str(tmp_path / "exercises"), str(tmp_path / "keys")]) == 0
-    item = bmc.load_exercise_set(tmp_path / "exercises" / "bakery-quiz.csv").item("corner_bakery")
+    item = bmc.load_exercise_set(tmp_path / "exercises" / "bakery-quiz.csv").item("q01")
     assert item.company["ko"] == "동네 빵집" and item.prompt["en"] == own["description_en"]
+    assert bmc.load_key(tmp_path / "keys" / "bakery-quiz.csv").item("q01").best == (own["primary"],)
