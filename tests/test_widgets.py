@@ -133,15 +133,15 @@ def test_a_failed_save_is_not_undone_by_the_next_one(tmp_path, monkeypatch):
 
     ex = exercise(tmp_path)
     ex.choices.value = "self_service"
-    real, calls = answers_mod.write_json_atomic, []
+    real, calls = answers_mod.write_atomic, []
 
-    def full_once(path, payload):
+    def full_once(path, text, **kw):
         calls.append(path)
         if len(calls) == 1:
             raise OSError(28, "No space left on device")
-        return real(path, payload)
+        return real(path, text, **kw)
 
-    monkeypatch.setattr(answers_mod, "write_json_atomic", full_once)
+    monkeypatch.setattr(answers_mod, "write_atomic", full_once)
     ex.choices.value = "communities"  # this save fails
     assert "No space left on device" in text_of(ex.saved.value)
     assert saved_file(tmp_path).answers[ex.item.id] == "self_service"
@@ -183,7 +183,7 @@ def test_a_read_only_folder_gives_a_message_not_an_exception(tmp_path, monkeypat
     def denied(*_a, **_k):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(answers_mod, "write_json_atomic", denied)
+    monkeypatch.setattr(answers_mod, "write_atomic", denied)
     monkeypatch.setattr(answers_mod, "set_aside", denied)
     (tmp_path / f"{SET}.json").write_text("{broken", encoding="utf-8")  # would be set aside: not allowed
     ex = exercise(tmp_path)
