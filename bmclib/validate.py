@@ -85,6 +85,10 @@ def validate_file(path: str | Path, *, cases=None) -> list[Problem]:
             from .widgets.text import check_ui_texts
 
             return check_ui_texts(data, str(path))
+        if fmt == "bmclib-checks":
+            from .checks import check_checks_file
+
+            return check_checks_file(path)
         if fmt == "bmclib-advisor-rules":
             from .advisor import check_rules_file
 
