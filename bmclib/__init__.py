@@ -40,14 +40,16 @@ _LAZY = {
     "block_exercise": "widgets",
     "segment_prioritiser": "widgets",
     "canvas_editor": "widgets",
+    "check": "checks",
+    "model_answers": "checks",
 }
 
 __all__ = [
     "AnswerFile", "AnswerFileError", "BMCError", "Canvas", "DataError", "advise", "attributes", "block",
-    "block_exercise", "blocks", "canvas_editor", "category", "check_canvas", "data_path",
+    "block_exercise", "blocks", "canvas_editor", "category", "check", "check_canvas", "data_path",
     "draw_advocate_pyramid", "draw_canvas", "draw_loyalty_ladder", "draw_pareto", "explain_choice",
     "get_case", "grade_batch", "load_cases", "load_dataset", "load_exercise_set", "load_key",
-    "loyalty_stages", "pareto_share", "prioritise", "read_answers", "relationship_exercise",
+    "loyalty_stages", "model_answers", "pareto_share", "prioritise", "read_answers", "relationship_exercise",
     "relationship_types", "save_canvas", "score_answers", "segment_prioritiser", "taxonomy",
     "use_korean_font", "write_answers",
 ]

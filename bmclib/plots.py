@@ -438,15 +438,16 @@ def draw_loyalty_ladder(counts: Any, ax=None, *, lang: str = "en"):
     """Draw the loyalty ladder as a funnel: prospects at the top, passionate fans at the bottom.
 
     Args:
-        counts: people per stage, a mapping or pandas Series keyed by stage id (``prospect``,
-            ``first_time_buyer``, ``repeat_customer``, ``member``, ``advocate``, ``passionate_fan``)
-            or by a stage label; missing stages count 0.
+        counts: how many people reached each stage (that stage or a higher one), a mapping or
+            pandas Series keyed by stage id (``prospect``, ``first_time_buyer``, ``repeat_customer``,
+            ``member``, ``advocate``, ``passionate_fan``) or by a stage label; missing stages count 0.
         ax: the Axes to draw on (a new 9 x 5 inch figure when None).
         lang: ``"en"`` or ``"ko"``.
 
     Returns:
         The Axes: one bar (patch) per stage, widths proportional to the counts; each bar is
-        labelled with its stage, its count and the share of the stage above.
+        labelled with its stage, its count and its share of the previous, less loyal stage
+        ("50% of those who reached First-time buyer").
 
     Raises:
         UnknownIdError: a stage that does not exist (with a did-you-mean).
@@ -482,7 +483,8 @@ def draw_loyalty_ladder(counts: Any, ax=None, *, lang: str = "en"):
             above = values[stages[i - 1].id]
             if above > 0:
                 pct = f"{values[stage.id] / above:.0%}"
-                note += "  \u00b7  " + chart_text("loyalty_ladder", "conversion_label", lang).format(pct=pct)
+                note += "  \u00b7  " + chart_text("loyalty_ladder", "conversion_label", lang).format(
+                    pct=pct, previous=stages[i - 1].label[lang])
         ax.text(max(share / 2, 0.0) + 0.03, y, note, ha="left", va="center", fontproperties=count_prop,
                 color=pal["muted"], parse_math=False, gid=f"bmc-stage-count-{stage.id}")
     ax.set_xlim(-1.05, 1.35)

@@ -103,7 +103,15 @@ def _validate_file(path: Path, *, cases=None) -> list[Problem]:
             from .widgets.text import check_ui_texts
 
             return check_ui_texts(data, str(path))
-        if fmt in ("bmclib-attributes", "bmclib-advisor-rules", "bmclib-dataset-schema"):
+        if fmt == "bmclib-checks":
+            from .checks import check_checks_file
+
+            return check_checks_file(path)
+        if fmt == "bmclib-advisor-rules":
+            from .advisor import check_rules_file
+
+            return check_rules_file(path)
+        if fmt in ("bmclib-attributes", "bmclib-dataset-schema"):
             return []  # library-owned files, checked by their loaders when the library starts
         return [Problem(str(path), 1, f"unknown JSON format {fmt!r}; expected bmclib-blocks, bmclib-canvas "
                         "or bmclib-answers")]

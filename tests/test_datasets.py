@@ -20,7 +20,7 @@ SCRIPT = DATASETS / "make_datasets.py"
 ROWS = {
     "customers": 1000, "segments": 6, "channel_funnel": 20, "revenue_monthly": 96,
     "value_survey": 308, "resources": 12, "activities": 10, "partners": 8, "costs": 11,
-    "unit_costs": 12,
+    "unit_costs": 12, "relationship_costs": 6,
 }
 
 
@@ -150,6 +150,25 @@ def test_costs_allow_a_break_even_at_18_thousand_won_a_bag():
     assert set(costs.loc[costs["kind"] == "variable", "driver"]) == {"bag"}
     assert variable < 18
     assert 500 <= fixed / (18 - variable) <= 20000  # the break-even volume lies on the unit_costs range
+
+
+def test_cost_to_serve_shows_a_dedicated_manager_does_not_pay_for_a_cafe(customers):
+    costs = bmclib.load_dataset("costs")
+    rc = bmclib.load_dataset("relationship_costs").set_index("relationship_type")
+    assert list(rc.index) == [t.id for t in bmclib.relationship_types()]
+    assert (rc["cost_per_customer"] == (rc["unit_cost"] / rc["customers_per_unit"]).round(1)).all()
+    cost = rc["cost_per_customer"]
+    assert cost.idxmax() == "dedicated_personal_assistance" and cost.idxmin() == "self_service"
+    assert cost["dedicated_personal_assistance"] > 10 * cost.drop("dedicated_personal_assistance").max()
+    margin_rate = 1 - costs.loc[costs["kind"] == "variable", "amount"].sum() / 18
+    buyers = customers[customers["orders"] > 0]
+    margin = buyers.groupby("segment")["revenue"].mean() * margin_rate
+    # no segment's buyers pay for a dedicated manager, not even the single biggest café; personal
+    # assistance pays for all but students, who pay only for the tools
+    assert list(margin[margin > cost["personal_assistance"]].index) == ["cafes", "home_baristas", "office_workers"]
+    assert margin["students"] > cost[["self_service", "automated_services"]].max()
+    assert (margin < cost["dedicated_personal_assistance"]).all()
+    assert buyers["revenue"].max() * margin_rate < cost["dedicated_personal_assistance"]
 
 
 # -- regeneration ----------------------------------------------------------------------------

@@ -258,7 +258,8 @@ def test_loyalty_ladder_structure():
     labels = [t.get_text() for t in by_gid(ax.texts, "bmc-stage-label-")]
     assert labels == ["Prospect", "First-time buyer", "Repeat customer", "Member", "Advocate", "Passionate fan"]
     counts = [t.get_text() for t in by_gid(ax.texts, "bmc-stage-count-")]
-    assert counts[0] == "1,000 people" and counts[1] == "200 people  \u00b7  20% of the stage above"
+    assert counts[0] == "1,000 people" and counts[1] == "200 people  \u00b7  20% of those who reached Prospect"
+    assert counts[5] == "2 people  \u00b7  20% of those who reached Advocate"
     assert ax.get_title(loc="left") == "The loyalty ladder"
 
 
@@ -267,6 +268,7 @@ def test_loyalty_ladder_in_korean_and_with_labels_as_keys():
     assert [t.get_text() for t in by_gid(ax.texts, "bmc-stage-label-")] == \
         ["잠재 구매자", "구매자", "고객", "멤버", "옹호자", "열혈팬"]
     assert [b.get_width() for b in by_gid(ax.patches, "bmc-stage-")][2:] == [0, 0, 0, 0]
+    assert [t.get_text() for t in by_gid(ax.texts, "bmc-stage-count-")][1] == "10 명  \u00b7  잠재 구매자 칸에 오른 사람의 20%"
 
 
 def test_loyalty_counts_errors():

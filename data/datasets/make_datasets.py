@@ -323,6 +323,30 @@ COSTS = [
     ("payment_fees", "결제 수수료", "variable", 0.5, "bag"),
 ]
 
+# What one customer costs Brewly a year under each relationship type: one unit (a person or a
+# tool) costs unit_cost a year and can look after customers_per_unit customers; the division is
+# the cost to serve one customer. Used in lesson 4 to ask whether a type pays for itself.
+RELATIONSHIP_COSTS = [
+    # relationship type, what Brewly pays for (English, Korean), unit cost (thousand KRW a year),
+    # customers one unit can look after
+    ("personal_assistance", "Customer-care agents on phone, chat and e-mail (whoever is free)",
+     "전화·채팅·이메일 상담원(그때 응대할 수 있는 직원)", 42_000, 1_500),
+    ("dedicated_personal_assistance", "An account manager who visits and calls each client",
+     "고객마다 방문하고 연락하는 전담 매니저", 55_000, 40),
+    ("self_service", "Ordering site, FAQ and brewing guides", "주문 사이트, FAQ, 추출 가이드", 18_000, 12_000),
+    ("automated_services", "Taste-based recommendations and reorder reminders", "취향 기반 추천과 재주문 알림",
+     60_000, 12_000),
+    ("communities", "A community manager and the community app", "커뮤니티 매니저와 커뮤니티 앱", 48_000, 4_000),
+    ("co_creation", "Curating, moderating and rewarding the recipes and reviews customers share",
+     "고객이 올리는 레시피·리뷰의 선별, 관리와 보상", 30_000, 4_000),
+]
+
+
+def make_relationship_costs() -> tuple[list[str], list[list]]:
+    rows = [[t, en, ko, cost, n, one_decimal(cost / n)] for t, en, ko, cost, n in RELATIONSHIP_COSTS]
+    return ["relationship_type", "means", "means_ko", "unit_cost", "customers_per_unit", "cost_per_customer"], rows
+
+
 BAG_VOLUMES = [500, 1000, 2000, 3000, 4000, 5000, 6000, 8000, 10000, 12500, 15000, 20000]
 
 
@@ -350,6 +374,7 @@ def build(out: Path) -> list[Path]:
         ("costs", ["item", "name_ko", "kind", "amount", "driver"],
          [[i, ko, k, one_decimal(a) if isinstance(a, float) else a, d] for i, ko, k, a, d in COSTS]),
         ("unit_costs", *make_unit_costs()),
+        ("relationship_costs", *make_relationship_costs()),
     ]
     return [write_csv(out, name, columns, [list(r) for r in rows]) for name, columns, rows in tables]
 
