@@ -8,23 +8,33 @@ from pathlib import Path
 
 from .blocks import _taxonomy_index, check_lang, taxonomy
 from .cases import ID_PATTERN, Case, read_cases
-from .errors import DataError, UnknownIdError, unknown
+from .errors import DataError, UnknownIdError, did_you_mean, unknown
 from .paths import data_path
 from .problems import Problem, read_csv
 
 ITEM_COLUMNS = ("exercise_set", "item_id", "taxonomy", "case_id", "company_en", "company_ko",
                 "prompt_en", "prompt_ko")
 
+#: What an item asks the student to do (CONTRACT.md section 9). The column is optional; an empty
+#: cell means ``recognise``.
+KINDS = ("recognise", "decide", "pitfall", "two_segments")
+
 
 @dataclass(frozen=True)
 class Item:
-    """One exercise item: a company, a prompt, and the taxonomy its choices come from."""
+    """One exercise item: a company, a prompt, and the taxonomy its choices come from.
+
+    ``kind`` says what the item asks: ``recognise`` (name the category a description shows),
+    ``decide`` (choose from a segment's facts), ``pitfall`` (say what is wrong with a plan) or
+    ``two_segments`` (one of two items on the same company, each about another segment).
+    """
 
     id: str
     taxonomy: str
     company: dict
     prompt: dict
     case_id: str = ""
+    kind: str = "recognise"
 
     def choices(self, lang: str = "en") -> dict[str, str]:
         """``{choice id: label}`` for this item, in data order."""
@@ -60,8 +70,16 @@ class ExerciseSet:
         import pandas as pd
 
         check_lang(lang)
-        return pd.DataFrame([{"item_id": i.id, "company": i.company[lang], "prompt": i.prompt[lang]}
-                             for i in self.items])
+        return pd.DataFrame([{"item_id": i.id, "kind": i.kind, "company": i.company[lang],
+                              "prompt": i.prompt[lang]} for i in self.items])
+
+    def kinds(self) -> dict[str, int]:
+        """How many items of each kind the set holds, in the order of ``KINDS``.
+
+        >>> load_exercise_set("relationships-practice").kinds()["decide"] > 0
+        True
+        """
+        return {k: sum(1 for i in self.items if i.kind == k) for k in KINDS}
 
 
 def check_exercise_set(
@@ -77,6 +95,7 @@ def check_exercise_set(
     set_ids: dict[str, int] = {}
     seen: dict[str, int] = {}
     items: list[Item] = []
+    lines: dict[str, int] = {}
     for line, row in table.rows:
         if row["exercise_set"]:
             set_ids.setdefault(row["exercise_set"], line)
@@ -91,6 +110,11 @@ def check_exercise_set(
             problems.append(Problem(table.source, line, "taxonomy: " + unknown("taxonomy", tax, taxonomies)))
         company = {"en": row["company_en"], "ko": row["company_ko"]}
         prompt = {"en": row["prompt_en"], "ko": row["prompt_ko"]}
+        kind = row.get("kind", "") or "recognise"
+        if kind not in KINDS:
+            problems.append(Problem(table.source, line, f"kind: '{kind}' is not an item kind."
+                                    f"{did_you_mean(kind, KINDS)} Kinds are: {', '.join(KINDS)} "
+                                    "(an empty cell means recognise)."))
         case_id = row["case_id"]
         if case_id:
             if case_id not in by_case:
@@ -103,7 +127,9 @@ def check_exercise_set(
             if not prompt[lang]:
                 problems.append(Problem(table.source, line,
                                         f"empty cell in column 'prompt_{lang}' (needed when case_id is empty)"))
-        items.append(Item(iid, tax, company, prompt, case_id))
+        items.append(Item(iid, tax, company, prompt, case_id, kind))
+        lines[iid] = line
+    problems += _two_segment_problems(items, lines, table.source)
     if len(set_ids) > 1:
         (a, la), (b, lb) = list(set_ids.items())[:2]
         problems.append(Problem(table.source, lb,
@@ -113,6 +139,19 @@ def check_exercise_set(
     if problems:
         return None, problems
     return ExerciseSet(next(iter(set_ids)), tuple(items), table.source), []
+
+
+def _two_segment_problems(items: list[Item], lines: dict[str, int], source: str) -> list[Problem]:
+    """A ``two_segments`` item needs a partner: another ``two_segments`` item on the same company."""
+    problems = []
+    pairs = [i for i in items if i.kind == "two_segments"]
+    for item in pairs:
+        partners = [o for o in pairs if o is not item and o.company["en"] == item.company["en"]]
+        if not partners:
+            problems.append(Problem(source, lines.get(item.id, 0),
+                                    f"two_segments item '{item.id}' needs a second two_segments item on the "
+                                    f"same company ('{item.company['en']}'), about its other segment"))
+    return problems
 
 
 def exercise_set_ids() -> list[str]:
