@@ -186,6 +186,15 @@ def test_pitfall_items_name_a_trap_from_the_taxonomy():
     assert all(labels.values()) and bmc.block(bmc.taxonomy("relationship_pitfalls").block).id == "customer_relationships"
 
 
+def test_the_class_report_explains_a_common_wrong_decision_with_the_keys_reason():
+    from bmclib.report import misconception
+
+    k = bmc.load_key("relationships-practice").item("dec_store_coffee")
+    note = misconception(k, "automated_services")
+    assert note == {lang: k.why_not_text("automated_services", lang) for lang in ("en", "ko")}
+    assert "does not know who" in note["en"]
+
+
 # -- feedback never contradicts the key --------------------------------------------------------
 
 def test_acceptable_answers_get_no_objections_from_the_advisor():
