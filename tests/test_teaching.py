@@ -333,6 +333,26 @@ def test_bad_why_not_cells_are_problems(why_en, why_ko, message):
     assert f"k.csv:2: {message}" in [str(p) for p in problems]
 
 
+def test_a_why_not_line_for_a_choice_the_item_does_not_offer_is_found(monkeypatch):
+    from bmclib import validate
+    from bmclib.keys import KeyItem
+
+    real = bmc.load_key
+
+    def key_with_stray_reason(path):
+        key = real(path)
+        if key.exercise_set != "channels-practice":
+            return key
+        first = key.items[0]
+        stray = KeyItem(first.item_id, first.best, first.acceptable, first.points, first.explanation,
+                        {"en": {"mass_market": "x"}, "ko": {"mass_market": "엑스"}})
+        return type(key)(key.exercise_set, (stray, *key.items[1:]), key.source)
+
+    monkeypatch.setattr("bmclib.keys.load_key", key_with_stray_reason)
+    problems = [str(p) for p in validate.cross_check_shipped()]
+    assert any("item 'ch_01': mass_market not in taxonomy 'channel_types'" in p for p in problems), problems
+
+
 def test_data_readme_documents_the_new_columns():
     readme = (data_dir() / "README.md").read_text(encoding="utf-8")
     for word in ("`kind`", "`why_not_en`", "`checked`", "relationship_pitfalls", "two_segments"):
