@@ -1,4 +1,4 @@
-"""Coherence checks of a canvas, after published canvas rubrics and the seed playbook's pitfalls.
+"""Coherence checks of a canvas, after published canvas rubrics and the Lean Sprint playbook's pitfalls.
 
 ``check_canvas(canvas)`` returns :class:`Finding` objects, worst first. The rules, their
 severities, messages (Korean and English) and every keyword list live in
@@ -12,7 +12,7 @@ severities, messages (Korean and English) and every keyword list live in
 - ``free_without_payer``: something free for a segment, and no other segment pays.
 - ``unlinked_infrastructure``: a key partner, resource or activity note with no tag and no word
   in common with a note of another block.
-- ``dedicated_on_low_price``, ``premium_self_service_only``: the seed's two relationship pitfalls.
+- ``dedicated_on_low_price``, ``premium_self_service_only``: the Lean Sprint playbook's two relationship pitfalls.
 - ``relationship_mechanism``, ``relationship_without_type``: a relationship note that names a tool
   (points, coupons, lock-in, an app, a chatbot) or nothing, instead of one of the six types.
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -17,15 +18,23 @@ TEXT_COLUMNS = (
     "id", "company_en", "company_ko", "country", "industry_en", "industry_ko",
     "description_en", "description_ko",
 )
-ANSWER_COLUMNS = ("primary", "acceptable", "rationale_en", "rationale_ko", "source")
+#: ``checked`` is the ISO date (YYYY-MM-DD) on which the case's facts were last checked against its
+#: sources; the shipped bank fills it for every case, an instructor's own file may leave it empty.
+ANSWER_COLUMNS = ("primary", "acceptable", "rationale_en", "rationale_ko", "checked", "source")
+OPTIONAL_CELLS = ("acceptable", "checked")
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 TRUE_WORDS = {"true", "yes", "1", "y"}
 FALSE_WORDS = {"false", "no", "0", "n"}
 
 
-def case_columns() -> tuple[str, ...]:
-    """The required columns of a cases file, in the shipped order."""
-    return TEXT_COLUMNS + tuple(attributes()) + ANSWER_COLUMNS
+#: columns a cases file may leave out altogether (an instructor's own file need not date its facts)
+OPTIONAL_COLUMNS = ("checked",)
+
+
+def case_columns(*, required: bool = False) -> tuple[str, ...]:
+    """The columns of a cases file in the shipped order; ``required=True`` leaves out the optional ones."""
+    columns = TEXT_COLUMNS + tuple(attributes()) + ANSWER_COLUMNS
+    return tuple(c for c in columns if c not in OPTIONAL_COLUMNS) if required else columns
 
 
 def parse_attribute(name: str, raw: Any) -> Any:
@@ -65,6 +74,24 @@ def split_ids(cell: str) -> list[str]:
     return [part.strip() for part in (cell or "").split(";") if part.strip()]
 
 
+def parse_iso_date(text: str) -> date:
+    """An ISO calendar date ``YYYY-MM-DD``; anything else raises ``ValueError`` saying so.
+
+    >>> parse_iso_date("2025-11-03")
+    datetime.date(2025, 11, 3)
+    >>> parse_iso_date("3/11/2025")
+    Traceback (most recent call last):
+    ...
+    ValueError: '3/11/2025' is not a date written as YYYY-MM-DD (e.g. 2025-11-03)
+    """
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+        raise ValueError(f"{text!r} is not a date written as YYYY-MM-DD (e.g. 2025-11-03)")
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"{text!r} is not a real calendar date (YYYY-MM-DD)") from None
+
+
 @dataclass(frozen=True)
 class Case:
     """One company in the case bank."""
@@ -79,6 +106,7 @@ class Case:
     acceptable: tuple[str, ...]
     rationale: dict
     source: str
+    checked: date | None = None
 
     def __repr__(self) -> str:
         return f"Case({self.id!r}, {self.company['en']!r}, primary={self.primary!r})"
@@ -86,8 +114,8 @@ class Case:
 
 def check_cases(source: str | Path | bytes, *, name: str | None = None) -> tuple[list[Case], list[Problem]]:
     """Read a cases CSV and return the valid cases and every problem found."""
-    columns = case_columns()
-    required_cells = tuple(c for c in columns if c != "acceptable")
+    columns = case_columns(required=True)
+    required_cells = tuple(c for c in columns if c not in OPTIONAL_CELLS)
     table, problems = read_csv(source, columns, name=name, required_cells=required_cells)
     if table is None:
         return [], problems
@@ -129,6 +157,14 @@ def check_cases(source: str | Path | bytes, *, name: str | None = None) -> tuple
         if len(set(acceptable)) != len(acceptable):
             problems.append(Problem(table.source, line, "acceptable lists a type twice"))
             bad = True
+        checked = None
+        raw_checked = row.get("checked", "")
+        if raw_checked:
+            try:
+                checked = parse_iso_date(raw_checked)
+            except ValueError as exc:
+                problems.append(Problem(table.source, line, f"checked: {exc}"))
+                bad = True
         if bad or any(not row[c] for c in required_cells):
             continue
         cases.append(Case(
@@ -142,6 +178,7 @@ def check_cases(source: str | Path | bytes, *, name: str | None = None) -> tuple
             tuple(acceptable),
             {"en": row["rationale_en"], "ko": row["rationale_ko"]},
             row["source"],
+            checked,
         ))
     return cases, problems
 
@@ -167,7 +204,8 @@ def _shipped_cases() -> tuple[Case, ...]:
 def load_cases(path: str | Path | None = None):
     """The case bank as a pandas DataFrame, one row per company.
 
-    Attribute columns are typed (booleans are ``bool``). An instructor's own file
+    Attribute columns are typed (booleans are ``bool``); ``checked`` (the day the case's facts
+    were last checked) is a datetime column, empty where a file does not say. An instructor's own file
     goes through the same checks: any problem raises ``DataError`` naming file and line.
 
     >>> import bmclib as bmc
@@ -186,9 +224,11 @@ def load_cases(path: str | Path | None = None):
                "description_en": c.description["en"], "description_ko": c.description["ko"]}
         row.update(c.attrs)
         row.update({"primary": c.primary, "acceptable": ";".join(c.acceptable),
-                    "rationale_en": c.rationale["en"], "rationale_ko": c.rationale["ko"], "source": c.source})
+                    "rationale_en": c.rationale["en"], "rationale_ko": c.rationale["ko"], "checked": c.checked,
+                    "source": c.source})
         rows.append(row)
     frame = pd.DataFrame(rows, columns=list(case_columns()))
+    frame["checked"] = pd.to_datetime(frame["checked"])
     for attr, spec in attributes().items():
         if spec.kind == "bool":
             frame[attr] = frame[attr].astype(bool)

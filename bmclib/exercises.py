@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .blocks import _taxonomy_index, check_lang, taxonomy
 from .cases import Case, read_cases
-from .errors import BMCError, DataError, UnknownIdError, unknown
+from .errors import BMCError, DataError, UnknownIdError, did_you_mean, unknown
 from .fileio import item_id_problem, set_id_problem
 from .paths import data_path
 from .problems import Problem, read_csv
@@ -17,16 +17,26 @@ ITEM_COLUMNS = ("exercise_set", "item_id", "taxonomy", "company_en", "company_ko
 #: optional: a shipped practice set may link a case of the bank (its text and the advisor's reasons)
 OPTIONAL_COLUMNS = ("case_id",)
 
+#: What an item asks the student to do (CONTRACT.md section 9). The column is optional; an empty
+#: cell means ``recognise``.
+KINDS = ("recognise", "decide", "pitfall", "two_segments")
+
 
 @dataclass(frozen=True)
 class Item:
-    """One exercise item: a company, a prompt, and the taxonomy its choices come from."""
+    """One exercise item: a company, a prompt, and the taxonomy its choices come from.
+
+    ``kind`` says what the item asks: ``recognise`` (name the category a description shows),
+    ``decide`` (choose from a segment's facts), ``pitfall`` (say what is wrong with a plan) or
+    ``two_segments`` (one of two items on the same company, each about another segment).
+    """
 
     id: str
     taxonomy: str
     company: dict
     prompt: dict
     case_id: str = ""
+    kind: str = "recognise"
 
     def choices(self, lang: str = "en") -> dict[str, str]:
         """``{choice id: label}`` for this item, in data order."""
@@ -62,8 +72,16 @@ class ExerciseSet:
         import pandas as pd
 
         check_lang(lang)
-        return pd.DataFrame([{"item_id": i.id, "company": i.company[lang], "prompt": i.prompt[lang]}
-                             for i in self.items])
+        return pd.DataFrame([{"item_id": i.id, "kind": i.kind, "company": i.company[lang],
+                              "prompt": i.prompt[lang]} for i in self.items])
+
+    def kinds(self) -> dict[str, int]:
+        """How many items of each kind the set holds, in the order of ``KINDS``.
+
+        >>> load_exercise_set("relationships-practice").kinds()["decide"] > 0
+        True
+        """
+        return {k: sum(1 for i in self.items if i.kind == k) for k in KINDS}
 
 
 def check_exercise_set(
@@ -79,6 +97,7 @@ def check_exercise_set(
     set_ids: dict[str, int] = {}
     seen: dict[str, int] = {}
     items: list[Item] = []
+    lines: dict[str, int] = {}
     for line, row in table.rows:
         set_id = row["exercise_set"]
         if set_id:
@@ -99,6 +118,11 @@ def check_exercise_set(
             problems.append(Problem(table.source, line, "taxonomy: " + unknown("taxonomy", tax, taxonomies)))
         company = {"en": row["company_en"], "ko": row["company_ko"]}
         prompt = {"en": row["prompt_en"], "ko": row["prompt_ko"]}
+        kind = row.get("kind", "") or "recognise"
+        if kind not in KINDS:
+            problems.append(Problem(table.source, line, f"kind: '{kind}' is not an item kind."
+                                    f"{did_you_mean(kind, KINDS)} Kinds are: {', '.join(KINDS)} "
+                                    "(an empty cell means recognise)."))
         case_id = row.get("case_id", "")
         if case_id:
             if case_id not in by_case:
@@ -111,7 +135,9 @@ def check_exercise_set(
             if not prompt[lang]:
                 problems.append(Problem(table.source, line,
                                         f"empty cell in column 'prompt_{lang}' (needed when case_id is empty)"))
-        items.append(Item(iid, tax, company, prompt, case_id))
+        items.append(Item(iid, tax, company, prompt, case_id, kind))
+        lines[iid] = line
+    problems += _two_segment_problems(items, lines, table.source)
     if len(set_ids) > 1:
         (a, la), (b, lb) = list(set_ids.items())[:2]
         problems.append(Problem(table.source, lb,
@@ -121,6 +147,19 @@ def check_exercise_set(
     if problems:
         return None, problems
     return ExerciseSet(next(iter(set_ids)), tuple(items), table.source), []
+
+
+def _two_segment_problems(items: list[Item], lines: dict[str, int], source: str) -> list[Problem]:
+    """A ``two_segments`` item needs a partner: another ``two_segments`` item on the same company."""
+    problems = []
+    pairs = [i for i in items if i.kind == "two_segments"]
+    for item in pairs:
+        partners = [o for o in pairs if o is not item and o.company["en"] == item.company["en"]]
+        if not partners:
+            problems.append(Problem(source, lines.get(item.id, 0),
+                                    f"two_segments item '{item.id}' needs a second two_segments item on the "
+                                    f"same company ('{item.company['en']}'), about its other segment"))
+    return problems
 
 
 def exercise_set_ids() -> list[str]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .blocks import _category_index
-from .cases import split_ids
+from .cases import ID_PATTERN, split_ids
 from .errors import DataError, UnknownIdError, did_you_mean, unknown
 from .fileio import item_id_problem, set_id_problem
 from .paths import data_path
@@ -18,6 +18,9 @@ KEY_COLUMNS = ("exercise_set", "item_id", "best")
 #: points as a spreadsheet writes them: digits with at most 6 decimals (no 1e3, no 1_000)
 POINTS = re.compile(r"[0-9]*\.?[0-9]{1,6}|[0-9]+\.?")
 MAX_TOTAL_POINTS = 1e9
+#: Optional columns with per-choice feedback: one line per wrong choice, ``choice_id: why it does
+#: not fit`` (the fact that rules it out), shown when a student picks that choice.
+WHY_NOT_COLUMNS = ("why_not_en", "why_not_ko")
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,11 @@ class KeyItem:
     acceptable: tuple[str, ...] = ()
     points: float = 1.0
     explanation: dict = field(default_factory=dict)
+    why_not: dict = field(default_factory=dict)  # {"en": {choice: text}, "ko": {...}}
+
+    def why_not_text(self, choice: str | None, lang: str) -> str:
+        """Why ``choice`` does not fit this item, in one language ("" if the key does not say)."""
+        return (self.why_not.get(lang) or {}).get(choice or "", "")
 
 
 @dataclass(frozen=True)
@@ -60,6 +68,54 @@ class Key:
             if it.item_id == item_id:
                 return it
         raise UnknownIdError(unknown("item", item_id, self.item_ids))
+
+
+def parse_why_not(cell: str) -> tuple[dict[str, str], list[str]]:
+    """Split a why-not cell into ``{choice id: text}``; also return the lines that do not parse.
+
+    >>> parse_why_not("self_service: Buyers compare for months.\\ncommunities: Firms compete.")
+    ({'self_service': 'Buyers compare for months.', 'communities': 'Firms compete.'}, [])
+    >>> parse_why_not("no colon here")
+    ({}, ['no colon here'])
+    """
+    out: dict[str, str] = {}
+    bad = []
+    for raw in (cell or "").splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        cid, sep, text = line.partition(":")
+        cid, text = cid.strip(), text.strip()
+        if not sep or not ID_PATTERN.match(cid) or not text:
+            bad.append(line)
+            continue
+        out[cid] = text
+    return out, bad
+
+
+def _why_not_problems(row: dict, source: str, line: int, known, best, acceptable) -> tuple[dict, list[Problem]]:
+    from .errors import did_you_mean
+
+    problems: list[Problem] = []
+    parsed = {}
+    for lang in ("en", "ko"):
+        entries, bad = parse_why_not(row.get(f"why_not_{lang}", ""))
+        for text in bad:
+            problems.append(Problem(source, line, f"why_not_{lang}: cannot read {text[:40]!r}; write one line "
+                                    "per choice as 'choice_id: why it does not fit'"))
+        for cid in entries:
+            if cid not in known:
+                problems.append(Problem(source, line, f"why_not_{lang}: '{cid}' is not a choice id."
+                                        f"{did_you_mean(cid, known)}"))
+            elif cid in best:
+                problems.append(Problem(source, line, f"why_not_{lang}: '{cid}' is a best answer; "
+                                        "why_not explains the choices that do not fit"))
+        parsed[lang] = entries
+    if set(parsed["en"]) != set(parsed["ko"]):
+        only = sorted(set(parsed["en"]) ^ set(parsed["ko"]))
+        problems.append(Problem(source, line, "why_not_en and why_not_ko must explain the same choices; "
+                                f"only one of them has: {', '.join(only)}"))
+    return (parsed if any(parsed.values()) else {}), problems
 
 
 def check_key(source: str | Path | bytes, *, name: str | None = None) -> tuple[Key | None, list[Problem]]:
@@ -122,9 +178,13 @@ def check_key(source: str | Path | bytes, *, name: str | None = None) -> tuple[K
                 problems.append(Problem(table.source, line, f"points must be a positive number such as 1 or 0.5 (at most 6 decimals), "
                                         f"not {raw_points!r}"))
                 bad = True
+        why_not, why_problems = _why_not_problems(row, table.source, line, known, best, acceptable)
+        if why_problems:
+            problems += why_problems
+            bad = True
         if not bad:
             expl = {"en": row.get("explanation_en", ""), "ko": row.get("explanation_ko", "")}
-            items.append(KeyItem(iid, tuple(best), tuple(acceptable), points, expl))
+            items.append(KeyItem(iid, tuple(best), tuple(acceptable), points, expl, why_not))
     if len(sets) > 1:
         (a, la), (b, lb) = list(sets.items())[:2]
         problems.append(Problem(table.source, lb,

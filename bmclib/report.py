@@ -50,6 +50,9 @@ class ItemStats:
 
 def misconception(item: KeyItem, chosen: str, case=None) -> dict:
     """A short ko/en note on what choosing ``chosen`` instead of the key's best suggests."""
+    why_not = {lang: item.why_not_text(chosen, lang) for lang in ("en", "ko")}
+    if all(why_not.values()):
+        return why_not  # the key says which fact rules this choice out
     cats = _category_index()
     best = cats.get(item.best[0])
     picked = cats.get(chosen)

@@ -60,12 +60,16 @@ def _labels(ids, lang: str) -> str:
 
 
 def _advisor_lines(case, choice: str, status: str, lang: str) -> list[str]:
-    """The advisor's reasons about a chosen relationship type for a case."""
+    """The advisor's reasons about a chosen relationship type for a case.
+
+    A right or partly right answer gets the reasons that speak for it (never the advisor's
+    objections, which would contradict the key's "defensible"); a wrong one the objections.
+    """
     from .advisor import explain_choice
 
     advice = explain_choice(case.attrs, choice)
-    if status == "best":
-        return advice.fit.reasons[lang][:2]
+    if status in ("best", "acceptable"):
+        return advice.fit.reasons[lang][:2 if status == "best" else 1]
     lines = advice.fit.against[lang][:2]
     if advice.best.type_id != choice:
         lines += advice.best.reasons[lang][:1]
@@ -98,9 +102,12 @@ def item_feedback(item: KeyItem, choice: str | None, status: str, points: float,
             head = (f"Not right: {chosen} does not fit best here; the reference answer is {best}." if lang == "en"
                     else f"오답입니다: 여기에는 {chosen}보다 {josa(best, '이/가')} 잘 맞습니다.")
         lines = [head]
+        why_not = item.why_not_text(choice, lang) if status != "best" else ""
+        if why_not:
+            lines.append(why_not)  # the fact that rules this choice out, from the key
         if expl:
             lines.append(expl)
-        if case is not None and choice in type_ids:
+        if case is not None and choice in type_ids and not why_not:
             lines += _advisor_lines(case, choice, status, lang)
         out[lang] = " ".join(lines)
     return out

@@ -151,7 +151,8 @@ def cross_check_shipped() -> list[Problem]:
 
                 allowed = set(taxonomy(item.taxonomy).ids)
                 k = key.item(item.id)
-                wrong = [c for c in k.best + k.acceptable if c not in allowed]
+                explained = [c for lang in ("en", "ko") for c in (k.why_not.get(lang) or {})]
+                wrong = list(dict.fromkeys(c for c in [*k.best, *k.acceptable, *explained] if c not in allowed))
                 if wrong:
                     problems.append(Problem(str(key_path), 0, f"item '{item.id}': {', '.join(wrong)} not in "
                                             f"taxonomy '{item.taxonomy}'"))

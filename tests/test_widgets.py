@@ -472,6 +472,48 @@ def test_block_exercise_works_for_every_shipped_set(tmp_path, set_id, capsys):
     assert saved_file(tmp_path, set_id).answers == {ex.item.id: best}
 
 
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_decision_and_pitfall_items_work_in_the_same_widget(tmp_path, lang):
+    """A practice run on the new kinds: same one-choice widget, feedback naming the deciding fact."""
+    ex = exercise(tmp_path, lang=lang)
+    key = bmc.load_key(SET)
+    items = ex.exercise_set.items
+    decide = next(n for n, it in enumerate(items) if it.id == "dec_mri_hospitals")
+    ex.show(decide)
+    kind = one(ex, "bmc-kind").value
+    assert "data-kind='decide'" in kind and ui("kind_decide", lang) in text_of(kind)
+    assert [cid for _, cid in ex.choices.options] == list(bmc.taxonomy("relationship_types").ids)
+    ex.choices.value = "personal_assistance"
+    ex.check_button.click()
+    shown = text_of(ex.feedback.value)
+    assert "bmc-fb-wrong" in ex.feedback.value
+    assert key.item("dec_mri_hospitals").why_not_text("personal_assistance", lang) in shown
+    ex.choices.value = "dedicated_personal_assistance"
+    ex.check_button.click()
+    assert "bmc-fb-best" in ex.feedback.value
+
+    pitfall = next(n for n, it in enumerate(items) if it.id == "pit_bakery_stamps")
+    ex.show(pitfall)
+    assert "data-kind='pitfall'" in one(ex, "bmc-kind").value
+    labels = bmc.taxonomy("relationship_pitfalls").labels(lang)
+    assert list(ex.choices.options) == [(label, cid) for cid, label in labels.items()]
+    assert ui("choose_one", lang, taxonomy=bmc.taxonomy("relationship_pitfalls").name[lang]) in text_of(ex.choose_line.value)
+    ex.choices.value = "mechanism_as_type"
+    ex.check_button.click()
+    assert "bmc-fb-best" in ex.feedback.value
+    assert key.item("pit_bakery_stamps").explanation[lang] in text_of(ex.feedback.value)
+    answers = saved_file(tmp_path).answers
+    assert answers == {"dec_mri_hospitals": "dedicated_personal_assistance", "pit_bakery_stamps": "mechanism_as_type"}
+    assert bmc.score_answers(answers, key).score == 2
+
+
+def test_every_item_shows_its_kind(tmp_path):
+    ex = exercise(tmp_path, set_id="channels-practice")
+    for n, item in enumerate(ex.exercise_set.items):
+        ex.show(n)
+        assert f"data-kind='{item.kind}'" in one(ex, "bmc-kind").value
+
+
 def test_one_class_serves_every_block():
     from bmclib.widgets.exercise import BlockExercise, RelationshipExercise
 

@@ -135,6 +135,7 @@ class BlockExercise(widgets.VBox):
         topbar.add_class("bmc-topbar")
 
         self.position = html_widget("bmc-position")
+        self.kind = html_widget("bmc-kind")  # what the item asks: recognise, decide, pitfall, two segments
         self.company = html_widget("bmc-company")
         self.prompt = html_widget("bmc-prompt")
         self.choose_line = html_widget("bmc-choose")
@@ -142,7 +143,7 @@ class BlockExercise(widgets.VBox):
         self.choices.add_class("bmc-choice")
         self.choices.observe(lambda c: self._safely(self._on_choice, c), names="value")
         self.feedback = html_widget("bmc-feedback")
-        card = [self.position, self.company, self.prompt, self.choose_line, self.choices]
+        card = [self.position, self.kind, self.company, self.prompt, self.choose_line, self.choices]
         if self.mode == "practice":
             self.check_button = widgets.Button(description=ui("check", lang), button_style="primary")
             self.check_button.add_class("bmc-check")
@@ -250,6 +251,7 @@ class BlockExercise(widgets.VBox):
         finally:
             self._syncing = False
         self.position.value = esc(ui("position", lang, n=self.index + 1, total=len(items)))
+        self.kind.value = f"<span data-kind='{item.kind}'>{esc(ui('kind_' + item.kind, lang))}</span>"
         self.company.value = esc(item.company[lang])
         self.prompt.value = esc(item.prompt[lang])
         self.choose_line.value = esc(ui("choose_one", lang, taxonomy=taxonomy(item.taxonomy).name[lang]))

@@ -39,6 +39,8 @@ CSS = """
   background: #ffffff; box-shadow: 0 1px 3px rgba(15, 23, 42, 0.07);
 }
 .bmc-root .bmc-position { color: #7b8794; font-size: 0.85em; text-transform: none; }
+.bmc-root .bmc-kind span { display: inline-block; font-size: 0.8em; color: #1f4e79; background: #e8f0fa;
+  border-radius: 10px; padding: 1px 9px; }
 .bmc-root .bmc-company { font-size: 1.25em; font-weight: 650; margin: 2px 0 4px 0; }
 .bmc-root .bmc-prompt { font-size: 1.0em; color: #323f4b; margin: 0 0 6px 0; }
 .bmc-root .bmc-choose { color: #52606d; font-size: 0.9em; margin-top: 6px; }

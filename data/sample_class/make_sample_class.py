@@ -2,7 +2,8 @@
 
 Twenty-four simulated students answer the shipped practice set. Each knows the material to a
 different degree; a wrong answer usually follows a typical confusion (self-service vs automated
-services, communities vs co-creation, personal vs dedicated assistance), so the class report has
+services, communities vs co-creation, personal vs dedicated assistance; on pitfall items, another
+trap), so the class report has
 something to show. ``late_submissions.zip`` holds what a learning platform's download often
 contains: a resubmission, a damaged file, a file for another exercise set and a stray HTML page.
 
@@ -27,6 +28,9 @@ CONFUSIONS = {
     "personal_assistance": "dedicated_personal_assistance",
     "dedicated_personal_assistance": "personal_assistance",
 }
+# the answers of pitfall items (data/blocks.json, taxonomy relationship_pitfalls)
+PITFALLS = ["faq_only_for_considered_purchase", "vip_care_for_low_ticket", "mechanism_as_type",
+            "one_type_for_all_segments", "peer_type_without_peers", "no_pitfall"]
 NAMES = ["Kim Minji", "Lee Seojun", "Park Jiwoo", "Choi Yuna", "Jung Hyunwoo", "Kang Soyeon", "Cho Minho",
          "Yoon Jiho", "Jang Haeun", "Lim Dohyun", "Han Seoyeon", "Oh Junseo", "Seo Yerin", "Shin Jihoon",
          "Kwon Subin", "Hwang Taeyang", "Ahn Chaewon", "Song Minjae", "Jeon Harin", "Hong Eunwoo",
@@ -53,10 +57,12 @@ def simulate(key: list[dict], rng: random.Random, skill: float) -> dict:
             answers[row["item_id"]] = best
         elif row["acceptable"] and rng.random() < 0.5:
             answers[row["item_id"]] = rng.choice(row["acceptable"].split(";"))
-        elif rng.random() < 0.7:
+        elif best in CONFUSIONS and rng.random() < 0.7:
             answers[row["item_id"]] = CONFUSIONS[best]
-        else:
+        elif best in CONFUSIONS:
             answers[row["item_id"]] = rng.choice(sorted(CONFUSIONS))
+        else:  # a pitfall item: any other trap
+            answers[row["item_id"]] = rng.choice([p for p in PITFALLS if p != best])
     return answers
 
 
