@@ -13,6 +13,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 import bmclib as bmc
 from bmclib.lite import exercise_sets
 from bmclib.widgets.text import ui
@@ -93,10 +95,16 @@ def run_without_heavy_packages(set_ids):
     return json.loads(proc.stdout)
 
 
-def test_every_exercise_works_without_pandas_and_matplotlib():
+@pytest.fixture(scope="module")
+def without_heavy():
+    """One run for the whole module: every practice set, the editor, the errors."""
     set_ids = [s for s, _ in exercise_sets()]
     assert "relationships-practice" in set_ids and len(set_ids) >= 9
-    out = run_without_heavy_packages(set_ids)
+    return set_ids, run_without_heavy_packages(set_ids)
+
+
+def test_every_exercise_works_without_pandas_and_matplotlib(without_heavy):
+    set_ids, out = without_heavy
     assert out["loaded"] == []
     assert out["advise"][0] in {t.id for t in bmc.relationship_types()}  # the advisor and the case bank work
     assert out["advise"][1] == bmc.get_case("netflix").primary
@@ -109,9 +117,8 @@ def test_every_exercise_works_without_pandas_and_matplotlib():
         assert run["download"] == run["file"]  # the button offers exactly the saved file
 
 
-def test_what_truly_needs_pandas_or_matplotlib_says_so_in_both_languages():
-    out = run_without_heavy_packages(["channels-practice"])
-    errors = out["errors"]
+def test_what_truly_needs_pandas_or_matplotlib_says_so_in_both_languages(without_heavy):
+    errors = without_heavy[1]["errors"]
     for name, feature, package in (("load_cases", "load_cases()", "pandas"),
                                    ("load_dataset", "load_dataset()", "pandas"),
                                    ("blocks_frame", "blocks().to_frame()", "pandas"),
@@ -124,8 +131,8 @@ def test_what_truly_needs_pandas_or_matplotlib_says_so_in_both_languages():
         assert err["str"] == err["messages"]["ko"] + "\n" + err["messages"]["en"]  # no BMC_LANG: both
 
 
-def test_canvas_editor_edits_and_saves_and_says_why_there_is_no_picture():
-    editor = run_without_heavy_packages(["channels-practice"])["editor"]
+def test_canvas_editor_edits_and_saves_and_says_why_there_is_no_picture(without_heavy):
+    editor = without_heavy[1]["editor"]
     assert len(editor["picture"]) == 1 and html.escape(ui("no_picture", "ko")) in editor["picture"][0]
     assert editor["saved"]["customer_segments"] == ["20대 직장인"]
     png = ui("needs_package", "ko", feature="bmclib.plots", package="matplotlib")
