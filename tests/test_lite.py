@@ -91,12 +91,14 @@ def test_settings_keep_everything_local(site):
 
 
 def test_rebuilding_replaces_the_site(site, tmp_path):
-    """A second build into the same folder replaces the first (the cache makes it quick)."""
-    again = lite.build_site(site.path, langs=["en"])
+    """A second build into a folder that holds a site replaces it (the cache makes it quick)."""
+    copy = tmp_path / "site"
+    shutil.copytree(site.path, copy)
+    again = lite.build_site(copy, langs=["en"])
     assert [nb.path for nb in again.notebooks] == [p.path for p in site.notebooks if p.lang == "en"]
-    assert not (site.path / "files" / "ko").exists()
-    lite.build_site(site.path)  # back to both languages for the browser test
-    assert (site.path / "files" / NOTEBOOK).is_file()
+    assert (copy / "files" / "en").is_dir() and not (copy / "files" / "ko").exists()
+    assert "<section lang='ko'" not in (copy / "index.html").read_text(encoding="utf-8")
+    assert not list(tmp_path.glob(".site.building*"))
 
 
 # -- in the browser -----------------------------------------------------------------------------
