@@ -151,8 +151,9 @@ class BlockList(tuple):
 
     def to_frame(self, lang: str = "en"):
         """A pandas DataFrame: number, id, name and question in one language."""
-        import pandas as pd
+        from .optional import require
 
+        pd = require("pandas", "blocks().to_frame()")
         check_lang(lang)
         return pd.DataFrame(
             [

@@ -114,8 +114,9 @@ class Findings(list):
 
     def to_frame(self):
         """A pandas DataFrame, one row per finding."""
-        import pandas as pd
+        from .optional import require
 
+        pd = require("pandas", "Findings.to_frame()")
         return pd.DataFrame(self.to_dict(), columns=["rule", "severity", "blocks", "message_en", "message_ko"])
 
     def _repr_html_(self, lang: str = "en") -> str:

@@ -215,8 +215,9 @@ def load_cases(path: str | Path | None = None):
     >>> cases.loc[cases["id"] == "bank_salad", "primary"].item()
     'automated_services'
     """
-    import pandas as pd
+    from .optional import require
 
+    pd = require("pandas", "load_cases()")
     rows = []
     for c in read_cases(path):
         row = {"id": c.id, "company_en": c.company["en"], "company_ko": c.company["ko"],

@@ -163,6 +163,16 @@ def _size(text: str) -> int:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _cmd_lite(args) -> int:
+    from .lite import build_site
+
+    site = build_site(args.out, langs=[args.lang] if args.lang else ("ko", "en"), cache_dir=args.cache,
+                      wheel=args.wheel, pyodide_dist=args.pyodide_dist, lessons=args.with_lessons,
+                      log=None if args.quiet else lambda line: print(line, file=sys.stderr))
+    print(site.summary())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
 
@@ -244,6 +254,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mode", choices=["practice", "assessment"], default="practice")
     p.add_argument("--no-browser", action="store_true")
     p.set_defaults(func=_cmd_app)
+
+    p = sub.add_parser("lite", help="build the exercises as a static site that runs in the browser (JupyterLite)")
+    lsub = p.add_subparsers(dest="lite_cmd", required=True, metavar="ACTION")
+    c = lsub.add_parser("build", help="build the site (needs pip install 'bmclib[lite]' and npm)")
+    c.add_argument("--out", required=True, help="folder to write (new, empty, or a site built before)")
+    c.add_argument("--lang", choices=["en", "ko"], help="only this language (default: both)")
+    c.add_argument("--cache", help="download cache (default: $BMC_LITE_CACHE or ~/.cache/bmclib/lite)")
+    c.add_argument("--wheel", help="bmclib wheel to ship (default: built from this source tree)")
+    c.add_argument("--pyodide-dist", help="Pyodide release archive (.tar.bz2): adds pandas and matplotlib")
+    c.add_argument("--with-lessons", action="store_true", help="also ship the lessons (use with --pyodide-dist)")
+    c.add_argument("--quiet", action="store_true", help="print only the summary")
+    p.set_defaults(func=_cmd_lite)
     return parser
 
 

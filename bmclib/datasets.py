@@ -81,8 +81,9 @@ def load_dataset(name: str):
     >>> {"customer_id", "revenue"} <= set(df.columns)
     True
     """
-    import pandas as pd
+    from .optional import require
 
+    pd = require("pandas", "load_dataset()")
     if name not in schema():
         raise UnknownIdError(unknown("dataset", name, dataset_names()))
     path = data_path("datasets", f"{name}.csv")

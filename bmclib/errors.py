@@ -41,6 +41,27 @@ class AnswerFileError(BMCError):
         super().__init__(f"{source}: {reason}")
 
 
+class MissingPackageError(ModuleNotFoundError):
+    """A feature needs an optional heavy package (pandas, matplotlib) that is not installed,
+    e.g. in the course's browser site (JupyterLite). ``messages`` holds the text in ``en`` and
+    ``ko``; ``str()`` shows ``$BMC_LANG``'s language, or both when it is not set."""
+
+    def __init__(self, package: str, messages: dict[str, str]):
+        self.messages = dict(messages)
+        super().__init__(self._text(), name=package)
+
+    def _text(self) -> str:
+        import os
+
+        lang = os.environ.get("BMC_LANG", "").strip().lower()
+        if lang in self.messages:
+            return self.messages[lang]
+        return "\n".join(self.messages[k] for k in ("ko", "en") if k in self.messages)
+
+    def __str__(self) -> str:
+        return self._text()
+
+
 class UnknownIdError(BMCError, KeyError):
     """An id (block, category, case, exercise set) that does not exist."""
 

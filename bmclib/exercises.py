@@ -69,8 +69,9 @@ class ExerciseSet:
 
     def to_frame(self, lang: str = "en"):
         """The items as a DataFrame (id, company, prompt) in one language."""
-        import pandas as pd
+        from .optional import require
 
+        pd = require("pandas", "ExerciseSet.to_frame()")
         check_lang(lang)
         return pd.DataFrame([{"item_id": i.id, "kind": i.kind, "company": i.company[lang],
                               "prompt": i.prompt[lang]} for i in self.items])

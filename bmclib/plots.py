@@ -22,9 +22,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from matplotlib import font_manager
-from matplotlib.font_manager import FontProperties
-
 from .analysis import (
     advocate_levels,
     chart_text,
@@ -37,6 +34,11 @@ from .analysis import (
 from .blocks import BLOCK_IDS, block, check_lang
 from .canvas import Canvas
 from .errors import BMCError, UnknownIdError, unknown
+from .optional import require
+
+# Pictures need matplotlib: without it, importing this module says so (in Korean and English).
+font_manager = require("matplotlib.font_manager", "bmclib.plots")
+FontProperties = font_manager.FontProperties
 
 FONT_FILE = Path(__file__).resolve().parent / "fonts" / "BMCGothic-Regular.ttf"
 

@@ -62,8 +62,9 @@ def prioritise(segments, weights: Mapping[str, float] | None = None):
     >>> prioritise(df, {"growth": 2})["segment"].tolist()
     ['a', 'c', 'b']
     """
-    import pandas as pd
+    from .optional import require
 
+    pd = require("pandas", "prioritise()")
     w = _weights(weights)
     missing = [c for c in CRITERIA if c not in segments.columns]
     if missing:

@@ -85,8 +85,9 @@ class ClassReport:
 
     def to_frame(self, lang: str = "en"):
         """Per-item statistics as a DataFrame (shares 0-1, the most common wrong choice, its idea)."""
-        import pandas as pd
+        from .optional import require
 
+        pd = require("pandas", "ClassReport.to_frame()")
         check_lang(lang)
         cats = _category_index()
         return pd.DataFrame([{
@@ -106,8 +107,9 @@ class ClassReport:
         return index
 
     def _figures(self, folder: Path, lang: str) -> None:
+        from .optional import require
 
-        import matplotlib
+        matplotlib = require("matplotlib", "bmc report")
         from matplotlib.figure import Figure
 
         from .plots import literal, use_korean_font

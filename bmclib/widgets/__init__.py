@@ -4,6 +4,7 @@
   choice saved to ``answers/<exercise_set>.json``; feedback in practice mode.
 - :func:`segment_prioritiser`: weight size, growth and fit; a live ranking and chart.
 - :func:`canvas_editor`: nine text areas laid out like the canvas, with a live picture.
+- :func:`answers_download`: a button under an exercise that downloads its answer file.
 
 Each builder returns the widget; the notebook displays it.
 """
@@ -21,10 +22,12 @@ _LAZY = {
     "segment_prioritiser": "prioritiser",
     "CanvasEditor": "editor",
     "canvas_editor": "editor",
+    "AnswersDownload": "download",
+    "answers_download": "download",
 }
 
-__all__ = ["BlockExercise", "CanvasEditor", "RelationshipExercise", "SegmentPrioritiser", "block_exercise",
-           "canvas_editor", "relationship_exercise", "segment_prioritiser"]
+__all__ = ["AnswersDownload", "BlockExercise", "CanvasEditor", "RelationshipExercise", "SegmentPrioritiser",
+           "answers_download", "block_exercise", "canvas_editor", "relationship_exercise", "segment_prioritiser"]
 
 
 def __getattr__(name: str):

@@ -15,7 +15,8 @@ from pathlib import Path
 import ipywidgets as widgets
 
 from ..blocks import BLOCK_IDS, block, check_lang
-from ..errors import BMCError
+from ..errors import BMCError, MissingPackageError
+from ..optional import require
 from .style import esc, html_widget, style_sheet
 from .text import ui
 
@@ -184,15 +185,14 @@ class CanvasEditor(widgets.VBox):
         """Run an action; show a problem in the status line instead of raising in a callback."""
         try:
             action()
+        except MissingPackageError as exc:
+            self.status.value = f"<span class='bmc-warn'>{esc(exc.messages[self.lang])}</span>"
         except Exception as exc:  # noqa: BLE001 - a callback must show every problem, never raise
             self.status.value = f"<span class='bmc-warn'>{esc(exc)}</span>"
 
     def refresh(self) -> None:
         """Redraw the picture and re-run the checks."""
-        from matplotlib.figure import Figure
-
         from ..canvas_checks import check_canvas
-        from ..plots import draw_canvas
 
         findings = check_canvas(self.canvas)
         if findings:
@@ -203,11 +203,18 @@ class CanvasEditor(widgets.VBox):
             self.findings.value = f"<ul class='bmc-findings'>{items}</ul>"
         else:
             self.findings.value = f"<p>{esc(ui('no_findings', self.lang))}</p>"
+        from IPython.display import HTML, Image
+
+        try:
+            Figure = require("matplotlib.figure", "canvas_editor()").Figure
+            from ..plots import draw_canvas
+        except MissingPackageError:  # edit, check and save still work; say why there is no picture
+            self.picture.outputs = ()
+            self.picture.append_display_data(HTML(f"<p class='bmc-warn'>{esc(ui('no_picture', self.lang))}</p>"))
+            return
         fig = Figure(figsize=(12, 9))
         fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.99)
         draw_canvas(self.canvas, fig.add_subplot(), lang=self.lang)
-        from IPython.display import Image
-
         self.picture.outputs = ()
         self.picture.append_display_data(Image(data=_png(fig), format="png"))
 

@@ -105,13 +105,16 @@ class SegmentPrioritiser(widgets.VBox):
 
     def _draw(self, ranked) -> None:
         from IPython.display import Image
+
+        from ..optional import require
+
+        matplotlib = require("matplotlib", "segment_prioritiser()")
         from matplotlib.figure import Figure
 
         from ..analysis import palette
         from ..plots import literal, use_korean_font
 
         family = [use_korean_font(), "DejaVu Sans"] if self.lang == "ko" else ["DejaVu Sans", use_korean_font()]
-        import matplotlib
 
         with matplotlib.rc_context({"font.family": family, "axes.unicode_minus": False}):
             pal = palette()

@@ -79,6 +79,11 @@ CSS = """
 .bmc-root .bmc-block textarea { font-size: 0.92em; min-height: 110px; }
 .bmc-root .bmc-block-label { font-weight: 650; font-size: 0.92em; color: #323f4b; }
 .bmc-root .bmc-findings li { margin: 2px 0; }
+.bmc-root a.bmc-download-link {
+  display: inline-block; padding: 6px 16px; border-radius: 8px; background: #2563eb; color: #ffffff;
+  font-weight: 600; text-decoration: none;
+}
+.bmc-root a.bmc-download-link:hover { background: #1d4ed8; }
 """
 
 
