@@ -18,8 +18,8 @@ from bmclib.errors import BMCError
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch):
-    for name in ("BMC_STUDENT_ID", "BMC_STUDENT_NAME", "BMC_ANSWERS_DIR", "BMC_APP_LANG", "BMC_APP_SET",
-                 "BMC_APP_MODE"):
+    for name in ("BMC_STUDENT_ID", "BMC_STUDENT_NAME", "BMC_ANSWERS_DIR", "JUPYTERHUB_USER", "BMC_APP_LANG",
+                 "BMC_APP_SET", "BMC_APP_MODE"):
         monkeypatch.delenv(name, raising=False)
 
 
