@@ -87,14 +87,32 @@ def answer_file_set(data: bytes) -> str | None:
     >>> answer_file_set(b'{"cells": []}') is None, answer_file_set(b"\\xff") is None
     (True, True)
     """
+    fields = _answer_fields(data)
+    return None if fields is None else fields[0]
+
+
+def _answer_fields(data: bytes) -> tuple[str, str] | None:
+    """``(exercise_set, student_id)`` of an answer file (``""`` where missing), or None."""
     try:
         raw = json.loads(bytes(data).decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         return None
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
         return None
-    found = raw.get("exercise_set")
-    return found.strip() if isinstance(found, str) else ""
+    found, student = raw.get("exercise_set"), raw.get("student_id")
+    return (found.strip() if isinstance(found, str) else "",
+            str(student).strip() if isinstance(student, (str, int)) and not isinstance(student, bool) else "")
+
+
+def belongs_to(student_id: str, user: str) -> bool:
+    """Whether an answer file's student id is the user's own name (on The Littlest JupyterHub
+    the home folder of user ``kim`` is ``jupyter-kim``).
+
+    >>> belongs_to("kim", "kim"), belongs_to("kim", "jupyter-kim"), belongs_to("lee", "kim")
+    (True, True, False)
+    """
+    sid, name = student_id.casefold(), user.casefold()
+    return sid == name or name == f"jupyter-{sid}"
 
 
 @dataclass(frozen=True)
@@ -105,6 +123,7 @@ class Copied:
     source: str
     target: str
     exercise_set: str
+    student_id: str = ""
 
 
 @dataclass
@@ -119,6 +138,12 @@ class CollectResult:
     problems: list[tuple[str, str]] = field(default_factory=list)  # (path or user, reason)
     unreachable: list[tuple[str, str]] = field(default_factory=list)  # hub mode: (user, reason)
     notes: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def foreign(self) -> list[Copied]:
+        """Copies whose student id is not the name of the user they were found with: legitimate
+        where ids come from ``BMC_STUDENT_ID``, worth a look where they should be the hub's names."""
+        return [c for c in self.copied if not belongs_to(c.student_id, c.user)]
 
     @property
     def collected_users(self) -> list[str]:
@@ -138,6 +163,10 @@ class CollectResult:
                          + ", ".join(u for u, _ in self.unreachable))
         if self.problems:
             lines.append(f"problems: {len(self.problems)} file(s) or folder(s) could not be read")
+        foreign = self.foreign
+        if foreign:
+            lines.append(f"note: {len(foreign)} answer file(s) name another student than the user they "
+                         "were found with (listed below)")
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
@@ -145,8 +174,8 @@ class CollectResult:
         return {
             "out": str(self.out),
             "users": {u: {"folder": self.users[u],
-                          "files": [{"source": c.source, "target": c.target, "exercise_set": c.exercise_set}
-                                    for c in self.copied if c.user == u]}
+                          "files": [{"source": c.source, "target": c.target, "exercise_set": c.exercise_set,
+                                     "student_id": c.student_id} for c in self.copied if c.user == u]}
                       for u in self.collected_users},
             "empty_users": list(self.empty_users),
             "skipped": {k: self.skipped[k] for k in SKIP_REASONS if self.skipped[k]},
@@ -213,6 +242,7 @@ class _Found:
     source: str  # what to show: a file path or a URL path
     data: bytes
     exercise_set: str
+    student_id: str
     mtime: float | None = None
 
 
@@ -222,7 +252,9 @@ def _store(result: CollectResult, user: str, found: list[_Found]) -> None:
     for f in found:
         target = folder / names[f.rel]
         _write_copy(target, f.data, f.mtime)
-        result.copied.append(Copied(user, f.source, str(target), f.exercise_set))
+        result.copied.append(Copied(user, f.source, str(target), f.exercise_set, f.student_id))
+        if not belongs_to(f.student_id, user):
+            result.notes.append((f.source, f"names student '{f.student_id}', found with user '{user}'"))
 
 
 def _prepare_out(out: str | os.PathLike) -> Path:
@@ -233,13 +265,13 @@ def _prepare_out(out: str | os.PathLike) -> Path:
     return path
 
 
-def _classify(result_skipped: Counter, data: bytes, exercise_set: str | None) -> str | None:
-    """The answer file's set, or None after counting why the bytes are skipped."""
-    found = answer_file_set(data)
+def _classify(result_skipped: Counter, data: bytes, exercise_set: str | None) -> tuple[str, str] | None:
+    """The answer file's ``(set, student id)``, or None after counting why the bytes are skipped."""
+    found = _answer_fields(data)
     if found is None:
         result_skipped["not_answer"] += 1
         return None
-    if exercise_set is not None and found != exercise_set:
+    if exercise_set is not None and found[0] != exercise_set:
         result_skipped["other_set"] += 1
         return None
     return found
@@ -332,9 +364,9 @@ def _walk_user(result: CollectResult, user_dir: str, avoid: set[tuple[int, int]]
             if status != "ok":
                 result.skipped[status] += 1
                 continue
-            set_id = _classify(result.skipped, data, exercise_set)
-            if set_id is not None:
-                found.append(_Found(f"{rel}{name}", entry.path, data, set_id, mtime))
+            fields = _classify(result.skipped, data, exercise_set)
+            if fields is not None:
+                found.append(_Found(f"{rel}{name}", entry.path, data, *fields, mtime))
         stack.extend(reversed(subfolders))
     return found
 
@@ -568,9 +600,9 @@ def _read_server(client: HubClient, server_url: str, prefix: str, skipped: Count
             if len(data) > max_bytes:
                 skipped["too_large"] += 1
                 continue
-            set_id = _classify(skipped, data, exercise_set)
-            if set_id is not None:
-                found.append(_Found(prefix + path, source, data, set_id))
+            fields = _classify(skipped, data, exercise_set)
+            if fields is not None:
+                found.append(_Found(prefix + path, source, data, *fields))
         stack.extend(reversed(subfolders))
     if stack:
         problems.append((api, f"stopped after {max_folders} folders; some folders were not read"))

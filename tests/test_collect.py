@@ -525,3 +525,15 @@ def test_collect_hub_unreachable_hub_is_a_clear_error(tmp_path, monkeypatch, cap
     assert main(["collect", "--hub", f"http://127.0.0.1:{port}", "--out", str(tmp_path / "c")]) == 2
     err = capsys.readouterr().err
     assert "cannot list the hub's users" in err and "no answer" in err
+
+
+def test_a_file_naming_another_student_is_collected_and_pointed_out(tmp_path, capsys):
+    home = tmp_path / "home"
+    hub_home(home, "jupyter-kim", {})  # The Littlest JupyterHub's home of user kim: no note
+    put(home / "jupyter-kim" / "answers" / f"{SET}.json", answer_bytes("kim"))
+    planted = put(home / "jupyter-lee" / "Downloads" / f"{SET}.json", answer_bytes("kim", saved_at="2030-01-01"))
+    assert main(["collect", str(home), "--out", str(tmp_path / "class")]) == 0
+    captured = capsys.readouterr()
+    assert "note: 1 answer file(s) name another student than the user they were found with" in captured.out
+    assert f"note: {planted}: names student 'kim', found with user 'jupyter-lee'" in captured.err
+    assert captured.err.count("names student") == 1

@@ -99,6 +99,23 @@ def test_the_wheel_holds_every_data_file(wheel):
 
 
 @pytest.mark.slow
+def test_the_wheel_requires_only_the_core_and_offers_the_extras(wheel):
+    import email.parser
+    import zipfile
+
+    with zipfile.ZipFile(wheel) as archive:
+        name = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+        meta = email.parser.Parser().parsestr(archive.read(name).decode("utf-8"))
+    requires = meta.get_all("Requires-Dist")
+    core = sorted(re.match(r"[\w.-]+", r)[0].lower() for r in requires if "extra ==" not in r)
+    assert core == ["ipywidgets", "matplotlib", "pandas", "tqdm"]
+    lab = [r for r in requires if 'extra == "lab"' in r]
+    app = [r for r in requires if 'extra == "app"' in r]
+    assert [r.split(";")[0].replace(" ", "") for r in lab] == ["jupyterlab>=4.2"]
+    assert [r.split(";")[0].replace(" ", "") for r in app] == ["voila>=0.5"]
+
+
+@pytest.mark.slow
 def test_built_wheel_carries_the_data(wheel, tmp_path):
     site = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(site), str(wheel)],
