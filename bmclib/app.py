@@ -5,7 +5,8 @@ package (``bmclib/app_notebooks/exercise.ipynb``). That notebook has one code ce
 ``exercise_from_env()``, which builds the exercise from environment variables that
 :func:`app_env` sets: ``BMC_APP_LANG``, ``BMC_APP_SET``, ``BMC_APP_MODE``,
 ``BMC_ANSWERS_DIR`` (absolute) and ``BMC_APP_FONT_URL`` (the bundled Korean font, for
-computers without one); ``BMC_STUDENT_ID`` / ``BMC_STUDENT_NAME`` pass through.
+computers without one); ``BMC_STUDENT_ID`` / ``BMC_STUDENT_NAME`` and, on a JupyterHub,
+``JUPYTERHUB_USER`` pass through (see :mod:`bmclib.identity`).
 
 For scripts and tests, ``BMC_APP_TOKEN`` fixes the page token (default: a new random one each
 start) and ``BMC_APP_CULL_SECONDS`` how long a kernel with no page connected lives (default 600).
@@ -13,7 +14,6 @@ start) and ``BMC_APP_CULL_SECONDS`` how long a kernel with no page connected liv
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import secrets
 import signal
@@ -131,14 +131,16 @@ def exercise_from_env(environ: Mapping[str, str] | None = None):
     >>> exercise_from_env(env)  # doctest: +ELLIPSIS
     RelationshipExercise('relationships-practice', lang='en', mode='practice', ... items)
     """
+    from .identity import student_from_env
     from .widgets import block_exercise, relationship_exercise
 
     env = os.environ if environ is None else environ
     set_id = env.get("BMC_APP_SET") or "relationships-practice"
     build = relationship_exercise if set_id == "relationships-practice" else block_exercise
+    student_id, student_name = student_from_env(environ=env)  # BMC_STUDENT_ID, else JUPYTERHUB_USER
     exercise = build(set_id, env.get("BMC_APP_LANG") or "ko", env.get("BMC_APP_MODE") or "practice",
-                     answers_dir=env.get("BMC_ANSWERS_DIR") or None, student_id=env.get("BMC_STUDENT_ID") or None,
-                     student_name=env.get("BMC_STUDENT_NAME") or None, key=env.get("BMC_APP_KEY") or None)
+                     answers_dir=env.get("BMC_ANSWERS_DIR") or None, student_id=student_id or None,
+                     student_name=student_name or None, key=env.get("BMC_APP_KEY") or None)
     if env.get("BMC_APP_FONT_URL"):
         # a plain HTML output, so Voila puts the font rule in the page before any widget draws
         from IPython.display import HTML, display
@@ -188,6 +190,16 @@ def _stop(proc, grace: float = 10.0) -> int:
     return proc.wait()
 
 
+def voila_installed() -> bool:
+    """True when Voila can be imported here (it comes with the ``app`` extra)."""
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec("voila") is not None
+    except (ImportError, ValueError):
+        return False
+
+
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
     """Linux: let the kernel send SIGTERM to Voila if ``bmc app`` itself is killed outright."""
     try:
@@ -219,12 +231,13 @@ def run_app(lang: str = "ko", port: int = 8866, answers: str | os.PathLike = "an
         Voila's exit code (0 after a clean stop). Ctrl-C, ``kill`` (SIGTERM) and a closed terminal
         (SIGHUP) all stop Voila too; on Linux Voila also stops if ``bmc app`` is killed outright.
     """
+    if not voila_installed():
+        raise BMCError("the app needs Voila, which is not installed: pip install \"bmclib[app]\" "
+                       "(in a clone of the course: pip install -e \".[app]\")")
     env = app_env(lang=lang, answers=answers, exercise_set=exercise_set, mode=mode, key=key)
     token = token or os.environ.get("BMC_APP_TOKEN") or secrets.token_urlsafe(24)
     cull = os.environ.get("BMC_APP_CULL_SECONDS", "")
     command = app_command(port=port, token=token, cull_seconds=int(cull) if cull.isdigit() else None)
-    if importlib.util.find_spec("voila") is None:
-        raise BMCError("the app needs Voila, which is not installed: pip install 'bmclib[app]'")
     if not port_is_free(port):
         raise BMCError(f"port {port} on 127.0.0.1 is already in use; choose another with --port")
     Path(env["BMC_ANSWERS_DIR"]).mkdir(parents=True, exist_ok=True)

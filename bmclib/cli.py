@@ -96,6 +96,31 @@ def _cmd_grade(args) -> int:
     return batch.exit_code
 
 
+def _cmd_collect(args) -> int:
+    from .collect import collect_folders, collect_hub
+
+    if bool(args.roots) == bool(args.hub):
+        raise BMCError("give either folders of users' folders (bmc collect /home --out DIR) "
+                       "or a hub (bmc collect --hub URL --out DIR), not both")
+    if args.start_stopped and not args.hub:
+        raise BMCError("--start-stopped goes with --hub URL")
+    if args.hub:
+        result = collect_hub(args.hub, args.out, start_stopped=args.start_stopped, exercise_set=args.set)
+    else:
+        result = collect_folders(args.roots, args.out, exercise_set=args.set)
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(result.summary())
+    for source, problem in result.problems:
+        print(f"{source}: {problem}", file=sys.stderr)
+    for user, reason in result.unreachable:
+        print(f"not reached: {user}: {reason}", file=sys.stderr)
+    for source, note in result.notes:
+        print(f"note: {source}: {note}", file=sys.stderr)
+    return 0
+
+
 def _cmd_report(args) -> int:
     from .keys import load_key
     from .report import build_report
@@ -214,6 +239,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-file-size", type=_size, default=DEFAULT_MAX_FILE_SIZE, metavar="SIZE",
                    help="larger answer files and archive entries are problems, never read (default 5MB)")
     p.set_defaults(func=_cmd_grade)
+
+    p = sub.add_parser("collect", help="gather a class's answer files from users' folders or a JupyterHub",
+                       description="Copy every answer file found under ROOT/<user>/ (or, with --hub, in "
+                       "the answers/ folders of each running server) into OUT/<user>/, for bmc grade. "
+                       "Hidden folders and JSON files that are not answer files are skipped and counted; "
+                       "the sources are never changed.")
+    p.add_argument("roots", nargs="*", metavar="ROOT", help="a folder holding one folder per user, e.g. /home")
+    p.add_argument("--out", required=True, help="folder to copy into (one folder per user)")
+    p.add_argument("--hub", metavar="URL", help="collect through this JupyterHub's REST API instead; "
+                   "token from JUPYTERHUB_API_TOKEN (scopes list:users, read:users, access:servers)")
+    p.add_argument("--start-stopped", action="store_true",
+                   help="with --hub: start stopped servers to collect from them, then stop them again "
+                   "(the token also needs the servers scope)")
+    p.add_argument("--set", help="only answer files of this exercise set")
+    p.add_argument("--json", action="store_true", help="print what was copied as JSON")
+    p.set_defaults(func=_cmd_collect)
 
     p = sub.add_parser("report", help="class report: what the class got wrong (HTML + PNG)")
     p.add_argument("paths", nargs="+", metavar="PATH")

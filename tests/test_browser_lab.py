@@ -307,7 +307,7 @@ def lab_env(tmp_path: Path) -> dict[str, str]:
     (no user settings, workspaces or config leak in; the same folders serve both starts)."""
     home = tmp_path / ".jupyter"
     env = {k: v for k, v in os.environ.items()
-           if k not in ("BMC_STUDENT_ID", "BMC_STUDENT_NAME", "BMC_ANSWERS_DIR")}
+           if k not in ("BMC_STUDENT_ID", "BMC_STUDENT_NAME", "BMC_ANSWERS_DIR", "JUPYTERHUB_USER")}
     env.update(JUPYTER_CONFIG_DIR=str(home / "config"), JUPYTER_RUNTIME_DIR=str(home / "runtime"),
                JUPYTERLAB_SETTINGS_DIR=str(home / "settings"), JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"),
                IPYTHONDIR=str(home / "ipython"), JUPYTER_PLATFORM_DIRS="1")

@@ -19,7 +19,7 @@ SAVED = {"en": re.compile(r"^saved \d\d:\d\d:\d\d$"), "ko": re.compile(r"^저장
 
 @pytest.fixture(autouse=True)
 def no_student_env(monkeypatch):
-    for name in ("BMC_STUDENT_ID", "BMC_STUDENT_NAME", "BMC_ANSWERS_DIR"):
+    for name in ("BMC_STUDENT_ID", "BMC_STUDENT_NAME", "BMC_ANSWERS_DIR", "JUPYTERHUB_USER"):
         monkeypatch.delenv(name, raising=False)
 
 

@@ -18,6 +18,7 @@ from ..answers import AnswerFile, load_or_new, read_answers, record_change, set_
 from ..blocks import block, category, check_lang, taxonomy
 from ..errors import AnswerFileError, BMCError
 from ..exercises import ExerciseSet, Item, load_exercise_set, refuse_assessment_on_shipped
+from ..identity import student_from_env
 from ..keys import Key, load_key
 from ..scoring import ItemScore, fmt_points, score_answers
 from .style import esc, html_widget, style_sheet
@@ -177,8 +178,7 @@ class BlockExercise(widgets.VBox):
         return old if old.exercise_set == self.exercise_set.id else None
 
     def _known_student(self, student_id, student_name) -> tuple[str, str]:
-        sid = (student_id or "").strip() or _env("BMC_STUDENT_ID")
-        name = (student_name or "").strip() or _env("BMC_STUDENT_NAME")
+        sid, name = student_from_env(student_id, student_name)  # argument, BMC_STUDENT_ID, JUPYTERHUB_USER
         old = self._saved_file()
         if old is not None and (not sid or sid == old.student_id):
             sid, name = old.student_id, name or old.student_name
@@ -410,8 +410,9 @@ def block_exercise(set_id: str, lang: str = "ko", mode: str = "practice", *,
             ``"assessment"`` (no key, no feedback: choices are only saved).
         answers_dir: folder for the answer file (default ``$BMC_ANSWERS_DIR`` or ``answers/``
             beside the notebook); the file is ``<exercise_set>.json``.
-        student_id, student_name: default ``$BMC_STUDENT_ID`` / ``$BMC_STUDENT_NAME``, then
-            the existing answer file; otherwise the widget asks once.
+        student_id, student_name: default ``$BMC_STUDENT_ID`` (else ``$JUPYTERHUB_USER``, the
+            user name on a JupyterHub) / ``$BMC_STUDENT_NAME``, then the existing answer file;
+            otherwise the widget asks once.
         key: practice mode only: a ``Key`` or key CSV path (default: the shipped practice key).
 
     Returns:

@@ -1,0 +1,719 @@
+"""Collecting a class's answer files for ``bmc grade`` (CONTRACT.md section 8).
+
+Two ways, one result:
+
+- :func:`collect_folders`: each ROOT holds one folder per user (a hub's home folders,
+  ``/home/<user>/``); every answer file found under a user's folder is copied into
+  ``OUT/<user>/``.
+- :func:`collect_hub`: the same through a JupyterHub's REST API, for deployments with a volume
+  per user (Zero to JupyterHub): the ``answers/*.json`` files of each running server are read
+  through its contents API.
+
+Sources are only ever read. Hidden folders (``.ipython``, ``.local``, checkpoints, kernel runtime
+files) and JSON files that are not answer files are skipped and counted. A home folder is the
+user's own ground, so it is read the way a careful grader would: symbolic links are never
+followed, FIFOs and other special files are never opened for reading (so nothing can block),
+files larger than :data:`MAX_BYTES` are left alone, and a file or folder that cannot be read is
+listed as a problem with its path without stopping the run.
+
+A file keeps its own name in ``OUT/<user>/``; when one user has several answer files with the
+same name (``en/answers/x.json`` and ``ko/answers/x.json``), each is named after its path inside
+the user's folder instead (``en__answers__x.json``), so nothing is lost.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+import tempfile
+import time
+import unicodedata
+import urllib.error
+import urllib.request
+from collections import Counter
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from .answers import FORMAT
+from .errors import BMCError
+
+#: An answer file is a few kilobytes; anything larger is not read.
+MAX_BYTES = 5 * 1024 * 1024
+
+#: Why files were skipped: key -> plain words for the summary (in this order).
+SKIP_REASONS = {
+    "hidden": "hidden folder(s) or file(s)",
+    "not_answer": "JSON file(s) that are not answer files",
+    "other_set": "answer file(s) of another exercise set",
+    "symlink": "symbolic link(s), not followed",
+    "special": "FIFO(s), socket(s) or device(s) named *.json",
+    "too_large": f"file(s) larger than {MAX_BYTES // (1024 * 1024)} MB",
+}
+
+_UNSAFE = re.compile(r"[^\w.@+-]+")
+
+
+def safe_name(name: str) -> str:
+    """A folder name for a user: no path separators, no leading dot, nothing a shell or
+    file system would trip on; letters of any script are kept.
+
+    >>> safe_name("kim"), safe_name("../../etc"), safe_name("김민지"), safe_name("a b/c"), safe_name("")
+    ('kim', 'etc', '김민지', 'a_b_c', '_')
+    """
+    text = unicodedata.normalize("NFC", str(name))
+    text = _UNSAFE.sub("_", text).strip("._-")
+    return text[:100] or "_"
+
+
+def is_hidden(name: str) -> bool:
+    return name.startswith(".")
+
+
+def answer_file_set(data: bytes) -> str | None:
+    """The exercise set of an answer file's bytes (``""`` if it names none); ``None`` when the
+    bytes are not an answer file at all (not JSON, or no ``"format": "bmclib-answers"``).
+
+    A file with the right format but other faults is still an answer file: ``bmc grade``
+    then reports its fault, so the instructor hears about it.
+
+    >>> answer_file_set(b'{"format": "bmclib-answers", "exercise_set": "relationships-practice"}')
+    'relationships-practice'
+    >>> answer_file_set(b'{"cells": []}') is None, answer_file_set(b"\\xff") is None
+    (True, True)
+    """
+    fields = _answer_fields(data)
+    return None if fields is None else fields[0]
+
+
+def _answer_fields(data: bytes) -> tuple[str, str] | None:
+    """``(exercise_set, student_id)`` of an answer file (``""`` where missing), or None."""
+    try:
+        raw = json.loads(bytes(data).decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        return None
+    if not isinstance(raw, dict) or raw.get("format") != FORMAT:
+        return None
+    found, student = raw.get("exercise_set"), raw.get("student_id")
+    return (found.strip() if isinstance(found, str) else "",
+            str(student).strip() if isinstance(student, (str, int)) and not isinstance(student, bool) else "")
+
+
+def belongs_to(student_id: str, user: str) -> bool:
+    """Whether an answer file's student id is the user's own name (on The Littlest JupyterHub
+    the home folder of user ``kim`` is ``jupyter-kim``).
+
+    >>> belongs_to("kim", "kim"), belongs_to("kim", "jupyter-kim"), belongs_to("lee", "kim")
+    (True, True, False)
+    """
+    sid, name = student_id.casefold(), user.casefold()
+    return sid == name or name == f"jupyter-{sid}"
+
+
+@dataclass(frozen=True)
+class Copied:
+    """One answer file copied: where from, where to, whose and for which set."""
+
+    user: str
+    source: str
+    target: str
+    exercise_set: str
+    student_id: str = ""
+
+
+@dataclass
+class CollectResult:
+    """What a collection did: files copied per user, what was skipped, and what went wrong."""
+
+    out: Path
+    copied: list[Copied] = field(default_factory=list)
+    users: dict[str, str] = field(default_factory=dict)  # user name -> folder name in ``out``
+    empty_users: list[str] = field(default_factory=list)  # users without an answer file
+    skipped: Counter = field(default_factory=Counter)
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (path or user, reason)
+    unreachable: list[tuple[str, str]] = field(default_factory=list)  # hub mode: (user, reason)
+    notes: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def foreign(self) -> list[Copied]:
+        """Copies whose student id is not the name of the user they were found with: legitimate
+        where ids come from ``BMC_STUDENT_ID``, worth a look where they should be the hub's names."""
+        return [c for c in self.copied if not belongs_to(c.student_id, c.user)]
+
+    @property
+    def collected_users(self) -> list[str]:
+        """Users with at least one answer file copied, sorted."""
+        return sorted({c.user for c in self.copied})
+
+    def summary(self) -> str:
+        """A few plain lines: users, files, skipped, problems (the same every run)."""
+        lines = [(f"collected {len(self.copied)} answer file(s) from {len(self.collected_users)} "
+                  f"user(s) into {self.out}")]
+        skipped = [f"{self.skipped[k]} {words}" for k, words in SKIP_REASONS.items() if self.skipped[k]]
+        lines.append("skipped: " + ("; ".join(skipped) if skipped else "nothing"))
+        if self.empty_users:
+            lines.append(f"no answer files: {len(self.empty_users)} user(s): " + ", ".join(self.empty_users))
+        if self.unreachable:
+            lines.append(f"not reached: {len(self.unreachable)} user(s): "
+                         + ", ".join(u for u, _ in self.unreachable))
+        if self.problems:
+            lines.append(f"problems: {len(self.problems)} file(s) or folder(s) could not be read")
+        foreign = self.foreign
+        if foreign:
+            lines.append(f"note: {len(foreign)} answer file(s) name another student than the user they "
+                         "were found with (listed below)")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything as plain JSON-able data."""
+        return {
+            "out": str(self.out),
+            "users": {u: {"folder": self.users[u],
+                          "files": [{"source": c.source, "target": c.target, "exercise_set": c.exercise_set,
+                                     "student_id": c.student_id} for c in self.copied if c.user == u]}
+                      for u in self.collected_users},
+            "empty_users": list(self.empty_users),
+            "skipped": {k: self.skipped[k] for k in SKIP_REASONS if self.skipped[k]},
+            "problems": [{"source": s, "problem": p} for s, p in self.problems],
+            "unreachable": [{"user": u, "reason": r} for u, r in self.unreachable],
+            "notes": [{"source": s, "note": n} for s, n in self.notes],
+        }
+
+
+# -- writing the copies -------------------------------------------------------------------------
+
+def _folders_for(names: Iterable[str], taken: dict[str, str]) -> dict[str, str]:
+    """Map user names to distinct safe folder names (``taken``: names already given)."""
+    used = {v.casefold() for v in taken.values()}
+    out = dict(taken)
+    for name in sorted(set(names) - set(taken)):
+        base = candidate = safe_name(name)
+        n = 2
+        while candidate.casefold() in used:
+            candidate, n = f"{base}-{n}", n + 1
+        used.add(candidate.casefold())
+        out[name] = candidate
+    return out
+
+
+def _target_names(rel_paths: list[str]) -> dict[str, str]:
+    """File names in the user's collected folder: the own name, or the path when names clash.
+
+    >>> _target_names(["en/answers/x.json", "ko/answers/x.json", "answers/y.json"])
+    {'en/answers/x.json': 'en__answers__x.json', 'ko/answers/x.json': 'ko__answers__x.json', 'answers/y.json': 'y.json'}
+    """
+    by_name = Counter(p.rsplit("/", 1)[-1].casefold() for p in rel_paths)
+    out, used = {}, set()
+    for rel in rel_paths:
+        name = rel.rsplit("/", 1)[-1]
+        wanted = name if by_name[name.casefold()] == 1 else rel.replace("/", "__")
+        stem, suffix = os.path.splitext(safe_name(wanted))
+        candidate, n = stem + suffix, 2
+        while candidate.casefold() in used:
+            candidate, n = f"{stem}.{n}{suffix}", n + 1
+        used.add(candidate.casefold())
+        out[rel] = candidate
+    return out
+
+
+def _write_copy(target: Path, data: bytes, mtime: float | None) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        if mtime is not None:
+            os.utime(tmp, (mtime, mtime))
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+@dataclass
+class _Found:
+    rel: str  # path inside the user's folder (or server), with "/"
+    source: str  # what to show: a file path or a URL path
+    data: bytes
+    exercise_set: str
+    student_id: str
+    mtime: float | None = None
+
+
+def _store(result: CollectResult, user: str, found: list[_Found]) -> None:
+    folder = result.out / result.users[user]
+    names = _target_names([f.rel for f in found])
+    for f in found:
+        target = folder / names[f.rel]
+        _write_copy(target, f.data, f.mtime)
+        result.copied.append(Copied(user, f.source, str(target), f.exercise_set, f.student_id))
+        if not belongs_to(f.student_id, user):
+            result.notes.append((f.source, f"names student '{f.student_id}', found with user '{user}'"))
+
+
+def _prepare_out(out: str | os.PathLike) -> Path:
+    path = Path(out).expanduser()
+    if path.exists() and not path.is_dir():
+        raise BMCError(f"--out {path}: exists and is not a folder")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _classify(result_skipped: Counter, data: bytes, exercise_set: str | None) -> tuple[str, str] | None:
+    """The answer file's ``(set, student id)``, or None after counting why the bytes are skipped."""
+    found = _answer_fields(data)
+    if found is None:
+        result_skipped["not_answer"] += 1
+        return None
+    if exercise_set is not None and found[0] != exercise_set:
+        result_skipped["other_set"] += 1
+        return None
+    return found
+
+
+# -- home folders ---------------------------------------------------------------------------------
+
+_OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+               | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
+
+
+def _read_regular(path: str, max_bytes: int) -> tuple[str, bytes | None, float | None]:
+    """``("ok", bytes, mtime)`` or a skip reason (``special``, ``symlink``, ``too_large``).
+
+    Opened without following links and without blocking, then checked on the open file, so a
+    file swapped for a FIFO or a link after the folder was listed is still never read.
+    """
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
+    except OSError:
+        if os.path.islink(path):
+            return "symlink", None, None
+        raise
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return "special", None, None
+        if st.st_size > max_bytes:
+            return "too_large", None, None
+        chunks, size = [], 0
+        while size <= max_bytes:
+            chunk = os.read(fd, min(1 << 20, max_bytes + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > max_bytes:
+            return "too_large", None, None
+        return "ok", b"".join(chunks), st.st_mtime
+    finally:
+        os.close(fd)
+
+
+def _walk_user(result: CollectResult, user_dir: str, avoid: set[tuple[int, int]],
+               exercise_set: str | None, max_bytes: int) -> list[_Found]:
+    found: list[_Found] = []
+    seen: set[tuple[int, int]] = set()
+    stack = [(user_dir, "")]
+    while stack:
+        folder, rel = stack.pop()
+        try:
+            st = os.stat(folder, follow_symlinks=False)
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            result.problems.append((folder, f"cannot read the folder ({exc.strerror or exc})"))
+            continue
+        if (st.st_dev, st.st_ino) in seen:
+            continue
+        seen.add((st.st_dev, st.st_ino))
+        subfolders = []
+        for entry in entries:
+            name = entry.name
+            is_json = name.lower().endswith(".json")
+            try:
+                if entry.is_symlink():
+                    if is_json or entry.is_dir():  # is_dir follows the link only to ask
+                        result.skipped["symlink"] += 1
+                    continue
+                is_dir = entry.is_dir(follow_symlinks=False)
+                if is_hidden(name):
+                    if is_dir or is_json:
+                        result.skipped["hidden"] += 1
+                    continue
+                if is_dir:
+                    if _key(entry) in avoid:
+                        result.notes.append((entry.path, "the output folder: not collected from"))
+                        continue
+                    subfolders.append((entry.path, f"{rel}{name}/"))
+                    continue
+                if not is_json:
+                    continue
+                if not entry.is_file(follow_symlinks=False):
+                    result.skipped["special"] += 1
+                    continue
+                status, data, mtime = _read_regular(entry.path, max_bytes)
+            except OSError as exc:
+                result.problems.append((entry.path, f"cannot read the file ({exc.strerror or exc})"))
+                continue
+            if status != "ok":
+                result.skipped[status] += 1
+                continue
+            fields = _classify(result.skipped, data, exercise_set)
+            if fields is not None:
+                found.append(_Found(f"{rel}{name}", entry.path, data, *fields, mtime))
+        stack.extend(reversed(subfolders))
+    return found
+
+
+def _key(entry_or_path) -> tuple[int, int]:
+    st = (entry_or_path.stat(follow_symlinks=False) if isinstance(entry_or_path, os.DirEntry)
+          else os.stat(entry_or_path))
+    return st.st_dev, st.st_ino
+
+
+def collect_folders(roots: Iterable[str | os.PathLike], out: str | os.PathLike, *,
+                    exercise_set: str | None = None, max_bytes: int = MAX_BYTES) -> CollectResult:
+    """Copy every answer file under ``ROOT/<user>/`` into ``out/<user>/`` (see the module doc).
+
+    Args:
+        roots: folders that hold one folder per user (e.g. ``/home``).
+        out: the folder to copy into (created if missing; may not be one of ``roots``).
+        exercise_set: only answer files of this exercise set (others are counted as skipped).
+        max_bytes: files larger than this are not read.
+
+    Returns:
+        A :class:`CollectResult`; ``bmc grade out ...`` grades it.
+    """
+    roots = [Path(r).expanduser() for r in roots]
+    if not roots:
+        raise BMCError("give at least one folder of users' folders (e.g. /home), or --hub URL")
+    for root in roots:
+        if not root.is_dir():
+            raise BMCError(f"{root}: no such folder")
+    out_path = _prepare_out(out)
+    out_key = _key(out_path)
+    for root in roots:
+        if _key(root) == out_key:
+            raise BMCError(f"--out {out_path} is the folder being collected from; choose another")
+    result = CollectResult(out_path)
+    per_user: dict[str, list[_Found]] = {}
+    for root in roots:
+        try:
+            with os.scandir(root) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            result.problems.append((str(root), f"cannot read the folder ({exc.strerror or exc})"))
+            continue
+        for entry in entries:
+            try:
+                if entry.is_symlink():
+                    result.skipped["symlink"] += 1
+                    result.notes.append((entry.path, ("a symbolic link, not followed: give the folder it "
+                                                      "points to as a ROOT if it is a user's home")))
+                    continue
+                if not entry.is_dir(follow_symlinks=False):
+                    if entry.name.lower().endswith(".json"):
+                        result.notes.append((entry.path, ("a file directly in ROOT is in no user's folder: "
+                                                          "not collected")))
+                    continue
+                if is_hidden(entry.name):
+                    result.skipped["hidden"] += 1
+                    continue
+                if _key(entry) == out_key:
+                    continue
+            except OSError as exc:
+                result.problems.append((entry.path, f"cannot read the folder ({exc.strerror or exc})"))
+                continue
+            found = _walk_user(result, entry.path, {out_key}, exercise_set, max_bytes)
+            per_user.setdefault(entry.name, []).extend(found)
+    result.users = _folders_for([u for u, f in per_user.items() if f], {})
+    for user in sorted(per_user):
+        if per_user[user]:
+            _store(result, user, per_user[user])
+        else:
+            result.empty_users.append(user)
+    return result
+
+
+# -- through a hub's REST API ------------------------------------------------------------------------
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Refuse redirects: the token must never travel to another address."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+class HubError(BMCError):
+    """A request to the hub failed; ``status`` is the HTTP status (0: no answer)."""
+
+    def __init__(self, message: str, status: int = 0):
+        self.status = status
+        super().__init__(message)
+
+
+class HubClient:
+    """The few hub and server requests ``bmc collect --hub`` makes (standard library only).
+
+    The token goes only into the ``Authorization: token ...`` header (a ``?token=`` URL is
+    refused by the servers and would end up in logs), and redirects are never followed.
+    """
+
+    def __init__(self, url: str, token: str, *, timeout: float = 30.0):
+        parts = urlsplit(url.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise BMCError(f"--hub {url!r}: give the hub's address, e.g. https://hub.example.edu")
+        if not token:
+            raise BMCError("no API token: set JUPYTERHUB_API_TOKEN to the token of a hub service with "
+                           "the scopes list:users, read:users and access:servers")
+        self.origin = f"{parts.scheme}://{parts.netloc}"
+        self.base = parts.path.rstrip("/")  # the hub's base_url, if it has one
+        self.token = token
+        self.timeout = timeout
+        self._opener = urllib.request.build_opener(_NoRedirect())
+
+    def request(self, method: str, path: str, *, body: Any = None, limit: int | None = None,
+                accept: str = "application/json") -> tuple[int, Any]:
+        """``(status, parsed JSON or None)``; raises :class:`HubError` on failure."""
+        url = self.origin + path
+        data = None if body is None else json.dumps(body).encode("utf-8")
+        req = urllib.request.Request(url, data=data, method=method)
+        req.add_unredirected_header("Authorization", f"token {self.token}")
+        req.add_header("Accept", accept)
+        if data is not None:
+            req.add_header("Content-Type", "application/json")
+        try:
+            with self._opener.open(req, timeout=self.timeout) as resp:
+                raw = resp.read() if limit is None else resp.read(limit + 1)
+                status = resp.status
+        except urllib.error.HTTPError as exc:
+            reason = _hub_message(exc)
+            raise HubError(f"{method} {path}: HTTP {exc.code}{': ' + reason if reason else ''}",
+                           exc.code) from None
+        except (urllib.error.URLError, OSError) as exc:
+            why = getattr(exc, "reason", exc)
+            raise HubError(f"{method} {path}: no answer ({why})") from None
+        if limit is not None and len(raw) > limit:
+            raise HubError(f"{method} {path}: the answer is larger than {limit} bytes", -1)
+        if not raw.strip():
+            return status, None
+        try:
+            return status, json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise HubError(f"{method} {path}: the answer is not JSON (is this a JupyterHub?)", status) from None
+
+    def api(self, method: str, path: str, **kw) -> Any:
+        return self.request(method, f"{self.base}/hub/api{path}", **kw)[1]
+
+    def users(self) -> list[dict]:
+        """Every user model, page by page."""
+        users, offset = [], 0
+        while True:
+            page = self.api("GET", f"/users?offset={offset}&limit=200",
+                            accept="application/jupyterhub-pagination+json")
+            if isinstance(page, list):  # a hub without pagination
+                return users + page
+            if not isinstance(page, dict) or not isinstance(page.get("items"), list):
+                raise HubError("GET /hub/api/users: not a list of users (is this a JupyterHub?)")
+            users += page["items"]
+            nxt = (page.get("_pagination") or {}).get("next")
+            if not nxt or not page["items"]:
+                return users
+            offset = int(nxt.get("offset", offset + len(page["items"])))
+
+
+def _hub_message(exc) -> str:
+    try:
+        body = json.loads(exc.read(65536).decode("utf-8"))
+        return str(body.get("message", ""))[:200] if isinstance(body, dict) else ""
+    except (OSError, ValueError, AttributeError):  # an error page of any shape; the status says enough
+        return ""
+
+
+def _server_urls(model: dict) -> list[tuple[str, str]]:
+    """``(server name, url path)`` of a user's ready servers."""
+    servers = model.get("servers")
+    if isinstance(servers, dict) and servers:
+        return sorted((name, s["url"]) for name, s in servers.items()
+                      if isinstance(s, dict) and s.get("ready") and isinstance(s.get("url"), str))
+    url = model.get("server")
+    return [("", url)] if isinstance(url, str) and url else []
+
+
+def _read_server(client: HubClient, server_url: str, prefix: str, skipped: Counter,
+                 problems: list[tuple[str, str]], exercise_set: str | None, max_bytes: int,
+                 *, max_folders: int = 2000, max_depth: int = 12) -> list[_Found]:
+    """Every ``answers/*.json`` answer file a server's contents API shows (hidden ones it hides)."""
+    api = server_url.rstrip("/") + "/api/contents/"
+    found: list[_Found] = []
+    stack, visited = [("", 0)], set()
+    while stack and len(visited) < max_folders:
+        folder, depth = stack.pop()
+        if folder in visited:
+            continue
+        visited.add(folder)
+        _status, model = client.request("GET", api + quote(folder) + "?content=1&type=directory")
+        content = model.get("content") if isinstance(model, dict) else None
+        if not isinstance(content, list):
+            raise HubError(f"GET {api + folder}: not a folder listing")
+        entries = sorted((e for e in content if isinstance(e, dict)), key=lambda e: str(e.get("name", "")))
+        in_answers = folder.rsplit("/", 1)[-1] == "answers"
+        subfolders = []
+        for entry in entries:
+            name, kind, path = str(entry.get("name", "")), entry.get("type"), str(entry.get("path", ""))
+            if is_hidden(name):
+                skipped["hidden"] += 1
+                continue
+            if kind == "directory":
+                if depth < max_depth and path not in visited:
+                    subfolders.append((path, depth + 1))
+                continue
+            if not (in_answers and kind == "file" and name.lower().endswith(".json")):
+                continue
+            size = entry.get("size")
+            if isinstance(size, int) and size > max_bytes:
+                skipped["too_large"] += 1
+                continue
+            source = api + path
+            try:
+                _s, file_model = client.request("GET", api + quote(path) + "?content=1&type=file&format=text",
+                                                limit=4 * max_bytes + 65536)
+            except HubError as exc:
+                if exc.status == -1:
+                    skipped["too_large"] += 1
+                elif exc.status == 400:  # not UTF-8 text: not an answer file
+                    skipped["not_answer"] += 1
+                else:
+                    problems.append((source, str(exc)))
+                continue
+            text = file_model.get("content") if isinstance(file_model, dict) else None
+            if not isinstance(text, str):
+                skipped["not_answer"] += 1
+                continue
+            data = text.encode("utf-8")
+            if len(data) > max_bytes:
+                skipped["too_large"] += 1
+                continue
+            fields = _classify(skipped, data, exercise_set)
+            if fields is not None:
+                found.append(_Found(prefix + path, source, data, *fields))
+        stack.extend(reversed(subfolders))
+    if stack:
+        problems.append((api, f"stopped after {max_folders} folders; some folders were not read"))
+    return found
+
+
+@dataclass
+class _UserOutcome:
+    found: list[_Found] = field(default_factory=list)
+    skipped: Counter = field(default_factory=Counter)
+    problems: list[tuple[str, str]] = field(default_factory=list)
+    unreachable: str | None = None
+    notes: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _start_server(client: HubClient, name: str, timeout: float, sleep: Callable[[float], None]) -> str:
+    """Start a user's default server and wait until it is ready; return its URL path."""
+    user = quote(name, safe="")
+    client.request("POST", f"{client.base}/hub/api/users/{user}/server")
+    deadline = time.monotonic() + timeout
+    while True:
+        model = client.api("GET", f"/users/{user}")
+        if not isinstance(model, dict):
+            raise HubError(f"GET /hub/api/users/{user}: not a user model")
+        if isinstance(model.get("server"), str) and model["server"]:
+            return model["server"]
+        if not model.get("pending"):
+            raise HubError("the server stopped while starting (see the hub's log)")
+        if time.monotonic() > deadline:
+            raise HubError(f"the server did not start within {timeout:g} s")
+        sleep(0.5)
+
+
+def _collect_user(client: HubClient, model: dict, *, start_stopped: bool, exercise_set: str | None,
+                  max_bytes: int, start_timeout: float, sleep: Callable[[float], None]) -> _UserOutcome:
+    outcome = _UserOutcome()
+    name = model["name"]
+    servers = _server_urls(model)
+    started = False
+    if not servers:
+        if not start_stopped:
+            outcome.unreachable = "no running server (--start-stopped starts it)"
+            return outcome
+        try:
+            servers = [("", _start_server(client, name, start_timeout, sleep))]
+            started = True
+        except HubError as exc:
+            outcome.unreachable = f"could not start the server: {exc}"
+            return outcome
+    try:
+        for server_name, url in servers:
+            prefix = f"{server_name}/" if server_name else ""
+            try:
+                outcome.found += _read_server(client, url, prefix, outcome.skipped, outcome.problems,
+                                              exercise_set, max_bytes)
+            except HubError as exc:
+                outcome.unreachable = f"server {url}: {exc}"
+    finally:
+        if started:
+            try:
+                client.request("DELETE", f"{client.base}/hub/api/users/{quote(name, safe='')}/server")
+            except HubError as exc:
+                outcome.notes.append((name, f"started for collecting, but could not be stopped: {exc}"))
+    return outcome
+
+
+def collect_hub(url: str, out: str | os.PathLike, *, token: str | None = None, start_stopped: bool = False,
+                exercise_set: str | None = None, max_bytes: int = MAX_BYTES, start_timeout: float = 120.0,
+                workers: int = 4, timeout: float = 30.0,
+                sleep: Callable[[float], None] = time.sleep) -> CollectResult:
+    """Copy every user's ``answers/*.json`` answer files, read through the hub, into ``out/<user>/``.
+
+    Args:
+        url: the hub's address (``https://hub.example.edu``, with its base URL if it has one).
+        out: the folder to copy into (created if missing).
+        token: an API token (default ``$JUPYTERHUB_API_TOKEN``) of a hub service with the
+            scopes ``list:users``, ``read:users`` and ``access:servers`` (``--start-stopped``
+            also needs ``servers``).
+        start_stopped: start users' stopped servers, collect, and stop them again.
+        exercise_set: only answer files of this exercise set.
+
+    A user whose server is not running, cannot be started or does not answer is listed in
+    ``unreachable``; the others are collected all the same.
+    """
+    client = HubClient(url, os.environ.get("JUPYTERHUB_API_TOKEN", "") if token is None else token,
+                       timeout=timeout)
+    try:
+        models = [m for m in client.users() if isinstance(m, dict) and isinstance(m.get("name"), str)]
+    except HubError as exc:
+        hint = {401: " (is the token right?)", 403: " (the token needs the list:users and read:users scopes)",
+                404: " (is this the hub's address?)"}.get(exc.status, "")
+        raise BMCError(f"cannot list the hub's users: {exc}{hint}") from None
+    result = CollectResult(_prepare_out(out))
+    models.sort(key=lambda m: m["name"])
+
+    def work(model):
+        return _collect_user(client, model, start_stopped=start_stopped, exercise_set=exercise_set,
+                             max_bytes=max_bytes, start_timeout=start_timeout, sleep=sleep)
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        outcomes = list(pool.map(work, models))
+    per_user = {m["name"]: o for m, o in zip(models, outcomes)}
+    result.users = _folders_for([u for u, o in per_user.items() if o.found], {})
+    for user, outcome in per_user.items():
+        result.skipped.update(outcome.skipped)
+        result.problems += outcome.problems
+        result.notes += outcome.notes
+        if outcome.found:
+            _store(result, user, outcome.found)
+        if outcome.unreachable:
+            result.unreachable.append((user, outcome.unreachable))
+        elif not outcome.found:
+            result.empty_users.append(user)
+    return result
