@@ -363,7 +363,9 @@ def test_lab_answers_survive_a_restart(lang, servers, new_page, tmp_path):
     page.locator(".bmc-start").click()
     expect(page.locator(".bmc-progress-text")).to_have_text(ui("progress", lang, done=0, total=total),
                                                             timeout=STEP_TIMEOUT)
-    expect(page.locator(".bmc-student-line")).to_have_text(ui("student_line", lang, who=f"{sid} · {name}"))
+    # typing that reaches the kernel after Start still counts: wait for it, not for a fixed time
+    expect(page.locator(".bmc-student-line")).to_have_text(ui("student_line", lang, who=f"{sid} · {name}"),
+                                                           timeout=STEP_TIMEOUT)
     assert page.locator(".bmc-student-id").count() == 0
     assert page.locator(".jp-Notebook .jp-Cell").count() == 1  # typing changed no cell
 

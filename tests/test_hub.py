@@ -49,7 +49,7 @@ def plans():
 EXERCISE = """
 import json
 import bmclib as bmc
-ex = bmc.relationship_exercise(lang="en", mode="assessment")
+ex = bmc.relationship_exercise(lang="en", mode="practice")
 print(json.dumps({"asked": ex.answers is None,
                   "student": ex.answers.student_id if ex.answers else None,
                   "answers": dict(ex.answers.answers) if ex.answers else {}}))

@@ -88,6 +88,7 @@ class BlockExercise(widgets.VBox):
         self._single_keys: dict[str, Key] = {}
         self._cases = None
         self._syncing = False
+        self._late_typing_watched = False
         self._build()
         sid, name = self._known_student(student_id, student_name)
         if sid:
@@ -312,6 +313,22 @@ class BlockExercise(widgets.VBox):
             return
         self.student_message.value = ""
         self._start(sid, self.name_text.value.strip(), write=True)
+        if self.answers is not None and not self._late_typing_watched:
+            # Browsers send a click at once but hold back typing until the kernel has answered the
+            # previous keystroke: on a slow kernel the last letters of the id or name arrive after
+            # Start. The boxes are hidden by then, so any change is such late typing: keep it.
+            self._late_typing_watched = True
+            for box in (self.id_text, self.name_text):
+                box.observe(lambda _c: self._safely(self._on_late_typing), names="value")
+
+    def _on_late_typing(self) -> None:
+        sid, name = self.id_text.value.strip(), self.name_text.value.strip()
+        if self.answers is None or not sid or (sid, name) == (self.answers.student_id, self.answers.student_name):
+            return
+        self.answers.student_id, self.answers.student_name = sid, name
+        who = f"{sid} · {name}" if name else sid
+        self.student_line.value = esc(ui("student_line", self.lang, who=who))
+        self._save()
 
     def _on_jump(self, change) -> None:
         if not self._syncing and change["new"] is not None:
