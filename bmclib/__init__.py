@@ -1,5 +1,11 @@
 """bmclib: the helper library of a Business Model Canvas course kit (Korean and English).
 
+``import bmclib as bmc`` gives the names a lesson uses (``__all__``); the rest lives in submodules
+named after their job: ``bmclib.grading`` (``grade_batch``, the class's grades), ``bmclib.keys``
+(``load_key``), ``bmclib.answers`` (answer files), ``bmclib.report``, ``bmclib.collect``,
+``bmclib.plots`` (every chart), ``bmclib.analysis``, ``bmclib.exercises``, ``bmclib.cases``. For older
+notebooks those names still resolve here too (``bmc.load_key``), without being part of the surface.
+
 >>> import bmclib as bmc
 >>> bmc.block("customer_relationships").question["en"]
 'What kind of relationship will we form with a particular customer segment?'
@@ -7,61 +13,57 @@
 
 from __future__ import annotations
 
-from importlib import import_module
+from importlib import import_module, metadata
 
-__version__ = "0.1.0"
+from .blocks import blocks  # bound here: a name that is also a submodule must not be shadowed by it
+from .errors import BMCError
+from .i18n import set_language
+from .prioritise import prioritise
 
-from .advisor import advise, explain_choice
-from .answers import AnswerFile, read_answers, write_answers
-from .blocks import attributes, block, blocks, category, relationship_types, taxonomy
-from .cases import get_case, load_cases
-from .datasets import load_dataset
-from .errors import AnswerFileError, BMCError, DataError
-from .exercises import load_exercise_set
-from .grading import grade_batch
-from .keys import load_key
-from .paths import data_path
-from .scoring import score_answers
+try:
+    __version__ = metadata.version("bmclib")
+except metadata.PackageNotFoundError:  # pragma: no cover - a source tree that was never installed
+    __version__ = "0+unknown"
 
-# Pictures and widgets load matplotlib / ipywidgets: import them only when first used.
-_LAZY = {
-    "Canvas": "canvas",
-    "check_canvas": "canvas_checks",
-    "draw_canvas": "plots",
-    "draw_loyalty_ladder": "plots",
-    "draw_pareto": "plots",
-    "draw_advocate_pyramid": "plots",
-    "use_korean_font": "plots",
-    "save_canvas": "plots",
-    "pareto_share": "analysis",
-    "prioritise": "prioritise",
-    "loyalty_stages": "analysis",
-    "relationship_exercise": "widgets",
-    "block_exercise": "widgets",
-    "segment_prioritiser": "widgets",
-    "canvas_editor": "widgets",
-    "check": "checks",
-    "model_answers": "checks",
+#: Every name ``bmc.<name>`` resolves, and the module it lives in. Modules load when a name is
+#: first used, so ``import bmclib`` pays for neither pandas, matplotlib nor ipywidgets.
+_NAMES = {
+    # the course: blocks, cases, the advisor, datasets, checks of the pandas exercises
+    "blocks": "blocks", "block": "blocks", "taxonomy": "blocks", "category": "blocks",
+    "relationship_types": "blocks", "attributes": "blocks",
+    "advise": "advisor", "explain_choice": "advisor",
+    "load_cases": "cases", "get_case": "cases",
+    "load_dataset": "datasets",
+    "check": "checks", "model_answers": "checks",
+    # exercises, widgets and the canvas
+    "relationship_exercise": "widgets", "block_exercise": "widgets", "segment_prioritiser": "widgets",
+    "canvas_editor": "widgets", "load_exercise_set": "exercises",
+    "Canvas": "canvas", "check_canvas": "canvas_checks",
+    # pictures
+    "draw_canvas": "plots", "save_canvas": "plots", "draw_loyalty_ladder": "plots", "draw_pareto": "plots",
+    "draw_advocate_pyramid": "plots", "use_fonts": "plots", "use_korean_font": "plots",
+    "pareto_share": "analysis", "loyalty_stages": "analysis", "prioritise": "prioritise",
+    # instructors (documented in their modules)
+    "load_key": "keys", "score_answers": "scoring", "grade_batch": "grading",
+    "AnswerFile": "answers", "read_answers": "answers", "write_answers": "answers",
+    "data_path": "paths", "DataError": "errors", "AnswerFileError": "errors",
 }
 
+#: What a lesson needs: the student-facing surface.
 __all__ = [
-    "AnswerFile", "AnswerFileError", "BMCError", "Canvas", "DataError", "advise", "attributes", "block",
-    "block_exercise", "blocks", "canvas_editor", "category", "check", "check_canvas", "data_path",
-    "draw_advocate_pyramid", "draw_canvas", "draw_loyalty_ladder", "draw_pareto", "explain_choice",
-    "get_case", "grade_batch", "load_cases", "load_dataset", "load_exercise_set", "load_key",
-    "loyalty_stages", "model_answers", "pareto_share", "prioritise", "read_answers", "relationship_exercise",
-    "relationship_types", "save_canvas", "score_answers", "segment_prioritiser", "taxonomy",
-    "use_korean_font", "write_answers",
+    "BMCError", "Canvas", "advise", "block", "block_exercise", "blocks", "canvas_editor", "check",
+    "check_canvas", "draw_canvas", "explain_choice", "load_cases", "load_dataset", "relationship_exercise",
+    "segment_prioritiser", "set_language", "use_fonts",
 ]
 
 
 def __getattr__(name: str):
-    if name in _LAZY:
-        value = getattr(import_module(f".{_LAZY[name]}", __name__), name)
+    if name in _NAMES:
+        value = getattr(import_module(f".{_NAMES[name]}", __name__), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'bmclib' has no attribute {name!r}")
 
 
 def __dir__():
-    return sorted(set(globals()) | set(__all__))
+    return sorted(set(__all__) | {"__version__"})

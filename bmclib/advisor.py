@@ -25,12 +25,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .blocks import attributes, category, check_lang, josa, relationship_types
+from .blocks import attributes, category, relationship_types
 from .cases import parse_attribute
-from .errors import DataError, UnknownIdError, unknown
-from .jsonfile import id_line, line_of, read_json
+from .errors import BMCError, DataError, unknown, unknown_id
+from .fileio import Problem, id_line, line_of, read_json
+from .i18n import Msg, check_lang, josa, lang_or_session
 from .paths import data_path
-from .problems import Problem
 
 RULES_FORMAT = "bmclib-advisor-rules"
 RULES_VERSION = 2
@@ -82,13 +82,12 @@ class RuleSet:
 
 def _text_problem(value: Any, where: str, label: str, line: int) -> list[Problem]:
     if not (isinstance(value, dict) and all(isinstance(value.get(k), str) and value[k].strip() for k in ("en", "ko"))):
-        return [Problem(label, line, f"{where} needs text in both languages: {{\"en\": ..., \"ko\": ...}}")]
+        return [Problem(label, line, Msg("data.needs_en_ko", where=where))]
     out = []
     for lang in ("en", "ko"):
         found = JARGON.search(value[lang])
         if found:
-            out.append(Problem(label, line, f"{where} ({lang}) uses '{found.group(0)}': write what students read "
-                                            "in plain words, without ids or authoring terms"))
+            out.append(Problem(label, line, Msg("advisor.jargon", where=where, lang=lang, word=found.group(0))))
     return out
 
 
@@ -96,66 +95,66 @@ def _check_attrs(raw: Any, where: str, label: str, line: int, *, lists: bool) ->
     """Problems in a ``when`` mapping (attribute -> list of values) or an example's attributes."""
     specs = attributes()
     if not isinstance(raw, dict) or not raw:
-        return [Problem(label, line, f"{where} must be a non-empty object of attribute -> "
-                                     f"{'list of values' if lists else 'value'}")]
+        return [Problem(label, line, Msg("advisor.when_lists" if lists else "advisor.when_values", where=where))]
     problems = []
     for name, values in raw.items():
         if name not in specs:
-            problems.append(Problem(label, line, f"{where}: {unknown('attribute', name, specs)}"))
+            problems.append(Problem(label, line, Msg("canvas.at", where=where, error=unknown("attribute", name, specs))))
             continue
         if lists and (not isinstance(values, list) or not values):
-            problems.append(Problem(label, line, f"{where}: '{name}' needs a non-empty list of values"))
+            problems.append(Problem(label, line, Msg("advisor.needs_values", where=where, name=name)))
             continue
         for v in values if lists else [values]:
             try:
                 parse_attribute(name, v)
-            except ValueError as exc:
-                problems.append(Problem(label, line, f"{where}: {exc}"))
+            except BMCError as exc:
+                problems.append(Problem(label, line, Msg("canvas.at", where=where, error=exc.msg)))
     return problems
 
 
 def _parse_rules(data: Any, text: str, label: str) -> tuple[RuleSet | None, list[Problem]]:
     if not isinstance(data, dict):
-        return None, [Problem(label, 1, "an advisor rules file is a JSON object")]
+        return None, [Problem(label, 1, Msg("data.wrong_format", format=RULES_FORMAT))]
     if data.get("format") != RULES_FORMAT:
-        return None, [Problem(label, line_of(text, '"format"'),
-                              f"format must be \"{RULES_FORMAT}\", not {data.get('format')!r}")]
+        return None, [Problem(label, line_of(text, '"format"'), Msg("data.wrong_format", format=RULES_FORMAT))]
     if data.get("version") != RULES_VERSION:
-        return None, [Problem(label, line_of(text, '"version"'),
-                              f"unknown version {data.get('version')!r} (this bmclib reads version {RULES_VERSION})")]
+        return None, [Problem(label, line_of(text, '"version"'), Msg("advisor.version", version=repr(data.get("version")),
+                                                                     expected=RULES_VERSION))]
     problems: list[Problem] = []
     strengths = data.get("strengths")
     sline = line_of(text, '"strengths"')
     if not isinstance(strengths, dict) or set(strengths) != set(STRENGTHS) or not all(
             isinstance(strengths[s], (int, float)) and not isinstance(strengths[s], bool) for s in STRENGTHS):
-        return None, [Problem(label, sline, f"'strengths' must give a number for each of: {', '.join(STRENGTHS)}")]
+        return None, [Problem(label, sline, Msg("advisor.strengths", names=", ".join(STRENGTHS)))]
     values = [float(strengths[s]) for s in STRENGTHS]
     if not (values[0] > values[1] > values[2] > 0 > values[3] > values[4] > values[5]):
-        problems.append(Problem(label, sline, "strengths must fall in order: decides > supports > leans > 0 > "
-                                              "leans_against > against > rules_out"))
+        problems.append(Problem(label, sline, Msg("advisor.strength_order")))
     type_ids = [t.id for t in relationship_types()]
     rules, seen = [], {}
     raw_rules = data.get("rules")
     if not isinstance(raw_rules, list) or not raw_rules:
-        return None, problems + [Problem(label, line_of(text, '"rules"'), "'rules' must be a non-empty list")]
+        return None, problems + [Problem(label, line_of(text, '"rules"'), Msg("advisor.no_rules"))]
     for raw in raw_rules:
         if not isinstance(raw, dict) or not isinstance(raw.get("id"), str):
-            problems.append(Problem(label, line_of(text, '"rules"'), "every rule is an object with a string 'id'"))
+            problems.append(Problem(label, line_of(text, '"rules"'), Msg("advisor.rule_id")))
             continue
         rid = raw["id"]
         line = id_line(text, rid)
         bad = len(problems)
         if not re.fullmatch(r"[a-z][a-z0-9_]*", rid):
-            problems.append(Problem(label, line, f"rule id '{rid}' must be lower-case letters, digits and '_'"))
+            problems.append(Problem(label, line, Msg("cases.bad_id", id=rid)))
         if rid in seen:
-            problems.append(Problem(label, line, f"duplicate rule id '{rid}' (first on line {seen[rid]})"))
+            problems.append(Problem(label, line, Msg("data.duplicate_id", id=rid, first=seen[rid])))
         seen.setdefault(rid, line)
         if raw.get("type") not in type_ids:
-            problems.append(Problem(label, line, f"rule '{rid}': {unknown('relationship type', raw.get('type'), type_ids)}"))
+            problems.append(Problem(label, line, Msg("advisor.in_rule", rule=rid, error=unknown(
+                "relationship type", raw.get("type"), type_ids))))
         if raw.get("strength") not in STRENGTHS:
-            problems.append(Problem(label, line, f"rule '{rid}': {unknown('strength', raw.get('strength'), STRENGTHS)}"))
-        problems += _check_attrs(raw.get("when"), f"rule '{rid}' when", label, line, lists=True)
-        problems += _text_problem(raw.get("reason"), f"rule '{rid}' reason", label, line)
+            problems.append(Problem(label, line, Msg("advisor.in_rule", rule=rid, error=unknown(
+                "strength", raw.get("strength"), STRENGTHS))))
+        problems += _check_attrs(raw.get("when"), Msg("advisor.rule_field", rule=rid, field="when"), label, line,
+                                 lists=True)
+        problems += _text_problem(raw.get("reason"), Msg("advisor.rule_field", rule=rid, field="reason"), label, line)
         if len(problems) == bad:
             when = {name: [parse_attribute(name, v) for v in vals] for name, vals in raw["when"].items()}
             rules.append(Rule(rid, raw["type"], when, raw["strength"], float(strengths[raw["strength"]]),
@@ -166,13 +165,14 @@ def _parse_rules(data: Any, text: str, label: str) -> tuple[RuleSet | None, list
         line = id_line(text, eid) if isinstance(eid, str) else line_of(text, '"examples"')
         bad = len(problems)
         if not isinstance(eid, str):
-            problems.append(Problem(label, line, "every example is an object with a string 'id'"))
+            problems.append(Problem(label, line, Msg("advisor.example_id")))
             continue
         if raw.get("type") not in type_ids:
-            problems.append(Problem(label, line, f"example '{eid}': "
-                                                 f"{unknown('relationship type', raw.get('type'), type_ids)}"))
-        problems += _check_attrs(raw.get("attrs"), f"example '{eid}' attrs", label, line, lists=False)
-        problems += _text_problem(raw.get("note"), f"example '{eid}' note", label, line)
+            problems.append(Problem(label, line, Msg("advisor.in_example", example=eid, error=unknown(
+                "relationship type", raw.get("type"), type_ids))))
+        problems += _check_attrs(raw.get("attrs"), Msg("advisor.example_field", example=eid, field="attrs"), label,
+                                 line, lists=False)
+        problems += _text_problem(raw.get("note"), Msg("advisor.example_field", example=eid, field="note"), label, line)
         if len(problems) == bad:
             attrs = {name: parse_attribute(name, v) for name, v in raw["attrs"].items()}
             examples.append(Example(eid, attrs, raw["type"], dict(raw["note"])))
@@ -247,9 +247,9 @@ class Fit:
     def label(self) -> dict:
         return category(self.type_id).label
 
-    def explain(self, lang: str = "en") -> str:
+    def explain(self, lang: str | None = None) -> str:
         """One paragraph: the type, its score, and the reasons for and against."""
-        check_lang(lang)
+        lang = lang_or_session(lang)
         parts = [f"{self.label[lang]} ({self.score:.2f})"]
         parts += [f"+ {r}" for r in self.reasons[lang]]
         parts += [f"- {r}" for r in self.against[lang]]
@@ -260,22 +260,20 @@ class Fit:
 
 
 def _ui(key: str, lang: str, **fields) -> str:
-    from .widgets.text import ui
-
-    return ui(key, lang, **fields)
+    return Msg(f"ui.{key}", **fields).text(lang)
 
 
 class Advice(list):
     """``advise``'s result: a list of ``Fit``, best first, that shows as a table in a notebook."""
 
-    lang = "en"
+    lang: str | None = None
 
-    def summary(self, lang: str = "en") -> str:
-        """Plain-text ranking with reasons (for a terminal)."""
-        check_lang(lang)
+    def summary(self, lang: str | None = None) -> str:
+        """Plain-text ranking with reasons (for a terminal), in ``lang`` (default: the session's)."""
+        lang = lang_or_session(lang or self.lang)
         lines = []
         for rank, fit in enumerate(self, start=1):
-            lines.append(f"{rank}. {fit.label[lang]} [{fit.type_id}] {fit.score:.2f}")
+            lines.append(f"{rank}. {fit.label[lang]} {fit.score:.2f}")
             lines += [f"   + {r}" for r in fit.reasons[lang]]
             lines += [f"   - {r}" for r in fit.against[lang]]
         return "\n".join(lines)
@@ -285,16 +283,18 @@ class Advice(list):
                 for f in self]
 
     def _repr_html_(self) -> str:
-        lang = self.lang
+        lang = lang_or_session(self.lang)
+        left = "style='text-align:left;vertical-align:top'"
         rows = []
         for rank, f in enumerate(self, start=1):
             items = "".join(f"<li>✔ {html.escape(r)}</li>" for r in f.reasons[lang])
             items += "".join(f"<li>✘ {html.escape(r)}</li>" for r in f.against[lang])
             bar = f"<div style='background:#4c72b0;height:8px;width:{int(f.score * 100)}px'></div>"
-            rows.append(f"<tr><td>{rank}</td><td><b>{html.escape(f.label[lang])}</b></td>"
-                        f"<td>{f.score:.2f}{bar}</td><td><ul style='margin:0'>{items}</ul></td></tr>")
-        head = "".join(f"<th>{html.escape(_ui(k, lang))}</th>" for k in ("advisor_rank", "advisor_type",
-                                                                         "advisor_score", "advisor_why"))
+            rows.append(f"<tr><td {left}>{rank}</td><td {left}><b>{html.escape(f.label[lang])}</b></td>"
+                        f"<td {left}>{f.score:.2f}{bar}</td>"
+                        f"<td {left}><ul style='margin:0;padding-left:1.2em;text-align:left'>{items}</ul></td></tr>")
+        head = "".join(f"<th {left}>{html.escape(_ui(k, lang))}</th>" for k in ("advisor_rank", "advisor_type",
+                                                                                "advisor_score", "advisor_why"))
         return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
@@ -312,7 +312,7 @@ def check_attrs(attrs: Mapping[str, object]) -> dict:
     out = {}
     for name, value in attrs.items():
         if name not in specs:
-            raise UnknownIdError(unknown("attribute", name, specs))
+            raise unknown_id("attribute", name, specs)
         if value is None:
             continue
         out[name] = parse_attribute(name, value)
@@ -342,7 +342,7 @@ def _rank(typed: Mapping[str, object], values: Mapping[str, float]) -> list[Fit]
     return fits
 
 
-def advise(attrs: Mapping[str, object], *, lang: str = "en") -> Advice:
+def advise(attrs: Mapping[str, object], *, lang: str | None = None) -> Advice:
     """Rank all six relationship types for a case, best first, with reasons in ko and en.
 
     ``attrs`` uses the case attributes of CONTRACT.md section 2; missing ones are not used.
@@ -357,10 +357,10 @@ def advise(attrs: Mapping[str, object], *, lang: str = "en") -> Advice:
     >>> advise({"market": "b2g"})
     Traceback (most recent call last):
     ...
-    ValueError: attribute 'market' cannot be 'b2g'; allowed values: b2b, b2c
+    bmclib.errors.BMCError: attribute 'market' cannot be 'b2g'; allowed values: b2b, b2c
     """
     result = Advice(_rank(check_attrs(attrs), strengths()))
-    result.lang = check_lang(lang)
+    result.lang = None if lang is None else check_lang(lang)
     return result
 
 
@@ -378,14 +378,14 @@ class ChoiceAdvice:
         """True when the choice ranks first or scores at least half as high as the best type."""
         return self.rank == 1 or self.fit.score >= 0.5 * self.best.score
 
-    def ruled_out_by(self, lang: str = "en") -> list[str]:
+    def ruled_out_by(self, lang: str | None = None) -> list[str]:
         """The facts of the case that speak against the chosen type, strongest first."""
-        return list(self.fit.against[check_lang(lang)])
+        return list(self.fit.against[lang_or_session(lang)])
 
-    def message(self, lang: str = "en") -> str:
+    def message(self, lang: str | None = None) -> str:
         """A short explanation in one language: for a poor choice, the facts that rule it out
         and why the best type fits better (the playbook's pitfalls included)."""
-        check_lang(lang)
+        lang = lang_or_session(lang)
         label, best = self.fit.label[lang], self.best.label[lang]
         ko = lang == "ko"
         names = {"label": label, "best": best, "rank": self.rank,
@@ -423,7 +423,7 @@ def explain_choice(attrs: Mapping[str, object], type_id: str) -> ChoiceAdvice:
     """
     ids = [t.id for t in relationship_types()]
     if type_id not in ids:
-        raise UnknownIdError(unknown("relationship type", type_id, ids))
+        raise unknown_id("relationship type", type_id, ids)
     fits = advise(attrs)
     rank = next(i for i, f in enumerate(fits, start=1) if f.type_id == type_id)
     return ChoiceAdvice(type_id, rank, fits[rank - 1], fits[0])
@@ -500,14 +500,14 @@ def fit_strengths(cases: Sequence, *, grid: Mapping[str, Sequence[float]] | None
     combos = np.array([c for c in itertools.product(*(grid[s] for s in STRENGTHS))
                        if c[0] > c[1] > c[2] > 0 > c[3] > c[4] > c[5]], dtype=float)
     if not len(combos):
-        raise ValueError("the grid has no strength values in order (decides > supports > leans > 0 > ...)")
+        raise BMCError(Msg("advisor.grid_order"))
     examples = [(e.attrs, e.type) for e in playbook_examples()]
     keep = np.ones(len(combos), dtype=bool)
     if examples:
         ex_counts, ex_answer = _evidence(examples)
         keep = (_ranks_of(np.einsum("ets,ks->ket", ex_counts, combos), ex_answer) == 0).all(axis=1)
     if not keep.any():
-        raise ValueError("no strength values in the grid rank every playbook example first")
+        raise BMCError(Msg("advisor.grid_examples"))
     combos = combos[keep]
     if cases:
         counts, primary = _evidence(_pairs(cases))

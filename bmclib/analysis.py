@@ -20,11 +20,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .blocks import check_lang
-from .errors import BMCError, DataError, UnknownIdError, unknown
-from .jsonfile import id_line, line_of, read_json
+from .errors import BMCError, DataError, unknown_id
+from .fileio import Problem, id_line, line_of, read_json
+from .i18n import Msg, check_lang, lang_or_session
 from .paths import data_path
-from .problems import Problem
 
 CHARTS_FORMAT = "bmclib-charts"
 LOYALTY_STAGE_IDS = ("prospect", "first_time_buyer", "repeat_customer", "member", "advocate", "passionate_fan")
@@ -38,28 +37,28 @@ _PALETTE_KEYS = ("name", "segments", "untagged", "block_fill", "block_edge", "ti
 def _revenue_values(revenue: Any) -> list[float]:
     """The revenue figures as floats, checked: numbers, finite, not negative, not all zero."""
     if isinstance(revenue, (str, bytes)):
-        raise BMCError("revenue must be numbers (one per customer), not text")
+        raise BMCError(Msg("analysis.revenue_text"))
     if isinstance(revenue, Mapping) or hasattr(revenue, "items") and hasattr(revenue, "index"):
         items = list(revenue.items())
     else:
         try:
             items = list(enumerate(revenue))
         except TypeError:
-            raise BMCError(f"revenue must be a list, Series or mapping of numbers, not {type(revenue).__name__}") from None
+            raise BMCError(Msg("analysis.revenue_type", type=type(revenue).__name__)) from None
     if not items:
-        raise BMCError("revenue is empty: give one number per customer")
+        raise BMCError(Msg("analysis.revenue_empty"))
     values = []
     for key, value in items:
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            raise BMCError(f"revenue of customer {key!r} is {value!r}, not a number")
+            raise BMCError(Msg("analysis.revenue_not_number", customer=repr(key), value=repr(value)))
         value = float(value)
         if math.isnan(value) or math.isinf(value):
-            raise BMCError(f"revenue of customer {key!r} is missing or infinite ({value}); drop or fill it first")
+            raise BMCError(Msg("analysis.revenue_missing", customer=repr(key), value=value))
         if value < 0:
-            raise BMCError(f"revenue of customer {key!r} is negative ({value:g}); revenue per customer is >= 0")
+            raise BMCError(Msg("analysis.revenue_negative", customer=repr(key), value=f"{value:g}"))
         values.append(value)
     if sum(values) <= 0:
-        raise BMCError("total revenue is 0: there is nothing to share out")
+        raise BMCError(Msg("analysis.revenue_zero"))
     return values
 
 
@@ -112,7 +111,7 @@ def pareto_share(revenue: Any, top: float = 0.2) -> float:
     0.75
     """
     if isinstance(top, bool) or not isinstance(top, numbers.Real) or not 0 < top <= 1:
-        raise BMCError(f"top must be a fraction of customers in (0, 1], e.g. 0.2 for the top 20%, not {top!r}")
+        raise BMCError(Msg("analysis.bad_top", top=repr(top)))
     xs, ys = pareto_curve(revenue)
     n = len(xs) - 1
     position = top * n
@@ -140,40 +139,39 @@ class ChartItem:
 
 def _check_text(value: Any, where: str, label: str, line: int, problems: list[Problem]) -> None:
     if not (isinstance(value, dict) and all(isinstance(value.get(k), str) and value.get(k) for k in ("en", "ko"))):
-        problems.append(Problem(label, line, f"{where} needs text in both languages: {{\"en\": ..., \"ko\": ...}}"))
+        problems.append(Problem(label, line, Msg("data.needs_en_ko", where=where)))
 
 
 def _parse_charts(data: Any, text: str, label: str) -> list[Problem]:
     problems: list[Problem] = []
     if not isinstance(data, dict):
-        return [Problem(label, 1, "a charts file is a JSON object")]
+        return [Problem(label, 1, Msg("data.wrong_format", format=CHARTS_FORMAT))]
     if data.get("format") != CHARTS_FORMAT:
-        return [Problem(label, line_of(text, '"format"'), f"format must be \"{CHARTS_FORMAT}\", not {data.get('format')!r}")]
+        return [Problem(label, line_of(text, '"format"'), Msg("data.wrong_format", format=CHARTS_FORMAT))]
     if data.get("version") != 1:
-        return [Problem(label, line_of(text, '"version"'), f"unknown version {data.get('version')!r} (this bmclib reads version 1)")]
+        return [Problem(label, line_of(text, '"version"'), Msg("data.unknown_version", version=repr(data.get("version"))))]
     palette = data.get("palette")
     if not isinstance(palette, dict):
-        problems.append(Problem(label, line_of(text, '"palette"'), "missing object 'palette'"))
+        problems.append(Problem(label, line_of(text, '"palette"'), Msg("charts.missing_object", name="palette")))
     else:
         missing = [k for k in _PALETTE_KEYS if k not in palette]
         if missing:
-            problems.append(Problem(label, line_of(text, '"palette"'), f"palette lacks {', '.join(missing)}"))
+            problems.append(Problem(label, line_of(text, '"palette"'), Msg("charts.palette_lacks", keys=", ".join(missing))))
         elif not palette["segments"] or len(palette["ladder"]) != len(LOYALTY_STAGE_IDS) \
                 or len(palette["pyramid"]) != len(ADVOCATE_LEVEL_IDS):
-            problems.append(Problem(label, line_of(text, '"palette"'), "palette: 'segments' must not be empty; "
-                                    "'ladder' needs 6 colours and 'pyramid' 5"))
+            problems.append(Problem(label, line_of(text, '"palette"'), Msg("charts.palette_sizes")))
     for section, list_key, ids in (("loyalty_ladder", "stages", LOYALTY_STAGE_IDS),
                                    ("advocate_pyramid", "levels", ADVOCATE_LEVEL_IDS)):
         part = data.get(section)
         line = line_of(text, f'"{section}"')
         if not isinstance(part, dict) or not isinstance(part.get(list_key), list):
-            problems.append(Problem(label, line, f"missing '{section}' with a list '{list_key}'"))
+            problems.append(Problem(label, line, Msg("charts.missing_list", section=section, list=list_key)))
             continue
         _check_text(part.get("title"), f"{section}.title", label, line, problems)
         got = [item.get("id") if isinstance(item, dict) else None for item in part[list_key]]
         if tuple(got) != ids:
-            problems.append(Problem(label, line, f"{section}.{list_key} must be, in order: {', '.join(ids)}; "
-                                    f"found: {', '.join(map(str, got))}"))
+            problems.append(Problem(label, line, Msg("charts.order", where=f"{section}.{list_key}", ids=", ".join(ids),
+                                                     found=", ".join(map(str, got)))))
             continue
         for item in part[list_key]:
             iline = id_line(text, item["id"])
@@ -181,7 +179,7 @@ def _parse_charts(data: Any, text: str, label: str) -> list[Problem]:
             _check_text(item.get("description"), f"'{item['id']}' description", label, iline, problems)
     pareto = data.get("pareto")
     if not isinstance(pareto, dict):
-        problems.append(Problem(label, line_of(text, '"pareto"'), "missing object 'pareto'"))
+        problems.append(Problem(label, line_of(text, '"pareto"'), Msg("charts.missing_object", name="pareto")))
     else:
         for key in ("title", "xlabel", "ylabel", "annotation", "curve_label", "bars_label"):
             _check_text(pareto.get(key), f"pareto.{key}", label, line_of(text, f'"{key}"'), problems)
@@ -264,8 +262,7 @@ def loyalty_counts(counts: Any) -> dict[str, float]:
     if isinstance(counts, Mapping) or hasattr(counts, "items") and hasattr(counts, "index"):
         items = list(counts.items())
     else:
-        raise BMCError(f"counts must map loyalty stages to numbers (a dict or a pandas Series), "
-                       f"not {type(counts).__name__}")
+        raise BMCError(Msg("analysis.counts_type", type=type(counts).__name__))
     aliases = {}
     for stage in loyalty_stages():
         aliases[stage.id] = stage.id
@@ -275,8 +272,8 @@ def loyalty_counts(counts: Any) -> dict[str, float]:
     for key, value in items:
         stage_id = aliases.get(key) or aliases.get(str(key).strip().casefold())
         if stage_id is None:
-            raise UnknownIdError(unknown("loyalty stage", key, LOYALTY_STAGE_IDS))
+            raise unknown_id("loyalty stage", key, LOYALTY_STAGE_IDS)
         if isinstance(value, bool) or not isinstance(value, numbers.Real) or math.isnan(value) or value < 0:
-            raise BMCError(f"count of stage '{stage_id}' must be a number >= 0, not {value!r}")
+            raise BMCError(Msg("analysis.bad_count", stage=stage_id, value=repr(value)))
         out[stage_id] += float(value)
     return out

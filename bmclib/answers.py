@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from .errors import AnswerFileError
-from .fileio import FileTooLarge, clean_stale_temp_files, read_limited, write_atomic
+from .fileio import (FileTooLarge, clean_stale_temp_files, json_reason, os_reason, read_limited, to_json,
+                     value_kind, write_atomic, write_json_atomic)
+from .i18n import Msg
 
 FORMAT = "bmclib-answers"
 VERSION = 1
@@ -103,22 +105,7 @@ class AnswerFile:
             self.attempts_dropped += extra
 
 
-def _describe(value: Any) -> str:
-    return {dict: "an object", list: "a list", str: "a string", bool: "true/false", type(None): "null",
-            int: "a number", float: "a number"}.get(type(value), type(value).__name__)
-
-
-def _json_failure(exc: BaseException) -> str:
-    """Why ``json.loads`` refused a text, in a few plain words (in parentheses)."""
-    if isinstance(exc, json.JSONDecodeError):
-        return f"(line {exc.lineno})"
-    if isinstance(exc, RecursionError):
-        return "(lists or objects nested too deeply)"
-    if isinstance(exc, ValueError) and "digits" in str(exc):
-        return "(a number with too many digits)"
-    if isinstance(exc, MemoryError):
-        return "(too large to read)"
-    return f"({type(exc).__name__}: {exc})"
+_describe = value_kind
 
 
 def parse_answers(data: bytes, source: str = "<answers>") -> AnswerFile:
@@ -134,41 +121,41 @@ def parse_answers(data: bytes, source: str = "<answers>") -> AnswerFile:
     bmclib.errors.AnswerFileError: a.json: unknown version 2 (this bmclib reads version 1)
     """
     if not isinstance(data, (bytes, bytearray)):
-        raise AnswerFileError(source, "expected the bytes of a file")
+        raise AnswerFileError(source, Msg("answers.not_bytes"))
     try:
         text = bytes(data).decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise AnswerFileError(source, "not UTF-8 text") from None
+        raise AnswerFileError(source, Msg("answers.not_utf8")) from None
     try:
         raw = json.loads(text)
     except Exception as exc:  # noqa: BLE001 - anything json raises on this text (by place, not by type)
-        raise AnswerFileError(source, f"not valid JSON {_json_failure(exc)}") from None
+        raise AnswerFileError(source, json_reason(exc, with_line=True)) from None
     if not isinstance(raw, dict):
-        raise AnswerFileError(source, f"not an answer file: the top level is {_describe(raw)}, not an object")
+        raise AnswerFileError(source, Msg("answers.top_level", value=_describe(raw)))
     if raw.get("format") != FORMAT:
         got = raw.get("format")
-        raise AnswerFileError(source, f"wrong format {got!r}; an answer file has \"format\": \"{FORMAT}\""
-                              if "format" in raw else f"not an answer file: no \"format\": \"{FORMAT}\"")
+        raise AnswerFileError(source, Msg("answers.wrong_format", found=repr(got), format=FORMAT)
+                              if "format" in raw else Msg("answers.no_format", format=FORMAT))
     version = raw.get("version")
     if version != VERSION or isinstance(version, bool):
-        raise AnswerFileError(source, f"unknown version {version!r} (this bmclib reads version {VERSION})")
+        raise AnswerFileError(source, Msg("answers.version", version=repr(version), expected=VERSION))
     student = raw.get("student_id")
     if isinstance(student, int) and not isinstance(student, bool):
         student = str(student)
     if not isinstance(student, str) or not student.strip():
-        raise AnswerFileError(source, "missing student_id")
+        raise AnswerFileError(source, Msg("answers.no_student"))
     exercise_set = raw.get("exercise_set")
     if not isinstance(exercise_set, str) or not exercise_set.strip():
-        raise AnswerFileError(source, "missing exercise_set")
+        raise AnswerFileError(source, Msg("answers.no_set"))
     answers = raw.get("answers")
     if not isinstance(answers, dict):
-        raise AnswerFileError(source, f"'answers' must be an object mapping item ids to choices, not {_describe(answers)}")
+        raise AnswerFileError(source, Msg("answers.not_object", value=_describe(answers)))
     clean: dict[str, str] = {}
     for item, choice in answers.items():
         if choice is None:
             continue
         if not isinstance(choice, str):
-            raise AnswerFileError(source, f"answer to '{item}' is {_describe(choice)}; each answer is one choice id (a string)")
+            raise AnswerFileError(source, Msg("answers.not_string", item=item, value=_describe(choice)))
         clean[item] = choice
     name = raw.get("student_name")
     saved_at = raw.get("saved_at")
@@ -195,21 +182,11 @@ def read_answers(path: str | os.PathLike) -> AnswerFile:
     try:
         data = read_limited(path)
     except FileTooLarge as exc:
-        raise AnswerFileError(str(path), f"not an answer file: {exc}") from None
+        raise AnswerFileError(str(path), Msg("answers.too_large", reason=exc.msg)) from None
     except OSError as exc:
-        raise AnswerFileError(str(path), f"cannot read the file ({exc.strerror or exc})",
+        raise AnswerFileError(str(path), Msg("file.cannot_read", reason=os_reason(exc)),
                               unreadable=True) from None
     return parse_answers(data, str(path))
-
-
-def to_json(payload: Any) -> str:
-    """The text of a JSON file as bmclib writes it (UTF-8, indented, ending in a newline)."""
-    return json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
-
-
-def write_json_atomic(path: str | os.PathLike, payload: Any) -> Path:
-    """Write JSON to ``path`` atomically: a temporary file in the same folder, then ``os.replace``."""
-    return write_atomic(path, to_json(payload))
 
 
 @contextmanager

@@ -26,10 +26,10 @@ import webbrowser
 from collections.abc import Mapping
 from pathlib import Path
 
-from .blocks import check_lang
+from .i18n import Msg, check_lang
 from .errors import BMCError
+from .exercises import DEFAULT_SET, MODES
 
-MODES = ("practice", "assessment")
 #: a kernel with no page connected for this long is shut down (a closed tab, a page fetched by a script)
 CULL_IDLE_SECONDS = 600
 #: The bundled Korean font, served by Voila (relative to the package folder, its root)
@@ -70,7 +70,7 @@ def app_command(notebook: str | os.PathLike | None = None, *, port: int = 8866, 
      '--Voila.token=T'])
     """
     if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
-        raise BMCError(f"port must be a number from 1 to 65535, not {port!r}")
+        raise BMCError(Msg("app.bad_port", port=repr(port)))
     cull = cull_seconds if cull_seconds is not None else CULL_IDLE_SECONDS
     return [python or sys.executable, "-m", "bmclib.voila_app", str(notebook or app_notebook()), "--no-browser",
             f"--port={port}", "--Voila.ip=127.0.0.1", "--Voila.port_retries=0", "--strip_sources=True",
@@ -81,7 +81,7 @@ def app_command(notebook: str | os.PathLike | None = None, *, port: int = 8866, 
 
 
 def app_env(*, lang: str = "ko", answers: str | os.PathLike = "answers",
-            exercise_set: str = "relationships-practice", mode: str = "practice",
+            exercise_set: str = DEFAULT_SET, mode: str = "practice",
             key: str | os.PathLike | None = None,
             environ: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment for Voila and its kernel: ``environ`` (default ``os.environ``) plus the
@@ -97,7 +97,7 @@ def app_env(*, lang: str = "ko", answers: str | os.PathLike = "answers",
 
     check_lang(lang)
     if mode not in MODES:
-        raise BMCError(f"mode must be 'practice' or 'assessment', not {mode!r}")
+        raise BMCError(Msg("app.bad_mode", mode=repr(mode)))
     known = exercise_set_ids()
     own = str(exercise_set).endswith(".csv")
     if own:
@@ -108,7 +108,7 @@ def app_env(*, lang: str = "ko", answers: str | os.PathLike = "answers",
     elif exercise_set not in known:
         from .errors import unknown
 
-        raise BMCError(unknown("exercise set", exercise_set, known) + " Or give the path of your own set's CSV.")
+        raise BMCError(Msg("paths.unknown_or_path", error=unknown("exercise set", exercise_set, known)))
     if mode == "assessment":
         from .exercises import load_exercise_set, refuse_assessment_on_shipped
 
@@ -135,8 +135,8 @@ def exercise_from_env(environ: Mapping[str, str] | None = None):
     from .widgets import block_exercise, relationship_exercise
 
     env = os.environ if environ is None else environ
-    set_id = env.get("BMC_APP_SET") or "relationships-practice"
-    build = relationship_exercise if set_id == "relationships-practice" else block_exercise
+    set_id = env.get("BMC_APP_SET") or DEFAULT_SET
+    build = relationship_exercise if set_id == DEFAULT_SET else block_exercise
     student_id, student_name = student_from_env(environ=env)  # BMC_STUDENT_ID, else JUPYTERHUB_USER
     exercise = build(set_id, env.get("BMC_APP_LANG") or "ko", env.get("BMC_APP_MODE") or "practice",
                      answers_dir=env.get("BMC_ANSWERS_DIR") or None, student_id=student_id or None,
@@ -211,7 +211,7 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child before e
 
 
 def run_app(lang: str = "ko", port: int = 8866, answers: str | os.PathLike = "answers",
-            exercise_set: str = "relationships-practice", mode: str = "practice",
+            exercise_set: str = DEFAULT_SET, mode: str = "practice",
             open_browser: bool = True, key: str | os.PathLike | None = None, token: str | None = None) -> int:
     """Serve an exercise as a web app on ``http://127.0.0.1:<port>/?token=...`` until stopped.
 
@@ -232,19 +232,18 @@ def run_app(lang: str = "ko", port: int = 8866, answers: str | os.PathLike = "an
         (SIGHUP) all stop Voila too; on Linux Voila also stops if ``bmc app`` is killed outright.
     """
     if not voila_installed():
-        raise BMCError("the app needs Voila, which is not installed: pip install \"bmclib[app]\" "
-                       "(in a clone of the course: pip install -e \".[app]\")")
+        raise BMCError(Msg("app.no_voila"))
     env = app_env(lang=lang, answers=answers, exercise_set=exercise_set, mode=mode, key=key)
     token = token or os.environ.get("BMC_APP_TOKEN") or secrets.token_urlsafe(24)
     cull = os.environ.get("BMC_APP_CULL_SECONDS", "")
     command = app_command(port=port, token=token, cull_seconds=int(cull) if cull.isdigit() else None)
     if not port_is_free(port):
-        raise BMCError(f"port {port} on 127.0.0.1 is already in use; choose another with --port")
+        raise BMCError(Msg("app.port_busy", port=port))
     Path(env["BMC_ANSWERS_DIR"]).mkdir(parents=True, exist_ok=True)
     env.pop("BMC_APP_TOKEN", None)  # the kernel has no use for it
     url = f"http://127.0.0.1:{port}/?token={token}"
-    print(f"bmc app: serving {exercise_set} ({mode}, {lang}) at {url}", flush=True)
-    print(f"bmc app: answers are saved in {env['BMC_ANSWERS_DIR']}; press Ctrl-C to stop", flush=True)
+    print(Msg("app.serving", set=exercise_set, mode=mode, lang=lang, url=url).text(lang), flush=True)
+    print(Msg("app.saved_in", folder=env["BMC_ANSWERS_DIR"]).text(lang), flush=True)
     linux = sys.platform.startswith("linux")
     proc = subprocess.Popen(command, env=env, preexec_fn=_die_with_parent if linux else None)  # noqa: PLW1509
     previous = {}
@@ -268,7 +267,7 @@ def run_app(lang: str = "ko", port: int = 8866, answers: str | os.PathLike = "an
         return proc.wait()
     except KeyboardInterrupt:
         code = _stop(proc)
-        print("bmc app: stopped", flush=True)
+        print(Msg("app.stopped").text(lang), flush=True)
         return code
     finally:
         for sig, handler in previous.items():

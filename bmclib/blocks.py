@@ -12,63 +12,16 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .errors import BMCError, DataError, UnknownIdError, unknown
-from .jsonfile import id_line, read_json
+from .errors import DataError, unknown, unknown_id
+from .fileio import Problem, id_line, read_json
+from .i18n import LANGS, Msg, check_lang, josa, lang_or_session, tr  # noqa: F401 - josa, tr re-exported
 from .paths import data_path
-from .problems import Problem
-
-LANGS = ("en", "ko")
 
 #: Block ids in the canvas playbook order (CONTRACT.md section 1). The data file must match.
 BLOCK_IDS = (
     "customer_segments", "value_propositions", "channels", "customer_relationships",
     "revenue_streams", "key_resources", "key_activities", "key_partnerships", "cost_structure",
 )
-
-
-def check_lang(lang: str) -> str:
-    """Return ``lang`` if it is ``"en"`` or ``"ko"``; raise a clear error otherwise.
-
-    >>> check_lang("ko")
-    'ko'
-    """
-    if lang not in LANGS:
-        raise BMCError(f"lang must be 'en' or 'ko', not {lang!r}")
-    return lang
-
-
-def tr(text: Any, lang: str) -> Any:
-    """Pick one language from a ``{"en": ..., "ko": ...}`` mapping (other values pass through).
-
-    >>> tr({"en": "Channels", "ko": "채널"}, "ko")
-    '채널'
-    """
-    if isinstance(text, dict) and "en" in text:
-        return text[check_lang(lang)]
-    return text
-
-
-def josa(word: str, pair: str) -> str:
-    """``word`` with the Korean particle that fits its last sound; ``pair`` is e.g. ``"이/가"``.
-
-    A final consonant takes the first form, a vowel (or a non-Hangul ending) the second;
-    "으로/로" also takes "로" after ㄹ.
-
-    >>> josa("셀프서비스", "이/가"), josa("개별 어시스트", "은/는"), josa("커뮤니티", "와/과")
-    ('셀프서비스가', '개별 어시스트는', '커뮤니티와')
-    >>> josa("자동화 서비스", "을/를"), josa("전담 개별 어시스트", "이/가"), josa("코크리에이션", "이/가")
-    ('자동화 서비스를', '전담 개별 어시스트가', '코크리에이션이')
-    """
-    with_final, without = pair.split("/")
-    if with_final in ("와", "는", "를", "가", "로"):  # accept either order
-        with_final, without = without, with_final
-    last = word.rstrip()[-1:] if word.strip() else ""
-    if not ("가" <= last <= "힣"):
-        return word + without
-    final = (ord(last) - 0xAC00) % 28
-    if with_final == "으로" and final == 8:  # ㄹ
-        return word + without
-    return word + (with_final if final else without)
 
 
 @dataclass(frozen=True)
@@ -91,13 +44,13 @@ class Category:
         value = self.extra.get(key, default)
         return tr(value, lang) if lang else value
 
-    def text(self, field_name: str, lang: str = "en") -> Any:
+    def text(self, field_name: str, lang: str | None = None) -> Any:
         """Any text field in one language: ``label``, ``definition``, ``example`` or an extra field.
 
         >>> category("self_service").text("label", "ko")
         '셀프서비스'
         """
-        check_lang(lang)
+        lang = lang_or_session(lang)
         if field_name in ("label", "definition", "example"):
             return getattr(self, field_name).get(lang, "")
         return self.get(field_name, lang, "")
@@ -119,9 +72,10 @@ class Taxonomy:
     def ids(self) -> tuple[str, ...]:
         return tuple(c.id for c in self.categories)
 
-    def labels(self, lang: str = "en") -> dict[str, str]:
+    def labels(self, lang: str | None = None) -> dict[str, str]:
         """``{category id: label}`` in one language, in data order."""
-        return {c.id: c.label[check_lang(lang)] for c in self.categories}
+        lang = lang_or_session(lang)
+        return {c.id: c.label[lang] for c in self.categories}
 
 
 @dataclass(frozen=True)
@@ -149,12 +103,12 @@ class Block:
 class BlockList(tuple):
     """The nine blocks in playbook order; shows as a table in a notebook."""
 
-    def to_frame(self, lang: str = "en"):
+    def to_frame(self, lang: str | None = None):
         """A pandas DataFrame: number, id, name and question in one language."""
         from .optional import require
 
         pd = require("pandas", "blocks().to_frame()")
-        check_lang(lang)
+        lang = lang_or_session(lang)
         return pd.DataFrame(
             [
                 {"number": b.number, "id": b.id, "name": b.name[lang], "question": b.question[lang]}
@@ -167,32 +121,31 @@ class BlockList(tuple):
 
     def _repr_html_(self) -> str:
         rows = "".join(
-            f"<tr><td>{b.number}</td><td><code>{b.id}</code></td><td>{html.escape(b.name['en'])}"
-            f"<br>{html.escape(b.name['ko'])}</td><td>{html.escape(b.question['en'])}<br>"
-            f"{html.escape(b.question['ko'])}</td></tr>"
+            f"<tr style='text-align:left'><td>{b.number}</td><td><code>{b.id}</code></td>"
+            f"<td>{html.escape(b.name['en'])}<br>{html.escape(b.name['ko'])}</td>"
+            f"<td>{html.escape(b.question['en'])}<br>{html.escape(b.question['ko'])}</td></tr>"
             for b in self
         )
-        return (
-            "<table><thead><tr><th>#</th><th>id</th><th>name</th><th>question</th></tr></thead>"
-            f"<tbody>{rows}</tbody></table>"
-        )
+        head = "".join(f"<th style='text-align:left'>{html.escape(Msg(k).text())}</th>"
+                       for k in ("blocks.number", "blocks.id", "blocks.name", "blocks.question"))
+        return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
 
 
 def _text_problems(value: Any, where: str, label: str, line: int) -> list[Problem]:
     if not isinstance(value, dict) or any(not isinstance(value.get(k), str) or not value.get(k).strip() for k in LANGS):
-        return [Problem(label, line, f"{where} needs non-empty 'en' and 'ko' texts")]
+        return [Problem(label, line, Msg("data.needs_en_ko", where=where))]
     return []
 
 
 def _parse_blocks(data: Any, text: str, label: str) -> tuple[BlockList | None, list[Problem]]:
     problems: list[Problem] = []
     if not isinstance(data, dict) or data.get("format") != "bmclib-blocks":
-        return None, [Problem(label, 1, "not a blocks file: 'format' must be 'bmclib-blocks'")]
+        return None, [Problem(label, 1, Msg("data.wrong_format", format="bmclib-blocks"))]
     if data.get("version") != 1:
-        return None, [Problem(label, 1, f"unknown version {data.get('version')!r}; this bmclib reads version 1")]
+        return None, [Problem(label, 1, Msg("data.unknown_version", version=repr(data.get("version"))))]
     raw_blocks = data.get("blocks")
     if not isinstance(raw_blocks, list):
-        return None, [Problem(label, 1, "'blocks' must be a list of nine blocks")]
+        return None, [Problem(label, 1, Msg("blocks.not_a_list"))]
     ids = [b.get("id") if isinstance(b, dict) else None for b in raw_blocks]
     if tuple(ids) != BLOCK_IDS:
         for i in ids:
@@ -200,9 +153,9 @@ def _parse_blocks(data: Any, text: str, label: str) -> tuple[BlockList | None, l
                 problems.append(Problem(label, id_line(text, str(i)), unknown("block", i, BLOCK_IDS)))
         missing = [b for b in BLOCK_IDS if b not in ids]
         if missing:
-            problems.append(Problem(label, 1, f"missing block(s): {', '.join(missing)}"))
+            problems.append(Problem(label, 1, Msg("blocks.missing", blocks=", ".join(missing))))
         if not problems:
-            problems.append(Problem(label, 1, "blocks must be in playbook order: " + ", ".join(BLOCK_IDS)))
+            problems.append(Problem(label, 1, Msg("blocks.order", blocks=", ".join(BLOCK_IDS))))
         return None, problems
     seen: dict[str, str] = {}
     blocks = []
@@ -210,32 +163,35 @@ def _parse_blocks(data: Any, text: str, label: str) -> tuple[BlockList | None, l
         bid = raw["id"]
         line = id_line(text, bid)
         for key in ("name", "question", "description"):
-            problems += _text_problems(raw.get(key), f"block '{bid}' field '{key}'", label, line)
+            problems += _text_problems(raw.get(key), Msg("blocks.field_of", kind=Msg("kind.block"), id=bid,
+                                                         field=key), label, line)
         taxonomies = []
         for rt in raw.get("taxonomies") or []:
             tid = rt.get("id", "?")
             tline = id_line(text, tid)
-            problems += _text_problems(rt.get("name"), f"taxonomy '{tid}' field 'name'", label, tline)
+            problems += _text_problems(rt.get("name"), Msg("blocks.field_of", kind=Msg("kind.taxonomy"), id=tid,
+                                                           field="name"), label, tline)
             if tid in seen:
-                problems.append(Problem(label, tline, f"duplicate id '{tid}' (also used in {seen[tid]})"))
-            seen[tid] = f"block '{bid}'"
+                problems.append(Problem(label, tline, Msg("blocks.duplicate_id", id=tid, where=seen[tid])))
+            seen[tid] = Msg("blocks.where", kind=Msg("kind.block"), id=bid)
             cats = []
             for rc in rt.get("categories") or []:
                 cid = rc.get("id", "?") if isinstance(rc, dict) else "?"
                 cline = id_line(text, cid)
                 if cid in seen:
-                    problems.append(Problem(label, cline, f"duplicate id '{cid}' (also used in {seen[cid]})"))
-                seen[cid] = f"taxonomy '{tid}'"
+                    problems.append(Problem(label, cline, Msg("blocks.duplicate_id", id=cid, where=seen[cid])))
+                seen[cid] = Msg("blocks.where", kind=Msg("kind.taxonomy"), id=tid)
                 for key in ("label", "definition"):
-                    problems += _text_problems(rc.get(key), f"category '{cid}' field '{key}'", label, cline)
+                    problems += _text_problems(rc.get(key), Msg("blocks.field_of", kind=Msg("kind.category"),
+                                                                id=cid, field=key), label, cline)
                 extra = {k: v for k, v in rc.items() if k not in ("id", "label", "definition", "example")}
                 cats.append(Category(cid, bid, tid, rc.get("label") or {}, rc.get("definition") or {},
                                      rc.get("example") or {}, extra))
             if not cats:
-                problems.append(Problem(label, tline, f"taxonomy '{tid}' has no categories"))
+                problems.append(Problem(label, tline, Msg("blocks.no_categories", id=tid)))
             taxonomies.append(Taxonomy(tid, bid, rt.get("name") or {}, tuple(cats)))
         if not taxonomies:
-            problems.append(Problem(label, line, f"block '{bid}' has no taxonomies"))
+            problems.append(Problem(label, line, Msg("blocks.no_taxonomies", id=bid)))
         extra = {k: v for k, v in raw.items()
                  if k not in ("id", "number", "short", "group", "name", "question", "description", "taxonomies")}
         blocks.append(Block(bid, number, raw.get("short", ""), raw.get("group", ""), raw.get("name") or {},
@@ -246,8 +202,8 @@ def _parse_blocks(data: Any, text: str, label: str) -> tuple[BlockList | None, l
             for c in t.categories:
                 parent = c.extra.get("parent")
                 if parent is not None and parent not in t.ids:
-                    problems.append(Problem(label, id_line(text, c.id),
-                                            f"category '{c.id}': {unknown('category', parent, t.ids)}"))
+                    problems.append(Problem(label, id_line(text, c.id), Msg("blocks.parent", id=c.id,
+                                                                            error=unknown("category", parent, t.ids))))
     return (None if problems else BlockList(blocks)), problems
 
 
@@ -291,7 +247,7 @@ def block(block_id: str) -> Block:
     for b in blocks():
         if b.id == block_id:
             return b
-    raise UnknownIdError(unknown("block", block_id, BLOCK_IDS))
+    raise unknown_id("block", block_id, BLOCK_IDS)
 
 
 @cache
@@ -312,7 +268,7 @@ def taxonomy(taxonomy_id: str) -> Taxonomy:
     """
     index = _taxonomy_index()
     if taxonomy_id not in index:
-        raise UnknownIdError(unknown("taxonomy", taxonomy_id, index))
+        raise unknown_id("taxonomy", taxonomy_id, index)
     return index[taxonomy_id]
 
 
@@ -324,7 +280,7 @@ def category(category_id: str) -> Category:
     """
     index = _category_index()
     if category_id not in index:
-        raise UnknownIdError(unknown("category", category_id, index))
+        raise unknown_id("category", category_id, index)
     return index[category_id]
 
 
@@ -350,10 +306,69 @@ class Attribute:
     question: dict
     value_labels: dict
 
-    def value_label(self, value: Any, lang: str = "en") -> str:
+    def value_label(self, value: Any, lang: str | None = None) -> str:
+        lang = lang_or_session(lang)
         if self.kind == "bool":
-            return {"en": ("yes" if value else "no"), "ko": ("예" if value else "아니요")}[check_lang(lang)]
+            return Msg("attributes.yes" if value else "attributes.no").text(lang)
         return self.value_labels.get(value, {}).get(lang, str(value))
+
+
+#: the attributes the contract names, in its order (CONTRACT.md section 2); the data file must match
+ATTRIBUTE_IDS = ("market", "customer_count", "value_per_customer", "decision_complexity", "online",
+                 "uses_behaviour_data", "user_generated_value", "network_effects", "peer_support")
+
+
+def _parse_attributes(data: Any, text: str, label: str) -> tuple[dict[str, Attribute] | None, list[Problem]]:
+    if not isinstance(data, dict) or data.get("format") != "bmclib-attributes":
+        return None, [Problem(label, 1, Msg("data.wrong_format", format="bmclib-attributes"))]
+    if data.get("version") != 1:
+        return None, [Problem(label, 1, Msg("data.unknown_version", version=repr(data.get("version"))))]
+    raw = data.get("attributes")
+    if not isinstance(raw, list):
+        return None, [Problem(label, 1, Msg("attributes.not_a_list"))]
+    problems: list[Problem] = []
+    out: dict[str, Attribute] = {}
+    for a in raw:
+        if not isinstance(a, dict) or not isinstance(a.get("id"), str):
+            problems.append(Problem(label, 1, Msg("attributes.entry")))
+            continue
+        aid, line = a["id"], id_line(text, a["id"])
+        if aid not in ATTRIBUTE_IDS:
+            problems.append(Problem(label, line, unknown("attribute", aid, ATTRIBUTE_IDS)))
+            continue
+        kind = a.get("kind")
+        if kind not in ("choice", "bool"):
+            problems.append(Problem(label, line, Msg("attributes.kind", id=aid, kind=repr(kind))))
+            continue
+        values = a.get("values")
+        if kind == "choice" and (not isinstance(values, list) or not values
+                                 or not all(isinstance(v, str) and v for v in values)):
+            problems.append(Problem(label, line, Msg("attributes.values", id=aid)))
+            continue
+        for key in ("label", "question"):
+            problems += _text_problems(a.get(key), Msg("blocks.field_of", kind=Msg("kind.attribute"), id=aid,
+                                                       field=key), label, line)
+        labels = a.get("value_labels", {})
+        if kind == "choice":
+            for v in values:
+                problems += _text_problems(labels.get(v) if isinstance(labels, dict) else None,
+                                           Msg("attributes.value_label", id=aid, value=v), label, line)
+        out[aid] = Attribute(aid, kind, (False, True) if kind == "bool" else tuple(values), a.get("label") or {},
+                             a.get("question") or {}, labels if isinstance(labels, dict) else {})
+    missing = [i for i in ATTRIBUTE_IDS if i not in out]
+    if missing and not problems:
+        problems.append(Problem(label, 1, Msg("attributes.missing", ids=", ".join(missing))))
+    if problems:
+        return None, problems
+    return {i: out[i] for i in ATTRIBUTE_IDS}, []
+
+
+def validate_attributes_file(path: str | Path) -> list[Problem]:
+    """Every problem in an attributes file (empty list when it is valid)."""
+    data, text, problems = read_json(path)
+    if problems:
+        return problems
+    return _parse_attributes(data, text, str(path))[1]
 
 
 @cache
@@ -366,11 +381,9 @@ def attributes() -> dict[str, Attribute]:
     ('low', 'medium', 'high')
     """
     path = data_path("attributes.json")
-    data, _text, problems = read_json(path)
+    data, text, problems = read_json(path)
+    if not problems:
+        parsed, problems = _parse_attributes(data, text, str(path))
     if problems:
         raise DataError(problems)
-    out = {}
-    for a in data["attributes"]:
-        values = (False, True) if a["kind"] == "bool" else tuple(a["values"])
-        out[a["id"]] = Attribute(a["id"], a["kind"], values, a["label"], a["question"], a.get("value_labels", {}))
-    return out
+    return parsed

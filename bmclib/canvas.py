@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .blocks import BLOCK_IDS, block, blocks, check_lang
-from .errors import BMCError, DataError, UnknownIdError, unknown
-from .jsonfile import read_json
-from .problems import Problem
+from .blocks import BLOCK_IDS, block, blocks
+from .errors import BMCError, DataError, UnknownIdError, unknown, unknown_id
+from .fileio import Problem, read_json, value_kind
+from .i18n import Msg, check_lang
 
 FORMAT = "bmclib-canvas"
 VERSION = 1
@@ -33,9 +33,7 @@ _TOP_KEYS = ("format", "version", "title", "lang", "blocks")
 _HANGUL = re.compile(r"[\uac00-\ud7a3\u3130-\u318f]")
 
 
-def _describe(value: Any) -> str:
-    return {dict: "an object", list: "a list", str: "text", bool: "true/false", type(None): "null",
-            int: "a number", float: "a number"}.get(type(value), type(value).__name__)
+_describe = value_kind
 
 
 def _clean_text(text: str) -> str:
@@ -43,12 +41,12 @@ def _clean_text(text: str) -> str:
     return "\n".join(line.strip() for line in text.strip().splitlines() if line.strip())
 
 
-def _tag_problem(segment: Any) -> str | None:
+def _tag_problem(segment: Any) -> Msg | None:
     if segment is None:
         return None
     if not isinstance(segment, str) or not segment.strip() or re.search(r"[\[\]\n\r]", segment):
-        return (f"segment must be a short tag (text without [ ] or line breaks), not {segment!r}"
-                if isinstance(segment, str) else f"segment must be a short tag (text), not {_describe(segment)}")
+        return (Msg("canvas.bad_tag", value=repr(segment)) if isinstance(segment, str)
+                else Msg("canvas.bad_tag", value=_describe(segment)))
     return None
 
 
@@ -67,7 +65,7 @@ class Note:
 
     def __post_init__(self):
         if not isinstance(self.text, str) or not _clean_text(self.text):
-            raise BMCError(f"a note needs some text, not {self.text!r}")
+            raise BMCError(Msg("canvas.note_needs_text", value=repr(self.text)))
         problem = _tag_problem(self.segment)
         if problem:
             raise BMCError(problem)
@@ -93,14 +91,14 @@ class Note:
             return cls(value)
         if isinstance(value, dict):
             if not isinstance(value.get("text"), str):
-                raise BMCError(f"a note object needs \"text\" (a string); got {_describe(value.get('text'))}")
+                raise BMCError(Msg("canvas.note_object_text", value=_describe(value.get("text"))))
             return cls(value["text"], value.get("segment"))
-        raise BMCError(f"a note is text or an object with \"text\" (and optional \"segment\"), not {_describe(value)}")
+        raise BMCError(Msg("canvas.note_kind", value=_describe(value)))
 
 
 def _check_block_id(block_id: Any) -> str:
     if block_id not in BLOCK_IDS:
-        raise UnknownIdError(unknown("block", block_id, BLOCK_IDS))
+        raise unknown_id("block", block_id, BLOCK_IDS)
     return block_id
 
 
@@ -132,7 +130,7 @@ class Canvas:
     def __post_init__(self):
         check_lang(self.lang)
         if not isinstance(self.title, str):
-            raise BMCError(f"title must be text, not {_describe(self.title)}")
+            raise BMCError(Msg("canvas.title_text", value=_describe(self.title)))
         given = dict(self.blocks or {})
         for block_id in given:
             _check_block_id(block_id)
@@ -140,7 +138,7 @@ class Canvas:
         for block_id in BLOCK_IDS:
             notes = given.get(block_id) or []
             if isinstance(notes, (str, dict, Note)):
-                raise BMCError(f"block '{block_id}': expected a list of notes, not {_describe(notes)}")
+                raise BMCError(Msg("canvas.block_list", block=block_id, value=_describe(notes)))
             normalised[block_id] = [Note.coerce(n) for n in notes]
         self.blocks = normalised
 
@@ -214,7 +212,7 @@ class Canvas:
         label = source or "<canvas>"
         canvas, problems, unknown_block = _parse(data, _text, label)
         if unknown_block is not None:
-            raise UnknownIdError(str(unknown_block))
+            raise UnknownIdError(unknown_block)
         if problems:
             raise DataError(problems)
         canvas.source = source or ""
@@ -354,6 +352,28 @@ class Canvas:
         )
 
 
+def as_canvas(canvas: Any) -> Canvas:
+    """A :class:`Canvas` from a Canvas, the path of a canvas file, or its dict: what every function
+    that takes a canvas accepts.
+
+    >>> as_canvas({"format": "bmclib-canvas", "version": 1, "title": "T"}).title
+    'T'
+    >>> as_canvas(3)
+    Traceback (most recent call last):
+    ...
+    bmclib.errors.BMCError: expected a Canvas, the path of a canvas file or its dict, not a number
+    """
+    import os
+
+    if isinstance(canvas, Canvas):
+        return canvas
+    if isinstance(canvas, (str, os.PathLike)):
+        return Canvas.load(canvas)
+    if isinstance(canvas, dict):
+        return Canvas.from_dict(canvas)
+    raise BMCError(Msg("canvas.not_a_canvas", value=_describe(canvas)))
+
+
 # -- parsing JSON ------------------------------------------------------------------------------
 
 def _line_at(text: str, pos: int) -> int:
@@ -382,42 +402,42 @@ def _parse(data: Any, text: str, label: str, *, lint: bool = False):
     """
     problems: list[Problem] = []
     if not isinstance(data, dict):
-        return None, [Problem(label, 1 if text else 0, "a canvas file is a JSON object with "
-                              f"\"format\": \"{FORMAT}\"; found {_describe(data)}")], None
+        return None, [Problem(label, 1 if text else 0, Msg("canvas.not_object", format=FORMAT,
+                                                             value=_describe(data)))], None
     fmt_line = _line_at(text, _key_pos(text, "format"))
     if "format" not in data:
-        return None, [Problem(label, 1 if text else 0, f"not a canvas file: no \"format\": \"{FORMAT}\"")], None
+        return None, [Problem(label, 1 if text else 0, Msg("canvas.no_format", format=FORMAT))], None
     if data["format"] != FORMAT:
-        return None, [Problem(label, fmt_line, f"wrong format {data['format']!r}; a canvas file has "
-                              f"\"format\": \"{FORMAT}\"")], None
+        return None, [Problem(label, fmt_line, Msg("canvas.wrong_format", found=repr(data["format"]),
+                                                     format=FORMAT))], None
     version = data.get("version")
     if version != VERSION or isinstance(version, bool):
         return None, [Problem(label, _line_at(text, _key_pos(text, "version")) or fmt_line,
-                              f"unknown version {version!r} (this bmclib reads version {VERSION})")], None
+                              Msg("data.unknown_version", version=repr(version)))], None
     title = data.get("title", "")
     if title is None:
         title = ""
     if not isinstance(title, str):
         problems.append(Problem(label, _line_at(text, _key_pos(text, "title")),
-                                f"title must be text, not {_describe(title)}"))
+                                Msg("canvas.title_text", value=_describe(title))))
         title = ""
     lang = data.get("lang", "en")
     if lang not in ("en", "ko"):
-        problems.append(Problem(label, _line_at(text, _key_pos(text, "lang")), f"lang must be 'en' or 'ko', not {lang!r}"))
+        problems.append(Problem(label, _line_at(text, _key_pos(text, "lang")), Msg("error.lang", lang=repr(lang))))
         lang = "en"
     if lint:
         for key in data:
             guess = _typo(key, _TOP_KEYS) if key not in _TOP_KEYS else None
             if guess:
                 problems.append(Problem(label, _line_at(text, _key_pos(text, key)),
-                                        f"unknown key '{key}' (did you mean '{guess}'?)"))
+                                        Msg("canvas.key_typo", key=key, guess=guess)))
     raw_blocks = data.get("blocks", {})
     blocks_pos = _key_pos(text, "blocks")
     if raw_blocks is None:
         raw_blocks = {}
     if not isinstance(raw_blocks, dict):
-        problems.append(Problem(label, _line_at(text, blocks_pos), "'blocks' must be an object mapping block ids "
-                                f"to lists of notes, not {_describe(raw_blocks)}"))
+        problems.append(Problem(label, _line_at(text, blocks_pos), Msg("canvas.blocks_object",
+                                                                       value=_describe(raw_blocks))))
         raw_blocks = {}
     unknown_block = None
     parsed: dict[str, list[Note]] = {}
@@ -432,11 +452,11 @@ def _parse(data: Any, text: str, label: str, *, lint: bool = False):
         if notes is None:
             notes = []
         if not isinstance(notes, list):
-            problems.append(Problem(label, bline, f"block '{block_id}': expected a list of notes, not {_describe(notes)}"))
+            problems.append(Problem(label, bline, Msg("canvas.block_list", block=block_id, value=_describe(notes))))
             continue
         out = []
         for i, raw in enumerate(notes, start=1):
-            where = f"block '{block_id}', note {i}"
+            where = Msg("canvas.note_where", block=block_id, n=i)
             nline = bline
             note_text = raw if isinstance(raw, str) else raw.get("text") if isinstance(raw, dict) else None
             if isinstance(note_text, str) and text:
@@ -449,23 +469,26 @@ def _parse(data: Any, text: str, label: str, *, lint: bool = False):
                     for key in raw:
                         guess = _typo(key, _NOTE_KEYS) if key not in _NOTE_KEYS else None
                         if guess:
-                            problems.append(Problem(label, nline, f"{where}: unknown key '{key}' (did you mean '{guess}'?)"))
+                            problems.append(Problem(label, nline, Msg("canvas.at", where=where, error=Msg(
+                                "canvas.key_typo", key=key, guess=guess))))
                 if "text" not in raw:
-                    problems.append(Problem(label, nline, f"{where}: a note object needs \"text\""))
+                    problems.append(Problem(label, nline, Msg("canvas.at", where=where,
+                                                              error=Msg("canvas.note_object_needs_text"))))
                     continue
                 if not isinstance(raw["text"], str):
-                    problems.append(Problem(label, nline, f"{where}: \"text\" must be text, not {_describe(raw['text'])}"))
+                    problems.append(Problem(label, nline, Msg("canvas.at", where=where, error=Msg(
+                        "canvas.text_text", value=_describe(raw["text"])))))
                     continue
                 tag_problem = _tag_problem(raw.get("segment"))
                 if tag_problem:
-                    problems.append(Problem(label, nline, f"{where}: {tag_problem}"))
+                    problems.append(Problem(label, nline, Msg("canvas.at", where=where, error=tag_problem)))
                     continue
             elif not isinstance(raw, str):
-                problems.append(Problem(label, nline, f"{where}: a note is text or an object with \"text\" "
-                                        f"(and optional \"segment\"), not {_describe(raw)}"))
+                problems.append(Problem(label, nline, Msg("canvas.at", where=where,
+                                                          error=Msg("canvas.note_kind", value=_describe(raw)))))
                 continue
             if not _clean_text(note_text):
-                problems.append(Problem(label, nline, f"{where}: the note's text is empty"))
+                problems.append(Problem(label, nline, Msg("canvas.at", where=where, error=Msg("canvas.empty_note"))))
                 continue
             out.append(Note.coerce(raw))
         parsed[block_id] = out
@@ -511,14 +534,14 @@ def _heading_index() -> dict[str, tuple[str, str | None]]:
     return index
 
 
-def _unknown_heading(heading: str, names: list[str]) -> str:
+def _unknown_heading(heading: str, names: list[str]) -> Msg:
     """The unknown-block message for a Markdown heading; Korean near-misses are compared by jamo."""
     message = unknown("block", heading, names)
-    if "Did you mean" not in message:
+    if not message.fields["suggestion"]:
         decomposed = {unicodedata.normalize("NFD", n): n for n in names}
         match = difflib.get_close_matches(unicodedata.normalize("NFD", heading), list(decomposed), n=1, cutoff=0.6)
         if match:
-            message = message.replace(" is not a block.", f" is not a block. Did you mean '{decomposed[match[0]]}'?", 1)
+            message.fields["suggestion"] = Msg("error.did_you_mean", match=decomposed[match[0]])
     return message
 
 
@@ -529,7 +552,7 @@ _LANG_COMMENT = re.compile(r"^<!--\s*bmclib-canvas\s+lang\s*=\s*(\w+)\s*-->$")
 
 def _parse_markdown(text: str, *, lang: str | None, source: str) -> Canvas:
     if not isinstance(text, str):
-        raise BMCError(f"from_markdown needs the Markdown text (a string), not {_describe(text)}")
+        raise BMCError(Msg("canvas.markdown_text", value=_describe(text)))
     if lang is not None:
         check_lang(lang)
     index = _heading_index()
@@ -551,14 +574,14 @@ def _parse_markdown(text: str, *, lang: str | None, source: str) -> Canvas:
         if m:
             comment_lang = m.group(1)
             if comment_lang not in ("en", "ko"):
-                problems.append(Problem(source, number, f"lang must be 'en' or 'ko', not {comment_lang!r}"))
+                problems.append(Problem(source, number, Msg("error.lang", lang=repr(comment_lang))))
                 comment_lang = None
             continue
         if stripped.startswith("<!--") and stripped.endswith("-->"):
             continue
         if line.startswith("# "):
             if title is not None:
-                problems.append(Problem(source, number, "a canvas has one '# title' line; use '## block' for blocks"))
+                problems.append(Problem(source, number, Msg("canvas.one_title")))
             title = line[2:].strip()
             last = None
             continue
@@ -586,7 +609,7 @@ def _parse_markdown(text: str, *, lang: str | None, source: str) -> Canvas:
         if bullet:
             if current is None:
                 if unknown_block is None or unknown_block.line > number:
-                    problems.append(Problem(source, number, "a note before the first '## block' heading"))
+                    problems.append(Problem(source, number, Msg("canvas.note_before_heading")))
                 continue
             body = bullet.group(1).strip()
             segment = None
@@ -597,7 +620,7 @@ def _parse_markdown(text: str, *, lang: str | None, source: str) -> Canvas:
                 if tag:
                     segment, body = tag.group(1).strip(), tag.group(2).strip()
             if not body:
-                problems.append(Problem(source, number, "the note has a tag but no text" if segment else "empty note"))
+                problems.append(Problem(source, number, Msg("canvas.tag_without_text" if segment else "canvas.empty_note")))
                 continue
             last = {"text": body, "segment": segment}
             notes[current].append(last)
@@ -607,10 +630,9 @@ def _parse_markdown(text: str, *, lang: str | None, source: str) -> Canvas:
             continue
         if current is None and unknown_block is not None:
             continue  # lines under an unknown heading: already reported
-        problems.append(Problem(source, number, f"expected a '- note' bullet or a '## block' heading, found: "
-                                f"{stripped[:60]!r}"))
+        problems.append(Problem(source, number, Msg("canvas.markdown_line", found=repr(stripped[:60]))))
     if unknown_block is not None:
-        raise UnknownIdError(str(unknown_block))
+        raise UnknownIdError(unknown_block)
     if problems:
         raise DataError(problems)
     if lang is None:

@@ -27,7 +27,7 @@ a Korean word matches anywhere in the other text, a Latin word at the start of a
 >>> [f.rule for f in check_canvas(c)][:2]
 ['empty_block', 'empty_block']
 >>> print(check_canvas(c)[0].summary("en"))
-error [empty_block] value_propositions: The Value Propositions block is empty: add at least one note.
+error [empty block] Value Propositions: The Value Propositions block is empty: add at least one note.
 """
 
 from __future__ import annotations
@@ -41,12 +41,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .blocks import BLOCK_IDS, block, check_lang, relationship_types
-from .canvas import Canvas, Note
-from .errors import BMCError, DataError
-from .jsonfile import id_line, line_of, read_json
+from .blocks import BLOCK_IDS, block, relationship_types
+from .canvas import Canvas, Note, as_canvas
+from .errors import DataError, unknown
+from .fileio import Problem, id_line, line_of, read_json
+from .i18n import Msg, check_lang, fill, lang_or_session
 from .paths import data_path
-from .problems import Problem
 
 RULES_FORMAT = "bmclib-canvas-rules"
 SEVERITIES = ("error", "warning", "info")
@@ -72,7 +72,9 @@ class Finding:
     >>> f = Finding("segment_without_relationship", "warning", {"en": "Add one.", "ko": "추가하세요."},
     ...             ("customer_segments", "customer_relationships"))
     >>> print(f.summary("en"))
-    warning [segment_without_relationship] customer_segments, customer_relationships: Add one.
+    warning [segment without a relationship] Customer Segments, Customer Relationships: Add one.
+    >>> print(f.summary("ko"))
+    경고 [관계 없는 세그먼트] 고객 세그먼트, 고객 관계: 추가하세요.
     """
 
     rule: str
@@ -83,9 +85,12 @@ class Finding:
     def __repr__(self) -> str:
         return f"Finding({self.severity!r}, {self.rule!r}, blocks={self.blocks!r})"
 
-    def summary(self, lang: str = "en") -> str:
-        """One line for a terminal: ``severity [rule] blocks: message``."""
-        return f"{self.severity} [{self.rule}] {', '.join(self.blocks)}: {self.message[check_lang(lang)]}"
+    def summary(self, lang: str | None = None) -> str:
+        """One line for a terminal: ``severity [rule] blocks: message``, all in ``lang``."""
+        lang = lang_or_session(lang)
+        names = ", ".join(block(b).name[lang] for b in self.blocks)
+        return Msg("checks.finding", severity=Msg(f"severity.{self.severity}"), rule=Msg(f"rule.{self.rule}"),
+                   blocks=names, message=self.message[lang]).text(lang)
 
     def to_dict(self) -> dict:
         """A plain dict for JSON or a DataFrame row."""
@@ -103,10 +108,10 @@ class Findings(list):
     def errors(self) -> list[Finding]:
         return [f for f in self if f.severity == "error"]
 
-    def summary(self, lang: str = "en") -> str:
+    def summary(self, lang: str | None = None) -> str:
         """One line per finding, or a line saying there is nothing to report."""
         if not self:
-            return {"en": "No findings: every check passed.", "ko": "발견된 문제가 없습니다."}[check_lang(lang)]
+            return Msg("checks.no_findings").text(lang)
         return "\n".join(f.summary(lang) for f in self)
 
     def to_dict(self) -> list[dict]:
@@ -119,18 +124,23 @@ class Findings(list):
         pd = require("pandas", "Findings.to_frame()")
         return pd.DataFrame(self.to_dict(), columns=["rule", "severity", "blocks", "message_en", "message_ko"])
 
-    def _repr_html_(self, lang: str = "en") -> str:
+    def _repr_html_(self, lang: str | None = None) -> str:
+        lang = lang_or_session(lang)
         if not self:
             return f"<p>{html.escape(self.summary(lang))}</p>"
         colours = {"error": "#B00020", "warning": "#B35900", "info": "#555555"}
+        left = "style='text-align:left;vertical-align:top'"
         rows = "".join(
-            f"<tr><td style='color:{colours[f.severity]};font-weight:bold'>{f.severity}</td>"
-            f"<td><code>{f.rule}</code></td><td>{html.escape(', '.join(f.blocks))}</td>"
-            f"<td>{html.escape(f.message['en'])}<br>{html.escape(f.message['ko'])}</td></tr>"
+            f"<tr><td {left}><span style='color:{colours[f.severity]};font-weight:bold'>"
+            f"{html.escape(Msg(f'severity.{f.severity}').text(lang))}</span></td>"
+            f"<td {left}>{html.escape(Msg(f'rule.{f.rule}').text(lang))}</td>"
+            f"<td {left}>{html.escape(', '.join(block(b).name[lang] for b in f.blocks))}</td>"
+            f"<td {left}>{html.escape(f.message[lang])}</td></tr>"
             for f in self
         )
-        return ("<table><tr><th>severity</th><th>rule</th><th>blocks</th><th>message</th></tr>"
-                f"{rows}</table>")
+        head = "".join(f"<th {left}>{html.escape(Msg(k).text(lang))}</th>"
+                       for k in ("checks.severity", "checks.rule", "checks.blocks", "checks.message"))
+        return f"<table><tr>{head}</tr>{rows}</table>"
 
 
 # -- the rule book (data/canvas_rules.json) ------------------------------------------------------
@@ -192,11 +202,11 @@ def _words_list(value: Any) -> bool:
 
 def _parse_rules(data: Any, text: str, label: str) -> tuple[RuleBook | None, list[Problem]]:
     if not isinstance(data, dict):
-        return None, [Problem(label, 1, "a canvas rules file is a JSON object")]
+        return None, [Problem(label, 1, Msg("data.wrong_format", format=RULES_FORMAT))]
     if data.get("format") != RULES_FORMAT:
-        return None, [Problem(label, line_of(text, '"format"'), f"format must be \"{RULES_FORMAT}\", not {data.get('format')!r}")]
+        return None, [Problem(label, line_of(text, '"format"'), Msg("data.wrong_format", format=RULES_FORMAT))]
     if data.get("version") != 1:
-        return None, [Problem(label, line_of(text, '"version"'), f"unknown version {data.get('version')!r} (this bmclib reads version 1)")]
+        return None, [Problem(label, line_of(text, '"version"'), Msg("data.unknown_version", version=repr(data.get("version"))))]
     problems: list[Problem] = []
     type_ids = tuple(t.id for t in relationship_types())
     rules: dict[str, Rule] = {}
@@ -204,29 +214,30 @@ def _parse_rules(data: Any, text: str, label: str) -> tuple[RuleBook | None, lis
         rid = raw.get("id") if isinstance(raw, dict) else None
         line = id_line(text, rid) if rid else line_of(text, '"rules"')
         if rid not in RULE_IDS:
-            problems.append(Problem(label, line, f"unknown rule {rid!r}; bmclib implements: {', '.join(RULE_IDS)}"))
+            problems.append(Problem(label, line, unknown("rule", rid, RULE_IDS)))
             continue
         if rid in rules:
-            problems.append(Problem(label, line, f"rule '{rid}' is defined twice"))
+            problems.append(Problem(label, line, Msg("rules.twice", rule=rid)))
         severity = raw.get("severity")
         bad_sev = [s for s in [severity, *(raw.get("severity_by_block") or {}).values()] if s not in SEVERITIES]
         if bad_sev:
-            problems.append(Problem(label, line, f"rule '{rid}': severity must be one of {', '.join(SEVERITIES)}, not {bad_sev[0]!r}"))
+            problems.append(Problem(label, line, Msg("rules.severity", rule=rid, allowed=", ".join(SEVERITIES),
+                                                     value=repr(bad_sev[0]))))
         for key in ("message", "about"):
             if not _both(raw.get(key)):
-                problems.append(Problem(label, line, f"rule '{rid}': '{key}' needs text in both languages (en, ko)"))
+                problems.append(Problem(label, line, Msg("rules.needs_text", rule=rid, key=key)))
         rules[rid] = Rule(rid, severity, raw.get("message") or {}, raw)
     missing = [r for r in RULE_IDS if r not in rules]
     if missing:
-        problems.append(Problem(label, line_of(text, '"rules"'), f"rules missing from the file: {', '.join(missing)}"))
+        problems.append(Problem(label, line_of(text, '"rules"'), Msg("rules.missing", rules=", ".join(missing))))
     extras = {"unknown_segment_tag": "suggestion", "free_without_payer": "free_side",
               "premium_self_service_only": "all_customers", "relationship_mechanism": "example"}
     for rid, key in extras.items():
         if rid in rules and not _both(rules[rid].raw.get(key)):
-            problems.append(Problem(label, id_line(text, rid), f"rule '{rid}' needs '{key}' in both languages"))
+            problems.append(Problem(label, id_line(text, rid), Msg("rules.needs_text", rule=rid, key=key)))
     for rid in ("segment_without_value_proposition", "segment_without_channel", "segment_without_relationship"):
         if rid in rules and rules[rid].raw.get("target") not in BLOCK_IDS:
-            problems.append(Problem(label, id_line(text, rid), f"rule '{rid}' needs a 'target' block id"))
+            problems.append(Problem(label, id_line(text, rid), Msg("rules.target", rule=rid)))
 
     type_of: dict[str, str] = {}
     for t in relationship_types():
@@ -236,44 +247,47 @@ def _parse_rules(data: Any, text: str, label: str) -> tuple[RuleBook | None, lis
         type_of[t.id.replace("_", " ")] = t.id
     synonyms = data.get("relationship_synonyms")
     if not isinstance(synonyms, dict):
-        problems.append(Problem(label, line_of(text, '"relationship_synonyms"'), "missing object 'relationship_synonyms'"))
+        problems.append(Problem(label, line_of(text, '"relationship_synonyms"'),
+                                Msg("charts.missing_object", name="relationship_synonyms")))
         synonyms = {}
     for tid, words in synonyms.items():
         line = line_of(text, f'"{tid}": {{')
         if tid not in type_ids:
-            problems.append(Problem(label, line, f"relationship_synonyms: '{tid}' is not a relationship type ({', '.join(type_ids)})"))
+            problems.append(Problem(label, line, Msg("data.in_column", column="relationship_synonyms",
+                                                     error=unknown("relationship type", tid, type_ids))))
             continue
         if not _words_list(words):
-            problems.append(Problem(label, line, f"relationship_synonyms.{tid} needs lists 'en' and 'ko' of words"))
+            problems.append(Problem(label, line, Msg("rules.word_lists", where=f"relationship_synonyms.{tid}")))
             continue
         for w in words["en"] + words["ko"]:
             other = type_of.setdefault(w.casefold(), tid)
             if other != tid:
-                problems.append(Problem(label, line_of(text, f'"{w}"'), f"'{w}' names two relationship types: {other} and {tid}"))
+                problems.append(Problem(label, line_of(text, f'"{w}"'), Msg("rules.two_types", word=w, a=other, b=tid)))
 
     mechanisms = []
     for raw in data.get("mechanisms") or []:
         mid = raw.get("id") if isinstance(raw, dict) else None
         line = id_line(text, mid) if mid else line_of(text, '"mechanisms"')
         if not mid or not _both(raw.get("label")) or not _both(raw.get("hint")) or not _words_list(raw.get("keywords")):
-            problems.append(Problem(label, line, f"mechanism {mid!r} needs 'id', 'label', 'hint' (en, ko) and 'keywords' lists"))
+            problems.append(Problem(label, line, Msg("rules.mechanism", id=repr(mid))))
             continue
         wrong = [s for s in raw.get("serves", []) if s not in type_ids]
         if wrong:
-            problems.append(Problem(label, line, f"mechanism '{mid}': {wrong[0]!r} is not a relationship type"))
+            problems.append(Problem(label, line, Msg("rules.mechanism_type", id=mid, error=unknown(
+                "relationship type", wrong[0], type_ids))))
             continue
         mechanisms.append(Mechanism(mid, raw["label"], _pattern(raw["keywords"]["en"] + raw["keywords"]["ko"]),
                                     tuple(raw.get("serves", [])), raw["hint"]))
     keywords = data.get("keywords") or {}
     for key in ("free", "low_price", "premium"):
         if not _words_list(keywords.get(key)):
-            problems.append(Problem(label, line_of(text, '"keywords"'), f"keywords.{key} needs lists 'en' and 'ko' of words"))
+            problems.append(Problem(label, line_of(text, '"keywords"'), Msg("rules.word_lists", where=f"keywords.{key}")))
     stop = data.get("stopwords")
     if not _words_list(stop):
-        problems.append(Problem(label, line_of(text, '"stopwords"'), "stopwords needs lists 'en' and 'ko' of words"))
+        problems.append(Problem(label, line_of(text, '"stopwords"'), Msg("rules.word_lists", where="stopwords")))
     particles = data.get("ko_particles")
     if not (isinstance(particles, list) and all(isinstance(p, str) and p for p in particles)):
-        problems.append(Problem(label, line_of(text, '"ko_particles"'), "ko_particles must be a list of Korean endings"))
+        problems.append(Problem(label, line_of(text, '"ko_particles"'), Msg("rules.particles")))
     if problems:
         return None, problems
     return RuleBook(
@@ -402,7 +416,11 @@ class _Report:
         message = {}
         for lang in ("en", "ko"):
             values = {k: (v(lang) if callable(v) else v) for k, v in fields.items()}
-            message[lang] = rule.message[lang].format(**values)
+            for key in ("note", "price_note"):  # quoted in the sentence; Korean particles fit the note
+                if key in values:
+                    values.setdefault(f"{key}_text", values[key])
+                    values[key] = f'"{values[key]}"'
+            message[lang] = fill(rule.message[lang], **values)
         self.findings.append(Finding(rule_id, severity or rule.severity, message, _ordered(blocks)))
 
 
@@ -429,12 +447,7 @@ def check_canvas(canvas: Canvas | str | Path | dict) -> Findings:
     >>> [f.rule for f in check_canvas(c) if f.severity != "error" and f.rule != "empty_block"]
     ['segment_without_channel', 'premium_self_service_only']
     """
-    if isinstance(canvas, (str, Path)):
-        canvas = Canvas.load(canvas)
-    elif isinstance(canvas, dict):
-        canvas = Canvas.from_dict(canvas)
-    elif not isinstance(canvas, Canvas):
-        raise BMCError(f"check_canvas needs a Canvas, a canvas file path or its dict, not {type(canvas).__name__}")
+    canvas = as_canvas(canvas)
     book = rule_book()
     report = _Report(book)
     _check_empty(canvas, report)
@@ -488,7 +501,7 @@ def _check_revenue(canvas: Canvas, report: _Report) -> None:
             if note.segment or any(_segment_mentioned(cs, note.text) for cs in segments):
                 continue
             report.add("revenue_without_payer", ["revenue_streams", "customer_segments"], note=_short(note.text),
-                       example=(lambda lang, e=example: e or {"en": "segment", "ko": "세그먼트"}[lang]))
+                       example=(lambda lang, e=example: e or Msg("checks.segment_placeholder").text(lang)))
     free_notes = [(b, n) for b in _PRICE_BLOCKS for n in canvas[b] if book.free.search(n.text)]
     if not free_notes:
         return

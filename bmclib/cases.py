@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from .blocks import attributes, relationship_types
-from .errors import DataError, UnknownIdError, unknown
+from .errors import BMCError, DataError, unknown, unknown_id
+from .fileio import ID_PATTERN, Problem, read_csv, split_ids
+from .i18n import Msg
 from .paths import data_path
-from .problems import Problem, read_csv
 
 TEXT_COLUMNS = (
     "id", "company_en", "company_ko", "country", "industry_en", "industry_ko",
@@ -22,7 +23,6 @@ TEXT_COLUMNS = (
 #: sources; the shipped bank fills it for every case, an instructor's own file may leave it empty.
 ANSWER_COLUMNS = ("primary", "acceptable", "rationale_en", "rationale_ko", "checked", "source")
 OPTIONAL_CELLS = ("acceptable", "checked")
-ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 TRUE_WORDS = {"true", "yes", "1", "y"}
 FALSE_WORDS = {"false", "no", "0", "n"}
 
@@ -45,11 +45,11 @@ def parse_attribute(name: str, raw: Any) -> Any:
     >>> parse_attribute("market", "b2g")
     Traceback (most recent call last):
     ...
-    ValueError: attribute 'market' cannot be 'b2g'; allowed values: b2b, b2c
+    bmclib.errors.BMCError: attribute 'market' cannot be 'b2g'; allowed values: b2b, b2c
     """
     specs = attributes()
     if name not in specs:
-        raise UnknownIdError(unknown("attribute", name, specs))
+        raise unknown_id("attribute", name, specs)
     spec = specs[name]
     if spec.kind == "bool":
         if isinstance(raw, bool):
@@ -59,19 +59,10 @@ def parse_attribute(name: str, raw: Any) -> Any:
             return True
         if word in FALSE_WORDS:
             return False
-        raise ValueError(f"attribute '{name}' cannot be {raw!r}; allowed values: true, false")
+        raise BMCError(Msg("cases.bad_value", attribute=name, value=repr(raw), allowed="true, false"))
     if raw not in spec.values:
-        raise ValueError(f"attribute '{name}' cannot be {raw!r}; allowed values: {', '.join(spec.values)}")
+        raise BMCError(Msg("cases.bad_value", attribute=name, value=repr(raw), allowed=", ".join(spec.values)))
     return raw
-
-
-def split_ids(cell: str) -> list[str]:
-    """Split a ``;``-separated cell into ids, dropping blanks.
-
-    >>> split_ids(" self_service; ;communities ")
-    ['self_service', 'communities']
-    """
-    return [part.strip() for part in (cell or "").split(";") if part.strip()]
 
 
 def parse_iso_date(text: str) -> date:
@@ -82,14 +73,14 @@ def parse_iso_date(text: str) -> date:
     >>> parse_iso_date("3/11/2025")
     Traceback (most recent call last):
     ...
-    ValueError: '3/11/2025' is not a date written as YYYY-MM-DD (e.g. 2025-11-03)
+    bmclib.errors.BMCError: '3/11/2025' is not a date written as YYYY-MM-DD (e.g. 2025-11-03)
     """
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
-        raise ValueError(f"{text!r} is not a date written as YYYY-MM-DD (e.g. 2025-11-03)")
+        raise BMCError(Msg("cases.bad_date", text=repr(text)))
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        raise ValueError(f"{text!r} is not a real calendar date (YYYY-MM-DD)") from None
+        raise BMCError(Msg("cases.not_a_date", text=repr(text))) from None
 
 
 @dataclass(frozen=True)
@@ -126,10 +117,10 @@ def check_cases(source: str | Path | bytes, *, name: str | None = None) -> tuple
         bad = False
         cid = row["id"]
         if cid and not ID_PATTERN.match(cid):
-            problems.append(Problem(table.source, line, f"id '{cid}' must be lower-case letters, digits and '_'"))
+            problems.append(Problem(table.source, line, Msg("cases.bad_id", id=cid)))
             bad = True
         if cid in first_line:
-            problems.append(Problem(table.source, line, f"duplicate id '{cid}' (first on line {first_line[cid]})"))
+            problems.append(Problem(table.source, line, Msg("data.duplicate_id", id=cid, first=first_line[cid])))
             bad = True
         first_line.setdefault(cid, line)
         attrs = {}
@@ -139,31 +130,33 @@ def check_cases(source: str | Path | bytes, *, name: str | None = None) -> tuple
                 continue
             try:
                 attrs[attr] = parse_attribute(attr, row[attr])
-            except ValueError as exc:
-                problems.append(Problem(table.source, line, str(exc)))
+            except BMCError as exc:
+                problems.append(Problem(table.source, line, exc.msg))
                 bad = True
         primary = row["primary"]
         if primary and primary not in type_ids:
-            problems.append(Problem(table.source, line, "primary: " + unknown("relationship type", primary, type_ids)))
+            problems.append(Problem(table.source, line, Msg("data.in_column", column="primary",
+                                                            error=unknown("relationship type", primary, type_ids))))
             bad = True
         acceptable = split_ids(row["acceptable"])
         for alt in acceptable:
             if alt not in type_ids:
-                problems.append(Problem(table.source, line, "acceptable: " + unknown("relationship type", alt, type_ids)))
+                problems.append(Problem(table.source, line, Msg("data.in_column", column="acceptable",
+                                                                error=unknown("relationship type", alt, type_ids))))
                 bad = True
             elif alt == primary:
-                problems.append(Problem(table.source, line, f"acceptable repeats the primary type '{alt}'"))
+                problems.append(Problem(table.source, line, Msg("cases.acceptable_is_primary", type=alt)))
                 bad = True
         if len(set(acceptable)) != len(acceptable):
-            problems.append(Problem(table.source, line, "acceptable lists a type twice"))
+            problems.append(Problem(table.source, line, Msg("cases.acceptable_twice")))
             bad = True
         checked = None
         raw_checked = row.get("checked", "")
         if raw_checked:
             try:
                 checked = parse_iso_date(raw_checked)
-            except ValueError as exc:
-                problems.append(Problem(table.source, line, f"checked: {exc}"))
+            except BMCError as exc:
+                problems.append(Problem(table.source, line, Msg("data.in_column", column="checked", error=exc.msg)))
                 bad = True
         if bad or any(not row[c] for c in required_cells):
             continue
@@ -210,8 +203,8 @@ def load_cases(path: str | Path | None = None):
 
     >>> import bmclib as bmc
     >>> cases = bmc.load_cases()
-    >>> len(cases) >= 48
-    True
+    >>> cases.loc[cases["id"] == "bank_salad", "company_ko"].item()
+    '뱅크샐러드'
     >>> cases.loc[cases["id"] == "bank_salad", "primary"].item()
     'automated_services'
     """
@@ -244,5 +237,5 @@ def get_case(case_id: str, path: str | Path | None = None) -> Case:
     """
     cases = {c.id: c for c in read_cases(path)}
     if case_id not in cases:
-        raise UnknownIdError(unknown("case", case_id, sorted(cases)))
+        raise unknown_id("case", case_id, sorted(cases))
     return cases[case_id]

@@ -22,11 +22,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .blocks import BLOCK_IDS, LANGS, check_lang
-from .errors import BMCError, DataError, UnknownIdError, unknown
-from .jsonfile import id_line, line_of, read_json
+from .blocks import BLOCK_IDS
+from .errors import BMCError, DataError, unknown, unknown_id
+from .fileio import Problem, id_line, line_of, read_json
+from .i18n import LANGS, Msg, check_lang, lang_or_session, text_of
 from .paths import data_path
-from .problems import Problem
 
 CHECKS_FORMAT = "bmclib-checks"
 KINDS = ("pandas", "open")
@@ -48,13 +48,13 @@ class _Shape(Exception):
 
 # -- reading a student's value ---------------------------------------------------------------------
 
-def _describe(value: Any) -> str:
+def _describe(value: Any) -> Msg:
     kind = type(value).__name__
     if isinstance(value, str):
-        return f"text {value[:40]!r}"
+        return Msg("checks_file.got_text", text=repr(value[:40]))
     if hasattr(value, "shape"):
-        return f"a {kind} of shape {tuple(value.shape)}"
-    return f"a {kind}"
+        return Msg("checks_file.got_shape", kind=kind, shape=str(tuple(value.shape)))
+    return Msg("checks_file.got_kind", kind=kind)
 
 
 def _number(value: Any) -> float:
@@ -422,69 +422,67 @@ def _text_ok(value: Any) -> bool:
 
 def _parse(data: Any, text: str, label: str) -> tuple[tuple[dict, dict[str, Exercise]] | None, list[Problem]]:
     if not isinstance(data, dict):
-        return None, [Problem(label, 1, "a checks file is a JSON object")]
+        return None, [Problem(label, 1, Msg("data.wrong_format", format=CHECKS_FORMAT))]
     if data.get("format") != CHECKS_FORMAT or data.get("version") != 1:
-        return None, [Problem(label, line_of(text, '"format"'),
-                              f"not a checks file: needs \"format\": \"{CHECKS_FORMAT}\", \"version\": 1")]
+        return None, [Problem(label, line_of(text, '"format"'), Msg("data.wrong_format", format=CHECKS_FORMAT))]
     problems: list[Problem] = []
     texts = data.get("texts")
     if not isinstance(texts, dict):
-        return None, [Problem(label, line_of(text, '"texts"'), "missing object 'texts'")]
+        return None, [Problem(label, line_of(text, '"texts"'), Msg("charts.missing_object", name="texts"))]
     for key in TEXT_KEYS:
         if not _text_ok(texts.get(key)):
-            problems.append(Problem(label, line_of(text, f'"{key}"', '"texts"'),
-                                    f"texts.{key} needs text in both languages: {{\"en\": ..., \"ko\": ...}}"))
+            problems.append(Problem(label, line_of(text, f'"{key}"', '"texts"'), Msg("data.needs_en_ko",
+                                                                                    where=f"texts.{key}")))
     exercises: dict[str, Exercise] = {}
     for raw in data.get("exercises") or []:
         eid = raw.get("id") if isinstance(raw, dict) else None
         if not isinstance(eid, str):
-            problems.append(Problem(label, line_of(text, '"exercises"'), "every exercise has a string 'id'"))
+            problems.append(Problem(label, line_of(text, '"exercises"'), Msg("checks_file.exercise_id")))
             continue
         line = id_line(text, eid)
         if eid in exercises:
-            problems.append(Problem(label, line, f"duplicate exercise id '{eid}'"))
+            problems.append(Problem(label, line, Msg("checks_file.duplicate", id=eid)))
             continue
         kind = raw.get("kind")
         if kind not in KINDS:
-            problems.append(Problem(label, line, f"exercise '{eid}': {unknown('kind', kind, KINDS)}"))
+            problems.append(Problem(label, line, Msg("checks_file.at", id=eid, error=unknown("item kind", kind, KINDS))))
             continue
         if not isinstance(raw.get("lesson"), str) or not _text_ok(raw.get("task")):
-            problems.append(Problem(label, line, f"exercise '{eid}' needs a 'lesson' and a 'task' in both languages"))
+            problems.append(Problem(label, line, Msg("checks_file.lesson_task", id=eid)))
             continue
         messages = raw.get("messages") or {}
         if kind == "pandas":
             if eid not in CHECKS:
-                problems.append(Problem(label, line, f"exercise '{eid}': {unknown('checked exercise', eid, CHECKS)}"))
+                problems.append(Problem(label, line, Msg("checks_file.at", id=eid, error=unknown("exercise", eid, CHECKS))))
                 continue
             if not isinstance(raw.get("answer"), str) or not raw["answer"].strip():
-                problems.append(Problem(label, line, f"exercise '{eid}' needs its model answer as code in 'answer'"))
+                problems.append(Problem(label, line, Msg("checks_file.answer_code", id=eid)))
             for key in ("right", "wrong", *HINTS[eid]):
                 msg = messages.get(key)
                 if not _text_ok(msg):
-                    problems.append(Problem(label, line, f"exercise '{eid}': message '{key}' needs text in both "
-                                                         "languages"))
+                    problems.append(Problem(label, line, Msg("data.needs_en_ko", where=Msg(
+                        "checks_file.message_where", id=eid, key=key))))
                 elif _fields(msg["en"]) != _fields(msg["ko"]):
-                    problems.append(Problem(label, line, f"exercise '{eid}': message '{key}' uses different "
-                                                         "{fields} in en and ko"))
+                    problems.append(Problem(label, line, Msg("checks_file.fields", id=eid, key=key)))
         elif not _text_ok(raw.get("answer")):
-            problems.append(Problem(label, line, f"exercise '{eid}' needs a model answer in both languages"))
+            problems.append(Problem(label, line, Msg("checks_file.answer_text", id=eid)))
         for where, value in [("task", raw.get("task")), ("note", raw.get("note")),
                              *((f"message '{k}'", v) for k, v in messages.items()),
                              *([("answer", raw.get("answer"))] if kind == "open" else [])]:
             for lang in LANGS:
                 found = JARGON.search(value.get(lang, "")) if isinstance(value, dict) else None
                 if found:
-                    problems.append(Problem(label, line, f"exercise '{eid}' {where} ({lang}) uses "
-                                                         f"'{found.group(0)}'; write it in plain words"))
+                    problems.append(Problem(label, line, Msg("advisor.jargon", where=f"{eid} {where}", lang=lang,
+                                                             word=found.group(0))))
         note = raw.get("note")
         if note is not None and not _text_ok(note):
-            problems.append(Problem(label, line, f"exercise '{eid}': 'note' needs text in both languages"))
+            problems.append(Problem(label, line, Msg("data.needs_en_ko", where=Msg("checks_file.message_where",
+                                                                                    id=eid, key="note"))))
         exercises[eid] = Exercise(eid, raw["lesson"], kind, dict(raw["task"]), raw.get("answer"), messages,
                                   dict(note) if note else None)
     missing = sorted(set(CHECKS) - set(exercises))
     if missing:
-        problems.append(Problem(label, line_of(text, '"exercises"'),
-                                f"no entry for the checked exercises {', '.join(missing)}"))
+        problems.append(Problem(label, line_of(text, '"exercises"'), Msg("checks_file.missing", ids=", ".join(missing))))
     return (None if problems else (texts, exercises)), problems
 
 
@@ -527,7 +525,7 @@ class CheckResult:
     exercise: str
     status: str
     message: dict
-    lang: str = "en"
+    lang: str | None = None
 
     @property
     def passed(self) -> bool:
@@ -535,7 +533,7 @@ class CheckResult:
 
     def summary(self, lang: str | None = None) -> str:
         """One or two lines in one language: the verdict, then the feedback."""
-        lang = check_lang(lang or self.lang)
+        lang = lang_or_session(lang or self.lang)
         texts = _loaded()[0]
         head = f"{_MARKS[self.status]} {texts['exercise'][lang].format(id=self.exercise)}: {texts[self.status][lang]}"
         return f"{head}\n{self.message[lang]}"
@@ -549,7 +547,7 @@ class CheckResult:
                 f"<b>{html.escape(head)}</b><br>{html.escape(body)}</div>")
 
 
-def check(exercise_id: str, value: Any = ..., *, lang: str = "en") -> CheckResult:
+def check(exercise_id: str, value: Any = ..., *, lang: str | None = None) -> CheckResult:
     """Check a lesson exercise's value: right, not yet right with a hint, or not answered yet.
 
     >>> print(check("q9_1", ...).summary("en"))
@@ -561,10 +559,10 @@ def check(exercise_id: str, value: Any = ..., *, lang: str = "en") -> CheckResul
     ✘ 연습 q9_1: 아직 아닙니다
     지금의 가격(1만 8천 원)으로 계산한 손익분기점입니다. 새 가격 20을 넣어 보세요.
     """
-    lang = check_lang(lang)
+    lang = lang_or_session(lang)
     texts, known = _loaded()
     if exercise_id not in known:
-        raise UnknownIdError(unknown("exercise", exercise_id, list(known)))
+        raise unknown_id("exercise", exercise_id, list(known))
     exercise = known[exercise_id]
     if exercise.kind != "pandas":
         raise BMCError(texts["open_task"][lang].format(id=exercise_id))
@@ -573,7 +571,7 @@ def check(exercise_id: str, value: Any = ..., *, lang: str = "en") -> CheckResul
     try:
         key = CHECKS[exercise_id](value)
     except _Shape as shape:
-        message = {k: texts[shape.key][k].format(got=shape.got) for k in LANGS}
+        message = {k: texts[shape.key][k].format(got=text_of(shape.got, k)) for k in LANGS}
         return CheckResult(exercise_id, "wrong", message, lang)
     status = "right" if key == "right" else "wrong"
     return CheckResult(exercise_id, status, dict(exercise.messages[key]), lang)
@@ -588,7 +586,7 @@ class ModelAnswers(list):
         return self.summary()
 
     def summary(self, lang: str | None = None) -> str:
-        lang = check_lang(lang or self.lang)
+        lang = lang_or_session(lang or self.lang)
         out = []
         for e in self:
             answer = e.answer if isinstance(e.answer, str) else e.answer[lang]
@@ -611,7 +609,7 @@ class ModelAnswers(list):
         return "".join(parts)
 
 
-def model_answers(lesson: str | None = None, *, lang: str = "en") -> ModelAnswers:
+def model_answers(lesson: str | None = None, *, lang: str | None = None) -> ModelAnswers:
     """The model answers of every exercise (or of one lesson, e.g. ``"04_customer_relationships"``).
 
     >>> [e.id for e in model_answers("09_cost_structure")]
@@ -619,7 +617,7 @@ def model_answers(lesson: str | None = None, *, lang: str = "en") -> ModelAnswer
     """
     chosen = [e for e in exercises().values() if lesson is None or e.lesson == lesson]
     if lesson is not None and not chosen:
-        raise UnknownIdError(unknown("lesson", lesson, sorted({e.lesson for e in exercises().values()})))
+        raise unknown_id("lesson", lesson, sorted({e.lesson for e in exercises().values()}))
     out = ModelAnswers(chosen)
-    out.lang = check_lang(lang)
+    out.lang = lang_or_session(lang)
     return out

@@ -7,16 +7,22 @@ import json
 import sys
 
 from .errors import BMCError, DataError
-from .fileio import DEFAULT_MAX_FILE_SIZE, parse_size
+from .fileio import DEFAULT_MAX_FILE_SIZE, os_reason, parse_size
+from .i18n import LANGS, Msg, set_language, text_of
+from .exercises import DEFAULT_SET
+from .scoring import DEFAULT_PARTIAL
+
+
+def _say(msg: Msg | str, *, err: bool = False) -> None:
+    print(text_of(msg), file=sys.stderr if err else sys.stdout)
 
 
 def _cmd_validate(args) -> int:
-    from .validate import validate_paths
+    from .validate import validate
 
-    problems = validate_paths(args.paths)
-    for p in problems:
-        print(p)
-    return 1 if problems else 0
+    result = validate(args.paths)
+    print(result.summary())
+    return 1 if result.problems else 0
 
 
 def _cmd_advise(args) -> int:
@@ -24,6 +30,8 @@ def _cmd_advise(args) -> int:
     from .blocks import attributes
     from .cases import get_case
 
+    if getattr(args, "data_error", None):
+        raise args.data_error
     attrs = {}
     if args.case:
         attrs.update(get_case(args.case).attrs)
@@ -32,12 +40,12 @@ def _cmd_advise(args) -> int:
         if value is not None:
             attrs[name] = value
     if not attrs:
-        raise BMCError("give some attributes (e.g. --market b2b --customer-count few) or --case ID; see bmc advise -h")
+        raise BMCError(Msg("cli.advise_nothing"))
     fits = advise(attrs)
     if args.json:
         print(json.dumps(fits.to_dict(), ensure_ascii=False, indent=2))
     else:
-        print(fits.summary(args.lang))
+        print(fits.summary())
     return 0
 
 
@@ -54,17 +62,17 @@ def _outputs(args, *names: str) -> list:
         flag = "--" + name.replace("_", "-")
         real = os.path.realpath(path)
         if real in seen:
-            raise BMCError(f"{seen[real]} and {flag} name the same file ({path}); give each its own file name")
+            raise BMCError(Msg("cli.same_file", a=seen[real], b=flag, path=str(path)))
         seen[real] = flag
         if path.is_dir():
-            raise BMCError(f"{flag} {path} is a folder; give the name of a file to write, e.g. {path / 'grades.csv'}")
+            raise BMCError(Msg("cli.out_folder", flag=flag, path=str(path), example=str(path / "grades.csv")))
         if real in inputs:
-            raise BMCError(f"{flag} {path} is one of the answer files to grade; write the output elsewhere")
+            raise BMCError(Msg("cli.out_input", flag=flag, path=str(path)))
         parent = path.parent
         while not parent.exists() and parent != parent.parent:
             parent = parent.parent
         if parent.exists() and not parent.is_dir():
-            raise BMCError(f"{flag} {path}: {parent} is a file, not a folder")
+            raise BMCError(Msg("cli.parent_file", flag=flag, path=str(path), parent=str(parent)))
     return outs
 
 
@@ -76,23 +84,22 @@ def _cmd_grade(args) -> int:
     _outputs(args, "out", "problems", "sources")
     key = load_key(args.key)
     for warning in key.warnings:
-        print(warning, file=sys.stderr)
+        _say(warning, err=True)
     batch = grade_batch(args.paths, key, partial=args.partial, student=args.student,
                         progress=not args.quiet, max_file_size=args.max_file_size)
     if args.student and not batch.rows:
-        print(f"bmc grade: no answer file for student '{args.student}' in exercise set "
-              f"'{key.exercise_set}'", file=sys.stderr)
+        _say(Msg("cli.no_student", student=args.student, set=key.exercise_set), err=True)
     write_grades(batch, args.out, args.format)
     write_sources(batch, args.sources)
     if args.problems:
         write_problems(batch, args.problems)
     else:
         for source, problem in batch.problems:
-            print(f"{source}: {problem}", file=sys.stderr)
+            _say(f"{source}: {text_of(problem)}", err=True)
     for source, note in batch.notes:
-        print(f"note: {source}: {note}", file=sys.stderr)
+        _say(Msg("cli.note", source=source, note=note), err=True)
     if not args.quiet:
-        print(batch.summary(), file=sys.stderr)
+        _say(batch.summary(), err=True)
     return batch.exit_code
 
 
@@ -100,10 +107,9 @@ def _cmd_collect(args) -> int:
     from .collect import collect_folders, collect_hub
 
     if bool(args.roots) == bool(args.hub):
-        raise BMCError("give either folders of users' folders (bmc collect /home --out DIR) "
-                       "or a hub (bmc collect --hub URL --out DIR), not both")
+        raise BMCError(Msg("cli.collect_either"))
     if args.start_stopped and not args.hub:
-        raise BMCError("--start-stopped goes with --hub URL")
+        raise BMCError(Msg("cli.start_stopped"))
     if args.hub:
         result = collect_hub(args.hub, args.out, start_stopped=args.start_stopped, exercise_set=args.set)
     else:
@@ -113,11 +119,14 @@ def _cmd_collect(args) -> int:
     else:
         print(result.summary())
     for source, problem in result.problems:
-        print(f"{source}: {problem}", file=sys.stderr)
+        _say(f"{source}: {text_of(problem)}", err=True)
     for user, reason in result.unreachable:
-        print(f"not reached: {user}: {reason}", file=sys.stderr)
+        _say(Msg("cli.not_reached", user=user, reason=reason), err=True)
+    if args.hub and not args.start_stopped and any(reason == Msg("collect.no_server")
+                                                    for _user, reason in result.unreachable):
+        _say(Msg("cli.start_stopped_hint"), err=True)
     for source, note in result.notes:
-        print(f"note: {source}: {note}", file=sys.stderr)
+        _say(Msg("cli.note", source=source, note=note), err=True)
     return 0
 
 
@@ -128,16 +137,17 @@ def _cmd_report(args) -> int:
     _outputs(args, "problems")
     key = load_key(args.key)
     for warning in key.warnings:
-        print(warning, file=sys.stderr)
-    report = build_report(args.paths, key, partial=args.partial, max_file_size=args.max_file_size)
-    index = report.write(args.out, lang=args.lang)
+        _say(warning, err=True)
+    report = build_report(args.paths, key, partial=args.partial, items=args.items,
+                          max_file_size=args.max_file_size)
+    index = report.write(args.out)
     if args.problems:
         from .grading import write_problems
 
         write_problems(report, args.problems)
     else:
         for source, problem in report.problems:
-            print(f"{source}: {problem}", file=sys.stderr)
+            _say(f"{source}: {text_of(problem)}", err=True)
     print(index)
     return 1 if report.problems else 0
 
@@ -152,7 +162,7 @@ def _cmd_new_set(args) -> int:
     print(items)
     print(key)
     for warning in bank_text_warnings(items):
-        print(warning, file=sys.stderr)
+        _say(warning, err=True)
     return 0
 
 
@@ -160,16 +170,16 @@ def _cmd_canvas(args) -> int:
     from .canvas import Canvas
 
     canvas = Canvas.load(args.file)
+    lang = args.lang or _env_lang() or canvas.lang  # a Korean canvas is checked in Korean unless asked
     if args.canvas_cmd == "check":
         from .canvas_checks import check_canvas
 
         findings = check_canvas(canvas)
-        for f in findings:
-            print(f.summary(args.lang))
+        print(findings.summary(lang))
         return 1 if any(f.severity == "error" for f in findings) else 0
     from .plots import save_canvas
 
-    save_canvas(canvas, args.out, lang=args.lang or canvas.lang)
+    save_canvas(canvas, args.out, lang=lang)
     print(args.out)
     return 0
 
@@ -177,7 +187,7 @@ def _cmd_canvas(args) -> int:
 def _cmd_app(args) -> int:
     from .app import run_app
 
-    return run_app(lang=args.lang, port=args.port, answers=args.answers, exercise_set=args.set,
+    return run_app(lang=args.lang or _env_lang() or "ko", port=args.port, answers=args.answers, exercise_set=args.set,
                    mode=args.mode, open_browser=not args.no_browser, key=args.key)
 
 
@@ -198,6 +208,18 @@ def _cmd_lite(args) -> int:
     return 0
 
 
+def _lang(parser: argparse.ArgumentParser, default: str = "(default: BMC_LANG, else en)") -> None:
+    parser.add_argument("--lang", choices=list(LANGS), default=None,
+                        help=f"language of everything this command prints {default}")
+
+
+def _env_lang() -> str | None:
+    import os
+
+    value = os.environ.get("BMC_LANG", "").strip().lower()
+    return value if value in LANGS else None
+
+
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
 
@@ -208,12 +230,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate", help="check data files (default: the shipped data)")
     p.add_argument("paths", nargs="*", metavar="PATH", help="cases, keys, exercise sets, canvases, folders")
+    _lang(p)
     p.set_defaults(func=_cmd_validate)
 
     p = sub.add_parser("advise", help="rank the six relationship types for a case")
     from .blocks import attributes
 
-    for name, spec in attributes().items():
+    try:
+        specs = attributes()
+    except DataError as exc:  # a broken attributes file: every other command (and --help) still works
+        specs = {}
+        p.set_defaults(data_error=exc)
+    for name, spec in specs.items():
         flag = "--" + name.replace("_", "-")
         if spec.kind == "choice":
             p.add_argument(flag, dest=name, choices=list(spec.values), help=spec.question["en"])
@@ -223,7 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--no-" + name.replace("_", "-"), dest=name, action="store_const", const="false",
                            help=argparse.SUPPRESS)
     p.add_argument("--case", help="start from a case in the case bank (its id)")
-    p.add_argument("--lang", choices=["en", "ko"], default="en")
+    _lang(p)
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=_cmd_advise)
 
@@ -233,8 +261,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="grades CSV to write")
     p.add_argument("--problems", help="write files that could not be graded here (CSV: source,problem)")
     p.add_argument("--format", choices=["csv", "canvas", "moodle"], default="csv")
-    p.add_argument("--partial", type=float, default=0.5, help="share of points for an acceptable answer")
+    p.add_argument("--partial", type=float, default=DEFAULT_PARTIAL, help="share of points for an acceptable answer")
     p.add_argument("--student", help="grade only this student id")
+    _lang(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     p.add_argument("--max-file-size", type=_size, default=DEFAULT_MAX_FILE_SIZE, metavar="SIZE",
                    help="larger answer files and archive entries are problems, never read (default 5MB)")
@@ -254,6 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "(the token also needs the servers scope)")
     p.add_argument("--set", help="only answer files of this exercise set")
     p.add_argument("--json", action="store_true", help="print what was copied as JSON")
+    _lang(p)
     p.set_defaults(func=_cmd_collect)
 
     p = sub.add_parser("report", help="class report: what the class got wrong (HTML + PNG)")
@@ -261,8 +291,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--key", required=True)
     p.add_argument("--out", required=True, help="folder for index.html and the figures")
     p.add_argument("--problems", help="write files that could not be graded here (CSV: source,problem)")
-    p.add_argument("--partial", type=float, default=0.5)
-    p.add_argument("--lang", choices=["en", "ko"], default="en")
+    p.add_argument("--partial", type=float, default=DEFAULT_PARTIAL)
+    p.add_argument("--items", help="the exercise set (id or items CSV) whose companies name the items "
+                   "(default: the shipped set, or exercises/<set>.csv beside the key's folder)")
+    _lang(p)
     p.add_argument("--max-file-size", type=_size, default=DEFAULT_MAX_FILE_SIZE, metavar="SIZE",
                    help="larger answer files and archive entries are problems, never read (default 5MB)")
     p.set_defaults(func=_cmd_report)
@@ -272,24 +304,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--set", required=True, help="id of the new exercise set, e.g. my-class-quiz")
     p.add_argument("--out", default=".", help="folder to write exercises/<set>.csv and keys/<set>.csv into")
     p.add_argument("--only", help="comma-separated case ids to include, in this order (default: all)")
+    _lang(p)
     p.set_defaults(func=_cmd_new_set)
 
     p = sub.add_parser("canvas", help="check or draw a canvas file")
     csub = p.add_subparsers(dest="canvas_cmd", required=True, metavar="ACTION")
     c = csub.add_parser("check", help="coherence checks; exit 1 on an error-level finding")
     c.add_argument("file")
-    c.add_argument("--lang", choices=["en", "ko"], default="en")
+    _lang(c, "(default: BMC_LANG, else the canvas's language)")
     c = csub.add_parser("draw", help="draw to PNG, SVG or PDF")
     c.add_argument("file")
     c.add_argument("--out", required=True)
-    c.add_argument("--lang", choices=["en", "ko"], default=None)
+    _lang(c, "(default: BMC_LANG, else the canvas's language)")
     p.set_defaults(func=_cmd_canvas)
 
     p = sub.add_parser("app", help="serve the exercises as a no-code web app (Voila) on 127.0.0.1")
-    p.add_argument("--lang", choices=["en", "ko"], default="ko")
+    _lang(p, "(default: BMC_LANG, else ko)")
     p.add_argument("--port", type=int, default=8866)
     p.add_argument("--answers", default="answers", help="folder for answer files")
-    p.add_argument("--set", default="relationships-practice",
+    p.add_argument("--set", default=DEFAULT_SET,
                    help="exercise set id, or the path of your own exercise-set CSV")
     p.add_argument("--key", help="key CSV for practice feedback on your own set")
     p.add_argument("--mode", choices=["practice", "assessment"], default="practice")
@@ -326,28 +359,40 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(argv: list[str] | None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+    if argv and not argv[0].startswith("-") and argv[0] not in commands:
+        from .errors import unknown
+
+        _say(Msg("cli.unknown_command", error=unknown("command", argv[0], commands)), err=True)
+        return 2
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:
         return int(exc.code or 0)
+    if getattr(args, "lang", None):
+        set_language(args.lang)
     try:
         return args.func(args)
     except DataError as exc:
         for p in exc.problems:
-            print(p, file=sys.stderr)
+            _say(p, err=True)
         return 2
-    except (BMCError, FileNotFoundError) as exc:
-        print(f"bmc {args.command}: {exc}", file=sys.stderr)
+    except BMCError as exc:
+        _say(f"bmc {args.command}: {exc}", err=True)
         return 2
     except BrokenPipeError:
         raise
     except OSError as exc:  # e.g. an output that cannot be written: say which file, in plain words
         where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
-        print(f"bmc {args.command}: {where}{exc.strerror or exc}", file=sys.stderr)
+        _say(f"bmc {args.command}: {where}{text_of(os_reason(exc))}", err=True)
         return 2
     except KeyboardInterrupt:
         return 130
+    finally:
+        if getattr(args, "lang", None):
+            set_language(None)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -42,19 +42,15 @@ from urllib.parse import quote, urlsplit
 
 from .answers import FORMAT
 from .errors import BMCError
+from .fileio import os_reason
+from .i18n import Msg, text_of
 
 #: An answer file is a few kilobytes; anything larger is not read.
 MAX_BYTES = 5 * 1024 * 1024
 
-#: Why files were skipped: key -> plain words for the summary (in this order).
-SKIP_REASONS = {
-    "hidden": "hidden folder(s) or file(s)",
-    "not_answer": "JSON file(s) that are not answer files",
-    "other_set": "answer file(s) of another exercise set",
-    "symlink": "symbolic link(s), not followed",
-    "special": "FIFO(s), socket(s) or device(s) named *.json",
-    "too_large": f"file(s) larger than {MAX_BYTES // (1024 * 1024)} MB",
-}
+#: Why files were skipped: key -> the message naming them in the summary (in this order).
+SKIP_REASONS = {key: Msg(f"collect.skip_{key}", mb=MAX_BYTES // (1024 * 1024))
+                for key in ("hidden", "not_answer", "other_set", "symlink", "special", "too_large")}
 
 _UNSAFE = re.compile(r"[^\w.@+-]+")
 
@@ -150,27 +146,26 @@ class CollectResult:
         """Users with at least one answer file copied, sorted."""
         return sorted({c.user for c in self.copied})
 
-    def summary(self) -> str:
+    def summary(self, lang: str | None = None) -> str:
         """A few plain lines: users, files, skipped, problems (the same every run)."""
-        lines = [(f"collected {len(self.copied)} answer file(s) from {len(self.collected_users)} "
-                  f"user(s) into {self.out}")]
-        skipped = [f"{self.skipped[k]} {words}" for k, words in SKIP_REASONS.items() if self.skipped[k]]
-        lines.append("skipped: " + ("; ".join(skipped) if skipped else "nothing"))
+        lines = [Msg("collect.collected", files=len(self.copied), users=len(self.collected_users), out=str(self.out))]
+        skipped = [Msg("collect.count_of", count=self.skipped[k], what=words)
+                   for k, words in SKIP_REASONS.items() if self.skipped[k]]
+        lines.append(Msg("collect.skipped", list="; ".join(text_of(m, lang) for m in skipped)) if skipped
+                     else Msg("collect.skipped_nothing"))
         if self.empty_users:
-            lines.append(f"no answer files: {len(self.empty_users)} user(s): " + ", ".join(self.empty_users))
+            lines.append(Msg("collect.empty_users", count=len(self.empty_users), users=", ".join(self.empty_users)))
         if self.unreachable:
-            lines.append(f"not reached: {len(self.unreachable)} user(s): "
-                         + ", ".join(u for u, _ in self.unreachable))
+            lines.append(Msg("collect.unreachable", count=len(self.unreachable),
+                             users=", ".join(u for u, _ in self.unreachable)))
         if self.problems:
-            lines.append(f"problems: {len(self.problems)} file(s) or folder(s) could not be read")
-        foreign = self.foreign
-        if foreign:
-            lines.append(f"note: {len(foreign)} answer file(s) name another student than the user they "
-                         "were found with (listed below)")
-        return "\n".join(lines)
+            lines.append(Msg("collect.problems", count=len(self.problems)))
+        if self.foreign:
+            lines.append(Msg("collect.foreign", count=len(self.foreign)))
+        return "\n".join(text_of(line, lang) for line in lines)
 
-    def to_dict(self) -> dict[str, Any]:
-        """Everything as plain JSON-able data."""
+    def to_dict(self, lang: str | None = None) -> dict[str, Any]:
+        """Everything as plain JSON-able data (reasons in ``lang``)."""
         return {
             "out": str(self.out),
             "users": {u: {"folder": self.users[u],
@@ -179,9 +174,9 @@ class CollectResult:
                       for u in self.collected_users},
             "empty_users": list(self.empty_users),
             "skipped": {k: self.skipped[k] for k in SKIP_REASONS if self.skipped[k]},
-            "problems": [{"source": s, "problem": p} for s, p in self.problems],
-            "unreachable": [{"user": u, "reason": r} for u, r in self.unreachable],
-            "notes": [{"source": s, "note": n} for s, n in self.notes],
+            "problems": [{"source": s, "problem": text_of(p, lang)} for s, p in self.problems],
+            "unreachable": [{"user": u, "reason": text_of(r, lang)} for u, r in self.unreachable],
+            "notes": [{"source": s, "note": text_of(n, lang)} for s, n in self.notes],
         }
 
 
@@ -254,13 +249,13 @@ def _store(result: CollectResult, user: str, found: list[_Found]) -> None:
         _write_copy(target, f.data, f.mtime)
         result.copied.append(Copied(user, f.source, str(target), f.exercise_set, f.student_id))
         if not belongs_to(f.student_id, user):
-            result.notes.append((f.source, f"names student '{f.student_id}', found with user '{user}'"))
+            result.notes.append((f.source, Msg("collect.names_other", student=f.student_id, user=user)))
 
 
 def _prepare_out(out: str | os.PathLike) -> Path:
     path = Path(out).expanduser()
     if path.exists() and not path.is_dir():
-        raise BMCError(f"--out {path}: exists and is not a folder")
+        raise BMCError(Msg("collect.out_not_folder", path=str(path)))
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -327,7 +322,7 @@ def _walk_user(result: CollectResult, user_dir: str, avoid: set[tuple[int, int]]
             with os.scandir(folder) as it:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError as exc:
-            result.problems.append((folder, f"cannot read the folder ({exc.strerror or exc})"))
+            result.problems.append((folder, Msg("inputs.folder_unreadable", reason=os_reason(exc))))
             continue
         if (st.st_dev, st.st_ino) in seen:
             continue
@@ -348,7 +343,7 @@ def _walk_user(result: CollectResult, user_dir: str, avoid: set[tuple[int, int]]
                     continue
                 if is_dir:
                     if _key(entry) in avoid:
-                        result.notes.append((entry.path, "the output folder: not collected from"))
+                        result.notes.append((entry.path, Msg("collect.output_folder")))
                         continue
                     subfolders.append((entry.path, f"{rel}{name}/"))
                     continue
@@ -359,7 +354,7 @@ def _walk_user(result: CollectResult, user_dir: str, avoid: set[tuple[int, int]]
                     continue
                 status, data, mtime = _read_regular(entry.path, max_bytes)
             except OSError as exc:
-                result.problems.append((entry.path, f"cannot read the file ({exc.strerror or exc})"))
+                result.problems.append((entry.path, Msg("file.cannot_read", reason=os_reason(exc))))
                 continue
             if status != "ok":
                 result.skipped[status] += 1
@@ -392,15 +387,15 @@ def collect_folders(roots: Iterable[str | os.PathLike], out: str | os.PathLike, 
     """
     roots = [Path(r).expanduser() for r in roots]
     if not roots:
-        raise BMCError("give at least one folder of users' folders (e.g. /home), or --hub URL")
+        raise BMCError(Msg("collect.no_roots"))
     for root in roots:
         if not root.is_dir():
-            raise BMCError(f"{root}: no such folder")
+            raise BMCError(Msg("inputs.missing", path=str(root)))
     out_path = _prepare_out(out)
     out_key = _key(out_path)
     for root in roots:
         if _key(root) == out_key:
-            raise BMCError(f"--out {out_path} is the folder being collected from; choose another")
+            raise BMCError(Msg("collect.out_is_root", path=str(out_path)))
     result = CollectResult(out_path)
     per_user: dict[str, list[_Found]] = {}
     for root in roots:
@@ -408,19 +403,17 @@ def collect_folders(roots: Iterable[str | os.PathLike], out: str | os.PathLike, 
             with os.scandir(root) as it:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError as exc:
-            result.problems.append((str(root), f"cannot read the folder ({exc.strerror or exc})"))
+            result.problems.append((str(root), Msg("inputs.folder_unreadable", reason=os_reason(exc))))
             continue
         for entry in entries:
             try:
                 if entry.is_symlink():
                     result.skipped["symlink"] += 1
-                    result.notes.append((entry.path, ("a symbolic link, not followed: give the folder it "
-                                                      "points to as a ROOT if it is a user's home")))
+                    result.notes.append((entry.path, Msg("collect.root_link")))
                     continue
                 if not entry.is_dir(follow_symlinks=False):
                     if entry.name.lower().endswith(".json"):
-                        result.notes.append((entry.path, ("a file directly in ROOT is in no user's folder: "
-                                                          "not collected")))
+                        result.notes.append((entry.path, Msg("collect.root_file")))
                     continue
                 if is_hidden(entry.name):
                     result.skipped["hidden"] += 1
@@ -428,7 +421,7 @@ def collect_folders(roots: Iterable[str | os.PathLike], out: str | os.PathLike, 
                 if _key(entry) == out_key:
                     continue
             except OSError as exc:
-                result.problems.append((entry.path, f"cannot read the folder ({exc.strerror or exc})"))
+                result.problems.append((entry.path, Msg("inputs.folder_unreadable", reason=os_reason(exc))))
                 continue
             found = _walk_user(result, entry.path, {out_key}, exercise_set, max_bytes)
             per_user.setdefault(entry.name, []).extend(found)
@@ -453,7 +446,7 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 class HubError(BMCError):
     """A request to the hub failed; ``status`` is the HTTP status (0: no answer)."""
 
-    def __init__(self, message: str, status: int = 0):
+    def __init__(self, message: Msg | str, status: int = 0):
         self.status = status
         super().__init__(message)
 
@@ -468,10 +461,9 @@ class HubClient:
     def __init__(self, url: str, token: str, *, timeout: float = 30.0):
         parts = urlsplit(url.strip())
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise BMCError(f"--hub {url!r}: give the hub's address, e.g. https://hub.example.edu")
+            raise BMCError(Msg("collect.bad_hub_url", url=repr(url)))
         if not token:
-            raise BMCError("no API token: set JUPYTERHUB_API_TOKEN to the token of a hub service with "
-                           "the scopes list:users, read:users and access:servers")
+            raise BMCError(Msg("collect.no_token"))
         self.origin = f"{parts.scheme}://{parts.netloc}"
         self.base = parts.path.rstrip("/")  # the hub's base_url, if it has one
         self.token = token
@@ -494,19 +486,19 @@ class HubClient:
                 status = resp.status
         except urllib.error.HTTPError as exc:
             reason = _hub_message(exc)
-            raise HubError(f"{method} {path}: HTTP {exc.code}{': ' + reason if reason else ''}",
-                           exc.code) from None
+            raise HubError(Msg("collect.http", request=f"{method} {path}", code=exc.code,
+                               reason=f": {reason}" if reason else ""), exc.code) from None
         except (urllib.error.URLError, OSError) as exc:
             why = getattr(exc, "reason", exc)
-            raise HubError(f"{method} {path}: no answer ({why})") from None
+            raise HubError(Msg("collect.no_answer", request=f"{method} {path}", why=str(why))) from None
         if limit is not None and len(raw) > limit:
-            raise HubError(f"{method} {path}: the answer is larger than {limit} bytes", -1)
+            raise HubError(Msg("collect.too_large", request=f"{method} {path}", limit=limit), -1)
         if not raw.strip():
             return status, None
         try:
             return status, json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError):
-            raise HubError(f"{method} {path}: the answer is not JSON (is this a JupyterHub?)", status) from None
+            raise HubError(Msg("collect.not_json", request=f"{method} {path}"), status) from None
 
     def api(self, method: str, path: str, **kw) -> Any:
         return self.request(method, f"{self.base}/hub/api{path}", **kw)[1]
@@ -520,7 +512,7 @@ class HubClient:
             if isinstance(page, list):  # a hub without pagination
                 return users + page
             if not isinstance(page, dict) or not isinstance(page.get("items"), list):
-                raise HubError("GET /hub/api/users: not a list of users (is this a JupyterHub?)")
+                raise HubError(Msg("collect.not_users", request="GET /hub/api/users"))
             users += page["items"]
             nxt = (page.get("_pagination") or {}).get("next")
             if not nxt or not page["items"]:
@@ -561,7 +553,7 @@ def _read_server(client: HubClient, server_url: str, prefix: str, skipped: Count
         _status, model = client.request("GET", api + quote(folder) + "?content=1&type=directory")
         content = model.get("content") if isinstance(model, dict) else None
         if not isinstance(content, list):
-            raise HubError(f"GET {api + folder}: not a folder listing")
+            raise HubError(Msg("collect.not_listing", request=f"GET {api + folder}"))
         entries = sorted((e for e in content if isinstance(e, dict)), key=lambda e: str(e.get("name", "")))
         in_answers = folder.rsplit("/", 1)[-1] == "answers"
         subfolders = []
@@ -590,7 +582,7 @@ def _read_server(client: HubClient, server_url: str, prefix: str, skipped: Count
                 elif exc.status == 400:  # not UTF-8 text: not an answer file
                     skipped["not_answer"] += 1
                 else:
-                    problems.append((source, str(exc)))
+                    problems.append((source, exc.msg))
                 continue
             text = file_model.get("content") if isinstance(file_model, dict) else None
             if not isinstance(text, str):
@@ -605,7 +597,7 @@ def _read_server(client: HubClient, server_url: str, prefix: str, skipped: Count
                 found.append(_Found(prefix + path, source, data, *fields))
         stack.extend(reversed(subfolders))
     if stack:
-        problems.append((api, f"stopped after {max_folders} folders; some folders were not read"))
+        problems.append((api, Msg("collect.max_folders", count=max_folders)))
     return found
 
 
@@ -626,13 +618,13 @@ def _start_server(client: HubClient, name: str, timeout: float, sleep: Callable[
     while True:
         model = client.api("GET", f"/users/{user}")
         if not isinstance(model, dict):
-            raise HubError(f"GET /hub/api/users/{user}: not a user model")
+            raise HubError(Msg("collect.not_user", request=f"GET /hub/api/users/{user}"))
         if isinstance(model.get("server"), str) and model["server"]:
             return model["server"]
         if not model.get("pending"):
-            raise HubError("the server stopped while starting (see the hub's log)")
+            raise HubError(Msg("collect.server_stopped"))
         if time.monotonic() > deadline:
-            raise HubError(f"the server did not start within {timeout:g} s")
+            raise HubError(Msg("collect.server_slow", seconds=f"{timeout:g}"))
         sleep(0.5)
 
 
@@ -644,13 +636,13 @@ def _collect_user(client: HubClient, model: dict, *, start_stopped: bool, exerci
     started = False
     if not servers:
         if not start_stopped:
-            outcome.unreachable = "no running server (--start-stopped starts it)"
+            outcome.unreachable = Msg("collect.no_server")
             return outcome
         try:
             servers = [("", _start_server(client, name, start_timeout, sleep))]
             started = True
         except HubError as exc:
-            outcome.unreachable = f"could not start the server: {exc}"
+            outcome.unreachable = Msg("collect.could_not_start", error=exc)
             return outcome
     try:
         for server_name, url in servers:
@@ -659,13 +651,13 @@ def _collect_user(client: HubClient, model: dict, *, start_stopped: bool, exerci
                 outcome.found += _read_server(client, url, prefix, outcome.skipped, outcome.problems,
                                               exercise_set, max_bytes)
             except HubError as exc:
-                outcome.unreachable = f"server {url}: {exc}"
+                outcome.unreachable = Msg("collect.server_error", url=url, error=exc)
     finally:
         if started:
             try:
                 client.request("DELETE", f"{client.base}/hub/api/users/{quote(name, safe='')}/server")
             except HubError as exc:
-                outcome.notes.append((name, f"started for collecting, but could not be stopped: {exc}"))
+                outcome.notes.append((name, Msg("collect.not_stopped", error=exc)))
     return outcome
 
 
@@ -692,9 +684,9 @@ def collect_hub(url: str, out: str | os.PathLike, *, token: str | None = None, s
     try:
         models = [m for m in client.users() if isinstance(m, dict) and isinstance(m.get("name"), str)]
     except HubError as exc:
-        hint = {401: " (is the token right?)", 403: " (the token needs the list:users and read:users scopes)",
-                404: " (is this the hub's address?)"}.get(exc.status, "")
-        raise BMCError(f"cannot list the hub's users: {exc}{hint}") from None
+        hint = {401: Msg("collect.hint_401"), 403: Msg("collect.hint_403"),
+                404: Msg("collect.hint_404")}.get(exc.status, "")
+        raise BMCError(Msg("collect.cannot_list", error=exc, hint=hint)) from None
     result = CollectResult(_prepare_out(out))
     models.sort(key=lambda m: m["name"])
 

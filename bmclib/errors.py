@@ -1,16 +1,35 @@
 """The library's errors: one base class, so callers can catch everything we raise.
 
-Every message names what was wrong and where (file, line, field), in plain words.
+Every message names what was wrong and where (file, line, field), in plain words, and carries
+both languages: ``str(err)`` shows the session's language (:func:`bmclib.i18n.set_language`,
+``BMC_LANG``), ``err.text("ko")`` a chosen one.
 """
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
+from typing import Any
+
+from .i18n import LANGS, Msg, text_of
 
 
 class BMCError(ValueError):
-    """Base class of every error bmclib raises on bad input."""
+    """Base class of every error bmclib raises on bad input; ``msg`` is the message (a ``Msg``)."""
+
+    def __init__(self, msg: Msg | str, /):
+        self.msg = msg
+        super().__init__(text_of(msg, "en"))
+
+    def text(self, lang: str | None = None) -> str:
+        """The message in ``lang`` (default: the session's language)."""
+        return text_of(self.msg, lang)
+
+    def both(self) -> dict[str, str]:
+        return {lang: self.text(lang) for lang in LANGS}
+
+    def __str__(self) -> str:
+        return self.text()
 
 
 class DataError(BMCError):
@@ -21,76 +40,108 @@ class DataError(BMCError):
 
     def __init__(self, problems):
         self.problems = list(problems)
-        lines = [str(p) for p in self.problems[:20]]
+        super().__init__(Msg("error.data", count=len(self.problems)))
+
+    def text(self, lang: str | None = None) -> str:
+        lines = [p.text(lang) for p in self.problems[:20]]
         if len(self.problems) > 20:
-            lines.append(f"... and {len(self.problems) - 20} more problems")
-        super().__init__("\n".join(lines))
+            lines.append(Msg("error.more_problems", count=len(self.problems) - 20).text(lang))
+        return "\n".join(lines)
 
 
 class AnswerFileError(BMCError):
-    """An answer file cannot be read or graded; ``reason`` says why in plain words.
+    """An answer file cannot be read or graded; ``reason`` says why in plain words (a ``Msg``).
 
     ``unreadable`` is True when the computer could not read the file at all (permissions, a
     disk error): its content is unknown, so it must never be replaced or set aside.
     """
 
-    def __init__(self, source: str, reason: str, *, unreadable: bool = False):
+    def __init__(self, source: str, reason: Msg | str, *, unreadable: bool = False):
         self.source = source
-        self.reason = reason
         self.unreadable = unreadable
-        super().__init__(f"{source}: {reason}")
+        super().__init__(reason)
+
+    @property
+    def reason(self) -> str:
+        """Why, in the session's language (``msg`` keeps both languages)."""
+        return text_of(self.msg)
+
+    def text(self, lang: str | None = None) -> str:
+        return f"{self.source}: {text_of(self.msg, lang)}"
 
 
 class MissingPackageError(ModuleNotFoundError):
     """A feature needs an optional heavy package (pandas, matplotlib) that is not installed,
-    e.g. in the course's browser site (JupyterLite). ``messages`` holds the text in ``en`` and
-    ``ko``; ``str()`` shows ``$BMC_LANG``'s language, or both when it is not set."""
+    e.g. in the course's browser site (JupyterLite). ``str()`` shows the session's language."""
 
-    def __init__(self, package: str, messages: dict[str, str]):
-        self.messages = dict(messages)
-        super().__init__(self._text(), name=package)
+    def __init__(self, package: str, message: Msg):
+        super().__init__(message.text("en"), name=package)
+        self.message = message  # (ImportError keeps its own ``msg``: the English text)
 
-    def _text(self) -> str:
-        import os
+    @property
+    def messages(self) -> dict[str, str]:
+        return self.message.both()
 
-        lang = os.environ.get("BMC_LANG", "").strip().lower()
-        if lang in self.messages:
-            return self.messages[lang]
-        return "\n".join(self.messages[k] for k in ("ko", "en") if k in self.messages)
+    def text(self, lang: str | None = None) -> str:
+        return self.message.text(lang)
 
     def __str__(self) -> str:
-        return self._text()
+        return self.message.text()
 
 
 class UnknownIdError(BMCError, KeyError):
-    """An id (block, category, case, exercise set) that does not exist."""
+    """An id (block, category, case, exercise set) that does not exist. ``word`` is what was given,
+    ``choices`` the valid ids and ``suggestion`` the closest one (or None)."""
+
+    def __init__(self, msg: Msg | str, /, *, word: Any = None, choices: Iterable[str] = (),
+                 suggestion: str | None = None):
+        self.word, self.choices, self.suggestion = word, tuple(choices), suggestion
+        BMCError.__init__(self, msg)
 
     def __str__(self) -> str:  # KeyError would otherwise quote the message
-        return str(self.args[0])
+        return self.text()
 
 
-def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    """Return ``" Did you mean 'x'?"`` for the closest choice, or ``""``.
+def closest(word: str, choices: Iterable[str]) -> str | None:
+    """The choice closest to ``word`` (difflib), or None when none is close.
 
-    >>> did_you_mean("value_proposition", ["value_propositions", "channels"])
+    >>> closest("value_proposition", ["value_propositions", "channels"]), closest("zzz", ["channels"])
+    ('value_propositions', None)
+    """
+    matches = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> Msg | str:
+    """``" Did you mean 'x'?"`` for the closest choice (a message), or ``""``.
+
+    >>> did_you_mean("value_proposition", ["value_propositions", "channels"]).text("en")
     " Did you mean 'value_propositions'?"
     >>> did_you_mean("zzz", ["channels"])
     ''
     """
-    matches = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
-    return f" Did you mean '{matches[0]}'?" if matches else ""
+    match = closest(word, choices)
+    return Msg("error.did_you_mean", match=match) if match else ""
 
 
-def unknown(kind: str, word: object, choices: Iterable[str]) -> str:
-    """Compose the message for an unknown id, with a suggestion and the valid ids.
+def unknown(kind: str, word: object, choices: Iterable[str]) -> Msg:
+    """The message for an unknown id of ``kind`` (``block``, ``case``, ...), with a suggestion and the
+    valid ids.
 
-    >>> unknown("block", "chanels", ["channels", "cost_structure"])
+    >>> m = unknown("block", "chanels", ["channels", "cost_structure"])
+    >>> m.text("en")
     "'chanels' is not a block. Did you mean 'channels'? Blocks are: channels, cost_structure."
+    >>> m.text("ko")
+    "'chanels'은(는) 블록이 아닙니다. 'channels'을(를) 찾으셨나요? 블록 목록: channels, cost_structure."
     """
-    choices = list(choices)
-    plural = kind + ("es" if kind.endswith("s") else "s")
-    article = "an" if kind[:1] in "aeiou" else "a"
-    return (
-        f"'{word}' is not {article} {kind}.{did_you_mean(str(word), choices)} "
-        f"{plural[0].upper() + plural[1:]} are: {', '.join(choices)}."
-    )
+    choices = [str(c) for c in choices]
+    key = kind.replace(" ", "_")
+    return Msg("error.unknown_id", word=f"'{word}'", kind=Msg(f"kind.{key}"), kinds=Msg(f"kinds.{key}"),
+               suggestion=did_you_mean(str(word), choices), choices=", ".join(choices))
+
+
+def unknown_id(kind: str, word: object, choices: Iterable[str]) -> UnknownIdError:
+    """An :class:`UnknownIdError` for ``word``, ready to raise."""
+    choices = [str(c) for c in choices]
+    return UnknownIdError(unknown(kind, word, choices), word=word, choices=choices,
+                          suggestion=closest(str(word), choices))

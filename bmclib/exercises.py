@@ -6,16 +6,20 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from .blocks import _taxonomy_index, check_lang, taxonomy
+from .blocks import _taxonomy_index, taxonomy
 from .cases import Case, read_cases
-from .errors import BMCError, DataError, UnknownIdError, did_you_mean, unknown
-from .fileio import item_id_problem, set_id_problem
-from .paths import data_path
-from .problems import Problem, read_csv
+from .errors import BMCError, DataError, unknown, unknown_id
+from .fileio import Problem, item_id_problem, read_csv, set_id_problem
+from .i18n import Msg, lang_or_session
+from .paths import data_path, shipped_or_path
 
 ITEM_COLUMNS = ("exercise_set", "item_id", "taxonomy", "company_en", "company_ko", "prompt_en", "prompt_ko")
 #: optional: a shipped practice set may link a case of the bank (its text and the advisor's reasons)
 OPTIONAL_COLUMNS = ("case_id",)
+#: the exercise a lesson, the app or a widget opens when none is named
+DEFAULT_SET = "relationships-practice"
+#: practice: Check with feedback from the practice key; assessment: no key, choices only saved
+MODES = ("practice", "assessment")
 
 #: What an item asks the student to do (CONTRACT.md section 9). The column is optional; an empty
 #: cell means ``recognise``.
@@ -38,7 +42,7 @@ class Item:
     case_id: str = ""
     kind: str = "recognise"
 
-    def choices(self, lang: str = "en") -> dict[str, str]:
+    def choices(self, lang: str | None = None) -> dict[str, str]:
         """``{choice id: label}`` for this item, in data order."""
         return taxonomy(self.taxonomy).labels(lang)
 
@@ -61,26 +65,51 @@ class ExerciseSet:
         for it in self.items:
             if it.id == item_id:
                 return it
-        raise UnknownIdError(unknown("item", item_id, [i.id for i in self.items]))
+        raise unknown_id("item", item_id, [i.id for i in self.items])
 
     @property
     def item_ids(self) -> tuple[str, ...]:
         return tuple(i.id for i in self.items)
 
-    def to_frame(self, lang: str = "en"):
+    def labels(self, lang: str | None = None) -> dict[str, str]:
+        """``{item_id: name}``: each item's company, told apart where two items share one (the two
+        segments of one company) by the case bank's name for the item's case, else by a number.
+
+        >>> labels = load_exercise_set("relationships-practice").labels("en")
+        >>> labels["netflix"], labels["youtube_viewers"], labels["youtube"]
+        ('Netflix', 'YouTube (viewers)', 'YouTube (creators)')
+        """
+        from collections import Counter
+
+        lang = lang_or_session(lang)
+        names = {it.id: it.company[lang] for it in self.items}
+        shared = Counter(names.values())
+        bank = {c.id: c for c in read_cases()} if any(n > 1 for n in shared.values()) else {}
+        seen: Counter = Counter()
+        for it in self.items:
+            if shared[names[it.id]] > 1:
+                case = bank.get(it.case_id)
+                if case is not None and case.company[lang] != names[it.id]:
+                    names[it.id] = case.company[lang]
+                else:
+                    seen[names[it.id]] += 1
+                    names[it.id] = f"{names[it.id]} ({seen[names[it.id]]})"
+        return names
+
+    def to_frame(self, lang: str | None = None):
         """The items as a DataFrame (id, company, prompt) in one language."""
         from .optional import require
 
         pd = require("pandas", "ExerciseSet.to_frame()")
-        check_lang(lang)
+        lang = lang_or_session(lang)
         return pd.DataFrame([{"item_id": i.id, "kind": i.kind, "company": i.company[lang],
                               "prompt": i.prompt[lang]} for i in self.items])
 
     def kinds(self) -> dict[str, int]:
         """How many items of each kind the set holds, in the order of ``KINDS``.
 
-        >>> load_exercise_set("relationships-practice").kinds()["decide"] > 0
-        True
+        >>> load_exercise_set("relationships-practice").kinds()
+        {'recognise': 16, 'decide': 7, 'pitfall': 6, 'two_segments': 4}
         """
         return {k: sum(1 for i in self.items if i.kind == k) for k in KINDS}
 
@@ -105,46 +134,44 @@ def check_exercise_set(
             set_ids.setdefault(set_id, line)
             why = set_id_problem(set_id)
             if why:
-                problems.append(Problem(table.source, line,
-                                        f"exercise_set '{set_id}' cannot be an exercise set id: {why}"))
+                problems.append(Problem(table.source, line, Msg("data.bad_set_id", id=set_id, why=why)))
         iid = row["item_id"]
         why = item_id_problem(iid) if iid else None
         if why:
-            problems.append(Problem(table.source, line, f"item_id {iid!r} cannot be an item id: {why}"))
+            problems.append(Problem(table.source, line, Msg("data.bad_item_id", id=repr(iid), why=why)))
         if iid in seen:
-            problems.append(Problem(table.source, line, f"duplicate item_id '{iid}' (first on line {seen[iid]})"))
+            problems.append(Problem(table.source, line, Msg("data.duplicate_item", id=iid, first=seen[iid])))
         seen.setdefault(iid, line)
         tax = row["taxonomy"]
         if tax and tax not in taxonomies:
-            problems.append(Problem(table.source, line, "taxonomy: " + unknown("taxonomy", tax, taxonomies)))
+            problems.append(Problem(table.source, line, Msg("data.in_column", column="taxonomy",
+                                                            error=unknown("taxonomy", tax, taxonomies))))
         company = {"en": row["company_en"], "ko": row["company_ko"]}
         prompt = {"en": row["prompt_en"], "ko": row["prompt_ko"]}
         kind = row.get("kind", "") or "recognise"
         if kind not in KINDS:
-            problems.append(Problem(table.source, line, f"kind: '{kind}' is not an item kind."
-                                    f"{did_you_mean(kind, KINDS)} Kinds are: {', '.join(KINDS)} "
-                                    "(an empty cell means recognise)."))
+            problems.append(Problem(table.source, line, Msg("data.in_column", column="kind", error=Msg(
+                "exercises.bad_kind", error=unknown("item kind", kind, KINDS)))))
         case_id = row.get("case_id", "")
         if case_id:
             if case_id not in by_case:
-                problems.append(Problem(table.source, line, "case_id: " + unknown("case", case_id, sorted(by_case))))
+                problems.append(Problem(table.source, line, Msg("data.in_column", column="case_id",
+                                                                error=unknown("case", case_id, sorted(by_case)))))
                 continue
             case = by_case[case_id]
             company = {k: company[k] or case.company[k] for k in company}
             prompt = {k: prompt[k] or case.description[k] for k in prompt}
         for lang in ("en", "ko"):
             if not prompt[lang]:
-                problems.append(Problem(table.source, line,
-                                        f"empty cell in column 'prompt_{lang}' (needed when case_id is empty)"))
+                problems.append(Problem(table.source, line, Msg("exercises.empty_prompt", column=f"prompt_{lang}")))
         items.append(Item(iid, tax, company, prompt, case_id, kind))
         lines[iid] = line
     problems += _two_segment_problems(items, lines, table.source)
     if len(set_ids) > 1:
         (a, la), (b, lb) = list(set_ids.items())[:2]
-        problems.append(Problem(table.source, lb,
-                                f"one file holds one exercise set; found '{a}' (line {la}) and '{b}' (line {lb})"))
+        problems.append(Problem(table.source, lb, Msg("exercises.two_sets", a=a, la=la, b=b, lb=lb)))
     if not items and not problems:
-        problems.append(Problem(table.source, 1, "the exercise set has no items"))
+        problems.append(Problem(table.source, 1, Msg("exercises.no_items")))
     if problems:
         return None, problems
     return ExerciseSet(next(iter(set_ids)), tuple(items), table.source), []
@@ -157,9 +184,8 @@ def _two_segment_problems(items: list[Item], lines: dict[str, int], source: str)
     for item in pairs:
         partners = [o for o in pairs if o is not item and o.company["en"] == item.company["en"]]
         if not partners:
-            problems.append(Problem(source, lines.get(item.id, 0),
-                                    f"two_segments item '{item.id}' needs a second two_segments item on the "
-                                    f"same company ('{item.company['en']}'), about its other segment"))
+            problems.append(Problem(source, lines.get(item.id, 0), Msg("exercises.lonely_pair", id=item.id,
+                                                                       company=item.company)))
     return problems
 
 
@@ -187,14 +213,10 @@ def load_exercise_set(set_or_path: str | Path, *, cases: str | Path | None = Non
     >>> len(s) >= 16
     True
     """
-    text = str(set_or_path)
-    if not text.endswith(".csv") and "/" not in text and "\\" not in text:
-        if text not in exercise_set_ids():
-            raise UnknownIdError(unknown("exercise set", text, exercise_set_ids()))
-        if cases is None:
-            return _shipped_set(text)
-        set_or_path = data_path("exercises", f"{text}.csv")
-    ex, problems = check_exercise_set(set_or_path, cases=read_cases(cases) if cases else None)
+    path = shipped_or_path(set_or_path, "exercises")
+    if cases is None and path.parent == data_path("exercises") and path.stem == str(set_or_path):
+        return _shipped_set(path.stem)
+    ex, problems = check_exercise_set(path, cases=read_cases(cases) if cases else None)
     if problems:
         raise DataError(problems)
     return ex
@@ -213,11 +235,7 @@ def refuse_assessment_on_shipped(set_id: str) -> None:
     """Raise ``BMCError`` when ``set_id`` is a shipped practice set: its key ships with the
     package, so one line in a notebook would show a student every answer."""
     if is_shipped_set(set_id):
-        raise BMCError(
-            f"'{set_id}' is a practice set: its answer key ships with bmclib, so any student can read "
-            "it. An assessment needs your own exercise set, whose key only you keep: make one from "
-            "your cases with 'bmc new-set my_cases.csv --set my-quiz', give students "
-            "exercises/my-quiz.csv and keep keys/my-quiz.csv.")
+        raise BMCError(Msg("exercises.practice_only", set=set_id))
 
 
 def write_set_from_cases(cases, set_id: str, out_dir: str | Path, *, case_ids=None) -> tuple[Path, Path]:
@@ -234,12 +252,12 @@ def write_set_from_cases(cases, set_id: str, out_dir: str | Path, *, case_ids=No
 
     why = set_id_problem(set_id)
     if why:
-        raise BMCError(f"'{set_id}' cannot be an exercise set id: {why}")
+        raise BMCError(Msg("exercises.bad_set_id", id=set_id, why=why))
     by_id = {c.id: c for c in cases}
     chosen = list(case_ids) if case_ids else list(by_id)
     missing = [c for c in chosen if c not in by_id]
     if missing:
-        raise UnknownIdError(unknown("case", missing[0], sorted(by_id)))
+        raise unknown_id("case", missing[0], sorted(by_id))
     out = Path(out_dir)
     items_path, key_path = out / "exercises" / f"{set_id}.csv", out / "keys" / f"{set_id}.csv"
     items_path.parent.mkdir(parents=True, exist_ok=True)
@@ -277,7 +295,6 @@ def bank_text_warnings(items_path: str | Path) -> list[Problem]:
         for lang in ("en", "ko"):
             case = bank.get(item.prompt[lang].strip())
             if case is not None:
-                out.append(Problem(str(items_path), 0, f"{item.id} ({item.company['en']}): prompt_{lang} is the "
-                                   "shipped case bank's own text, so a student can look the case up with its answer; "
-                                   "rewrite it in your own words", "warning"))
+                out.append(Problem(str(items_path), 0, Msg("exercises.bank_text", id=item.id, company=item.company,
+                                                           column=f"prompt_{lang}"), "warning"))
     return out

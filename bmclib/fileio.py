@@ -1,33 +1,142 @@
-"""The file layer: reading files safely (never blocking, never unbounded), writing atomically, ids.
+"""The file layer: reading files safely (never blocking, never unbounded), problems that name the
+file and line, CSV and JSON readers, atomic writes, and the ids that name things in files.
 
-Everything here is about bytes on disk and the ids that name things in files; no course rules.
+Everything here is about bytes on disk; no course rules. Every sentence comes from the message
+catalogue (:mod:`bmclib.i18n`), so a problem reads in Korean or English as the user chose.
 """
 
 from __future__ import annotations
 
+import csv
+import errno
+import io
+import json
 import os
 import re
 import stat
 import tempfile
 import time
 import unicodedata
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from .i18n import Msg, text_of
 
 #: An answer file is a few kilobytes; anything larger than this is not one (change per call).
 DEFAULT_MAX_FILE_SIZE = 5 * 1024 * 1024
+#: data files (cases, keys, exercise sets, canvases) larger than this are refused, never read whole
+MAX_DATA_FILE_SIZE = 50 * 1024 * 1024
 
-_KINDS = {stat.S_IFIFO: "a named pipe (FIFO)", stat.S_IFSOCK: "a socket", stat.S_IFCHR: "a device",
-          stat.S_IFBLK: "a device", stat.S_IFDIR: "a folder"}
+_KINDS = {stat.S_IFIFO: "file.kind_fifo", stat.S_IFSOCK: "file.kind_socket", stat.S_IFCHR: "file.kind_device",
+          stat.S_IFBLK: "file.kind_device", stat.S_IFDIR: "file.kind_folder"}
+#: the operating system's errors people meet with files, in plain words (the OS says them in English)
+_ERRNO = {errno.ENOENT: "os.enoent", errno.EACCES: "os.eacces", errno.EPERM: "os.eacces",
+          errno.EISDIR: "os.eisdir", errno.ENOTDIR: "os.enotdir", errno.ENOSPC: "os.enospc",
+          errno.EROFS: "os.erofs", errno.EIO: "os.eio", errno.ELOOP: "os.eloop", errno.EEXIST: "os.eexist",
+          errno.EFBIG: "os.efbig", errno.EDQUOT: "os.enospc"}
 
+
+# -- problems ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a file, printed the way compilers print them: ``file:line: message``.
+
+    ``line`` is 1-based; 0 means the whole file. ``msg`` is a :class:`~bmclib.i18n.Msg` (or plain
+    text from a file), shown in the session's language (``message``); ``severity`` is ``"error"``
+    (the file cannot be used) or ``"warning"`` (it can, but look at this).
+
+    >>> print(Problem("k.csv", 3, Msg("keys.best_and_acceptable", choice="x"), "warning").text("en"))
+    k.csv:3: warning: 'x' is listed in both best and acceptable; best counts
+    """
+
+    file: str
+    line: int
+    msg: Any
+    severity: str = field(default="error", repr=False)
+
+    @property
+    def message(self) -> str:
+        """The message alone, in the session's language."""
+        return text_of(self.msg)
+
+    def text(self, lang: str | None = None) -> str:
+        """The problem as one line in ``lang`` (default: the session's language)."""
+        message = text_of(self.msg, lang)
+        if self.severity == "warning":
+            message = Msg("file.warning", message=message).text(lang)
+        return f"{self.file}:{self.line}: {message}" if self.line else f"{self.file}: {message}"
+
+    def reason(self, lang: str | None = None) -> str:
+        """Just the message, in ``lang``."""
+        return text_of(self.msg, lang)
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def sort_key(self) -> tuple:
+        return (self.file, self.line, self.reason("en"))
+
+
+def value_kind(value: Any) -> Msg:
+    """What kind of JSON value this is, in plain words ("an object", "a list", "text" ...).
+
+    >>> value_kind([1]).text("en"), value_kind(None).text("ko")
+    ('a list', 'null 값')
+    """
+    key = {dict: "object", list: "list", str: "text", bool: "bool", type(None): "null", int: "number",
+           float: "number"}.get(type(value), "other")
+    return Msg(f"value.{key}", type=type(value).__name__)
+
+
+def os_reason(exc: BaseException) -> Msg | str:
+    """Why an operating-system error happened, in plain words (a message when the error is a known one).
+
+    >>> os_reason(PermissionError(13, "Permission denied")).text("ko")
+    '권한이 없습니다'
+    """
+    if isinstance(exc, FileProblem):
+        return exc.msg
+    if isinstance(exc, OSError) and exc.errno in _ERRNO:
+        return Msg(_ERRNO[exc.errno])
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def cannot_read(label: str, exc: BaseException) -> Problem:
+    return Problem(label, 0, Msg("file.cannot_read", reason=os_reason(exc)))
+
+
+def decode_utf8(data: bytes, source: str) -> tuple[str | None, Problem | None]:
+    """Decode UTF-8 (a leading byte-order mark is allowed), or explain where it fails.
+
+    >>> decode_utf8("a,b\\n".encode(), "x.csv")
+    ('a,b\\n', None)
+    >>> text, problem = decode_utf8("a\\n\\xe9".encode("latin-1"), "x.csv")
+    >>> print(problem.text("en"))
+    x.csv:2: not UTF-8 text (byte 0xe9 cannot be decoded); save the file as UTF-8 (in Excel: 'CSV UTF-8')
+    """
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        return None, Problem(source, line, Msg("file.not_utf8", byte=f"0x{data[exc.start]:02x}"))
+
+
+# -- reading safely ----------------------------------------------------------------------------------
 
 class FileProblem(OSError):
     """A file that cannot be read as an answer or data file; ``str()`` says why in plain words."""
 
-    def __init__(self, reason: str):
-        super().__init__(0, reason)
+    def __init__(self, msg: Msg):
+        super().__init__(0, msg.text("en"))
+        self.msg = msg
 
     def __str__(self) -> str:
-        return self.strerror
+        return str(self.msg)
 
 
 class FileTooLarge(FileProblem):
@@ -47,28 +156,24 @@ def size_text(n: int) -> str:
 
 
 def parse_size(text: str | int) -> int:
-    """Read a size such as ``5MB``, ``500k``, ``2 GB`` or ``4096`` (bytes).
+    """Read a size such as ``5MB``, ``500k``, ``2 GB`` or ``4096`` (bytes); ``ValueError`` otherwise.
 
     >>> parse_size("5MB"), parse_size("500k"), parse_size(" 4096 ")
     (5242880, 512000, 4096)
-    >>> parse_size("lots")
-    Traceback (most recent call last):
-    ...
-    ValueError: 'lots' is not a size; write it like 5MB, 500KB or 4096 (bytes)
     """
     if isinstance(text, int) and not isinstance(text, bool):
         value = text
     else:
         match = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([kmg]?)i?b?\s*", str(text), re.IGNORECASE)
         if not match:
-            raise ValueError(f"{text!r} is not a size; write it like 5MB, 500KB or 4096 (bytes)")
+            raise ValueError(str(Msg("file.bad_size", text=repr(text))))
         value = int(float(match.group(1)) * 1024 ** " kmg".index(match.group(2).lower() or " "))
     if value <= 0:
-        raise ValueError(f"a size must be more than 0 bytes, not {text!r}")
+        raise ValueError(str(Msg("file.bad_size", text=repr(text))))
     return value
 
 
-def not_regular(path: str | os.PathLike) -> str | None:
+def not_regular(path: str | os.PathLike) -> Msg | None:
     """Why ``path`` cannot be read as a plain file, in plain words; None when it can.
 
     Symbolic links are followed; a broken link or a loop of links is named as such.
@@ -76,20 +181,20 @@ def not_regular(path: str | os.PathLike) -> str | None:
 
     >>> not_regular(__file__) is None
     True
-    >>> not_regular("/no/such/file.json")
+    >>> not_regular("/no/such/file.json").text("en")
     'no such file'
     """
     try:
         st = os.stat(path)
     except FileNotFoundError:
-        return "a symbolic link to a file that does not exist" if os.path.islink(path) else "no such file"
+        return Msg("file.dangling_link" if os.path.islink(path) else "file.missing")
     except OSError as exc:
-        if exc.errno == 40:  # ELOOP
-            return "a loop of symbolic links"
-        return f"cannot read the file ({exc.strerror or exc})"
+        if exc.errno == errno.ELOOP:
+            return Msg("file.link_loop")
+        return Msg("file.cannot_read", reason=os_reason(exc))
     if stat.S_ISREG(st.st_mode):
         return None
-    return f"not a regular file: it is {_KINDS.get(stat.S_IFMT(st.st_mode), 'a special file')}"
+    return Msg("file.not_regular", kind=Msg(_KINDS.get(stat.S_IFMT(st.st_mode), "file.kind_special")))
 
 
 def read_limited(path: str | os.PathLike, limit: int = DEFAULT_MAX_FILE_SIZE) -> bytes:
@@ -103,11 +208,10 @@ def read_limited(path: str | os.PathLike, limit: int = DEFAULT_MAX_FILE_SIZE) ->
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            kind = _KINDS.get(stat.S_IFMT(st.st_mode), "a special file")
-            raise FileProblem(f"not a regular file: it is {kind}")
+            kind = Msg(_KINDS.get(stat.S_IFMT(st.st_mode), "file.kind_special"))
+            raise FileProblem(Msg("file.not_regular", kind=kind))
         if st.st_size > limit:
-            raise FileTooLarge(f"{size_text(st.st_size)}, more than the limit of {size_text(limit)} "
-                                  "for one file")
+            raise FileTooLarge(Msg("file.too_large_sized", size=size_text(st.st_size), limit=size_text(limit)))
         chunks, total = [], 0
         while True:
             chunk = os.read(fd, min(1024 * 1024, limit + 1 - total))
@@ -116,7 +220,7 @@ def read_limited(path: str | os.PathLike, limit: int = DEFAULT_MAX_FILE_SIZE) ->
             chunks.append(chunk)
             total += len(chunk)
             if total > limit:
-                raise FileTooLarge(f"more than the limit of {size_text(limit)} for one file")
+                raise FileTooLarge(Msg("file.too_large", limit=size_text(limit)))
         return b"".join(chunks)
     finally:
         os.close(fd)
@@ -125,7 +229,6 @@ def read_limited(path: str | os.PathLike, limit: int = DEFAULT_MAX_FILE_SIZE) ->
 def read_stream_limited(stream, limit: int = DEFAULT_MAX_FILE_SIZE) -> bytes:
     """Read a stream (e.g. a zip entry) to its end, stopping as soon as it passes ``limit`` bytes.
 
-    >>> import io
     >>> read_stream_limited(io.BytesIO(b"abc"), 10)
     b'abc'
     >>> read_stream_limited(io.BytesIO(b"x" * 11), 10)
@@ -141,10 +244,181 @@ def read_stream_limited(stream, limit: int = DEFAULT_MAX_FILE_SIZE) -> bytes:
         chunks.append(chunk)
         total += len(chunk)
         if total > limit:
-            raise FileTooLarge(f"more than the limit of {size_text(limit)} for one file")
+            raise FileTooLarge(Msg("file.too_large", limit=size_text(limit)))
 
 
-# -- writing ---------------------------------------------------------------------------------------
+# -- CSV and JSON data files --------------------------------------------------------------------------
+
+def _csv_reason(exc: BaseException) -> Msg | str:
+    """The csv module's complaint in plain words (its field limit, above all)."""
+    text = str(exc)
+    if "field larger than field limit" in text:
+        return Msg("csv.field_limit", limit=f"{csv.field_size_limit():,}")
+    if "unexpected end of data" in text:
+        return Msg("csv.unexpected_end")
+    if "new-line character seen in unquoted field" in text:
+        return Msg("csv.newline_unquoted")
+    if "NUL" in text:
+        return Msg("csv.nul")
+    return text or type(exc).__name__
+
+
+@dataclass
+class CsvTable:
+    """Rows of a CSV file with the line each row starts on."""
+
+    source: str
+    columns: list[str]
+    rows: list[tuple[int, dict[str, str]]]
+
+
+def read_csv(
+    source: str | Path | bytes,
+    required: tuple[str, ...],
+    *,
+    name: str | None = None,
+    required_cells: tuple[str, ...] = (),
+) -> tuple[CsvTable | None, list[Problem]]:
+    """Read a CSV file strictly; return the table and every problem found.
+
+    Checks encoding, required columns, ragged rows and empty required cells.
+    Blank lines are skipped. Cell values are stripped of surrounding spaces.
+
+    >>> table, problems = read_csv(b"id,name\\na,\\n", ("id", "name"), name="t.csv",
+    ...                            required_cells=("name",))
+    >>> [p.text("en") for p in problems]
+    ["t.csv:2: empty cell in required column 'name'"]
+    """
+    if isinstance(source, bytes):
+        data, label = source, name or "<data>"
+    else:
+        path = Path(source)
+        label = name or str(path)
+        try:
+            data = read_limited(path, MAX_DATA_FILE_SIZE)
+        except OSError as exc:
+            return None, [cannot_read(label, exc)]
+    text, problem = decode_utf8(data, label)
+    if problem:
+        return None, [problem]
+    if not text.strip():
+        return None, [Problem(label, 1, Msg("csv.empty", header=",".join(required)))]
+    reader = csv.reader(io.StringIO(text, newline=""))
+    problems: list[Problem] = []
+    try:
+        header = [h.strip() for h in next(reader)]
+    except (csv.Error, StopIteration) as exc:
+        return None, [Problem(label, 1, Msg("csv.bad_header", reason=_csv_reason(exc)))]
+    missing = [c for c in required if c not in header]
+    if missing:
+        return None, [Problem(label, 1, Msg("csv.missing_column" if len(missing) == 1 else "csv.missing_columns", columns=", ".join(map(repr, missing)),
+                                            header=",".join(required)))]
+    dupes = sorted({h for h in header if h and header.count(h) > 1})
+    if dupes:
+        problems.append(Problem(label, 1, Msg("csv.duplicate_column", columns=", ".join(map(repr, dupes)))))
+    rows: list[tuple[int, dict[str, str]]] = []
+    start = reader.line_num + 1
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            problems.append(Problem(label, start, Msg("csv.bad_row", reason=_csv_reason(exc))))
+            break
+        line, start = start, reader.line_num + 1
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
+            problems.append(Problem(label, line, Msg("csv.ragged", cells=len(cells), columns=len(header))))
+            continue
+        row = {h: (cells[i].strip() if i < len(cells) else "") for i, h in enumerate(header)}
+        for col in required_cells:
+            if not row.get(col):
+                problems.append(Problem(label, line, Msg("csv.empty_cell", column=col)))
+        rows.append((line, row))
+    return CsvTable(label, header, rows), problems
+
+
+_MATCH_JSON_ERRORS = {
+    "Expecting value": "json.expecting_value",
+    "Expecting property name enclosed in double quotes": "json.expecting_name",
+    "Expecting ':' delimiter": "json.expecting_colon",
+    "Expecting ',' delimiter": "json.expecting_comma",
+    "Unterminated string starting at": "json.unterminated",
+    "Invalid control character at": "json.control_character",
+    "Invalid \\escape": "json.bad_escape",
+    "Invalid \\uXXXX escape": "json.bad_escape",
+    "Extra data": "json.extra_data",
+}
+
+
+def json_reason(exc: BaseException, *, with_line: bool = False) -> Msg:
+    """Why ``json.loads`` refused a text, in plain words (a problem's message). The place is the
+    column (the problem's own line says which line) or, ``with_line``, the line.
+
+    >>> json_reason(json.JSONDecodeError("Expecting value", "{", 1), with_line=True).text("en")
+    'not valid JSON: expected a value (line 1)'
+    """
+    if isinstance(exc, json.JSONDecodeError):
+        key = _MATCH_JSON_ERRORS.get(exc.msg)
+        detail = Msg(key) if key else exc.msg
+        if with_line:
+            return Msg("json.invalid_line", detail=detail, line=exc.lineno)
+        return Msg("json.invalid_at", detail=detail, column=exc.colno)
+    if isinstance(exc, RecursionError):
+        return Msg("json.invalid", detail=Msg("json.too_deep"))
+    if isinstance(exc, ValueError) and "digits" in str(exc):
+        return Msg("json.invalid", detail=Msg("json.too_many_digits"))
+    if isinstance(exc, MemoryError):
+        return Msg("json.invalid", detail=Msg("json.too_large"))
+    return Msg("json.invalid", detail=f"{type(exc).__name__}: {exc}")
+
+
+def read_json(source: str | Path | bytes, *, name: str | None = None) -> tuple[Any, str, list[Problem]]:
+    """Return ``(data, text, problems)``; ``data`` is None when the file is unusable.
+
+    >>> data, text, problems = read_json(b'{"a": [1, 2}', name="x.json")
+    >>> [p.text("en") for p in problems]
+    ["x.json:1: not valid JSON: expected ',' (column 12)"]
+    """
+    if isinstance(source, bytes):
+        raw, label = source, name or "<data>"
+    else:
+        label = name or str(source)
+        try:
+            raw = read_limited(source, MAX_DATA_FILE_SIZE)
+        except OSError as exc:
+            return None, "", [cannot_read(label, exc)]
+    text, problem = decode_utf8(raw, label)
+    if problem:
+        return None, "", [problem]
+    try:
+        return json.loads(text), text, []
+    except Exception as exc:  # noqa: BLE001 - by place: whatever json raises on this text is its problem
+        line = exc.lineno if isinstance(exc, json.JSONDecodeError) else 1
+        return None, text, [Problem(label, line, json_reason(exc))]
+
+
+def line_of(text: str, *needles: str) -> int:
+    """The 1-based line where the first of ``needles`` occurs in ``text`` (1 if none does).
+
+    >>> line_of('{\\n  "id": "a",\\n  "id": "b"\\n}', '"id": "b"')
+    3
+    """
+    for needle in needles:
+        pos = text.find(needle)
+        if pos >= 0:
+            return text.count("\n", 0, pos) + 1
+    return 1
+
+
+def id_line(text: str, ident: str) -> int:
+    """The line of ``"id": "<ident>"`` in a JSON text (spacing-tolerant for the common forms)."""
+    return line_of(text, f'"id": "{ident}"', f'"id":"{ident}"', f'"{ident}"')
+
+
+# -- writing -----------------------------------------------------------------------------------------
 
 def _umask() -> int:
     mask = os.umask(0o022)
@@ -176,17 +450,16 @@ def clean_stale_temp_files(target: Path, *, older_than: float = 0.0) -> int:
     return removed
 
 
-def write_atomic(path: str | os.PathLike, text: str, *, fsync: bool = True) -> Path:
-    """Write ``text`` (UTF-8) to ``path`` atomically: a temporary file in the same folder, then
+def write_atomic(path: str | os.PathLike, text: str | bytes, *, fsync: bool = True) -> Path:
+    """Write ``text`` (UTF-8; or bytes as they are) to ``path`` atomically: a temporary file in the same folder, then
     ``os.replace``. A crash leaves the old file whole; a failure removes the temporary file.
 
     The new file keeps the mode of the file it replaces, or gets the usual mode the user's umask
-    gives (temporary files are created private). A folder, or a missing parent that cannot be
-    made, raises ``OSError`` with a plain message.
+    gives (temporary files are created private). A folder raises ``IsADirectoryError``.
     """
     target = Path(path)
     if target.is_dir():
-        raise IsADirectoryError(21, f"{target} is a folder; give the name of a file to write", str(target))
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(target))
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
         mode = stat.S_IMODE(os.stat(target).st_mode)
@@ -194,7 +467,8 @@ def write_atomic(path: str | os.PathLike, text: str, *, fsync: bool = True) -> P
         mode = 0o666 & ~_umask()
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+        with (os.fdopen(fd, "wb") if isinstance(text, bytes)
+              else os.fdopen(fd, "w", encoding="utf-8", newline="")) as fh:
             fh.write(text)
             fh.flush()
             if fsync:
@@ -210,14 +484,35 @@ def write_atomic(path: str | os.PathLike, text: str, *, fsync: bool = True) -> P
     return target
 
 
+def to_json(payload: Any) -> str:
+    """The text of a JSON file as bmclib writes it (UTF-8, indented, ending in a newline)."""
+    return json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
+
+
+def write_json_atomic(path: str | os.PathLike, payload: Any) -> Path:
+    """Write JSON to ``path`` atomically (see :func:`write_atomic`)."""
+    return write_atomic(path, to_json(payload))
+
+
 # -- ids -----------------------------------------------------------------------------------------
 
+#: An id in the shipped data (cases, categories): lower-case letters, digits and ``_``.
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 #: An exercise-set id: a file name without a folder (letters of any script, digits, ``_ - .``).
 SET_ID = re.compile(r"[^\W_][\w.\-]*")
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 
 
-def item_id_problem(item_id: str) -> str | None:
+def split_ids(cell: str) -> list[str]:
+    """Split a ``;``-separated cell into ids, dropping blanks.
+
+    >>> split_ids(" self_service; ;communities ")
+    ['self_service', 'communities']
+    """
+    return [part.strip() for part in (cell or "").split(";") if part.strip()]
+
+
+def item_id_problem(item_id: str) -> Msg | None:
     """Why ``item_id`` cannot be an item id, or None when it can.
 
     Any id an instructor would write is fine (letters of any script, digits, spaces inside,
@@ -225,33 +520,33 @@ def item_id_problem(item_id: str) -> str | None:
 
     >>> [item_id_problem(i) for i in ("harbor-bank", "Q1.a", "하버뱅크")]
     [None, None, None]
-    >>> item_id_problem("a;b")
+    >>> item_id_problem("a;b").text("en")
     "it contains ';', which separates ids"
-    >>> item_id_problem(" a")
+    >>> item_id_problem(" a").text("en")
     'it begins or ends with a space'
     """
     if not item_id:
-        return "it is empty"
+        return Msg("id.empty")
     if item_id != item_id.strip():
-        return "it begins or ends with a space"
+        return Msg("id.spaces_at_ends")
     for ch in (";", ","):
         if ch in item_id:
-            return f"it contains {ch!r}, which separates ids"
+            return Msg("id.separator", char=repr(ch))
     if any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in item_id):
-        return "it contains a line break or an invisible control character"
+        return Msg("id.control")
     return None
 
 
-def set_id_problem(set_id: str) -> str | None:
+def set_id_problem(set_id: str) -> Msg | None:
     """Why ``set_id`` cannot name an exercise set (it names the answer file), or None.
 
     >>> set_id_problem("my-quiz_2026.1"), set_id_problem("관계-퀴즈")
     (None, None)
-    >>> set_id_problem("../../x")
+    >>> set_id_problem("../../x").text("en")
     "it must start with a letter or digit and hold only letters, digits, '_', '-' and '.'"
     """
     if not SET_ID.fullmatch(set_id or ""):
-        return "it must start with a letter or digit and hold only letters, digits, '_', '-' and '.'"
+        return Msg("id.bad_set")
     return None
 
 

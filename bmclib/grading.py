@@ -6,6 +6,7 @@ Bad files never stop a run: each becomes a problem row with a plain reason.
 from __future__ import annotations
 
 import csv
+import html
 import io
 import os
 import sys
@@ -15,17 +16,18 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from .answers import AnswerFile, parse_answers
-from .errors import AnswerFileError, BMCError
+from .errors import AnswerFileError, BMCError, unknown
 from .fileio import DEFAULT_MAX_FILE_SIZE, normalise_id, write_atomic
+from .i18n import Msg, text_of
 from .inputs import Scan, iter_sources
 from .keys import Key
-from .scoring import fmt_points
+from .scoring import DEFAULT_PARTIAL, fmt_points, score_item
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 OLDEST = datetime.min.replace(tzinfo=UTC)
 #: how far a file's saved_at may lie ahead of this computer's clock before it counts as "in the future"
 CLOCK_SKEW = timedelta(minutes=15)
-DEFAULT_PARTIAL = 0.5
+FORMATS = ("csv", "canvas", "moodle")
 
 
 def neutralise(text: object) -> str:
@@ -59,12 +61,15 @@ class GradeRow:
 
 @dataclass
 class GradeBatch:
-    """The result of grading a class: rows, problems (``(source, reason)``) and notes."""
+    """The result of grading a class: rows, problems (``(source, reason)``, the reason a message
+    shown in the session's language) and notes; with a notebook view, a terminal summary and a
+    DataFrame.
+    """
 
     key: Key
     rows: list[GradeRow] = field(default_factory=list)
-    problems: list[tuple[str, str]] = field(default_factory=list)
-    notes: list[tuple[str, str]] = field(default_factory=list)
+    problems: list[tuple[str, Msg]] = field(default_factory=list)
+    notes: list[tuple[str, Msg]] = field(default_factory=list)
     files_read: int = 0
     skipped: int = 0
     duplicates: int = 0
@@ -73,37 +78,57 @@ class GradeBatch:
     def exit_code(self) -> int:
         return 1 if self.problems else 0
 
-    def summary(self) -> str:
-        text = (f"graded {len(self.rows)} student(s) from {self.files_read} file(s); "
-                f"{len(self.problems)} problem(s)")
+    def summary(self, lang: str | None = None) -> str:
+        """One line: how many students, files and problems (and what was skipped)."""
+        parts = [Msg("grade.summary", students=len(self.rows), files=self.files_read, problems=len(self.problems))]
         if self.skipped:
-            text += f"; skipped {self.skipped} file(s) that are not .json or .zip"
+            parts.append(Msg("grade.skipped", count=self.skipped))
         if self.duplicates:
-            text += f"; {self.duplicates} file(s) named twice were read once"
-        return text
+            parts.append(Msg("grade.duplicates", count=self.duplicates))
+        return "; ".join(m.text(lang) for m in parts)
+
+    def to_frame(self, lang: str | None = None):
+        """The grades as a DataFrame, the columns of ``grades.csv`` (numbers as numbers)."""
+        from .optional import require
+
+        pd = require("pandas", "GradeBatch.to_frame()")
+        columns = ["student_id", "student_name", "exercise_set", "score", "max_score", "percent", *self.key.item_ids]
+        rows = [[r.student_id, r.student_name, r.exercise_set, r.score, r.max_score, r.percent, *r.item_points]
+                for r in self.rows]
+        return pd.DataFrame(rows, columns=columns)
+
+    def problems_frame(self, lang: str | None = None):
+        """The files that could not be graded, as a DataFrame ``source, problem`` in ``lang``."""
+        from .optional import require
+
+        pd = require("pandas", "GradeBatch.problems_frame()")
+        return pd.DataFrame([[s, text_of(p, lang)] for s, p in self.problems], columns=["source", "problem"])
+
+    def __repr__(self) -> str:
+        return f"GradeBatch({self.key.exercise_set!r}, {len(self.rows)} students, {len(self.problems)} problems)"
+
+    def _repr_html_(self) -> str:
+        left = "style='text-align:left'"
+        head = "".join(f"<th {left}>{html.escape(h)}</th>" for h in grade_table(self)[0][:6])
+        body = "".join("<tr>" + "".join(f"<td {left}>{html.escape(c)}</td>" for c in row[:6]) + "</tr>"
+                       for row in grade_table(self)[1:])
+        problems = "".join(f"<li><code>{html.escape(s)}</code>: {html.escape(text_of(p))}</li>"
+                           for s, p in self.problems)
+        more = f"<p>{html.escape(Msg('grade.problems_head').text())}</p><ul>{problems}</ul>" if problems else ""
+        return (f"<p><b>{html.escape(self.summary())}</b></p><table><thead><tr>{head}</tr></thead>"
+                f"<tbody>{body}</tbody></table>{more}")
 
 
-def points_for(answers: dict, key: Key, partial: float) -> tuple[float, ...]:
-    """Points earned per key item (best: points; acceptable: points x partial; else 0).
+def points_for(answers: dict, key: Key, partial: float = DEFAULT_PARTIAL) -> tuple[float, ...]:
+    """Points earned per key item, by :func:`bmclib.scoring.score_item`.
 
     >>> from bmclib.keys import Key, KeyItem
     >>> key = Key("s", (KeyItem("a", ("self_service",), ("communities",), 2.0), KeyItem("b", ("co_creation",))))
     >>> points_for({"a": "communities", "b": "co_creation"}, key, 0.5)
     (1.0, 1.0)
     """
-    return _points(answers, _plan(key, partial))
-
-
-def _plan(key: Key, partial: float) -> list[tuple]:
-    return [(k.item_id, frozenset(k.best), frozenset(k.acceptable), k.points, k.points * partial) for k in key.items]
-
-
-def _points(answers: dict, plan: list[tuple]) -> tuple[float, ...]:
-    out = []
-    for item_id, best, acceptable, full, part in plan:
-        choice = answers.get(item_id)
-        out.append(full if choice in best else part if choice in acceptable else 0.0)
-    return tuple(out)
+    get = answers.get
+    return tuple(score_item(get(k.item_id), k, partial)[1] for k in key.items)
 
 
 @dataclass(frozen=True)
@@ -139,7 +164,7 @@ def grade_batch(
     Files larger than ``max_file_size`` bytes are problems, never read whole.
     """
     if not (0 <= partial <= 1):
-        raise BMCError(f"partial credit must be between 0 and 1, not {partial:g}")
+        raise BMCError(Msg("score.partial", value=f"{partial:g}"))
     now = now or datetime.now(UTC)
     batch = GradeBatch(key)
     scan = Scan()
@@ -158,54 +183,51 @@ def grade_batch(
         try:
             af = parse_answers(src.data, src.name)
         except AnswerFileError as exc:
-            batch.problems.append((src.name, exc.reason))
+            batch.problems.append((src.name, exc.msg))
             continue
         except Exception as exc:  # noqa: BLE001 - whatever goes wrong with one file is that file's problem
-            batch.problems.append((src.name, f"cannot read this answer file ({type(exc).__name__}: {exc})"))
+            batch.problems.append((src.name, Msg("grade.unreadable", reason=f"{type(exc).__name__}: {exc}")))
             continue
         sid = normalise_id(af.student_id)
         if wanted is not None and sid != wanted:
             continue
         if af.exercise_set != key.exercise_set:
-            batch.problems.append((src.name, f"exercise set '{af.exercise_set}' is not the key's "
-                                             f"'{key.exercise_set}'"))
+            batch.problems.append((src.name, Msg("grade.other_set", found=af.exercise_set, expected=key.exercise_set)))
             continue
         stamp = af.saved_time or OLDEST
         by_student.setdefault(sid, []).append(_Candidate(stamp > now + CLOCK_SKEW, stamp, src.name, af, sid))
     batch.skipped, batch.duplicates = scan.skipped, scan.duplicates
-    known, plan, max_score = set(key.item_ids), _plan(key, partial), key.max_score
+    known, max_score = set(key.item_ids), key.max_score
     winners = []
     for candidates in by_student.values():
         candidates.sort(key=lambda c: c.rank)
         best = candidates[-1]
         winners.append(best)
         for c in candidates[:-1]:
-            reason = f"superseded by {best.source} (saved {_when(best.stamp)}, this one {_when(c.stamp)})"
+            reason = Msg("grade.superseded", winner=best.source, saved=_when(best.stamp), this=_when(c.stamp))
             if c.future:
-                reason = f"{_future(c, now)}; it never replaces another file: {reason}"
+                reason = Msg("grade.future_loser", future=_future(c, now), reason=reason)
             batch.problems.append((c.source, reason))
         if best.future:
-            batch.problems.append((best.source, f"{_future(best, now)}; graded, as this student has no other "
-                                                "file, but check who made it"))
+            batch.problems.append((best.source, Msg("grade.future_only", future=_future(best, now))))
     for best in sorted(winners, key=lambda c: (c.student, c.answers.student_id)):
         af = best.answers
-        pts = _points(af.answers, plan)
+        pts = points_for(af.answers, key, partial)
         extra = sorted(set(af.answers) - known)
         if extra:
-            batch.notes.append((best.source, "ignored answers to items not in the key: " + ", ".join(extra)))
+            batch.notes.append((best.source, Msg("score.ignored", items=", ".join(extra))))
         batch.rows.append(GradeRow(af.student_id, af.student_name, af.exercise_set, sum(pts), max_score,
                                    pts, best.source, af.saved_at, af.answers))
-    batch.problems.sort()
+    batch.problems.sort(key=lambda p: (p[0], text_of(p[1], "en")))
     return batch
 
 
-def _when(stamp: datetime) -> str:
-    return "at an unknown time" if stamp == OLDEST else stamp.isoformat()
+def _when(stamp: datetime) -> str | Msg:
+    return Msg("grade.unknown_time") if stamp == OLDEST else stamp.isoformat()
 
 
-def _future(c: _Candidate, now: datetime) -> str:
-    return (f"saved_at {c.answers.saved_at} lies in the future (this computer's clock says "
-            f"{now.astimezone(c.stamp.tzinfo).isoformat(timespec='seconds')})")
+def _future(c: _Candidate, now: datetime) -> Msg:
+    return Msg("grade.future", saved=c.answers.saved_at, now=now.astimezone(c.stamp.tzinfo).isoformat(timespec="seconds"))
 
 
 # -- writers ---------------------------------------------------------------------------------
@@ -244,7 +266,7 @@ def grade_table(batch: GradeBatch, fmt: str = "csv") -> list[list[str]]:
             rows.append([n(r.student_id), n(r.student_name), fmt_points(r.score),
                          f"{fmt_points(r.score)}/{fmt_points(r.max_score)} ({r.percent:g}%)"])
         return rows
-    raise BMCError(f"unknown format {fmt!r}; use csv, canvas or moodle")
+    raise BMCError(unknown("format", fmt, FORMATS))
 
 
 def sources_path(out: str | os.PathLike) -> Path:
@@ -270,6 +292,6 @@ def write_sources(batch: GradeBatch, out: str | os.PathLike) -> None:
                  *[[n(r.student_id), n(r.student_name), n(r.source), n(r.saved_at)] for r in batch.rows]])
 
 
-def write_problems(batch: GradeBatch, out: str | os.PathLike) -> None:
-    """Write ``source,problem`` rows (header even when there is no problem)."""
-    _write(out, [["source", "problem"], *[[neutralise(s), neutralise(p)] for s, p in batch.problems]])
+def write_problems(batch: GradeBatch, out: str | os.PathLike, lang: str | None = None) -> None:
+    """Write ``source,problem`` rows (header even when there is no problem), problems in ``lang``."""
+    _write(out, [["source", "problem"], *[[neutralise(s), neutralise(text_of(p, lang))] for s, p in batch.problems]])

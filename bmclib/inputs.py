@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import BMCError
-from .fileio import DEFAULT_MAX_FILE_SIZE, not_regular, read_limited, read_stream_limited, size_text
+from .fileio import (DEFAULT_MAX_FILE_SIZE, FileTooLarge, not_regular, os_reason, read_limited, read_stream_limited,
+                     size_text)
+from .i18n import Msg
 
 #: zip inside zip inside zip is read; one level deeper is reported, not opened
 MAX_ARCHIVE_DEPTH = 2
@@ -26,11 +28,11 @@ ANSWER_SUFFIXES = (".json", ".zip")
 
 @dataclass(frozen=True)
 class Source:
-    """One answer file (or archive entry): ``data`` when it could be read, else ``problem``."""
+    """One answer file (or archive entry): ``data`` when it could be read, else ``problem`` (a message)."""
 
     name: str
     data: bytes | None = None
-    problem: str | None = None
+    problem: Msg | None = None
 
 
 @dataclass
@@ -42,11 +44,7 @@ class Scan:
     seen: set = field(default_factory=set, repr=False)
 
 
-def _reason(exc: BaseException) -> str:
-    if isinstance(exc, OSError) and exc.strerror:
-        return exc.strerror
-    text = str(exc).strip()
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+_reason = os_reason
 
 
 def check_inputs(paths: Iterable[str | os.PathLike]) -> list[Path]:
@@ -55,10 +53,10 @@ def check_inputs(paths: Iterable[str | os.PathLike]) -> list[Path]:
     for raw in paths:
         path = Path(raw)
         if not os.path.lexists(path):
-            raise BMCError(f"{path}: no such file or folder")
+            raise BMCError(Msg("inputs.missing", path=str(path)))
         out.append(path)
     if not out:
-        raise BMCError("no answer files, folders or zip archives were given")
+        raise BMCError(Msg("inputs.none"))
     return out
 
 
@@ -71,8 +69,7 @@ def _walk(folder: Path, scan: Scan) -> Iterator[Source | str]:
         for name in dirs:
             path = os.path.join(root, name)
             if os.path.islink(path):
-                yield Source(path, None, "a link to a folder: not followed; name the folder itself to grade "
-                                         "what it holds")
+                yield Source(path, None, Msg("inputs.folder_link"))
         files.sort()
         for name in files:
             if name.lower().endswith(ANSWER_SUFFIXES) and not name.startswith("._"):
@@ -81,9 +78,9 @@ def _walk(folder: Path, scan: Scan) -> Iterator[Source | str]:
                 scan.skipped += 1
         while errors:
             exc = errors.pop(0)
-            yield Source(str(exc.filename or folder), None, f"cannot open this folder ({_reason(exc)})")
+            yield Source(str(exc.filename or folder), None, Msg("inputs.folder_unreadable", reason=_reason(exc)))
     for exc in errors:
-        yield Source(str(exc.filename or folder), None, f"cannot open this folder ({_reason(exc)})")
+        yield Source(str(exc.filename or folder), None, Msg("inputs.folder_unreadable", reason=_reason(exc)))
 
 
 def iter_sources(paths: Iterable[str | os.PathLike], *, max_file_size: int = DEFAULT_MAX_FILE_SIZE,
@@ -121,7 +118,7 @@ def _read_path(name: str, limit: int, scan: Scan) -> Iterator[Source]:
         except OSError:
             st = None
         if st is None or not stat.S_ISREG(st.st_mode):
-            yield Source(name, None, not_regular(name) or "cannot read the file")
+            yield Source(name, None, not_regular(name) or Msg("file.cannot_read", reason=Msg("file.missing")))
             return
         identity = (st.st_dev, st.st_ino)  # the same file under two names (a folder given twice, a link)
         if identity in scan.seen:
@@ -134,7 +131,7 @@ def _read_path(name: str, limit: int, scan: Scan) -> Iterator[Source]:
             return
         yield Source(name, read_limited(name, limit))
     except Exception as exc:  # noqa: BLE001 - one file's failure is that file's problem, whatever it is
-        yield Source(name, None, f"cannot read the file ({_reason(exc)})")
+        yield Source(name, None, Msg("file.cannot_read", reason=_reason(exc)))
 
 
 def _overlapping(infos: list[zipfile.ZipInfo]) -> set[int]:
@@ -156,7 +153,7 @@ def _zip_sources(name: str, fileobj, depth: int, limit: int, scan: Scan) -> Iter
         archive = zipfile.ZipFile(fileobj)
         infos = archive.infolist()
     except Exception as exc:  # noqa: BLE001
-        yield Source(name, None, f"not a readable zip archive ({_reason(exc)})")
+        yield Source(name, None, Msg("inputs.bad_zip", reason=_reason(exc)))
         return
     with archive:
         overlapping = _overlapping(infos)
@@ -173,23 +170,21 @@ def _zip_sources(name: str, fileobj, depth: int, limit: int, scan: Scan) -> Iter
                 scan.skipped += 1
                 continue
             if index in overlapping:
-                yield Source(source, None, "this archive entry overlaps another one: the zip file is "
-                                           "damaged or made to exhaust memory; not read")
+                yield Source(source, None, Msg("inputs.overlap"))
                 continue
             nested = lower.endswith(".zip")
             cap = archive_limit if nested else limit
             if nested and depth >= MAX_ARCHIVE_DEPTH:
-                yield Source(source, None, f"an archive nested more than {MAX_ARCHIVE_DEPTH + 1} levels deep; "
-                                           "unpack it and grade its folder instead")
+                yield Source(source, None, Msg("inputs.too_deep", levels=MAX_ARCHIVE_DEPTH + 1))
                 continue
             try:
                 if info.file_size > cap:
-                    raise OSError(0, f"it unpacks to {size_text(info.file_size)}, more than the limit of "
-                                     f"{size_text(cap)} for one {'archive' if nested else 'file'}")
+                    raise FileTooLarge(Msg("inputs.unpacks_to", size=size_text(info.file_size), limit=size_text(cap),
+                                           what=Msg("inputs.an_archive" if nested else "inputs.a_file")))
                 with archive.open(info) as stream:
                     data = read_stream_limited(stream, cap)
             except Exception as exc:  # noqa: BLE001
-                yield Source(source, None, f"cannot read this archive entry ({_reason(exc)})")
+                yield Source(source, None, Msg("inputs.bad_entry", reason=_reason(exc)))
                 continue
             if nested:
                 yield from _zip_sources(source, io.BytesIO(data), depth + 1, limit, scan)

@@ -8,11 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .blocks import _category_index
-from .cases import ID_PATTERN, split_ids
-from .errors import DataError, UnknownIdError, did_you_mean, unknown
-from .fileio import item_id_problem, set_id_problem
-from .paths import data_path
-from .problems import Problem, read_csv
+from .errors import DataError, did_you_mean, unknown_id
+from .fileio import ID_PATTERN, Problem, item_id_problem, read_csv, set_id_problem, split_ids
+from .i18n import Msg
+from .paths import shipped_or_path
 
 KEY_COLUMNS = ("exercise_set", "item_id", "best")
 #: points as a spreadsheet writes them: digits with at most 6 decimals (no 1e3, no 1_000)
@@ -67,7 +66,7 @@ class Key:
         for it in self.items:
             if it.item_id == item_id:
                 return it
-        raise UnknownIdError(unknown("item", item_id, self.item_ids))
+        raise unknown_id("item", item_id, self.item_ids)
 
 
 def parse_why_not(cell: str) -> tuple[dict[str, str], list[str]]:
@@ -94,27 +93,25 @@ def parse_why_not(cell: str) -> tuple[dict[str, str], list[str]]:
 
 
 def _why_not_problems(row: dict, source: str, line: int, known, best, acceptable) -> tuple[dict, list[Problem]]:
-    from .errors import did_you_mean
-
     problems: list[Problem] = []
     parsed = {}
     for lang in ("en", "ko"):
         entries, bad = parse_why_not(row.get(f"why_not_{lang}", ""))
         for text in bad:
-            problems.append(Problem(source, line, f"why_not_{lang}: cannot read {text[:40]!r}; write one line "
-                                    "per choice as 'choice_id: why it does not fit'"))
+            problems.append(Problem(source, line, Msg("keys.why_not_unreadable", column=f"why_not_{lang}",
+                                                      text=repr(text[:40]))))
         for cid in entries:
             if cid not in known:
-                problems.append(Problem(source, line, f"why_not_{lang}: '{cid}' is not a choice id."
-                                        f"{did_you_mean(cid, known)}"))
+                problems.append(Problem(source, line, Msg("data.in_column", column=f"why_not_{lang}",
+                                                          error=Msg("keys.not_a_choice", choice=cid,
+                                                                    suggestion=did_you_mean(cid, known)))))
             elif cid in best:
-                problems.append(Problem(source, line, f"why_not_{lang}: '{cid}' is a best answer; "
-                                        "why_not explains the choices that do not fit"))
+                problems.append(Problem(source, line, Msg("keys.why_not_best", column=f"why_not_{lang}",
+                                                          choice=cid)))
         parsed[lang] = entries
     if set(parsed["en"]) != set(parsed["ko"]):
         only = sorted(set(parsed["en"]) ^ set(parsed["ko"]))
-        problems.append(Problem(source, line, "why_not_en and why_not_ko must explain the same choices; "
-                                f"only one of them has: {', '.join(only)}"))
+        problems.append(Problem(source, line, Msg("keys.why_not_mismatch", only=", ".join(only))))
     return (parsed if any(parsed.values()) else {}), problems
 
 
@@ -127,11 +124,11 @@ def check_key(source: str | Path | bytes, *, name: str | None = None) -> tuple[K
 
     >>> key, problems = check_key(b"exercise_set,item_id,best,acceptable,points\\n"
     ...                           b"s,netflix,automated_service,,1\\n", name="k.csv")
-    >>> print(problems[0])
+    >>> print(problems[0].text("en"))
     k.csv:2: best: 'automated_service' is not a choice id. Did you mean 'automated_services'? See the block taxonomies in data/blocks.json.
     >>> key, problems = check_key(b"exercise_set,item_id,best,acceptable\\n"
     ...                           b"my-quiz,harbor-bank,self_service,self_service;communities\\n", name="k.csv")
-    >>> key.item("harbor-bank").acceptable, [str(p) for p in problems]
+    >>> key.item("harbor-bank").acceptable, [p.text("en") for p in problems]
     (('communities',), ["k.csv:2: warning: 'self_service' is listed in both best and acceptable; best counts"])
     """
     table, problems = read_csv(source, KEY_COLUMNS, name=name, required_cells=KEY_COLUMNS)
@@ -148,35 +145,33 @@ def check_key(source: str | Path | bytes, *, name: str | None = None) -> tuple[K
             sets.setdefault(set_id, line)
             why = set_id_problem(set_id)
             if why:
-                problems.append(Problem(table.source, line, f"exercise_set '{set_id}' cannot be an exercise set id: {why}"))
+                problems.append(Problem(table.source, line, Msg("data.bad_set_id", id=set_id, why=why)))
                 bad = True
         iid = row["item_id"]
         why = item_id_problem(iid) if iid else None
         if why:
-            problems.append(Problem(table.source, line, f"item_id {iid!r} cannot be an item id: {why}"))
+            problems.append(Problem(table.source, line, Msg("data.bad_item_id", id=repr(iid), why=why)))
             bad = True
         if iid in seen:
-            problems.append(Problem(table.source, line, f"duplicate item_id '{iid}' (first on line {seen[iid]})"))
+            problems.append(Problem(table.source, line, Msg("data.duplicate_item", id=iid, first=seen[iid])))
             bad = True
         seen.setdefault(iid, line)
         best, acceptable = split_ids(row["best"]), split_ids(row.get("acceptable", ""))
         for col, ids in (("best", best), ("acceptable", acceptable)):
             for cid in ids:
                 if cid not in known:
-                    problems.append(Problem(table.source, line, f"{col}: '{cid}' is not a choice id."
-                                            f"{did_you_mean(cid, known)} See the block taxonomies in data/blocks.json."))
+                    problems.append(Problem(table.source, line, Msg("data.in_column", column=col, error=Msg(
+                        "keys.not_a_choice_see", choice=cid, suggestion=did_you_mean(cid, known)))))
                     bad = True
         for cid in [c for c in acceptable if c in best]:
-            problems.append(Problem(table.source, line, f"'{cid}' is listed in both best and acceptable; best counts",
-                                    "warning"))
+            problems.append(Problem(table.source, line, Msg("keys.best_and_acceptable", choice=cid), "warning"))
             acceptable.remove(cid)
         raw_points = row.get("points", "")
         points = 1.0
         if raw_points:
             points = float(raw_points) if POINTS.fullmatch(raw_points) else math.nan
             if not (points > 0 and math.isfinite(points)):
-                problems.append(Problem(table.source, line, f"points must be a positive number such as 1 or 0.5 (at most 6 decimals), "
-                                        f"not {raw_points!r}"))
+                problems.append(Problem(table.source, line, Msg("keys.bad_points", points=repr(raw_points))))
                 bad = True
         why_not, why_problems = _why_not_problems(row, table.source, line, known, best, acceptable)
         if why_problems:
@@ -187,14 +182,12 @@ def check_key(source: str | Path | bytes, *, name: str | None = None) -> tuple[K
             items.append(KeyItem(iid, tuple(best), tuple(acceptable), points, expl, why_not))
     if len(sets) > 1:
         (a, la), (b, lb) = list(sets.items())[:2]
-        problems.append(Problem(table.source, lb,
-                                f"a key holds one exercise set; found '{a}' (line {la}) and '{b}' (line {lb})"))
+        problems.append(Problem(table.source, lb, Msg("keys.two_sets", a=a, la=la, b=b, lb=lb)))
     if not table.rows and not problems:
-        problems.append(Problem(table.source, 1, "the key has no items"))
+        problems.append(Problem(table.source, 1, Msg("keys.no_items")))
     total = sum(i.points for i in items)
     if items and not (math.isfinite(total) and total <= MAX_TOTAL_POINTS):
-        problems.append(Problem(table.source, 1, f"the points add up to more than {MAX_TOTAL_POINTS:g}; "
-                                "give each item a smaller number"))
+        problems.append(Problem(table.source, 1, Msg("keys.total_too_large", limit=f"{MAX_TOTAL_POINTS:g}")))
     if any(p.severity == "error" for p in problems):
         return None, problems
     return Key(next(iter(sets)), tuple(items), table.source, tuple(problems)), problems
@@ -208,13 +201,12 @@ def load_key(path: str | Path) -> Key:
     >>> key = load_key("relationships-practice")
     >>> key.exercise_set
     'relationships-practice'
+    >>> load_key("relationship-practice")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    bmclib.errors.UnknownIdError: 'relationship-practice' is not an exercise set. Did you mean 'relationships-practice'? ...
     """
-    text = str(path)
-    if not text.endswith(".csv") and "/" not in text and "\\" not in text:
-        shipped = data_path("keys", f"{text}.csv")
-        if shipped.is_file():
-            path = shipped
-    key, problems = check_key(path)
+    key, problems = check_key(shipped_or_path(path, "keys"))
     if key is None:
         raise DataError(problems)
     return key

@@ -43,8 +43,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from .blocks import LANGS, block, check_lang, taxonomy
+from .blocks import block, taxonomy
+from .i18n import LANGS, Msg, check_lang, get_language, ui
 from .errors import BMCError
+from .exercises import DEFAULT_SET
 from .paths import data_path
 
 #: the versions that install together (RECIPES.md, "JupyterLite, offline")
@@ -66,25 +68,23 @@ MARKER = "bmclib-site.json"
 
 
 class LiteBuildError(BMCError):
-    """The site cannot be built; ``messages`` says why in ``en`` and ``ko``."""
+    """The site cannot be built; the message (Korean and English) says why."""
 
     def __init__(self, key: str, **fields):
-        from .widgets.text import ui
+        super().__init__(Msg(f"ui.{key}", **fields))
 
-        self.messages = {lang: ui(key, lang, **fields) for lang in LANGS}
-        super().__init__(self.messages[_lang()])
+    @property
+    def messages(self) -> dict[str, str]:
+        return self.both()
 
 
 def _lang() -> str:
-    """The language of build messages: ``$BMC_LANG`` if it is ``ko`` or ``en``, else English."""
-    lang = os.environ.get("BMC_LANG", "").strip().lower()
-    return lang if lang in LANGS else "en"
+    """The language of build messages: the session's (``set_language``, ``$BMC_LANG``), else English."""
+    return get_language()
 
 
 def _say(log, key: str, **fields) -> None:
     if log is not None:
-        from .widgets.text import ui
-
         log(ui(key, _lang(), **fields))
 
 
@@ -147,7 +147,7 @@ def find_tools() -> Tools:
     for name in LAB_EXTENSIONS:
         where = next((r / name for r in roots if (r / name / "package.json").is_file()), None)
         if where is None:
-            raise missing(f"the front-end extension {name} is not installed")
+            raise missing(Msg("ui.lite_no_extension", name=name))
         found.append(where)
     return Tools(core, kernel, PYODIDE_VERSION, tuple(found))
 
@@ -238,7 +238,7 @@ def fetch_wheels(specs: Iterable[tuple[str, str]], cache_dir: Path, python: str,
     for n, v in specs:
         path = _cached_wheel(folder, n, v)
         if path is None or not path.name.endswith("-none-any.whl"):
-            raise LiteBuildError("lite_download_failed", what=f"{n}=={v}", error="no pure-Python wheel")
+            raise LiteBuildError("lite_download_failed", what=f"{n}=={v}", error=Msg("ui.lite_no_pure_wheel"))
         out[n] = path
     _say(log, "lite_step_wheels", count=len(specs), cached=len(specs) - len(todo), folder=folder)
     return out
@@ -282,7 +282,7 @@ def prepare_pyodide(dest: Path, bmclib_wheel: Path, cache_dir: Path, version: st
             if packages[k]["file_name"] in got:
                 wheel = dest / packages[k]["file_name"]
                 if _sha256(wheel) != packages[k]["sha256"]:
-                    raise LiteBuildError("lite_download_failed", what=wheel.name, error="sha256 does not match the lock")
+                    raise LiteBuildError("lite_download_failed", what=wheel.name, error=Msg("ui.lite_sha_mismatch"))
                 kept[k] = packages[k]
     rest = [k for k in keys if k not in kept]
     for k in rest:
@@ -390,12 +390,12 @@ def _cell(kind: str, cell_id: str, source: str) -> dict:
 def exercise_notebook(set_id: str, lang: str) -> tuple[dict, SiteNotebook]:
     """The site's notebook for one exercise set in one language (practice mode, a download button)."""
     from .exercises import load_exercise_set
-    from .widgets.text import ui
+    from .i18n import ui
 
     ex = load_exercise_set(set_id)
     blk = block(taxonomy(ex.items[0].taxonomy).block)
     title = ui("lite_nb_title", lang, block=blk.name[lang])
-    builder = (f'bmc.relationship_exercise(lang="{lang}")' if set_id == "relationships-practice"
+    builder = (f'bmc.relationship_exercise(lang="{lang}")' if set_id == DEFAULT_SET
                else f'bmc.block_exercise("{set_id}", lang="{lang}")')
     code = ("import bmclib as bmc\n"
             "from bmclib.widgets import answers_download\n"
@@ -426,7 +426,7 @@ def front_page(notebooks: list[SiteNotebook], langs: Iterable[str]) -> str:
     """The site's ``index.html``: for each language, the exercises (and lessons) as links that open
     in the notebook view, how answers are saved, and a link to all files. It keeps the empty
     ``jupyter-config-data`` element that JupyterLite's pages read from the site root."""
-    from .widgets.text import ui
+    from .i18n import ui
 
     langs = list(langs)
     sections = []
@@ -497,7 +497,7 @@ class LiteSite:
     pyodide: str = ""
 
     def summary(self, lang: str | None = None) -> str:
-        from .widgets.text import ui
+        from .i18n import ui
 
         return ui("lite_done", check_lang(lang or _lang()), path=self.path, notebooks=len(self.notebooks),
                   size=f"{self.size_bytes / 1e6:.1f}", seconds=f"{self.seconds:.0f}")

@@ -2,7 +2,7 @@
 
 The exercises work without them (the course's browser site has neither); a feature that truly
 needs one raises :class:`~bmclib.errors.MissingPackageError`, whose message (Korean and English,
-from ``data/ui_text.json``) names the feature, the package and what to do instead.
+from the message catalogue) names the feature, the package and what to do instead.
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ def require(module: str, feature: str) -> ModuleType:
         package = (getattr(exc, "name", None) or module).split(".")[0]
         if package != module.split(".")[0]:
             raise  # the package is there but something it imports is broken: show that
-        from .widgets.text import ui
+        from .i18n import Msg
 
-        raise MissingPackageError(package, {lang: ui("needs_package", lang, feature=feature, package=package)
-                                            for lang in ("en", "ko")}) from exc
+        raise MissingPackageError(package, Msg("ui.needs_package", feature=feature, package=package)) from exc

@@ -20,10 +20,9 @@ def data_dir() -> Path:
     for candidate in (here / "data", here.parent / "data"):
         if (candidate / "attributes.json").is_file():
             return candidate
-    raise FileNotFoundError(
-        f"bmclib's data folder is missing (looked in {here / 'data'} and {here.parent / 'data'}); "
-        "reinstall the package with 'pip install .'"
-    )
+    from .i18n import Msg
+
+    raise FileNotFoundError(str(Msg("paths.no_data", first=here / "data", second=here.parent / "data")))
 
 
 def data_path(*parts: str) -> Path:
@@ -33,3 +32,26 @@ def data_path(*parts: str) -> Path:
     'cases.csv'
     """
     return data_dir().joinpath(*parts)
+
+
+def shipped_or_path(ref: str | Path, folder: str) -> Path:
+    """A shipped file named by its id (``"relationships-practice"`` -> ``data/<folder>/<id>.csv``), or the
+    path of a user's own file. An id that names no shipped file is an ``UnknownIdError`` with a
+    did-you-mean, whatever the folder (keys, exercise sets): one rule for every "id or path" argument.
+
+    >>> shipped_or_path("channels-practice", "keys").name
+    'channels-practice.csv'
+    >>> shipped_or_path("my_folder/keys/my-quiz.csv", "keys").as_posix()
+    'my_folder/keys/my-quiz.csv'
+    """
+    text = str(ref)
+    if text.endswith(".csv") or "/" in text or "\\" in text or Path(text).exists():
+        return Path(ref)
+    ids = sorted(p.stem for p in data_path(folder).glob("*.csv"))
+    if text in ids:
+        return data_path(folder, f"{text}.csv")
+    from .errors import UnknownIdError, closest, unknown
+    from .i18n import Msg
+
+    raise UnknownIdError(Msg("paths.unknown_or_path", error=unknown("exercise set", text, ids)), word=text,
+                         choices=ids, suggestion=closest(text, ids))

@@ -31,9 +31,10 @@ from .analysis import (
     pareto_curve,
     pareto_share,
 )
-from .blocks import BLOCK_IDS, block, check_lang
-from .canvas import Canvas
-from .errors import BMCError, UnknownIdError, unknown
+from .blocks import BLOCK_IDS, block
+from .canvas import Canvas, as_canvas
+from .errors import BMCError, unknown_id
+from .i18n import Msg, check_lang, lang_or_session
 from .optional import require
 
 # Pictures need matplotlib: without it, importing this module says so (in Korean and English).
@@ -76,17 +77,38 @@ def use_korean_font() -> str:
     """Register the bundled Korean font with matplotlib (once) and return its family name.
 
     Only matplotlib's font list changes; ``rcParams`` stay as they are. bmclib's figures
-    call this themselves; call it in your own plots and pass ``fontfamily=[name, "DejaVu Sans"]``.
+    call this themselves; for your own plots see :func:`use_fonts`.
 
     >>> use_korean_font()
     'BMC Gothic'
     """
     if not FONT_FILE.is_file():
-        raise BMCError(f"the bundled Korean font is missing ({FONT_FILE}); reinstall bmclib")
+        raise BMCError(Msg("plots.font_missing", path=str(FONT_FILE)))
     path = str(FONT_FILE)
     if not any(entry.fname == path for entry in font_manager.fontManager.ttflist):
         font_manager.fontManager.addfont(path)
     return _font_name(path)
+
+
+def use_fonts() -> list[str]:
+    """Let your own matplotlib and pandas charts show Korean as well as Latin text: registers the
+    bundled Korean font and makes it the fallback after DejaVu Sans (``rcParams["font.family"]``),
+    with a plain minus sign. Call it once, when you choose to; importing bmclib changes nothing.
+    Returns the family list; ``plt.style.use("default")`` undoes it.
+
+    >>> import matplotlib
+    >>> use_fonts()
+    ['DejaVu Sans', 'BMC Gothic']
+    >>> matplotlib.rcParams["font.family"]
+    ['DejaVu Sans', 'BMC Gothic']
+    >>> matplotlib.rcdefaults()
+    """
+    import matplotlib
+
+    family = ["DejaVu Sans", use_korean_font()]
+    matplotlib.rcParams["font.family"] = family
+    matplotlib.rcParams["axes.unicode_minus"] = False
+    return family
 
 
 @cache
@@ -130,21 +152,14 @@ def _renderer(fig):
 
 # -- the canvas -------------------------------------------------------------------------------
 
-def _as_canvas(canvas: Any) -> Canvas:
-    if isinstance(canvas, Canvas):
-        return canvas
-    if isinstance(canvas, (str, Path)):
-        return Canvas.load(canvas)
-    if isinstance(canvas, dict):
-        return Canvas.from_dict(canvas)
-    raise BMCError(f"draw a Canvas, a canvas file path or its dict, not {type(canvas).__name__}")
+_as_canvas = as_canvas
 
 
 def _highlight_ids(highlight: str | Iterable[str]) -> set[str]:
     ids = [highlight] if isinstance(highlight, str) else list(highlight if highlight is not None else ())
     for block_id in ids:
         if block_id not in BLOCK_IDS:
-            raise UnknownIdError(unknown("block", block_id, BLOCK_IDS))
+            raise unknown_id("block", block_id, BLOCK_IDS)
     return set(ids)
 
 
@@ -420,7 +435,7 @@ def save_canvas(canvas: Canvas | str | Path | dict, path: str | Path, *, lang: s
     target = Path(path)
     suffix = target.suffix.lower()
     if suffix not in (".png", ".svg", ".pdf"):
-        raise BMCError(f"cannot save a canvas as '{target.name}': use a file name ending in .png, .svg or .pdf")
+        raise BMCError(Msg("plots.suffix", name=target.name))
     fig = Figure(figsize=FIGSIZE)
     ax = fig.add_axes((0.01, 0.01, 0.98, 0.98))
     draw_canvas(canvas, ax, lang=lang, highlight=highlight)
@@ -436,7 +451,7 @@ def _fmt_count(value: float) -> str:
     return f"{int(value):,}" if float(value).is_integer() else f"{value:,.1f}"
 
 
-def draw_loyalty_ladder(counts: Any, ax=None, *, lang: str = "en"):
+def draw_loyalty_ladder(counts: Any, ax=None, *, lang: str | None = None):
     """Draw the loyalty ladder as a funnel: prospects at the top, passionate fans at the bottom.
 
     Args:
@@ -463,7 +478,7 @@ def draw_loyalty_ladder(counts: Any, ax=None, *, lang: str = "en"):
     """
     from matplotlib.patches import Rectangle
 
-    lang = check_lang(lang)
+    lang = lang_or_session(lang)
     values = loyalty_counts(counts)
     stages = loyalty_stages()
     pal = palette()
@@ -496,7 +511,7 @@ def draw_loyalty_ladder(counts: Any, ax=None, *, lang: str = "en"):
     return ax
 
 
-def draw_pareto(revenue: Any, ax=None, *, lang: str = "en", top: float = 0.2):
+def draw_pareto(revenue: Any, ax=None, *, lang: str | None = None, top: float = 0.2):
     """Draw the Pareto curve of revenue: customers sorted by revenue and their cumulative share.
 
     A dashed vertical line marks the top ``top`` of customers and is annotated with the share
@@ -519,7 +534,7 @@ def draw_pareto(revenue: Any, ax=None, *, lang: str = "en", top: float = 0.2):
     """
     from matplotlib.ticker import PercentFormatter
 
-    lang = check_lang(lang)
+    lang = lang_or_session(lang)
     xs, ys = pareto_curve(revenue)
     share = pareto_share(revenue, top)
     pal = palette()
@@ -549,7 +564,7 @@ def draw_pareto(revenue: Any, ax=None, *, lang: str = "en", top: float = 0.2):
     return ax
 
 
-def draw_advocate_pyramid(ax=None, *, lang: str = "en"):
+def draw_advocate_pyramid(ax=None, *, lang: str | None = None):
     """Draw the five levels of what advocates want, from physical rewards (base) to influence (top).
 
     Args:
@@ -567,7 +582,7 @@ def draw_advocate_pyramid(ax=None, *, lang: str = "en"):
     """
     from matplotlib.patches import Polygon
 
-    lang = check_lang(lang)
+    lang = lang_or_session(lang)
     levels = advocate_levels()
     pal = palette()
     ax = ax if ax is not None else _new_axes((9, 5))
@@ -602,3 +617,86 @@ __all__ = [
     "save_canvas",
     "use_korean_font",
 ]
+
+
+# -- the class report and the segment prioritiser ------------------------------------------------
+
+def _label_ticks(ax, axis: str, lang: str, size: float = 9.0) -> None:
+    for t in (ax.get_yticklabels() if axis == "y" else ax.get_xticklabels()):
+        t.set_fontproperties(_font(lang, size))
+
+
+def draw_item_shares(stats: Any, ax=None, *, lang: str | None = None):
+    """The class report's bars: for each item (named by company), the shares of students who were
+    right, partly right, wrong or gave no answer. ``stats`` are ``bmclib.report.ItemStats``.
+
+    Returns the Axes; each bar carries the gid ``bmc-share-<part>-<n>`` (part: right, partly, wrong,
+    unanswered; n counts from the top), so an SVG can be checked bar by bar.
+    """
+    from .scoring import STATUS_COLOURS
+
+    lang = lang_or_session(lang)
+    stats = list(stats)
+    own_figure = ax is None
+    if own_figure:
+        from matplotlib.figure import Figure
+
+        ax = Figure(figsize=(8, 0.35 * len(stats) + 1.4), layout="constrained").subplots()
+    names = [literal(s.label(lang)) for s in stats][::-1]
+    positions = list(range(len(names)))
+    left = [0.0] * len(names)
+    parts = (("right", "best"), ("partly", "acceptable"), ("wrong", "wrong"), ("unanswered", "unanswered"))
+    for part, status in parts:
+        values = [getattr(s, part) for s in stats][::-1]
+        bars = ax.barh(positions, values, left=left, color=STATUS_COLOURS[status],
+                       label=Msg(f"status.{status}").text(lang))
+        for n, bar in enumerate(reversed(bars.patches), start=1):
+            bar.set_gid(f"bmc-share-{part}-{n}")
+        left = [a + b for a, b in zip(left, values)]
+    ax.set_yticks(positions, names)
+    _label_ticks(ax, "y", lang)
+    ax.set_xlim(0, 1)
+    ax.set_xlabel(Msg("report.share").text(lang), fontproperties=_font(lang, 10))
+    ax.set_title(Msg("report.items_fig").text(lang), fontproperties=_font(lang, 12), loc="left")
+    ax.set_ylim(-0.6, len(names) - 0.4)
+    if own_figure:  # below the x label, with no gap that grows with the number of items
+        ax.figure.legend(loc="outside lower center", ncols=4, prop=_font(lang, 9), frameon=False)
+    else:
+        ax.legend(loc="lower right", prop=_font(lang, 9))
+    return ax
+
+
+def draw_score_hist(percents: Iterable[float], ax=None, *, lang: str | None = None):
+    """The class report's histogram of scores (percent, bins of 10)."""
+    lang = lang_or_session(lang)
+    if ax is None:
+        from matplotlib.figure import Figure
+
+        ax = Figure(figsize=(6, 3.5), layout="constrained").subplots()
+    ax.hist(list(percents), bins=[i * 10 for i in range(11)], color=palette()["curve"], edgecolor="white",
+            gid="bmc-score-hist")
+    ax.set_xlabel(Msg("report.percent").text(lang), fontproperties=_font(lang, 10))
+    ax.set_ylabel(Msg("report.count").text(lang), fontproperties=_font(lang, 10))
+    ax.set_title(Msg("report.hist_fig").text(lang), fontproperties=_font(lang, 12), loc="left")
+    return ax
+
+
+def draw_priority(names: list[str], scores: list[float], ranks: list[int], ax=None, *, lang: str | None = None):
+    """The segment prioritiser's bars: each segment's priority score, the first highlighted."""
+    lang = lang_or_session(lang)
+    pal = palette()
+    if ax is None:
+        from matplotlib.figure import Figure
+
+        ax = Figure(figsize=(6.4, 0.42 * len(names) + 1.1)).subplots()
+    names, scores, ranks = list(names)[::-1], list(scores)[::-1], list(ranks)[::-1]
+    colours = [pal["highlight_edge"] if r == 1 else pal["curve"] for r in ranks]
+    ax.barh(range(len(names)), scores, color=colours, gid="bmc-priority-bars")
+    ax.set_yticks(range(len(names)), [literal(n) for n in names])
+    _label_ticks(ax, "y", lang, 10)
+    for y, score in enumerate(scores):
+        ax.text(score + 0.01, y, f"{score:.2f}", va="center", fontsize=9, color=pal["text"])
+    ax.set_xlim(0, 1.1)
+    ax.set_xlabel(Msg("ui.priority_score").text(lang), fontproperties=_font(lang, 10))
+    ax.spines[["top", "right"]].set_visible(False)
+    return ax

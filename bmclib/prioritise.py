@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .errors import BMCError, unknown
+from .errors import BMCError, unknown_id
+from .i18n import Msg
 
 CRITERIA = ("size", "growth", "fit")
 
@@ -20,16 +21,16 @@ def _weights(weights: Mapping[str, float] | None) -> dict[str, float]:
     out = {c: 0.0 for c in CRITERIA}
     for name, value in weights.items():
         if name not in CRITERIA:
-            raise BMCError(unknown("criterion", name, CRITERIA))
+            raise unknown_id("criterion", name, CRITERIA)
         try:
             value = float(value)
         except (TypeError, ValueError):
-            raise BMCError(f"the weight of '{name}' must be a number, not {value!r}") from None
+            raise BMCError(Msg("prioritise.weight_number", name=name, value=repr(value))) from None
         if not value >= 0:
-            raise BMCError(f"the weight of '{name}' must be 0 or more, not {value!r}")
+            raise BMCError(Msg("prioritise.weight_negative", name=name, value=repr(value)))
         out[name] = value
     if sum(out.values()) <= 0:
-        raise BMCError("give at least one criterion (size, growth, fit) a weight above 0")
+        raise BMCError(Msg("prioritise.no_weight"))
     return out
 
 
@@ -68,16 +69,16 @@ def prioritise(segments, weights: Mapping[str, float] | None = None):
     w = _weights(weights)
     missing = [c for c in CRITERIA if c not in segments.columns]
     if missing:
-        raise BMCError(f"the segments table needs the column(s) {', '.join(missing)}; "
-                       f"it has {', '.join(map(str, segments.columns))}")
+        raise BMCError(Msg("prioritise.missing_columns", missing=", ".join(missing),
+                           has=", ".join(map(str, segments.columns))))
     out = segments.copy()
     total = sum(w.values())
     score = pd.Series(0.0, index=out.index)
     for c in CRITERIA:
         if not pd.api.types.is_numeric_dtype(out[c]) or pd.api.types.is_bool_dtype(out[c]):
-            raise BMCError(f"column '{c}' must hold numbers")
+            raise BMCError(Msg("prioritise.not_numbers", column=c))
         if out[c].isna().any():
-            raise BMCError(f"column '{c}' has empty cells")
+            raise BMCError(Msg("prioritise.empty_cells", column=c))
         values = out[c].astype(float)
         span = values.max() - values.min()
         scaled = (values - values.min()) / span if span > 0 else values * 0.0

@@ -9,16 +9,45 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .answers import AnswerFile
-from .blocks import _category_index, check_lang, josa, relationship_types
+from .blocks import _category_index, relationship_types
 from .errors import BMCError
+from .i18n import Msg, josa, lang_or_session
 from .keys import Key, KeyItem, load_key
 
-STATUS_LABELS = {
-    "best": {"en": "right", "ko": "정답"},
-    "acceptable": {"en": "partly right", "ko": "부분 정답"},
-    "wrong": {"en": "not right", "ko": "오답"},
-    "unanswered": {"en": "no answer", "ko": "미응답"},
-}
+#: how an answer to one item counts, worst last
+STATUSES = ("best", "acceptable", "wrong", "unanswered")
+#: one colour per status, for every view that shows them (widgets, notebook tables, the class report)
+STATUS_COLOURS = {"best": "#2e7d32", "acceptable": "#b58100", "wrong": "#c62828", "unanswered": "#757575"}
+#: the share of an item's points that an acceptable answer earns, unless a caller says otherwise
+DEFAULT_PARTIAL = 0.5
+
+
+def status_label(status: str, lang: str | None = None) -> str:
+    """The word for a status: ``right``, ``partly right``, ``not right``, ``no answer`` (or Korean).
+
+    >>> status_label("acceptable", "ko")
+    '부분 정답'
+    """
+    return Msg(f"status.{status}").text(lang)
+
+
+def score_item(choice: str | None, item: KeyItem, partial: float = DEFAULT_PARTIAL) -> tuple[str, float]:
+    """How one answer counts: ``(status, points)``. The one scoring rule (CONTRACT.md section 4) that
+    scoring, batch grading and the class report all use: best -> the item's points; acceptable ->
+    points x ``partial``; anything else, unknown or unanswered -> 0.
+
+    >>> from bmclib.keys import KeyItem
+    >>> item = KeyItem("netflix", ("automated_services",), ("self_service",), 2.0)
+    >>> score_item("self_service", item), score_item(None, item), score_item("co_creation", item)
+    (('acceptable', 1.0), ('unanswered', 0.0), ('wrong', 0.0))
+    """
+    if not choice:
+        return "unanswered", 0.0
+    if choice in item.best:
+        return "best", item.points
+    if choice in item.acceptable:
+        return "acceptable", item.points * partial
+    return "wrong", 0.0
 
 
 @lru_cache(maxsize=4096)
@@ -85,23 +114,18 @@ def item_feedback(item: KeyItem, choice: str | None, status: str, points: float,
         chosen = _label(choice, lang)
         expl = (item.explanation or {}).get(lang, "")
         if status == "best":
-            head = f"Right: {chosen}." if lang == "en" else f"정답입니다: {chosen}."
+            head = Msg("feedback.best", chosen=chosen)
         elif status == "acceptable":
-            head = (f"Partly right ({fmt_points(points)} of {fmt_points(item.points)} points): {chosen} is defensible, "
-                    f"but the reference answer is {best}." if lang == "en" else
-                    f"부분 정답입니다({fmt_points(item.points)}점 중 {fmt_points(points)}점): {chosen}도 일리가 있지만 "
-                    f"기준 답은 {best}입니다.")
+            head = Msg("feedback.acceptable", points=fmt_points(points), max=fmt_points(item.points), chosen=chosen,
+                       best=best)
         elif status == "unanswered":
-            head = "No answer yet." if lang == "en" else "아직 답하지 않았습니다."
-            out[lang] = head
+            out[lang] = Msg("feedback.unanswered").text(lang)
             continue
         elif choice not in _category_index():
-            head = (f"'{choice}' is not one of the choices; the reference answer is {best}." if lang == "en"
-                    else f"'{choice}'은(는) 선택지에 없습니다. 기준 답은 {best}입니다.")  # an id, not Korean
+            head = Msg("feedback.not_a_choice", choice=f"'{choice}'", best=best)
         else:
-            head = (f"Not right: {chosen} does not fit best here; the reference answer is {best}." if lang == "en"
-                    else f"오답입니다: 여기에는 {chosen}보다 {josa(best, '이/가')} 잘 맞습니다.")
-        lines = [head]
+            head = Msg("feedback.wrong", chosen=chosen, best=best)
+        lines = [head.text(lang)]
         why_not = item.why_not_text(choice, lang) if status != "best" else ""
         if why_not:
             lines.append(why_not)  # the fact that rules this choice out, from the key
@@ -123,7 +147,7 @@ class ScoreResult:
     max_score: float
     ignored: tuple[str, ...] = ()
     student_id: str = ""
-    lang: str = "en"
+    lang: str | None = None
 
     @property
     def percent(self) -> float:
@@ -134,24 +158,21 @@ class ScoreResult:
         return self.score
 
     def counts(self) -> dict[str, int]:
-        out = {s: 0 for s in STATUS_LABELS}
+        out = {s: 0 for s in STATUSES}
         for it in self.items:
             out[it.status] += 1
         return out
 
     def summary(self, lang: str | None = None) -> str:
         """A plain-text report, the same words every run."""
-        lang = check_lang(lang or self.lang)
-        head = (f"{self.exercise_set}: {fmt_points(self.score)} / {fmt_points(self.max_score)} points "
-                f"({self.percent:g}%)" if lang == "en" else
-                f"{self.exercise_set}: {fmt_points(self.max_score)}점 중 {fmt_points(self.score)}점 ({self.percent:g}%)")
-        lines = [head]
+        lang = lang_or_session(lang or self.lang)
+        lines = [Msg("score.head", set=self.exercise_set, score=fmt_points(self.score), max=fmt_points(self.max_score),
+                     percent=f"{self.percent:g}").text(lang)]
         for it in self.items:
-            lines.append(f"- {it.item_id}: {STATUS_LABELS[it.status][lang]} "
+            lines.append(f"- {it.item_id}: {status_label(it.status, lang)} "
                          f"({fmt_points(it.points)}/{fmt_points(it.max_points)}) {it.feedback.get(lang, '')}".rstrip())
         if self.ignored:
-            note = ("ignored answers to items not in the key: " if lang == "en" else "키에 없는 문항의 답은 무시했습니다: ")
-            lines.append(note + ", ".join(self.ignored))
+            lines.append(Msg("score.ignored", items=", ".join(self.ignored)).text(lang))
         return "\n".join(lines)
 
     def to_dict(self) -> dict:
@@ -164,18 +185,18 @@ class ScoreResult:
                 f"max_score={fmt_points(self.max_score)}, percent={self.percent:g})")
 
     def _repr_html_(self) -> str:
-        lang = self.lang
-        colour = {"best": "#2e7d32", "acceptable": "#f9a825", "wrong": "#c62828", "unanswered": "#757575"}
+        lang = lang_or_session(self.lang)
+        left = "style='text-align:left;vertical-align:top'"
         rows = "".join(
-            f"<tr><td><code>{html.escape(i.item_id)}</code></td>"
-            f"<td style='color:{colour[i.status]}'><b>{STATUS_LABELS[i.status][lang]}</b></td>"
-            f"<td>{fmt_points(i.points)} / {fmt_points(i.max_points)}</td>"
-            f"<td>{html.escape(i.feedback.get(lang, ''))}</td></tr>"
+            f"<tr><td {left}><code>{html.escape(i.item_id)}</code></td>"
+            f"<td {left}><b style='color:{STATUS_COLOURS[i.status]}'>{status_label(i.status, lang)}</b></td>"
+            f"<td {left}>{fmt_points(i.points)} / {fmt_points(i.max_points)}</td>"
+            f"<td {left}>{html.escape(i.feedback.get(lang, ''))}</td></tr>"
             for i in self.items
         )
-        head = (f"<p><b>{html.escape(self.exercise_set)}</b>: {fmt_points(self.score)} / "
-                f"{fmt_points(self.max_score)} ({self.percent:g}%)</p>")
-        return head + f"<table><tbody>{rows}</tbody></table>"
+        head = html.escape(Msg("score.head", set=self.exercise_set, score=fmt_points(self.score),
+                               max=fmt_points(self.max_score), percent=f"{self.percent:g}").text(lang))
+        return f"<p><b>{head}</b></p><table><tbody>{rows}</tbody></table>"
 
 
 def _as_key(key) -> Key:
@@ -183,10 +204,11 @@ def _as_key(key) -> Key:
         return key
     if isinstance(key, (str, os.PathLike)):
         return load_key(key)
-    raise BMCError(f"key must be a Key or the path of a key CSV, not {type(key).__name__}")
+    raise BMCError(Msg("score.key_type", type=type(key).__name__))
 
 
-def score_answers(answers, key, partial: float = 0.5, *, cases=None, lang: str = "en") -> ScoreResult:
+def score_answers(answers, key, partial: float = DEFAULT_PARTIAL, *, cases=None,
+                  lang: str | None = None) -> ScoreResult:
     """Score answers against a key: best earns the points, acceptable ``points x partial``.
 
     ``answers`` is a mapping ``{item_id: choice_id}`` or an ``AnswerFile``; ``key`` a ``Key``,
@@ -196,20 +218,19 @@ def score_answers(answers, key, partial: float = 0.5, *, cases=None, lang: str =
 
     >>> r = score_answers({"netflix": "automated_services", "sap_community": "co_creation"},
     ...                   "relationships-practice")
-    >>> r.items[0].status if r.items[0].item_id == "netflix" else "best"
-    'best'
-    >>> 0 < r.score < r.max_score
-    True
+    >>> sorted((i.item_id, i.status, i.points) for i in r.items if i.choice)
+    [('netflix', 'best', 1.0), ('sap_community', 'acceptable', 0.5)]
     """
     key = _as_key(key)
     if not (0 <= partial <= 1):
-        raise BMCError(f"partial must be between 0 and 1, not {partial!r}")
-    check_lang(lang)
+        raise BMCError(Msg("score.partial", value=repr(partial)))
+    if lang is not None:
+        lang = lang_or_session(lang)
     student = ""
     if isinstance(answers, AnswerFile):
         student, answers = answers.student_id, answers.answers
     if not isinstance(answers, Mapping):
-        raise BMCError(f"answers must map item ids to choice ids, not {type(answers).__name__}")
+        raise BMCError(Msg("score.answers_type", type=type(answers).__name__))
     if cases is None:
         from .cases import read_cases
 
@@ -218,14 +239,7 @@ def score_answers(answers, key, partial: float = 0.5, *, cases=None, lang: str =
     items = []
     for k in key.items:
         choice = answers.get(k.item_id)
-        if not choice:
-            status, points = "unanswered", 0.0
-        elif choice in k.best:
-            status, points = "best", k.points
-        elif choice in k.acceptable:
-            status, points = "acceptable", k.points * partial
-        else:
-            status, points = "wrong", 0.0
+        status, points = score_item(choice, k, partial)
         feedback = item_feedback(k, choice or None, status, points, by_case.get(k.item_id))
         items.append(ItemScore(k.item_id, choice or None, status, points, k.points, feedback))
     known = set(key.item_ids)

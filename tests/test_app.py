@@ -215,7 +215,7 @@ def test_ctrl_c_stops_voila_cleanly(tmp_path, monkeypatch, capsys):
     fake = FakeVoila(exits_after=[signal.SIGINT])
     monkeypatch.setattr(app.subprocess, "Popen", lambda *a, **k: fake)
     monkeypatch.setattr(app, "_stop", functools.partial(_real_stop, grace=0.01))
-    assert app.run_app(port=free_port(), answers=tmp_path, open_browser=False) == 0
+    assert app.run_app(port=free_port(), answers=tmp_path, open_browser=False, lang="en") == 0
     assert fake.signals == [signal.SIGINT]
     assert "bmc app: stopped" in capsys.readouterr().out
 
@@ -259,7 +259,7 @@ def test_bmc_app_reports_a_busy_port_as_a_usage_error(tmp_path, capsys):
         s.listen()
         port = s.getsockname()[1]
         assert main(["app", "--no-browser", "--port", str(port), "--answers", str(tmp_path)]) == 2
-    assert "already in use; choose another with --port" in capsys.readouterr().err
+    assert f"port {port} on 127.0.0.1 is already in use; choose another port" in capsys.readouterr().err
 
 
 def test_app_serves_an_instructors_own_set(tmp_path):
@@ -274,5 +274,5 @@ def test_app_serves_an_instructors_own_set(tmp_path):
     exercise = app.exercise_from_env(env)
     assert repr(exercise) == "BlockExercise('my-quiz', lang='en', mode='practice', 2 items)"
     assert exercise.exercise_set.item_ids == exercise.key.item_ids == ("q01", "q02")
-    with pytest.raises(bmclib.BMCError, match="Or give the path of your own set's CSV"):
+    with pytest.raises(bmclib.BMCError, match="Or give the path of your own CSV file"):
         app.app_env(exercise_set="my-quiz", environ={})

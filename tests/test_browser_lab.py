@@ -42,7 +42,7 @@ from browser_support import (
 )
 
 import bmclib as bmc
-from bmclib.widgets.text import ui
+from bmclib.i18n import ui
 
 pytestmark = pytest.mark.browser
 

@@ -47,7 +47,7 @@ def test_note_forms():
 @pytest.mark.parametrize("text, segment, message", [
     ("", None, "a note needs some text, not ''"),
     ("ok", "a]b", "segment must be a short tag (text without [ ] or line breaks), not 'a]b'"),
-    ("ok", 5, "segment must be a short tag (text), not a number"),
+    ("ok", 5, "segment must be a short tag (text without [ ] or line breaks), not a number"),
 ])
 def test_bad_notes(text, segment, message):
     with pytest.raises(BMCError) as err:
@@ -138,7 +138,7 @@ def test_contract_example_loads(tmp_path):
      "{f}:3: unknown version 2 (this bmclib reads version 1)"),
     ('{"version": 1}', "{f}:1: not a canvas file: no \"format\": \"bmclib-canvas\""),
     ('[1, 2]', "{f}:1: a canvas file is a JSON object with \"format\": \"bmclib-canvas\"; found a list"),
-    ('{\n  "format": "bmclib-canvas",\n', "{f}:3: not valid JSON: Expecting property name enclosed in double quotes (column 1)"),
+    ('{\n  "format": "bmclib-canvas",\n', "{f}:3: not valid JSON: expected a name in double quotes (column 1)"),
 ])
 def test_wrong_files_raise_data_error_with_file_and_line(tmp_path, text, message):
     path = write(tmp_path, text)
@@ -172,7 +172,7 @@ def test_bad_notes_in_a_file_name_block_note_and_line(tmp_path):
         f"{path}:4: lang must be 'en' or 'ko', not 'fr'",
         f"{path}:6: block 'channels', note 2: a note is text or an object with \"text\" (and optional \"segment\"), not a number",
         f"{path}:6: block 'channels', note 3: a note object needs \"text\"",
-        f"{path}:10: block 'channels', note 4: segment must be a short tag (text), not a list",
+        f"{path}:10: block 'channels', note 4: segment must be a short tag (text without [ ] or line breaks), not a list",
         f"{path}:11: block 'channels', note 5: the note's text is empty",
         f"{path}:13: block 'customer_segments': expected a list of notes, not text",
     ]

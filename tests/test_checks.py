@@ -302,10 +302,11 @@ def test_broken_checks_file_names_each_problem(tmp_path, capsys):
         return next(i for i, t in enumerate(lines, start=1) if f'"id": "{eid}"' in t)
 
     problems = [str(p) for p in check_checks_file(bad)]
-    assert f"{bad}:{line('q4_1')}: exercise 'q4_1': message 'club_flag' needs text in both languages" in problems
+    assert f"{bad}:{line('q4_1')}: exercise 'q4_1' message 'club_flag' needs non-empty 'en' and 'ko' texts" in problems
     assert f"{bad}:{line('q9_1')}: exercise 'q9_1': message 'old_price' uses different {{fields}} in en and ko" \
         in problems
-    assert f"{bad}:{line('q1_1')}: exercise 'q1_1' answer (en) uses 'seed'; write it in plain words" in problems
+    assert f"{bad}:{line('q1_1')}: q1_1 answer (en) uses 'seed': write what students read in plain words, " \
+           "without ids or authoring terms" in problems
     assert any(p.endswith("no entry for the checked exercises q7_1") for p in problems)
     assert main(["validate", str(bad)]) == 1
     assert len(capsys.readouterr().out.splitlines()) == len(problems)

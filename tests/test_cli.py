@@ -20,7 +20,7 @@ def test_version(capsys):
 
 def test_unknown_command_is_a_usage_error(capsys):
     assert main(["gradee"]) == 2
-    assert "invalid choice: 'gradee'" in capsys.readouterr().err
+    assert "'gradee' is not a command. Did you mean 'grade'?" in capsys.readouterr().err
 
 
 def test_new_set_from_an_instructors_cases(tmp_path, capsys):

@@ -243,8 +243,8 @@ def test_unreadable_files_and_folders_are_problems_with_their_path(tmp_path, mon
     monkeypatch.setattr(collect.os, "open", fake_open)
     monkeypatch.setattr(collect.os, "scandir", fake_scandir)
     result = collect.collect_folders([home], tmp_path / "class")
-    assert sorted(result.problems) == sorted([(str(closed), "cannot read the folder (Permission denied)"),
-                                              (str(locked), "cannot read the file (Permission denied)")])
+    assert sorted(result.problems) == sorted([(str(closed), "cannot open this folder (permission denied)"),
+                                              (str(locked), "cannot read the file (permission denied)")])
     assert len(result.copied) == 1  # the rest is collected
     assert "problems: 2 file(s) or folder(s) could not be read" in result.summary()
 
@@ -312,7 +312,7 @@ def test_several_roots_and_a_file_directly_in_root(tmp_path):
     put(tmp_path / "home" / "stray.json", answer_bytes("x"))
     result = collect.collect_folders([tmp_path / "home", tmp_path / "home2"], tmp_path / "class")
     assert result.collected_users == ["kim", "lee"]
-    stray = (str(tmp_path / "home" / "stray.json"), "a file directly in ROOT is in no user's folder: not collected")
+    stray = (str(tmp_path / "home" / "stray.json"), "a file directly in the folder of users' folders is in no user's folder: not collected")
     assert stray in result.notes
 
 
@@ -320,9 +320,9 @@ def test_several_roots_and_a_file_directly_in_root(tmp_path):
     (["collect", "--out", "x"], "give either folders"),
     (["collect", "home", "--hub", "http://127.0.0.1:9", "--out", "x"], "give either folders"),
     (["collect", "home", "--start-stopped", "--out", "x"], "--start-stopped goes with --hub"),
-    (["collect", "nowhere", "--out", "x"], "nowhere: no such folder"),
+    (["collect", "nowhere", "--out", "x"], "nowhere: no such file or folder"),
     (["collect", "--hub", "http://127.0.0.1:9", "--out", "x"], "no API token: set JUPYTERHUB_API_TOKEN"),
-    (["collect", "--hub", "hub.example.edu", "--out", "x"], "give the hub's address"),
+    (["collect", "--hub", "hub.example.edu", "--out", "x"], "is not a hub's address; write it like https://hub.example.edu"),
 ])
 def test_usage_errors_exit_2_with_a_message(tmp_path, monkeypatch, capsys, args, message):
     monkeypatch.chdir(tmp_path)
@@ -477,7 +477,8 @@ def test_collect_hub_reads_answers_of_running_servers(fake_hub, tmp_path, monkey
     assert sorted(p.name for p in (tmp_path / "class" / "alice").iterdir()) == [
         "course__en__answers__relationships-practice.json", "course__ko__answers__relationships-practice.json"]
     err = captured.err
-    assert "not reached: bob: no running server (--start-stopped starts it)" in err
+    assert "not reached: bob: no running server\n" in err
+    assert "add --start-stopped: bmc starts them, collects and stops them again" in err
     assert "not reached: carol: no running server" in err
     assert "not reached: dave: server /user/dave/: GET /user/dave/api/contents/" in err and "HTTP 500" in err
     assert "not reached: erin: server /user/erin/" in err and "HTTP 302" in err

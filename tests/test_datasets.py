@@ -214,7 +214,7 @@ def test_a_bad_type_is_reported_with_file_and_line(tmp_path):
     path = broken_copy(tmp_path, "customers", lambda lines: replace_cell(lines, 5, "orders", "two"))
     problems = check_dataset_file(path)
     assert [(p.file, p.line) for p in problems] == [(str(path), 5)]
-    assert str(problems[0]) == f"{path}:5: column 'orders': 'two' is not an int"
+    assert str(problems[0]) == f"{path}:5: column 'orders': 'two' is not a whole number"
 
 
 def test_a_missing_column_is_reported_on_the_header_line(tmp_path):
@@ -249,7 +249,7 @@ def test_an_empty_required_cell_and_a_bad_bool_and_date(tmp_path):
     assert found == {
         (2, "column 'region': empty cell"),
         (3, "column 'is_member': 'yes' is not true/false"),
-        (4, "column 'first_order': '2025-13-01' is not a date"),
+        (4, "column 'first_order': '2025-13-01' is not a date (YYYY-MM-DD)"),
     }
 
 

@@ -94,7 +94,7 @@ def test_grades_have_the_contract_columns_and_neutralised_text(klass):
 def test_without_problems_file_each_problem_is_one_stderr_line(klass, capsys):
     main(["grade", "class", "--key", str(KEY), "--out", "grades.csv", "--quiet"])
     err = [line for line in capsys.readouterr().err.splitlines() if not line.startswith("note:")]
-    assert "class/bad_json.json: not valid JSON (line 1)" in err
+    assert "class/bad_json.json: not valid JSON: expected a value (line 1)" in err
     assert "class/latin1.json: not UTF-8 text" in err
     assert len(err) == 8
 

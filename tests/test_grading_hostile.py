@@ -68,7 +68,7 @@ def test_a_number_of_thousands_of_digits_is_one_files_problem(tmp_path, good):
     (good / "huge.json").write_bytes(answer("s02", junk=0).replace(b'"junk": 0', b'"junk": ' + b"7" * 5000))
     code, rows, problems = grade(tmp_path, good)
     assert code == 1 and [r["student_id"] for r in rows] == ["s01"]
-    assert only(problems, "huge.json") == "not valid JSON (a number with too many digits)"
+    assert only(problems, "huge.json") == "not valid JSON: a number with too many digits"
 
 
 def deflated_entry_start(data: bytes) -> int:

@@ -26,7 +26,7 @@ from browser_support import CHROMIUM, FLAGS, MISSING, artifacts_dir
 import bmclib as bmc
 from bmclib import lite
 from bmclib.cli import main
-from bmclib.widgets.text import ui
+from bmclib.i18n import ui
 
 pytestmark = [pytest.mark.lite, pytest.mark.slow]
 

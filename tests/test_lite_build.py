@@ -13,7 +13,7 @@ import pytest
 import bmclib as bmc
 from bmclib import lite
 from bmclib.cli import main
-from bmclib.widgets.text import ui
+from bmclib.i18n import ui
 
 
 def fake_wheel(folder: Path, name: str, version: str, tag: str = "py3-none-any") -> Path:

@@ -21,7 +21,7 @@ def test_best_acceptable_wrong_unanswered():
 def test_partial_share_and_validation():
     r = bmc.score_answers({"sap_community": "co_creation"}, KEY, partial=0.25)
     assert r.score == 0.5
-    with pytest.raises(ValueError, match="partial must be between 0 and 1"):
+    with pytest.raises(ValueError, match="partial credit must be between 0 and 1, not 1.5"):
         bmc.score_answers({}, KEY, partial=1.5)
 
 
@@ -47,7 +47,7 @@ def test_answer_file_input_and_views():
     af = AnswerFile("s1", "demo-set", {"ikea": "self_service"})
     r = bmc.score_answers(af, KEY, lang="ko")
     assert r.student_id == "s1"
-    assert r.summary().startswith("demo-set: 5점 중 1점 (20%)")
+    assert r.summary().startswith("demo-set: 5점 중 1점(20%)")
     assert "<table>" in r._repr_html_() and "정답" in r._repr_html_()
     d = r.to_dict()
     assert d["score"] == 1 and d["items"][3]["status"] == "best"

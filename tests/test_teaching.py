@@ -65,7 +65,7 @@ def student_texts():
                 for n, row in enumerate(csv.DictReader(fh), start=2):
                     for col in cols:
                         yield f"{folder}/{path.name}:{n}:{col}", row.get(col, ""), True
-    for name in ("blocks.json", "ui_text.json", "canvas_rules.json", "charts.json", "attributes.json"):
+    for name in ("blocks.json", "messages.json", "canvas_rules.json", "charts.json", "attributes.json"):
         doc = json.loads((data / name).read_text(encoding="utf-8"))
         for where, text in json_strings(doc, skip=("comment", "id")):
             yield f"{name}:{'/'.join(map(str, where))}", text, True
@@ -277,8 +277,8 @@ def test_an_unknown_kind_is_a_problem_with_file_line_and_a_suggestion(tmp_path, 
     path.write_text(HEAD + "q,a,decide,relationship_types,,A,가,p,프\n"
                     "q,b,recognize,relationship_types,,B,나,p,프\n", encoding="utf-8")
     assert main(["validate", str(path)]) == 1
-    expected = (f"{path}:3: kind: 'recognize' is not an item kind. Did you mean 'recognise'? Kinds are: "
-                "recognise, decide, pitfall, two_segments (an empty cell means recognise).")
+    expected = (f"{path}:3: kind: 'recognize' is not an item kind. Did you mean 'recognise'? Item kinds are: "
+                "recognise, decide, pitfall, two_segments. An empty cell means recognise.")
     assert capsys.readouterr().out.splitlines() == [expected]
 
 

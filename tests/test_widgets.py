@@ -11,7 +11,7 @@ import pytest
 import bmclib as bmc
 from bmclib.exercises import exercise_set_ids
 from bmclib.prioritise import prioritise
-from bmclib.widgets.text import check_ui_texts, ui, ui_texts
+from bmclib.i18n import ui
 
 SET = "relationships-practice"
 SAVED = {"en": re.compile(r"^saved \d\d:\d\d:\d\d$"), "ko": re.compile(r"^저장됨 \d\d:\d\d:\d\d$")}
@@ -169,7 +169,7 @@ def test_an_answer_file_that_cannot_be_read_is_left_untouched(tmp_path, monkeypa
     ex = exercise(tmp_path)
     blocked = one(ex, "bmc-blocked-message")
     assert "Cannot read your answer file" in text_of(blocked.value)
-    assert "Input/output error" in text_of(blocked.value) and "Nothing was changed" in text_of(blocked.value)
+    assert "a disk input/output error" in text_of(blocked.value) and "Nothing was changed" in text_of(blocked.value)
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == [path.name]
     assert path.read_bytes() == before
     monkeypatch.undo()
@@ -697,27 +697,16 @@ def test_canvas_editor_lists_findings_in_its_language(tmp_path):
 
 # -- words ------------------------------------------------------------------------------------
 
-def test_ui_text_file_is_complete_in_both_languages():
-    data = json.loads(bmc.data_path("ui_text.json").read_text(encoding="utf-8"))
-    assert check_ui_texts(data) == []
-
-
 def test_every_text_the_widgets_ask_for_exists():
+    from bmclib.i18n import catalogue
+
     source = "".join(p.read_text(encoding="utf-8") for p in Path(bmc.widgets.__file__).parent.glob("*.py"))
     asked = {k for k in re.findall(r"""\bui\(\s*["']([a-z_]+)["']""", source) if not k.endswith("_")}
     asked |= {f"criterion_{c}" for c in ("size", "growth", "fit")} | {"mode_practice", "mode_assessment"}
     asked |= {"save_json", "load_json", "export_png", "export_md"}  # the editor's buttons, named in a table
-    assert asked and asked <= set(ui_texts())
-    with pytest.raises(bmc.BMCError, match="is not a UI text"):
+    assert asked and {f"ui.{k}" for k in asked} <= set(catalogue())
+    with pytest.raises(KeyError, match="no message 'ui.nope' in data/messages.json"):
         ui("nope", "en")
-
-
-def test_check_ui_texts_names_what_is_wrong():
-    bad = {"format": "bmclib-ui-text", "version": 1,
-           "texts": {"a": {"en": "x"}, "b": {"en": "{n} of {m}", "ko": "{n}"}}}
-    assert [p.message for p in check_ui_texts(bad)] == [
-        "'a' needs non-empty 'en' and 'ko' texts", "'b': en uses {m}, {n} but ko uses {n}"]
-    assert check_ui_texts([])[0].message.startswith("not a UI text file")
 
 
 def test_two_open_copies_never_erase_each_others_answers(tmp_path):

@@ -17,7 +17,7 @@ import pytest
 
 import bmclib as bmc
 from bmclib.lite import exercise_sets
-from bmclib.widgets.text import ui
+from bmclib.i18n import Msg, ui
 
 SCRIPT = textwrap.dedent(r'''
     import base64, importlib.abc, json, sys, tempfile
@@ -128,7 +128,7 @@ def test_what_truly_needs_pandas_or_matplotlib_says_so_in_both_languages(without
         assert err["is_import_error"] and err["name"] == package
         for lang in ("en", "ko"):
             assert err["messages"][lang] == ui("needs_package", lang, feature=feature, package=package)
-        assert err["str"] == err["messages"]["ko"] + "\n" + err["messages"]["en"]  # no BMC_LANG: both
+        assert err["str"] == err["messages"]["en"]  # no session language: English
 
 
 def test_canvas_editor_edits_and_saves_and_says_why_there_is_no_picture(without_heavy):
@@ -142,10 +142,15 @@ def test_canvas_editor_edits_and_saves_and_says_why_there_is_no_picture(without_
 def test_the_error_follows_bmc_lang(monkeypatch):
     from bmclib.errors import MissingPackageError
 
-    err = MissingPackageError("pandas", {"en": "English text", "ko": "한국어 문장"})
+    err = MissingPackageError("pandas", Msg("ui.needs_package", feature="load_cases()", package="pandas"))
     monkeypatch.setenv("BMC_LANG", "ko")
-    assert str(err) == "한국어 문장"
+    assert str(err) == ui("needs_package", "ko", feature="load_cases()", package="pandas")
     monkeypatch.setenv("BMC_LANG", "en")
-    assert str(err) == "English text"
+    assert str(err) == ui("needs_package", "en", feature="load_cases()", package="pandas")
+    bmc.set_language("ko")
+    try:
+        assert str(err).startswith("load_cases()에는")
+    finally:
+        bmc.set_language(None)
     assert isinstance(err, ModuleNotFoundError) and err.name == "pandas"
     assert bmc.load_cases().shape[0] > 0  # with pandas installed nothing changes

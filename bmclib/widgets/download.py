@@ -12,9 +12,9 @@ import base64
 
 import ipywidgets as widgets
 
-from ..blocks import check_lang
+from ..i18n import check_lang
 from .style import esc, html_widget, style_sheet
-from .text import ui
+from ..i18n import ui
 
 
 class AnswersDownload(widgets.VBox):

@@ -14,11 +14,12 @@ from pathlib import Path
 
 import ipywidgets as widgets
 
-from ..blocks import BLOCK_IDS, block, check_lang
+from ..blocks import BLOCK_IDS, block
+from ..i18n import check_lang
 from ..errors import BMCError, MissingPackageError
 from ..optional import require
 from .style import esc, html_widget, style_sheet
-from .text import ui
+from ..i18n import ui
 
 #: grid areas of the classic canvas: partners | activities, resources | value | relationships,
 #: channels | segments on top, costs and revenue below
@@ -90,18 +91,11 @@ class CanvasEditor(widgets.VBox):
     """Edit a Business Model Canvas in nine text areas (see :func:`canvas_editor`)."""
 
     def __init__(self, canvas=None, lang: str = "ko", path: str | os.PathLike | None = None):
-        from ..canvas import Canvas
+        from ..canvas import Canvas, as_canvas
 
         super().__init__()
         self.lang = check_lang(lang)
-        if canvas is None:
-            canvas = Canvas(lang=self.lang)
-        elif isinstance(canvas, (str, os.PathLike)):
-            canvas = Canvas.load(canvas)
-        elif isinstance(canvas, dict):
-            canvas = Canvas.from_dict(canvas)
-        elif not isinstance(canvas, Canvas):
-            raise BMCError(f"canvas must be a Canvas, a canvas file path or its dict, not {type(canvas).__name__}")
+        canvas = Canvas(lang=self.lang) if canvas is None else as_canvas(canvas)
         self.canvas = canvas
         self._syncing = False
         self.add_class("bmc-root")

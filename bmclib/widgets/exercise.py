@@ -15,16 +15,14 @@ from pathlib import Path
 import ipywidgets as widgets
 
 from ..answers import AnswerFile, load_or_new, read_answers, record_change, set_aside, write_answers
-from ..blocks import block, category, check_lang, taxonomy
+from ..blocks import block, category, taxonomy
 from ..errors import AnswerFileError, BMCError
-from ..exercises import ExerciseSet, Item, load_exercise_set, refuse_assessment_on_shipped
+from ..exercises import DEFAULT_SET, MODES, ExerciseSet, Item, load_exercise_set, refuse_assessment_on_shipped
+from ..i18n import Msg, lang_or_session, ui
 from ..identity import student_from_env
 from ..keys import Key, load_key
 from ..scoring import ItemScore, fmt_points, score_answers
 from .style import esc, html_widget, style_sheet
-from .text import ui
-
-MODES = ("practice", "assessment")
 ICONS = {"best": "✓", "acceptable": "◐", "wrong": "✗"}
 
 
@@ -61,26 +59,24 @@ def _shown_path(path: Path) -> str:
 class BlockExercise(widgets.VBox):
     """The exercise widget for any exercise set (see :func:`block_exercise`)."""
 
-    def __init__(self, set_id: str, lang: str = "ko", mode: str = "practice", *,
+    def __init__(self, set_id: str, lang: str | None = None, mode: str = "practice", *,
                  answers_dir: str | os.PathLike | None = None, student_id: str | None = None,
                  student_name: str | None = None, key: Key | str | os.PathLike | None = None):
         super().__init__()
-        self.lang = check_lang(lang)
+        self.lang = lang_or_session(lang)
         if mode not in MODES:
-            raise BMCError(f"mode must be 'practice' or 'assessment', not {mode!r}")
+            raise BMCError(Msg("app.bad_mode", mode=repr(mode)))
         self.mode = mode
         self.exercise_set: ExerciseSet = load_exercise_set(set_id)
         self.key: Key | None = None
         if mode == "assessment":
             if key is not None:
-                raise BMCError("assessment mode never loads a key: leave key=None "
-                               "(grade the answer files later with 'bmc grade')")
+                raise BMCError(Msg("exercise.no_key_in_assessment"))
             refuse_assessment_on_shipped(self.exercise_set.id)
         else:
             self.key = key if isinstance(key, Key) else load_key(key or self.exercise_set.id)
             if self.key.exercise_set != self.exercise_set.id:
-                raise BMCError(f"the key is for exercise set '{self.key.exercise_set}', "
-                               f"not '{self.exercise_set.id}'")
+                raise BMCError(Msg("exercise.key_other_set", key=self.key.exercise_set, set=self.exercise_set.id))
         self.path = resolve_answers_dir(answers_dir) / f"{self.exercise_set.id}.json"
         self.answers: AnswerFile | None = None
         self.index = 0
@@ -262,7 +258,9 @@ class BlockExercise(widgets.VBox):
 
     def _jump_options(self) -> list[tuple[str, int]]:
         done = self.answers.answers if self.answers else {}
-        return [(f"{n}. {it.company[self.lang]}" + (" ✓" if it.id in done else ""), n - 1)
+        if not hasattr(self, "_labels"):
+            self._labels = self.exercise_set.labels(self.lang)
+        return [(f"{n}. {self._labels[it.id]}" + (" ✓" if it.id in done else ""), n - 1)
                 for n, it in enumerate(self.exercise_set.items, start=1)]
 
     def _refresh_jump(self) -> None:
@@ -414,7 +412,7 @@ class RelationshipExercise(BlockExercise):
     """The customer-relationship exercise: the same widget, named for the lesson."""
 
 
-def block_exercise(set_id: str, lang: str = "ko", mode: str = "practice", *,
+def block_exercise(set_id: str, lang: str | None = None, mode: str = "practice", *,
                    answers_dir: str | os.PathLike | None = None, student_id: str | None = None,
                    student_name: str | None = None, key=None) -> BlockExercise:
     """An exercise on any exercise set: one question at a time, every choice saved.
@@ -447,7 +445,7 @@ def block_exercise(set_id: str, lang: str = "ko", mode: str = "practice", *,
                          student_name=student_name, key=key)
 
 
-def relationship_exercise(set_id: str = "relationships-practice", lang: str = "ko", mode: str = "practice", *,
+def relationship_exercise(set_id: str = DEFAULT_SET, lang: str | None = None, mode: str = "practice", *,
                           answers_dir: str | os.PathLike | None = None, student_id: str | None = None,
                           student_name: str | None = None, key=None) -> RelationshipExercise:
     """The customer-relationship exercise: choose one of the six types for each case.

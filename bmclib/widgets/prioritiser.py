@@ -9,11 +9,11 @@ import io
 
 import ipywidgets as widgets
 
-from ..blocks import check_lang
+from ..i18n import check_lang
 from ..errors import BMCError
 from ..prioritise import CRITERIA, prioritise
 from .style import esc, html_widget, style_sheet
-from .text import ui
+from ..i18n import ui
 
 
 def _number(value) -> str:
@@ -106,34 +106,12 @@ class SegmentPrioritiser(widgets.VBox):
     def _draw(self, ranked) -> None:
         from IPython.display import Image
 
-        from ..optional import require
+        from ..plots import draw_priority
 
-        matplotlib = require("matplotlib", "segment_prioritiser()")
-        from matplotlib.figure import Figure
-
-        from ..analysis import palette
-        from ..plots import literal, use_korean_font
-
-        family = [use_korean_font(), "DejaVu Sans"] if self.lang == "ko" else ["DejaVu Sans", use_korean_font()]
-
-        with matplotlib.rc_context({"font.family": family, "axes.unicode_minus": False}):
-            pal = palette()
-            names = self._names(ranked)[::-1]
-            scores = list(ranked["score"])[::-1]
-            ranks = list(ranked["rank"])[::-1]
-            fig = Figure(figsize=(6.4, 0.42 * len(names) + 1.1))
-            ax = fig.add_subplot()
-            colours = [pal["highlight_edge"] if r == 1 else pal["curve"] for r in ranks]
-            ax.barh(range(len(names)), scores, color=colours)
-            ax.set_yticks(range(len(names)), [literal(n) for n in names], fontfamily=family)
-            for y, s in enumerate(scores):
-                ax.text(s + 0.01, y, f"{s:.2f}", va="center", fontsize=9, color=pal["text"])
-            ax.set_xlim(0, 1.1)
-            ax.set_xlabel(ui("priority_score", self.lang), fontfamily=family)
-            ax.spines[["top", "right"]].set_visible(False)
-            fig.tight_layout()
-            buf = io.BytesIO()
-            fig.savefig(buf, format="png", dpi=100)
+        ax = draw_priority(self._names(ranked), list(ranked["score"]), list(ranked["rank"]), lang=self.lang)
+        ax.figure.tight_layout()
+        buf = io.BytesIO()
+        ax.figure.savefig(buf, format="png", dpi=100)
         self.chart.outputs = ()
         self.chart.append_display_data(Image(data=buf.getvalue(), format="png"))
 
