@@ -42,6 +42,9 @@ _LAZY = {
     "canvas_editor": "widgets",
     "check": "checks",
     "model_answers": "checks",
+    "progress": "progress_map",
+    "review_items": "review_schedule",
+    "review": "widgets",
 }
 
 __all__ = [
@@ -49,8 +52,9 @@ __all__ = [
     "block_exercise", "blocks", "canvas_editor", "category", "check", "check_canvas", "data_path",
     "draw_advocate_pyramid", "draw_canvas", "draw_loyalty_ladder", "draw_pareto", "explain_choice",
     "get_case", "grade_batch", "load_cases", "load_dataset", "load_exercise_set", "load_key",
-    "loyalty_stages", "model_answers", "pareto_share", "prioritise", "read_answers", "relationship_exercise",
-    "relationship_types", "save_canvas", "score_answers", "segment_prioritiser", "taxonomy",
+    "loyalty_stages", "model_answers", "pareto_share", "prioritise", "progress", "read_answers",
+    "relationship_exercise", "relationship_types", "review", "review_items", "save_canvas", "score_answers",
+    "segment_prioritiser", "taxonomy",
     "use_korean_font", "write_answers",
 ]
 
