@@ -289,3 +289,15 @@ def test_without_pandas_and_matplotlib(missed):
          " · 2 to look at again"),
         "True [('segments-practice', 'cs_15'), ('segments-practice', 'cs_02')]",
         "1 False"]
+
+
+def test_answers_go_to_the_file_the_miss_came_from(tmp_path):
+    folder = tmp_path / "answers"
+    write(folder, "channels-practice", {"ch_14": "partner_stores", "ch_01": "sales_force"})
+    (folder / "channels-practice.json").rename(folder / "kim-channels.json")  # a renamed download
+    w = bmc.review("en", folder, clock=Clock())
+    w.choices.value = "wholesaler"
+    w.check_button.click()
+    assert sorted(p.name for p in folder.glob("*.json")) == ["kim-channels.json"]
+    assert bmc.read_answers(folder / "kim-channels.json").answers == {"ch_14": "wholesaler", "ch_01": "sales_force"}
+    assert bmc.progress(folder, lang="en").set("channels-practice").score == 2.0
