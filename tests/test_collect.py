@@ -109,7 +109,7 @@ def test_answer_files_written_by_the_widget_as_hub_users_are_collected(tmp_path,
     for user, choice in [("alice", "automated_services"), ("bob", "self_service")]:
         monkeypatch.setenv("JUPYTERHUB_USER", user)
         monkeypatch.chdir(put(home / user / "notebooks" / "ko" / "04.ipynb", "{}").parent)
-        ex = bmc.relationship_exercise(SET, lang="ko", mode="assessment")
+        ex = bmc.relationship_exercise(SET, lang="ko", mode="practice")
         ex.show(ex.exercise_set.item_ids.index("netflix"))
         ex.choices.value = choice
         put(home / user / ".local" / "share" / "jupyter" / "runtime" / "jpserver-1.json", "{}")

@@ -21,7 +21,7 @@ def no_student_env(monkeypatch):
 
 
 def exercise(tmp_path, **kw):
-    return bmc.relationship_exercise(SET, lang="en", mode="assessment", answers_dir=tmp_path, **kw)
+    return bmc.relationship_exercise(SET, lang="en", mode="practice", answers_dir=tmp_path, **kw)
 
 
 def asks(ex) -> bool:
@@ -92,7 +92,7 @@ def test_student_from_env_reads_a_given_mapping_only():
 # -- the app -------------------------------------------------------------------------------------------
 
 def test_the_app_passes_the_hub_user_through_and_the_exercise_uses_it(tmp_path):
-    env = app.app_env(lang="en", answers=tmp_path, mode="assessment",
+    env = app.app_env(lang="en", answers=tmp_path, mode="practice",
                       environ={"PATH": "/bin", "JUPYTERHUB_USER": "kim"})
     assert env["JUPYTERHUB_USER"] == "kim" and "BMC_STUDENT_ID" not in env
     ex = app.exercise_from_env(env)
