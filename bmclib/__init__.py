@@ -47,13 +47,15 @@ _NAMES = {
     "load_key": "keys", "score_answers": "scoring", "grade_batch": "grading",
     "AnswerFile": "answers", "read_answers": "answers", "write_answers": "answers",
     "data_path": "paths", "DataError": "errors", "AnswerFileError": "errors",
+    # self-study: what a learner has done, and the review of what they missed
+    "progress": "progress_map", "review_items": "review_schedule", "review": "widgets",
 }
 
 #: What a lesson needs: the student-facing surface.
 __all__ = [
     "BMCError", "Canvas", "advise", "block", "block_exercise", "blocks", "canvas_editor", "check",
     "check_canvas", "draw_canvas", "explain_choice", "load_cases", "load_dataset", "relationship_exercise",
-    "segment_prioritiser", "set_language", "use_fonts",
+    "progress", "review", "segment_prioritiser", "set_language", "use_fonts",
 ]
 
 

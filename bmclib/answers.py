@@ -26,6 +26,17 @@ VERSION = 1
 MAX_ATTEMPTS = 1000
 
 
+def resolve_answers_dir(given: str | os.PathLike | None = None) -> Path:
+    """Where answer files go: ``given``, else ``$BMC_ANSWERS_DIR``, else ``answers/`` in the
+    current folder (a notebook kernel's folder is the notebook's own folder).
+
+    >>> resolve_answers_dir("/tmp/x").as_posix()
+    '/tmp/x'
+    """
+    chosen = given if given is not None else os.environ.get("BMC_ANSWERS_DIR") or "answers"
+    return Path(chosen).expanduser().absolute()
+
+
 def now_iso() -> str:
     """The current local time as ISO 8601 with its UTC offset, to the second."""
     return datetime.now(UTC).astimezone().isoformat(timespec="seconds")

@@ -4,7 +4,8 @@
 package (``bmclib/app_notebooks/exercise.ipynb``). That notebook has one code cell,
 ``exercise_from_env()``, which builds the exercise from environment variables that
 :func:`app_env` sets: ``BMC_APP_LANG``, ``BMC_APP_SET``, ``BMC_APP_MODE``,
-``BMC_ANSWERS_DIR`` (absolute) and ``BMC_APP_FONT_URL`` (the bundled Korean font, for
+``BMC_ANSWERS_DIR`` (absolute), ``BMC_APP_REVIEW`` (``1``: the review of what was missed
+instead of one set) and ``BMC_APP_FONT_URL`` (the bundled Korean font, for
 computers without one); ``BMC_STUDENT_ID`` / ``BMC_STUDENT_NAME`` and, on a JupyterHub,
 ``JUPYTERHUB_USER`` pass through (see :mod:`bmclib.identity`).
 
@@ -82,7 +83,7 @@ def app_command(notebook: str | os.PathLike | None = None, *, port: int = 8866, 
 
 def app_env(*, lang: str = "ko", answers: str | os.PathLike = "answers",
             exercise_set: str = DEFAULT_SET, mode: str = "practice",
-            key: str | os.PathLike | None = None,
+            key: str | os.PathLike | None = None, review: bool = False,
             environ: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment for Voila and its kernel: ``environ`` (default ``os.environ``) plus the
     app's settings. The answers folder is made absolute, since the kernel runs elsewhere.
@@ -96,6 +97,8 @@ def app_env(*, lang: str = "ko", answers: str | os.PathLike = "answers",
     from .exercises import exercise_set_ids
 
     check_lang(lang)
+    if review and (mode != "practice" or key is not None):
+        raise BMCError(Msg("app.review_alone"))
     if mode not in MODES:
         raise BMCError(Msg("app.bad_mode", mode=repr(mode)))
     known = exercise_set_ids()
@@ -121,6 +124,10 @@ def app_env(*, lang: str = "ko", answers: str | os.PathLike = "answers",
 
         load_key(key)
         env["BMC_APP_KEY"] = str(Path(key).expanduser().absolute())
+    if review:
+        env["BMC_APP_REVIEW"] = "1"
+    else:
+        env.pop("BMC_APP_REVIEW", None)
     return env
 
 
@@ -135,12 +142,23 @@ def exercise_from_env(environ: Mapping[str, str] | None = None):
     from .widgets import block_exercise, relationship_exercise
 
     env = os.environ if environ is None else environ
+    if env.get("BMC_APP_REVIEW") == "1":
+        from .widgets import review
+
+        exercise = review(env.get("BMC_APP_LANG") or "ko", env.get("BMC_ANSWERS_DIR") or None)
+        _font(env)
+        return exercise
     set_id = env.get("BMC_APP_SET") or DEFAULT_SET
     build = relationship_exercise if set_id == DEFAULT_SET else block_exercise
     student_id, student_name = student_from_env(environ=env)  # BMC_STUDENT_ID, else JUPYTERHUB_USER
     exercise = build(set_id, env.get("BMC_APP_LANG") or "ko", env.get("BMC_APP_MODE") or "practice",
                      answers_dir=env.get("BMC_ANSWERS_DIR") or None, student_id=student_id or None,
                      student_name=student_name or None, key=env.get("BMC_APP_KEY") or None)
+    _font(env)
+    return exercise
+
+
+def _font(env: Mapping[str, str]) -> None:
     if env.get("BMC_APP_FONT_URL"):
         # a plain HTML output, so Voila puts the font rule in the page before any widget draws
         from IPython.display import HTML, display
@@ -148,7 +166,6 @@ def exercise_from_env(environ: Mapping[str, str] | None = None):
         from .widgets.style import font_face
 
         display(HTML(font_face(env["BMC_APP_FONT_URL"])))
-    return exercise
 
 
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
@@ -212,7 +229,8 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child before e
 
 def run_app(lang: str = "ko", port: int = 8866, answers: str | os.PathLike = "answers",
             exercise_set: str = DEFAULT_SET, mode: str = "practice",
-            open_browser: bool = True, key: str | os.PathLike | None = None, token: str | None = None) -> int:
+            open_browser: bool = True, key: str | os.PathLike | None = None, token: str | None = None,
+            review: bool = False) -> int:
     """Serve an exercise as a web app on ``http://127.0.0.1:<port>/?token=...`` until stopped.
 
     Args:
@@ -223,6 +241,8 @@ def run_app(lang: str = "ko", port: int = 8866, answers: str | os.PathLike = "an
         mode: ``"practice"`` (Check with feedback) or ``"assessment"`` (no key, no feedback; an
             instructor's own set only, since shipped sets ship their keys).
         key: the key CSV for practice feedback on an own set (shipped sets use their practice key).
+        review: serve the review of what was missed in every practice set (see
+            :func:`bmclib.review`) instead of ``exercise_set``.
         open_browser: open the page in the default browser once it answers.
         token: the secret in the page's address (default ``$BMC_APP_TOKEN``, else a new random one):
             only a page opened with it can start a kernel and drive the exercise.
@@ -233,7 +253,7 @@ def run_app(lang: str = "ko", port: int = 8866, answers: str | os.PathLike = "an
     """
     if not voila_installed():
         raise BMCError(Msg("app.no_voila"))
-    env = app_env(lang=lang, answers=answers, exercise_set=exercise_set, mode=mode, key=key)
+    env = app_env(lang=lang, answers=answers, exercise_set=exercise_set, mode=mode, key=key, review=review)
     token = token or os.environ.get("BMC_APP_TOKEN") or secrets.token_urlsafe(24)
     cull = os.environ.get("BMC_APP_CULL_SECONDS", "")
     command = app_command(port=port, token=token, cull_seconds=int(cull) if cull.isdigit() else None)
@@ -242,7 +262,10 @@ def run_app(lang: str = "ko", port: int = 8866, answers: str | os.PathLike = "an
     Path(env["BMC_ANSWERS_DIR"]).mkdir(parents=True, exist_ok=True)
     env.pop("BMC_APP_TOKEN", None)  # the kernel has no use for it
     url = f"http://127.0.0.1:{port}/?token={token}"
-    print(Msg("app.serving", set=exercise_set, mode=mode, lang=lang, url=url).text(lang), flush=True)
+    if review:
+        print(Msg("app.serving_review", lang=lang, url=url).text(lang), flush=True)
+    else:
+        print(Msg("app.serving", set=exercise_set, mode=mode, lang=lang, url=url).text(lang), flush=True)
     print(Msg("app.saved_in", folder=env["BMC_ANSWERS_DIR"]).text(lang), flush=True)
     linux = sys.platform.startswith("linux")
     proc = subprocess.Popen(command, env=env, preexec_fn=_die_with_parent if linux else None)  # noqa: PLW1509

@@ -184,11 +184,18 @@ def _cmd_canvas(args) -> int:
     return 0
 
 
+def _cmd_progress(args) -> int:
+    from .progress_map import print_progress
+
+    return print_progress(args.answers, args.lang, own_sets=args.set or (), as_json=args.json)
+
+
 def _cmd_app(args) -> int:
     from .app import run_app
 
+    review = {"review": True} if args.review else {}
     return run_app(lang=args.lang or _env_lang() or "ko", port=args.port, answers=args.answers, exercise_set=args.set,
-                   mode=args.mode, open_browser=not args.no_browser, key=args.key)
+                   mode=args.mode, open_browser=not args.no_browser, key=args.key, **review)
 
 
 def _size(text: str) -> int:
@@ -326,8 +333,22 @@ def build_parser() -> argparse.ArgumentParser:
                    help="exercise set id, or the path of your own exercise-set CSV")
     p.add_argument("--key", help="key CSV for practice feedback on your own set")
     p.add_argument("--mode", choices=["practice", "assessment"], default="practice")
+    p.add_argument("--review", action="store_true",
+                   help="serve the review of what you missed in every practice set instead of one set")
     p.add_argument("--no-browser", action="store_true")
     p.set_defaults(func=_cmd_app)
+
+    p = sub.add_parser("progress", help="your progress over every exercise set in your answers folder",
+                       description="Read every answer file in the answers folder, score the practice sets "
+                       "against their practice keys (other sets are counted, never scored) and print one "
+                       "line per set, the next step, and the questions to look at again.")
+    p.add_argument("--answers", help="the answers folder (default: $BMC_ANSWERS_DIR, else ./answers)")
+    p.add_argument("--lang", choices=["en", "ko"], default=None, help="default: $BMC_LANG, else en")
+    p.add_argument("--set", action="append", metavar="CSV",
+                   help="the items file of one of your own exercise sets, so its question count is known "
+                   "(repeat for more)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=_cmd_progress)
 
     p = sub.add_parser("lite", help="build the exercises as a static site that runs in the browser (JupyterLite)")
     lsub = p.add_subparsers(dest="lite_cmd", required=True, metavar="ACTION")

@@ -90,11 +90,25 @@ def to_notebook(cells: list[dict], lang: str) -> nbformat.NotebookNode:
 
 
 def execute(nb: nbformat.NotebookNode, folder: Path) -> None:
+    """Run a notebook in ``folder`` with an empty, temporary answers folder: the stored outputs
+    show a learner who has answered nothing yet, and no answers of whoever builds are read."""
+    import os
+    import tempfile
+
     from nbclient import NotebookClient
 
     client = NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(folder)}},
                             record_timing=False, store_widget_state=True)
-    client.execute()
+    previous = os.environ.get("BMC_ANSWERS_DIR")
+    with tempfile.TemporaryDirectory(prefix="bmc-build-answers-") as answers:
+        os.environ["BMC_ANSWERS_DIR"] = answers
+        try:
+            client.execute()
+        finally:
+            if previous is None:
+                os.environ.pop("BMC_ANSWERS_DIR", None)
+            else:
+                os.environ["BMC_ANSWERS_DIR"] = previous
     for cell in nb.cells:  # one stream output per name: chunking depends on timing
         merged = []
         for out in cell.get("outputs", []):

@@ -5,6 +5,7 @@
 - :func:`segment_prioritiser`: weight size, growth and fit; a live ranking and chart.
 - :func:`canvas_editor`: nine text areas laid out like the canvas, with a live picture.
 - :func:`answers_download`: a button under an exercise that downloads its answer file.
+- :func:`review`: the questions a learner missed, across every practice set, with spaced repetition.
 
 Each builder returns the widget; the notebook displays it.
 """
@@ -24,10 +25,13 @@ _LAZY = {
     "canvas_editor": "editor",
     "AnswersDownload": "download",
     "answers_download": "download",
+    "ReviewExercise": "review_widget",
+    "review": "review_widget",
 }
 
-__all__ = ["AnswersDownload", "BlockExercise", "CanvasEditor", "RelationshipExercise", "SegmentPrioritiser",
-           "answers_download", "block_exercise", "canvas_editor", "relationship_exercise", "segment_prioritiser"]
+__all__ = ["AnswersDownload", "BlockExercise", "CanvasEditor", "RelationshipExercise", "ReviewExercise",
+           "SegmentPrioritiser", "answers_download", "block_exercise", "canvas_editor", "relationship_exercise",
+           "review", "segment_prioritiser"]
 
 
 def __getattr__(name: str):

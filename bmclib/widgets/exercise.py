@@ -14,7 +14,15 @@ from pathlib import Path
 
 import ipywidgets as widgets
 
-from ..answers import AnswerFile, load_or_new, read_answers, record_change, set_aside, write_answers
+from ..answers import (
+    AnswerFile,
+    load_or_new,
+    read_answers,
+    record_change,
+    resolve_answers_dir,
+    set_aside,
+    write_answers,
+)
 from ..blocks import block, category, taxonomy
 from ..errors import AnswerFileError, BMCError
 from ..exercises import DEFAULT_SET, MODES, ExerciseSet, Item, load_exercise_set, refuse_assessment_on_shipped
@@ -24,17 +32,6 @@ from ..keys import Key, load_key
 from ..scoring import ItemScore, fmt_points, score_answers
 from .style import esc, html_widget, style_sheet
 ICONS = {"best": "✓", "acceptable": "◐", "wrong": "✗"}
-
-
-def resolve_answers_dir(given: str | os.PathLike | None = None) -> Path:
-    """Where answer files go: ``given``, else ``$BMC_ANSWERS_DIR``, else ``answers/`` in the
-    current folder (a notebook kernel's folder is the notebook's own folder).
-
-    >>> resolve_answers_dir("/tmp/x").as_posix()
-    '/tmp/x'
-    """
-    chosen = given if given is not None else os.environ.get("BMC_ANSWERS_DIR") or "answers"
-    return Path(chosen).expanduser().absolute()
 
 
 def _env(name: str) -> str:
@@ -54,6 +51,15 @@ def _shown_path(path: Path) -> str:
         return path.relative_to(Path.cwd()).as_posix()
     except ValueError:
         return str(path)
+
+
+def feedback_html(checked: ItemScore, lang: str) -> str:
+    """The feedback box for one checked item (points, then the key's words): the lessons' exercise
+    and the review show the same."""
+    points = ui("points", lang, points=fmt_points(checked.points), max=fmt_points(checked.max_points))
+    return (f"<div class='bmc-fb bmc-fb-{checked.status}' data-status='{checked.status}'>"
+            f"<div class='bmc-fb-head'>{ICONS.get(checked.status, '')} {esc(points)}</div>"
+            f"<div class='bmc-fb-text'>{esc(checked.feedback[lang])}</div></div>")
 
 
 class BlockExercise(widgets.VBox):
@@ -290,11 +296,7 @@ class BlockExercise(widgets.VBox):
         if checked is None or checked.choice != choice:
             self.feedback.value = ""
             return
-        points = ui("points", self.lang, points=fmt_points(checked.points), max=fmt_points(checked.max_points))
-        self.feedback.value = (
-            f"<div class='bmc-fb bmc-fb-{checked.status}' data-status='{checked.status}'>"
-            f"<div class='bmc-fb-head'>{ICONS.get(checked.status, '')} {esc(points)}</div>"
-            f"<div class='bmc-fb-text'>{esc(checked.feedback[self.lang])}</div></div>")
+        self.feedback.value = feedback_html(checked, self.lang)
 
     def _info(self, message: str) -> None:
         self.feedback.value = f"<div class='bmc-fb bmc-fb-info'>{esc(message)}</div>"
