@@ -18,6 +18,8 @@ import re
 import subprocess
 import sys
 import time
+import tomllib
+from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import pytest
@@ -44,18 +46,34 @@ LESSON = "course/en/04_customer_relationships.ipynb"
 LESSON_PATH = f"/hub/user-redirect/lab/tree/{LESSON}"
 EMPTY_NOTEBOOK = '{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}'
 
-HUB_LTI_CONFIG = """
-# LTI 1.3, as in the instructor guide (section 11)
-c.JupyterHub.authenticator_class = "bmclib.lti.hub.LTIAuthenticator"
-c.Authenticator.allow_all = True   # JupyterHub 5+: without it every LTI login is refused (403)
-c.LTI13Authenticator.issuer = {issuer!r}
-c.LTI13Authenticator.authorize_url = {authorize!r}
-c.LTI13Authenticator.jwks_endpoint = {jwks!r}
-c.LTI13Authenticator.client_id = [{client_id!r}]
-c.LTI13Authenticator.username_key = "email"
-from bmclib.lti import record_launches
-c.Authenticator.post_auth_hook = record_launches({store!r})
-"""
+GUIDE = Path(__file__).resolve().parents[1] / "notebooks" / "src" / "instructor_guide.md"
+
+
+def guide_block(start: str) -> str:
+    """The code block of the instructor guide's section 11 (English) whose first line is ``start``."""
+    text = GUIDE.read_text(encoding="utf-8")
+    section = text[text.index("## 11. "):text.index("=== ko", text.index("## 11. "))]
+    blocks = re.findall(r"```\w*\n(.*?)```", section, re.DOTALL)
+    (block,) = [b for b in blocks if b.startswith(start)]
+    return block
+
+
+def hub_config(**values: str) -> str:
+    """The guide's jupyterhub_config.py for LTI, with this test's platform and store filled in."""
+    block = guide_block("# jupyterhub_config.py")
+    seen = set()
+
+    def fill(match):
+        seen.add(match.group(2))
+        value = values[match.group(2)]
+        return f"{match.group(1)} = {[value] if match.group(2) == 'client_id' else value!r}"
+
+    block = re.sub(r"^(c\.LTI13Authenticator\.(\w+)) = .*$",
+                   lambda m: fill(m) if m.group(2) in values else m.group(0), block, flags=re.MULTILINE)
+    block, n = re.subn(r'record_launches\("[^"]*"\)', f"record_launches({values['store']!r})", block)
+    assert seen == set(values) - {"store"} and n == 1, (seen, block)
+    assert 'authenticator_class = "bmclib.lti.hub.LTIAuthenticator"' in block and "allow_all = True" in block
+    return "\n# LTI 1.3: the instructor guide's configuration (section 11)\n" + block
 
 
 @pytest.fixture(scope="module")
@@ -71,17 +89,18 @@ def setting(tmp_path_factory):
     platform = Platform()
     platform.register_tool(load_pem_private_key(keys["tool-key.pem"].read_bytes(), None).public_key(), key_id)
     store = tmp / "srv" / "lti-launches.json"
-    hub = Hub(tmp, [], HUB_LTI_CONFIG.format(issuer=platform.issuer, authorize=platform.auth_url,
-                                             jwks=platform.jwks_url, client_id=platform.client_id,
-                                             store=str(store)))
+    hub = Hub(tmp, [], hub_config(issuer=platform.issuer, authorize_url=platform.auth_url,
+                                  jwks_endpoint=platform.jwks_url, client_id=platform.client_id, store=str(store)))
     platform.redirect_uris.add(f"{hub.url}/hub/lti13/oauth_callback")
     for login in ("alice", "bob", "dave", "eve", "frank", "gina"):
         platform.add_user(login)
     platform.add_link("lesson-4", hub.url + LESSON_PATH, title="Lesson 4: customer relationships")
-    config = tmp / "lti.toml"
-    config.write_text(f'issuer = "{platform.issuer}"\nclient_id = "{platform.client_id}"\n'
-                      f'token_url = "{platform.token_url}"\nprivate_key = "keys/tool-key.pem"\n'
-                      f'key_id = "{key_id}"\nstore = "srv/lti-launches.json"\n', encoding="utf-8")
+    config = tmp / "lti.toml"  # the guide's settings, with this platform's values
+    settings = tomllib.loads(guide_block("issuer = "))
+    settings.update(issuer=platform.issuer, client_id=platform.client_id, token_url=platform.token_url,
+                    private_key="keys/tool-key.pem", key_id=key_id, store="srv/lti-launches.json")
+    assert len(settings) == 6, settings  # the guide names every setting a push needs, and no other
+    config.write_text("".join(f"{k} = {json.dumps(v)}\n" for k, v in settings.items()), encoding="utf-8")
     for user in ("alice@example.edu", "bob@example.edu"):  # the lesson handed out (as nbgitpuller would)
         (hub.home(user) / "course" / "en").mkdir(parents=True)
         (hub.home(user) / LESSON).write_text(EMPTY_NOTEBOOK, encoding="utf-8")
