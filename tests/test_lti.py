@@ -244,10 +244,13 @@ def test_find_or_create_makes_one_line_item_per_set_across_pages(platform, tool_
 def test_429_and_5xx_are_tried_again_with_backoff_then_given_up(platform, tool_key):
     sleeps = []
     client = client_for(platform, tool_key, sleeps, retries=3, backoff=0.5)
-    platform.fail("POST", "^/token$", 503)
+    platform.fail("POST", "^/token$", 503, after=True)  # it saw the assertion, then failed
     platform.fail("GET", "/lineitems$", 429, Retry_After="7")
     assert client.line_items(platform.lineitems_url) == []
     assert sleeps == [0.5, 7.0]  # the backoff, then the platform's own Retry-After
+    first, second = (jwt.decode(r["client_assertion"], options={"verify_signature": False})["jti"]
+                     for r in platform.token_requests)
+    assert first != second  # a retried token request carries a new assertion: its jti may have been seen
     platform.fail("GET", "/lineitems$", 502, times=10)
     with pytest.raises(LTIError, match=r"GET .*/lineitems failed: HTTP 502"):
         client.line_items(platform.lineitems_url)

@@ -179,16 +179,18 @@ class AGSClient:
                     pass
         return max(0.0, min(self.max_wait, wait))
 
-    def request(self, method: str, url: str, *, data: bytes | None = None, headers: dict | None = None,
-                retry: bool = True) -> Answer:
+    def request(self, method: str, url: str, *, data: bytes | Callable[[], bytes] | None = None,
+                headers: dict | None = None, retry: bool = True) -> Answer:
         """Send a request; try again after 429, 5xx or a network failure (when ``retry``).
 
-        Returns the last answer, whatever its status. Raises :class:`LTIError` (``lti_unreachable``)
-        when the platform cannot be reached at all."""
+        ``data`` may be a function that makes the body afresh for every try. Returns the last
+        answer, whatever its status. Raises :class:`LTIError` (``lti_unreachable``) when the
+        platform cannot be reached at all."""
         attempt = 0
         while True:
+            body = data() if callable(data) else data
             try:
-                answer = self._once(method, url, data, dict(headers or {}))
+                answer = self._once(method, url, body, dict(headers or {}))
             except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
                 if not retry or attempt >= self.retries:
                     reason = getattr(exc, "reason", None) or exc
@@ -223,9 +225,12 @@ class AGSClient:
         """
         if self._token and self._token[1] > self.clock():
             return self._token[0]
-        form = urlencode({"grant_type": "client_credentials", "client_assertion_type": ASSERTION_TYPE,
-                          "client_assertion": self.client_assertion(), "scope": " ".join(self.scopes)})
-        answer = self.request("POST", self.token_url, data=form.encode("ascii"),
+
+        def form() -> bytes:  # a new assertion (a new jti) for every try: a platform may have seen the last one
+            return urlencode({"grant_type": "client_credentials", "client_assertion_type": ASSERTION_TYPE,
+                              "client_assertion": self.client_assertion(), "scope": " ".join(self.scopes)}).encode()
+
+        answer = self.request("POST", self.token_url, data=form,
                               headers={"Content-Type": "application/x-www-form-urlencoded",
                                        "Accept": "application/json"})
         body = answer.json()

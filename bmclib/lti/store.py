@@ -221,12 +221,14 @@ def record_launches(path: str | os.PathLike):
     never launched when grades are pushed).
 
     >>> import tempfile, types
-    >>> hook = record_launches(Path(tempfile.mkdtemp()) / "launches.json")
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> hook = record_launches(Path(folder.name) / "launches.json")
     >>> hub = types.SimpleNamespace(log=None)
     >>> hook(hub, None, {"name": "kim", "auth_state": {"iss": "https://lms.example.edu", "sub": "u-1"}})["name"]
     'kim'
     >>> hook.store.user("KIM")["platform_user_id"]
     'u-1'
+    >>> folder.cleanup()
     """
     store = LaunchStore(path)
 
