@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -459,3 +460,20 @@ def test_keygen_makes_a_private_key_for_the_hub_and_public_keys_for_the_platform
                            capture_output=True, text=True, check=False)
     assert again.returncode == 2 and "already exists; a key is never overwritten" in again.stderr
     assert private.read_bytes() == before
+
+
+def test_every_lti_sentence_exists_in_both_languages():
+    from pathlib import Path
+
+    from bmclib.lti.config import REQUIRED
+    from bmclib.widgets.text import ui_texts
+
+    source = "".join(p.read_text(encoding="utf-8") for p in Path(bmc.__file__).parent.joinpath("lti").glob("*.py"))
+    asked = set(re.findall(r"""(?:LTIError|say)\(\s*["'](lti_[a-z_]+)["']""", source))
+    asked |= set(re.findall(r"""return ["'](lti_[a-z_]+)["']""", source))  # check_url's answers
+    asked |= {f"lti_config_missing_{name}" for name in REQUIRED}
+    asked |= {"lti_pushed_link", "lti_pushed_found", "lti_pushed_created", "lti_frame_title", "lti_frame_why",
+              "lti_frame_open"}  # named in a table or a loop
+    texts = ui_texts()
+    assert len(asked) > 40 and asked <= set(texts), sorted(asked - set(texts))
+    assert all(texts[k]["ko"] != texts[k]["en"] for k in asked if k != "lti_key_unreadable")
