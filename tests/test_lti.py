@@ -354,7 +354,8 @@ def test_the_lesson_links_line_item_takes_the_scores_when_tied_to_the_set(tmp_pa
     folder = answers_folder(tmp_path, {"alice": plan["alice"]})
     result = push_grades(bmc.grade_batch([folder], bmc.load_key(SET)),
                          load_config(write_config(tmp_path, platform, tool_key, store)))
-    assert (result.how, result.line_item) == ("link", platform.links["quiz"]["lineitem"])
+    assert (result.how, result.line_item, result.label) == ("link", platform.links["quiz"]["lineitem"],
+                                                            "Relationship quiz")
     assert len(platform.line_items) == 1  # nothing created
     assert SCOPE_LINEITEM not in platform.token_requests[0]["scope"]  # only what it needs
 

@@ -163,6 +163,8 @@ def push_grades(batch: GradeBatch, config: LTIConfig, *, dry_run: bool = False, 
         result.not_sent = [row.student_id for row, _ in targets]
         return result
     label = config.labels.get(set_id, set_id)
+    if line_item:  # the platform's own assignment: say its title
+        label = course["links"][link_id].get("title") or label
     scopes = (SCOPE_SCORE,) if line_item else (SCOPE_LINEITEM, SCOPE_SCORE)
     timestamp = iso_now(now)
     result.label = label
