@@ -82,6 +82,15 @@ def _cmd_grade(args) -> int:
 
     args.sources = str(sources_path(args.out))
     _outputs(args, "out", "problems", "sources")
+    lti = None
+    if args.push_lti:  # the push settings are checked before anything is read or written
+        from .lti import load_config
+
+        lti = load_config(args.push_lti)
+    elif args.dry_run:
+        from .lti.errors import say
+
+        raise BMCError(say("lti_dry_run_alone"))
     key = load_key(args.key)
     for warning in key.warnings:
         _say(warning, err=True)
@@ -100,6 +109,11 @@ def _cmd_grade(args) -> int:
         _say(Msg("cli.note", source=source, note=note), err=True)
     if not args.quiet:
         _say(batch.summary(), err=True)
+    if lti is not None:  # after the CSV is written: it stays the fallback
+        from .lti import push_from_cli
+
+        return max(batch.exit_code, push_from_cli(batch, lti, grades_file=args.out, dry_run=args.dry_run,
+                                                  quiet=args.quiet))
     return batch.exit_code
 
 
@@ -274,6 +288,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     p.add_argument("--max-file-size", type=_size, default=DEFAULT_MAX_FILE_SIZE, metavar="SIZE",
                    help="larger answer files and archive entries are problems, never read (default 5MB)")
+    p.add_argument("--push-lti", metavar="CONFIG", help="then send the scores to the learning platform's "
+                   "gradebook (LTI 1.3 AGS) with the settings in CONFIG (a TOML file on the hub; see README)")
+    p.add_argument("--dry-run", action="store_true", help="with --push-lti: print what would be sent, send nothing")
     p.set_defaults(func=_cmd_grade)
 
     p = sub.add_parser("collect", help="gather a class's answer files from users' folders or a JupyterHub",

@@ -118,11 +118,14 @@ c.JupyterHub.load_roles = [
 
 
 class Hub:
-    """One JupyterHub in ``tmp``; :meth:`stop` ends every process it started."""
+    """One JupyterHub in ``tmp``; :meth:`stop` ends every process it started.
 
-    def __init__(self, tmp: Path, users: list[str]):
+    ``extra_config`` (Python, e.g. another authenticator) is added after :data:`CONFIG`."""
+
+    def __init__(self, tmp: Path, users: list[str], extra_config: str = ""):
         self.tmp = Path(tmp)
         self.users = users
+        self.extra_config = extra_config
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.admin_token = secrets.token_hex(16)
@@ -142,7 +145,7 @@ class Hub:
             proxy=find_proxy(), password=secrets.token_hex(8), users=sorted(self.users),
             python=sys.executable, args=args, marker=MARKER, marker_value=self.marker_value,
             admin_token=self.admin_token, collector_token=self.collector_token)
-        (self.tmp / "jupyterhub_config.py").write_text(config, encoding="utf-8")
+        (self.tmp / "jupyterhub_config.py").write_text(config + self.extra_config, encoding="utf-8")
         (self.tmp / "home").mkdir(exist_ok=True)
         env = {k: v for k, v in os.environ.items()  # nothing of a hub these tests might run in
                if not k.startswith(("JUPYTERHUB_", "BMC_", "JUPYTER_CONFIG", "JUPYTER_RUNTIME"))}
