@@ -172,7 +172,7 @@ def _cmd_new_set(args) -> int:
 
     cases = read_cases(args.cases)
     ids = [c.strip() for c in args.only.split(",") if c.strip()] if args.only else None
-    items, key = write_set_from_cases(cases, args.set, args.out, case_ids=ids)
+    items, key = write_set_from_cases(cases, args.set, args.out, case_ids=ids, overwrite=args.force)
     print(items)
     print(key)
     for warning in bank_text_warnings(items):
@@ -328,6 +328,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--set", required=True, help="id of the new exercise set, e.g. my-class-quiz")
     p.add_argument("--out", default=".", help="folder to write exercises/<set>.csv and keys/<set>.csv into")
     p.add_argument("--only", help="comma-separated case ids to include, in this order (default: all)")
+    p.add_argument("--force", action="store_true",
+                   help="replace an existing items file and key of that set (your edits to them are lost)")
     _lang(p)
     p.set_defaults(func=_cmd_new_set)
 

@@ -175,7 +175,7 @@ class Validation:
         """Every problem, one per line, or ``OK: N files checked``."""
         if self.problems:
             return "\n".join(p.text(lang) for p in self.problems)
-        return Msg("validate.ok", files=self.files).text(lang)
+        return (Msg("validate.ok_one") if self.files == 1 else Msg("validate.ok", files=self.files)).text(lang)
 
 
 def validate(paths: list[str | Path] | None = None) -> Validation:

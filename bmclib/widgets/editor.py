@@ -15,7 +15,7 @@ from pathlib import Path
 import ipywidgets as widgets
 
 from ..blocks import BLOCK_IDS, block
-from ..i18n import check_lang
+from ..i18n import lang_or_session
 from ..errors import BMCError, MissingPackageError
 from ..optional import require
 from .style import esc, html_widget, style_sheet
@@ -90,11 +90,11 @@ def _png(fig) -> bytes:
 class CanvasEditor(widgets.VBox):
     """Edit a Business Model Canvas in nine text areas (see :func:`canvas_editor`)."""
 
-    def __init__(self, canvas=None, lang: str = "ko", path: str | os.PathLike | None = None):
+    def __init__(self, canvas=None, lang: str | None = None, path: str | os.PathLike | None = None):
         from ..canvas import Canvas, as_canvas
 
         super().__init__()
-        self.lang = check_lang(lang)
+        self.lang = lang_or_session(lang)
         canvas = Canvas(lang=self.lang) if canvas is None else as_canvas(canvas)
         self.canvas = canvas
         self._syncing = False
@@ -122,7 +122,7 @@ class CanvasEditor(widgets.VBox):
             grid_gap="6px", width="100%"))
         self.grid.add_class("bmc-grid")
 
-        self.path = widgets.Text(value=str(path or canvas.source or "canvas.json"), description=ui("file", lang),
+        self.path = widgets.Text(value=_shown(path or canvas.source or "canvas.json"), description=ui("file", lang),
                                  layout=widgets.Layout(width="420px"))
         self.path.add_class("bmc-path")
         buttons = []
@@ -255,7 +255,15 @@ class CanvasEditor(widgets.VBox):
         return f"CanvasEditor({self.canvas.title!r}, lang={self.lang!r}, {len(self.canvas)} notes)"
 
 
-def canvas_editor(canvas=None, lang: str = "ko", path: str | os.PathLike | None = None) -> CanvasEditor:
+def _shown(path: str | os.PathLike) -> str:
+    """A path as the File box shows it: relative to the notebook's folder when it lies inside it."""
+    try:
+        return str(Path(path).absolute().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def canvas_editor(canvas=None, lang: str | None = None, path: str | os.PathLike | None = None) -> CanvasEditor:
     """Edit a canvas in nine text areas, with a live picture, checks, and Save/Load/Export buttons.
 
     Args:
