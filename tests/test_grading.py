@@ -161,8 +161,19 @@ def test_report_html_and_figures(klass, capsys):
     assert main(["report", "class", "lms.zip", "--key", str(KEY), "--out", "report", "--lang", "ko"]) == 1
     html = (klass / "report" / "index.html").read_text(encoding="utf-8")
     assert "학급 리포트" in html and "가장 흔한 오답" in html
-    assert (klass / "report" / "items.png").stat().st_size > 1000
-    assert (klass / "report" / "scores.png").stat().st_size > 1000
+    import matplotlib.image as mpimg
+
+    from bmclib.scoring import STATUS_COLOURS
+
+    def colours(name):
+        pixels = mpimg.imread(klass / "report" / name)[..., :3].reshape(-1, 3)
+        return {"#%02X%02X%02X" % tuple(round(c * 255) for c in px) for px in pixels[::3]}
+
+    items = colours("items.png")
+    assert {STATUS_COLOURS["best"].upper(), STATUS_COLOURS["wrong"].upper()} <= items  # the shares are drawn
+    assert len(colours("scores.png")) > 2  # a histogram, not a blank picture
+    assert (klass / "report" / "BMCGothic-Regular.ttf").is_file()  # a Korean report brings its font
+    assert "BMCGothic-Regular.ttf" in html
 
 
 def test_report_problems_file_and_table(klass, capsys):
