@@ -140,9 +140,10 @@ class Servers:
         wait_for_port(port, proc, name)
         return proc
 
-    def stop(self, proc: subprocess.Popen, grace: float = 20.0) -> list[int]:
-        """Send the server's stop signal to its group and wait; kill what is left. Returns the
-        ids of processes (e.g. kernels) that outlived a clean stop (there should be none)."""
+    def stop(self, proc: subprocess.Popen, grace: float = 180.0) -> list[int]:
+        """Send the server's stop signal to its group and wait until it and its children are gone
+        (on a busy machine that can take long: ``grace`` only bounds a server that hangs); kill
+        what is left. Returns the ids of processes (e.g. kernels) that outlived a clean stop."""
         sig = self.running.get(proc, signal.SIGINT)
         children = descendants(proc.pid)
         if proc.poll() is None:
@@ -154,7 +155,7 @@ class Servers:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
-        deadline = time.monotonic() + 5  # a kernel may take a moment after its server
+        deadline = time.monotonic() + 60  # a kernel may take a moment after its server
         while still_running(children) and time.monotonic() < deadline:
             time.sleep(0.1)
         left = still_running(children)
