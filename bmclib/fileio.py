@@ -434,7 +434,8 @@ def clean_stale_temp_files(target: Path, *, older_than: float = 0.0) -> int:
     removed = 0
     now = time.time()
     try:
-        entries = list(os.scandir(target.parent))
+        with os.scandir(target.parent) as found:
+            entries = list(found)
     except OSError:
         return 0
     prefix = f".{target.name}."
