@@ -167,6 +167,19 @@ def test_every_note_of_every_shipped_canvas_is_drawn_inside_its_box(path):
     assert not any(t.get_text().endswith(ELLIPSIS) for t in notes)
 
 
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
+def test_a_canvas_in_a_notebook_is_readable_at_the_notebooks_width(path):
+    """A notebook shows a figure about 10 inches wide at 100 dpi without scaling it down, so the
+    default figure is that wide and most notes keep the full note size."""
+    import statistics
+
+    ax = draw_canvas(Canvas.load(path))
+    assert tuple(ax.figure.get_size_inches()) == (10.0, 7.5)
+    sizes = [t.get_fontsize() for t in ax.texts if (t.get_gid() or "").startswith("bmc-note-")]
+    assert statistics.median(sizes) >= 11.5 and min(sizes) >= 6.0
+    plt.close("all")
+
+
 def test_crowded_blocks_shrink_then_truncate_with_an_ellipsis():
     c = crowded()
     ax = draw_canvas(c)
