@@ -98,7 +98,7 @@ def _cmd_grade(args) -> int:
                         progress=not args.quiet, max_file_size=args.max_file_size)
     if args.student and not batch.rows:
         _say(Msg("cli.no_student", student=args.student, set=key.exercise_set), err=True)
-    write_grades(batch, args.out, args.format)
+    write_grades(batch, args.out, args.format, scale=args.scale, column=args.column, excel=args.excel)
     write_sources(batch, args.sources)
     if args.problems:
         write_problems(batch, args.problems)
@@ -281,8 +281,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--key", required=True, help="answer key CSV")
     p.add_argument("--out", required=True, help="grades CSV to write")
     p.add_argument("--problems", help="write files that could not be graded here (CSV: source,problem)")
-    p.add_argument("--format", choices=["csv", "canvas", "moodle"], default="csv")
+    p.add_argument("--format", choices=["csv", "canvas", "moodle"], default="csv",
+                   help="csv (default), or the grade-import layout of Canvas or Moodle")
     p.add_argument("--partial", type=float, default=DEFAULT_PARTIAL, help="share of points for an acceptable answer")
+    p.add_argument("--scale", type=float, metavar="N",
+                   help="canvas/moodle: write each grade out of N (100: percentages, a new Moodle grade item's maximum)")
+    p.add_argument("--column", metavar="TITLE",
+                   help="canvas/moodle: the grade column's title; for Canvas 'Title (assignment id)' updates that "
+                   "existing assignment")
+    p.add_argument("--excel", action="store_true",
+                   help="start the file with a UTF-8 byte-order mark, so Excel shows Korean names on a double-click")
     p.add_argument("--student", help="grade only this student id")
     _lang(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")

@@ -234,36 +234,56 @@ def _future(c: _Candidate, now: datetime) -> Msg:
 # Every text cell that came from a file (ids, names, set ids, item ids, sources) goes through
 # neutralise(); numbers are written by fmt_points and never start with a formula character.
 
-def _write(path: str | os.PathLike, rows: list[list[str]]) -> None:
+def _write(path: str | os.PathLike, rows: list[list[str]], *, bom: bool = False) -> None:
     buf = io.StringIO()
+    if bom:  # Excel on a double-click reads UTF-8 only with it; Canvas and Moodle accept it
+        buf.write("\ufeff")
     csv.writer(buf, lineterminator="\n").writerows(rows)
     write_atomic(path, buf.getvalue(), fsync=False)
 
 
-def grade_table(batch: GradeBatch, fmt: str = "csv") -> list[list[str]]:
-    """The grade table (header first) in one of the formats ``csv``, ``canvas``, ``moodle``."""
+def grade_table(batch: GradeBatch, fmt: str = "csv", *, scale: float | None = None,
+                column: str | None = None) -> list[list[str]]:
+    """The grade table (header first) in one of the formats ``csv``, ``canvas``, ``moodle``.
+
+    For the platforms, ``scale`` writes each grade out of ``scale`` instead of the key's points
+    (``100``: percentages; a new Moodle grade item has maximum 100), and ``column`` names the grade
+    column (Canvas: ``Title (assignment id)`` updates that existing assignment; default: the set id).
+    """
     key, n = batch.key, neutralise
+    if scale is not None and not (isinstance(scale, (int, float)) and 0 < scale < 1e9):
+        raise BMCError(Msg("grade.bad_scale", value=str(scale)))
     if fmt == "csv":
+        if scale is not None or column is not None:
+            raise BMCError(Msg("grade.csv_options"))
         rows = [["student_id", "student_name", "exercise_set", "score", "max_score", "percent",
                  *map(n, key.item_ids)]]
         for r in batch.rows:
             rows.append([n(r.student_id), n(r.student_name), n(r.exercise_set), fmt_points(r.score),
                          fmt_points(r.max_score), f"{r.percent:g}", *map(fmt_points, r.item_points)])
         return rows
+    title = n(column.strip()) if column and column.strip() else n(key.exercise_set)
+
+    def grade(r: GradeRow) -> str:
+        if scale is None:
+            return fmt_points(r.score)
+        return fmt_points(round(r.score / r.max_score * scale, 2) if r.max_score else 0.0)
+
+    out_of = fmt_points(key.max_score if scale is None else float(scale))
     if fmt == "canvas":
         # Canvas gradebook import: Student, ID, SIS User ID, SIS Login ID, Section, then one column per
         # assignment; an optional second row "Points Possible" sets the assignment's maximum.
-        rows = [["Student", "ID", "SIS User ID", "SIS Login ID", "Section", n(key.exercise_set)],
-                ["Points Possible", "", "", "", "", fmt_points(key.max_score)]]
+        rows = [["Student", "ID", "SIS User ID", "SIS Login ID", "Section", title],
+                ["Points Possible", "", "", "", "", out_of]]
         for r in batch.rows:
-            rows.append([n(r.student_name or r.student_id), "", n(r.student_id), "", "", fmt_points(r.score)])
+            rows.append([n(r.student_name or r.student_id), "", n(r.student_id), "", "", grade(r)])
         return rows
     if fmt == "moodle":
         # Moodle "Import grades > CSV file": map "ID number" to the user's ID number, the grade
         # column to the grade item, and "Feedback" to that item's feedback.
-        rows = [["ID number", "Full name", n(key.exercise_set), "Feedback"]]
+        rows = [["ID number", "Full name", title, "Feedback"]]
         for r in batch.rows:
-            rows.append([n(r.student_id), n(r.student_name), fmt_points(r.score),
+            rows.append([n(r.student_id), n(r.student_name), grade(r),
                          f"{fmt_points(r.score)}/{fmt_points(r.max_score)} ({r.percent:g}%)"])
         return rows
     raise BMCError(unknown("format", fmt, FORMATS))
@@ -280,9 +300,12 @@ def sources_path(out: str | os.PathLike) -> Path:
     return out.with_name(f"{stem}.sources.csv")
 
 
-def write_grades(batch: GradeBatch, out: str | os.PathLike, fmt: str = "csv") -> None:
-    """Write the grades file (atomically, with formula-injection neutralised)."""
-    _write(out, grade_table(batch, fmt))
+def write_grades(batch: GradeBatch, out: str | os.PathLike, fmt: str = "csv", *, scale: float | None = None,
+                 column: str | None = None, excel: bool = False) -> None:
+    """Write the grades file (atomically, with formula-injection neutralised); ``scale`` and
+    ``column`` as in :func:`grade_table`; ``excel`` starts the file with a UTF-8 byte-order mark,
+    so Korean names survive a double-click in Excel."""
+    _write(out, grade_table(batch, fmt, scale=scale, column=column), bom=excel)
 
 
 def write_sources(batch: GradeBatch, out: str | os.PathLike) -> None:
