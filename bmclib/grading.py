@@ -53,6 +53,7 @@ class GradeRow:
     source: str
     saved_at: str = ""
     answers: dict = field(default_factory=dict, repr=False, compare=False)
+    attempts: tuple = field(default=(), repr=False, compare=False)  #: the file's attempt log (bounded)
 
     @property
     def percent(self) -> float:
@@ -217,7 +218,7 @@ def grade_batch(
         if extra:
             batch.notes.append((best.source, Msg("score.ignored", items=", ".join(extra))))
         batch.rows.append(GradeRow(af.student_id, af.student_name, af.exercise_set, sum(pts), max_score,
-                                   pts, best.source, af.saved_at, af.answers))
+                                   pts, best.source, af.saved_at, af.answers, tuple(af.attempts)))
     batch.problems.sort(key=lambda p: (p[0], text_of(p[1], "en")))
     return batch
 
