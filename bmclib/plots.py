@@ -497,7 +497,7 @@ def draw_loyalty_ladder(counts: Any, ax=None, *, lang: str | None = None):
                                edgecolor="white", gid=f"bmc-stage-{stage.id}"))
         ax.text(-0.54, y, stage.label[lang], ha="right", va="center", fontproperties=label_prop,
                 color=pal["title"], parse_math=False, gid=f"bmc-stage-label-{stage.id}")
-        note = f"{_fmt_count(values[stage.id])} {chart_text('loyalty_ladder', 'count_label', lang)}"
+        note = chart_text("loyalty_ladder", "count_label", lang).format(count=_fmt_count(values[stage.id]))
         if i:
             above = values[stages[i - 1].id]
             if above > 0:

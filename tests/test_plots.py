@@ -281,7 +281,7 @@ def test_loyalty_ladder_in_korean_and_with_labels_as_keys():
     assert [t.get_text() for t in by_gid(ax.texts, "bmc-stage-label-")] == \
         ["잠재 구매자", "구매자", "고객", "멤버", "옹호자", "열혈팬"]
     assert [b.get_width() for b in by_gid(ax.patches, "bmc-stage-")][2:] == [0, 0, 0, 0]
-    assert [t.get_text() for t in by_gid(ax.texts, "bmc-stage-count-")][1] == "10 명  \u00b7  잠재 구매자 칸에 오른 사람의 20%"
+    assert [t.get_text() for t in by_gid(ax.texts, "bmc-stage-count-")][1] == "10명  \u00b7  잠재 구매자 단계까지 온 사람 중 20%"
 
 
 def test_loyalty_counts_errors():
