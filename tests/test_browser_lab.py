@@ -67,15 +67,16 @@ STEP_TIMEOUT = 15_000  # ms: one click's round trip through the kernel
 def _proc_table() -> dict[int, tuple[int, str]]:
     """``{pid: (parent pid, start time)}`` for every process we can see (Linux /proc)."""
     table = {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = Path(entry.path, "stat").read_text()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2:].split()  # after "pid (comm) "
-        table[int(entry.name)] = (int(fields[1]), fields[19])
+    with os.scandir("/proc") as entries:
+        for entry in entries:
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = Path(entry.path, "stat").read_text()
+            except OSError:
+                continue
+            fields = stat[stat.rindex(")") + 2:].split()  # after "pid (comm) "
+            table[int(entry.name)] = (int(fields[1]), fields[19])
     return table
 
 
