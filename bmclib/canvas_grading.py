@@ -412,8 +412,38 @@ class CanvasBatch:
             parts.append(Msg("grade.duplicates", count=self.duplicates))
         return "; ".join(m.text(lang) for m in parts)
 
+    def to_frame(self, lang: str | None = None):
+        """The grades as a DataFrame, the columns of ``grades.csv`` (numbers as numbers, feedback in ``lang``)."""
+        from .optional import require
+
+        pd = require("pandas", "CanvasBatch.to_frame()")
+        columns = ["student_id", "student_name", "score", "max_score", "percent", *self.rubric.ids, "feedback"]
+        rows = [[r.student_id, r.student_name, r.score, r.max_score, r.percent, *r.criterion_points, r.feedback(lang)]
+                for r in self.rows]
+        return pd.DataFrame(rows, columns=columns)
+
+    def problems_frame(self, lang: str | None = None):
+        """The files that could not be graded, as a DataFrame ``source, problem`` in ``lang``."""
+        from .optional import require
+
+        pd = require("pandas", "CanvasBatch.problems_frame()")
+        return pd.DataFrame([[s, text_of(p, lang)] for s, p in self.problems], columns=["source", "problem"])
+
     def __repr__(self) -> str:
         return f"CanvasBatch({self.rubric.name!r}, {len(self.rows)} canvases, {len(self.problems)} problems)"
+
+    def _repr_html_(self) -> str:
+        import html
+
+        table = canvas_grade_table(self)
+        head = "".join(f"<th style='text-align:left'>{html.escape(h)}</th>" for h in table[0][:-1])
+        body = "".join("<tr>" + "".join(f"<td style='text-align:left'>{html.escape(c)}</td>" for c in row[:-1])
+                       + "</tr>" for row in table[1:])
+        problems = "".join(f"<li><code>{html.escape(s)}</code>: {html.escape(text_of(p))}</li>"
+                           for s, p in self.problems)
+        more = f"<p>{html.escape(Msg('grade.problems_head').text())}</p><ul>{problems}</ul>" if problems else ""
+        return (f"<p><b>{html.escape(self.summary())}</b></p><table><thead><tr>{head}</tr></thead>"
+                f"<tbody>{body}</tbody></table>{more}")
 
 
 def _stem(source: str) -> str:

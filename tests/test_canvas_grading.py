@@ -349,6 +349,14 @@ def test_grade_canvases_in_python(canvas_class):
     row = next(r for r in batch.rows if r.student_id == "s02")
     assert row.to_dict()["score"] == 7 and row.canvas.title == "Brewly"
     assert "s02" in row.summary() and "7/10" in row.summary()
+    frame = batch.to_frame("ko")
+    assert list(frame.columns) == ["student_id", "student_name", "score", "max_score", "percent", *CRITERIA,
+                                   "feedback"]
+    assert frame.set_index("student_id").loc["s02", "score"] == 7
+    assert frame.set_index("student_id").loc["s02", "feedback"].startswith("10점 만점에 7점(70%).")
+    problems = batch.problems_frame("en")
+    assert list(problems.columns) == ["source", "problem"] and len(problems) == len(batch.problems)
+    assert "Kim Minji" in batch._repr_html_() and "&#x27;=HYPERLINK" in batch._repr_html_()
 
 
 # -- who a canvas belongs to --------------------------------------------------------------------
