@@ -427,6 +427,7 @@ def test_editor_reopens_the_students_own_file_with_its_id(no_student_env, tmp_pa
     path = tmp_path / "capstone_canvas.json"
     ed = _editor(lang="ko", path=path)
     assert (ed.student_id.value, ed.student_id.disabled) == ("", False)
+    assert not ed.student_id.continuous_update and not ed.student_name.continuous_update  # sent when left
     ed.student_id.value, ed.student_name.value = "s0007", "조민호"
     ed.areas["channels"].value = "웹사이트"
     ed.save()

@@ -120,10 +120,12 @@ class CanvasEditor(widgets.VBox):
         self.path.add_class("bmc-path")
         sid, name, fixed = self._known_student(student_id, student_name)
         self.canvas.student_id, self.canvas.student_name = sid, name
+        # the boxes send their text once, when the student leaves them (as the exercises' boxes do):
+        # no redraw per keystroke, and a busy kernel never sees half a name
         self.student_id = widgets.Text(value=sid, description=ui("student_id", lang), disabled=fixed,
-                                       layout=widgets.Layout(width="260px"))
+                                       continuous_update=False, layout=widgets.Layout(width="260px"))
         self.student_id.add_class("bmc-student-id")
-        self.student_name = widgets.Text(value=name, description=ui("student_name", lang),
+        self.student_name = widgets.Text(value=name, description=ui("student_name", lang), continuous_update=False,
                                          layout=widgets.Layout(width="260px"))
         self.student_name.add_class("bmc-student-name")
         for box in (self.student_id, self.student_name):
