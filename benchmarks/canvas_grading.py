@@ -25,6 +25,7 @@ import matplotlib
 from bmclib.canvas import Canvas
 from bmclib.canvas_checks import check_canvas
 from bmclib.cli import main as bmc_main
+from bmclib.gallery import DPI
 from bmclib.paths import data_path
 
 matplotlib.use("Agg")
@@ -91,12 +92,12 @@ def main() -> None:
                 for p in small:
                     canvas = Canvas.load(p)
                     framed = [b for f in check_canvas(canvas) for b in f.blocks]
-                    save_canvas(canvas, root / "draw" / f"{p.stem}.png", dpi=100, lang="en", highlight=framed)
+                    save_canvas(canvas, root / "draw" / f"{p.stem}.png", dpi=DPI, lang="en", highlight=framed)
 
             (w_draw, c_draw) = cpu_timed(draw)
             (w_gallery, c_gallery) = cpu_timed(lambda: bmc_main(["canvas", "gallery", str(root / "gallery_class"),
                                                                  "--out", str(root / "gallery"), "--quiet"]))
-            print(f"{args.gallery} canvases drawn alone (PNG, 100 dpi): {w_draw:.2f} s wall, {c_draw:.2f} s CPU")
+            print(f"{args.gallery} canvases drawn alone (PNG, {DPI} dpi): {w_draw:.2f} s wall, {c_draw:.2f} s CPU")
             print(f"bmc canvas gallery (in process):       {w_gallery:.2f} s wall, {c_gallery:.2f} s CPU")
             print(f"ratio (CPU): {c_gallery / c_draw:.2f} (target <= 1.2)")
 

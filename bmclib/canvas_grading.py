@@ -38,7 +38,7 @@ from pathlib import Path
 from .blocks import BLOCK_IDS, block
 from .canvas import Canvas, _parse, as_canvas
 from .canvas_checks import RULE_IDS, Findings, check_canvas
-from .errors import DataError, did_you_mean, unknown
+from .errors import BMCError, DataError, did_you_mean, unknown
 from .fileio import DEFAULT_MAX_FILE_SIZE, Problem, item_id_problem, read_csv, read_json, split_ids
 from .grading import (
     Candidate,
@@ -57,8 +57,8 @@ from .scoring import fmt_points
 
 RUBRIC_COLUMNS = ("criterion", "points", "label_en", "label_ko")
 OPTIONAL_COLUMNS = ("deduct", "rules", "checks", "about_en", "about_ko")
-#: the grade column's name in ``--format canvas|moodle`` unless ``--title`` says otherwise
-DEFAULT_TITLE = "capstone_canvas"
+#: the grade column's name in ``--format canvas|moodle`` unless ``--column`` says otherwise
+DEFAULT_COLUMN = "capstone_canvas"
 #: the grade file's own columns: a criterion id cannot be one of them
 _RESERVED = ("student_id", "student_name", "score", "max_score", "percent", "feedback")
 _CHECK = re.compile(r"^(filled)(?::(.*))?$|^(segments):(.*)$")
@@ -548,23 +548,29 @@ def grade_canvases(paths: Iterable[str | os.PathLike], rubric: Rubric | str | Pa
 # -- writers -----------------------------------------------------------------------------------
 
 def canvas_grade_table(batch: CanvasBatch, fmt: str = "csv", *, lang: str | None = None,
-                       title: str = DEFAULT_TITLE) -> list[list[str]]:
+                       column: str | None = None, scale: float | None = None) -> list[list[str]]:
     """The grade table (header first): ``csv`` (one column per criterion, then ``feedback`` in
-    ``lang``), or the ``canvas`` / ``moodle`` import layouts that ``bmc grade --format`` writes."""
+    ``lang``), or the ``canvas`` / ``moodle`` import layouts that ``bmc grade --format`` writes,
+    with ``column`` (default ``capstone_canvas``) and ``scale`` as in :func:`bmclib.grading.grade_table`;
+    Moodle's ``Feedback`` column gets the rubric feedback."""
     lang = lang_or_session(lang)
     n = neutralise
     if fmt == "csv":
+        if scale is not None or column is not None:
+            raise BMCError(Msg("grade.csv_options"))
         rows = [["student_id", "student_name", "score", "max_score", "percent", *map(n, batch.rubric.ids),
                  "feedback"]]
         for r in batch.rows:
             rows.append([n(r.student_id), n(r.student_name), fmt_points(r.score), fmt_points(r.max_score),
                          f"{r.percent:g}", *map(fmt_points, r.criterion_points), n(r.feedback(lang))])
         return rows
+    title = column.strip() if column and column.strip() else DEFAULT_COLUMN
     return platform_table(fmt, title, batch.rubric.max_score,
-                          [(r.student_id, r.student_name, r.score, r.feedback(lang)) for r in batch.rows])
+                          [(r.student_id, r.student_name, r.score, r.feedback(lang)) for r in batch.rows], scale=scale)
 
 
-def write_canvas_grades(batch: CanvasBatch, out: str | os.PathLike, fmt: str = "csv", *,
-                        lang: str | None = None, title: str = DEFAULT_TITLE) -> None:
-    """Write the grades file (atomically, with formula-injection neutralised)."""
-    write_rows(out, canvas_grade_table(batch, fmt, lang=lang, title=title))
+def write_canvas_grades(batch: CanvasBatch, out: str | os.PathLike, fmt: str = "csv", *, lang: str | None = None,
+                        column: str | None = None, scale: float | None = None, excel: bool = False) -> None:
+    """Write the grades file (atomically, with formula-injection neutralised); ``excel`` starts it
+    with a UTF-8 byte-order mark, so Korean names survive a double-click in Excel."""
+    write_rows(out, canvas_grade_table(batch, fmt, lang=lang, column=column, scale=scale), bom=excel)

@@ -190,7 +190,7 @@ def _cmd_canvas_grade(args) -> int:
     for warning in rubric.warnings:
         _say(warning, err=True)
     batch = grade_canvases(args.paths, rubric, progress=not args.quiet, max_file_size=args.max_file_size)
-    write_canvas_grades(batch, args.out, args.format, title=args.title)
+    write_canvas_grades(batch, args.out, args.format, column=args.column, scale=args.scale, excel=args.excel)
     write_sources(batch, args.sources)
     if args.problems:
         write_problems(batch, args.problems)
@@ -407,9 +407,15 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--out", required=True, help="grades CSV to write")
     c.add_argument("--problems", help="write files that could not be graded here (CSV: source,problem)")
     c.add_argument("--rubric", help="rubric CSV (default: the shipped canvas rubric)")
-    c.add_argument("--format", choices=["csv", "canvas", "moodle"], default="csv")
-    c.add_argument("--title", default="capstone_canvas",
-                   help="name of the grade column in --format canvas|moodle (default: capstone_canvas)")
+    c.add_argument("--format", choices=["csv", "canvas", "moodle"], default="csv",
+                   help="csv (default), or the grade-import layout of Canvas or Moodle")
+    c.add_argument("--scale", type=float, metavar="N",
+                   help="canvas/moodle: write each grade out of N (100: percentages, a new Moodle grade item's maximum)")
+    c.add_argument("--column", metavar="TITLE",
+                   help="canvas/moodle: the grade column's title (default: capstone_canvas); for Canvas "
+                   "'Title (assignment id)' updates that existing assignment")
+    c.add_argument("--excel", action="store_true",
+                   help="start the file with a UTF-8 byte-order mark, so Excel shows Korean names on a double-click")
     _lang(c, "and of the feedback (default: BMC_LANG, else en)")
     c.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     c.add_argument("--max-file-size", type=_size, default=DEFAULT_MAX_FILE_SIZE, metavar="SIZE",

@@ -30,8 +30,8 @@ from .i18n import Msg, lang_or_session, text_of, ui
 from .scoring import fmt_points
 
 FORMATS = ("png", "svg")
-#: pictures are for a screen: 14 x 10.5 inches at 100 dpi is 1400 x 1050 pixels
-DPI = 100
+#: pictures are for a screen: the 10 x 7.5 inch canvas at 140 dpi is 1400 x 1050 pixels
+DPI = 140
 
 _SCRIPT = """(function () {
   var sort = new URLSearchParams(window.location.search).get("sort");

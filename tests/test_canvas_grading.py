@@ -314,12 +314,22 @@ def test_canvas_and_moodle_formats_column_by_column(tmp_path):
         ["Lee Seojun", "", "s02", "", "", "7"],
     ]
     assert main(["canvas", "grade", str(tmp_path / "c"), "--out", str(moodle), "--format", "moodle",
-                 "--title", "Capstone (week 12)", "--lang", "ko", "--quiet"]) == 0
+                 "--column", "Capstone (week 12)", "--lang", "ko", "--quiet"]) == 0
     rows = read_rows(moodle)
     assert rows[0] == ["ID number", "Full name", "Capstone (week 12)", "Feedback"]
     assert rows[1] == ["s01", "", "10", "10점 만점에 10점(100%). 모든 기준을 충족했습니다."]
     assert rows[2][:3] == ["s02", "Lee Seojun", "7"]
     assert rows[2][3].startswith("10점 만점에 7점(70%). 세그먼트마다 가치 제안·채널·관계를 갖춤 1.5/2점: 세그먼트 [cafes]에")
+    # --scale 100 writes percentages (a new Moodle grade item's maximum); --excel adds a byte-order mark
+    assert main(["canvas", "grade", str(tmp_path / "c"), "--out", str(moodle), "--format", "moodle",
+                 "--scale", "100", "--excel", "--quiet"]) == 0
+    data = moodle.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf") and [r[2] for r in read_rows(moodle)] == ["capstone_canvas", "100", "70"]
+    assert main(["canvas", "grade", str(tmp_path / "c"), "--out", str(canvas), "--format", "canvas",
+                 "--scale", "20", "--column", "Capstone (4711)", "--quiet"]) == 0
+    assert [r[5] for r in read_rows(canvas)] == ["Capstone (4711)", "20", "20", "14"]
+    # a scale or column with csv is a usage error, as for bmc grade
+    assert main(["canvas", "grade", str(tmp_path / "c"), "--out", str(tmp_path / "x.csv"), "--scale", "100"]) == 2
 
 
 def test_korean_feedback_uses_the_korean_rule_messages(tmp_path, capsys):

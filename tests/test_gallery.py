@@ -12,7 +12,8 @@ import pytest
 import bmclib as bmc
 from bmclib.canvas import Canvas
 from bmclib.cli import main
-from bmclib.gallery import _SCRIPT, build_gallery, picture_name
+from bmclib.gallery import _SCRIPT, DPI, build_gallery, picture_name
+from bmclib.plots import FIGSIZE
 
 pytest.importorskip("matplotlib")
 
@@ -188,7 +189,8 @@ def test_gallery_sorts_and_stays_inert_in_chromium(class_folder, tmp_path):
             for img in page.locator("img").all():
                 img.scroll_into_view_if_needed()
             page.wait_for_function("Array.from(document.images).every(i => i.complete)")
-            assert page.evaluate("Array.from(document.images).map(i => i.naturalWidth)") == [1400] * 3
+            width = round(FIGSIZE[0] * DPI)  # 1400 pixels: wide enough to read the notes on a projector
+            assert page.evaluate("Array.from(document.images).map(i => i.naturalWidth)") == [width] * 3
             page.evaluate("document.fonts.load('16px \"BMC Gothic\"', '학급')")
             assert page.evaluate("document.fonts.check('16px \"BMC Gothic\"', '학급')")
             assert page.evaluate("Array.from(document.fonts).map(f => f.status)") == ["loaded"]
