@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from .answers import AnswerFile, parse_answers
+from .answers import parse_answers, parse_time
 from .errors import AnswerFileError, BMCError, unknown
 from .fileio import DEFAULT_MAX_FILE_SIZE, normalise_id, write_atomic
 from .i18n import Msg, text_of
@@ -133,16 +133,59 @@ def points_for(answers: dict, key: Key, partial: float = DEFAULT_PARTIAL) -> tup
 
 
 @dataclass(frozen=True)
-class _Candidate:
+class Candidate:
+    """One student's file as "the latest saved file wins" compares them (answer files, canvases)."""
+
     future: bool
     stamp: datetime
     source: str
-    answers: AnswerFile = field(compare=False)
+    payload: object = field(compare=False)  #: what was read from the file (AnswerFile, Canvas)
     student: str = ""  #: the id as compared (normalise_id)
+    shown_id: str = ""  #: the id as the file writes it
+    saved_at: str = ""  #: the file's saved_at as written
 
     @property
     def rank(self):
         return (not self.future, self.stamp, self.source)
+
+
+def candidate(student_id: str, saved_at: str, source: str, payload: object, now: datetime) -> Candidate:
+    """A :class:`Candidate` for a file of ``student_id`` saved at ``saved_at`` (ISO 8601 or "")."""
+    stamp = parse_time(saved_at) or OLDEST
+    return Candidate(stamp > now + CLOCK_SKEW, stamp, source, payload, normalise_id(student_id), student_id,
+                     saved_at)
+
+
+def latest_per_student(by_student: dict[str, list[Candidate]], now: datetime,
+                       problems: list[tuple[str, Msg]]) -> list[Candidate]:
+    """The file that counts for each student, sorted by student id; the others become problems.
+
+    The latest ``saved_at`` wins; a file saved in the future (more than :data:`CLOCK_SKEW` after
+    ``now``) never replaces another file. Each file that does not count is added to ``problems``
+    as "superseded by ...", and a future file that counts all the same is noted there too.
+    """
+    winners = []
+    for candidates in by_student.values():
+        candidates.sort(key=lambda c: c.rank)
+        best = candidates[-1]
+        winners.append(best)
+        for c in candidates[:-1]:
+            reason = Msg("grade.superseded", winner=best.source, saved=_when(best.stamp), this=_when(c.stamp))
+            if c.future:
+                reason = Msg("grade.future_loser", future=_future(c, now), reason=reason)
+            problems.append((c.source, reason))
+        if best.future:
+            problems.append((best.source, Msg("grade.future_only", future=_future(best, now))))
+    return sorted(winners, key=lambda c: (c.student, c.shown_id))
+
+
+def with_progress(sources: Iterable, progress: bool, desc: str = "grading") -> Iterable:
+    """``sources`` with a progress bar on stderr when ``progress`` (tqdm hides it off a terminal)."""
+    if not progress:
+        return sources
+    from tqdm import tqdm
+
+    return tqdm(sources, desc=desc, unit=" files", file=sys.stderr, disable=None)
 
 
 def grade_batch(
@@ -169,13 +212,9 @@ def grade_batch(
     now = now or datetime.now(UTC)
     batch = GradeBatch(key)
     scan = Scan()
-    sources = iter_sources(paths, max_file_size=max_file_size, scan=scan)
-    if progress:
-        from tqdm import tqdm
-
-        sources = tqdm(sources, desc="grading", unit=" files", file=sys.stderr, disable=None)
+    sources = with_progress(iter_sources(paths, max_file_size=max_file_size, scan=scan), progress)
     wanted = normalise_id(student) if student is not None else None
-    by_student: dict[str, list[_Candidate]] = {}
+    by_student: dict[str, list[Candidate]] = {}
     for src in sources:
         batch.files_read += 1
         if src.problem is not None:
@@ -195,24 +234,11 @@ def grade_batch(
         if af.exercise_set != key.exercise_set:
             batch.problems.append((src.name, Msg("grade.other_set", found=af.exercise_set, expected=key.exercise_set)))
             continue
-        stamp = af.saved_time or OLDEST
-        by_student.setdefault(sid, []).append(_Candidate(stamp > now + CLOCK_SKEW, stamp, src.name, af, sid))
+        by_student.setdefault(sid, []).append(candidate(af.student_id, af.saved_at, src.name, af, now))
     batch.skipped, batch.duplicates = scan.skipped, scan.duplicates
     known, max_score = set(key.item_ids), key.max_score
-    winners = []
-    for candidates in by_student.values():
-        candidates.sort(key=lambda c: c.rank)
-        best = candidates[-1]
-        winners.append(best)
-        for c in candidates[:-1]:
-            reason = Msg("grade.superseded", winner=best.source, saved=_when(best.stamp), this=_when(c.stamp))
-            if c.future:
-                reason = Msg("grade.future_loser", future=_future(c, now), reason=reason)
-            batch.problems.append((c.source, reason))
-        if best.future:
-            batch.problems.append((best.source, Msg("grade.future_only", future=_future(best, now))))
-    for best in sorted(winners, key=lambda c: (c.student, c.answers.student_id)):
-        af = best.answers
+    for best in latest_per_student(by_student, now, batch.problems):
+        af = best.payload
         pts = points_for(af.answers, key, partial)
         extra = sorted(set(af.answers) - known)
         if extra:
@@ -227,15 +253,22 @@ def _when(stamp: datetime) -> str | Msg:
     return Msg("grade.unknown_time") if stamp == OLDEST else stamp.isoformat()
 
 
-def _future(c: _Candidate, now: datetime) -> Msg:
-    return Msg("grade.future", saved=c.answers.saved_at, now=now.astimezone(c.stamp.tzinfo).isoformat(timespec="seconds"))
+def _future(c: Candidate, now: datetime) -> Msg:
+    return Msg("grade.future", saved=c.saved_at, now=now.astimezone(c.stamp.tzinfo).isoformat(timespec="seconds"))
 
 
 # -- writers ---------------------------------------------------------------------------------
 # Every text cell that came from a file (ids, names, set ids, item ids, sources) goes through
 # neutralise(); numbers are written by fmt_points and never start with a formula character.
 
-def _write(path: str | os.PathLike, rows: list[list[str]], *, bom: bool = False) -> None:
+def _check_scale(scale: float | None) -> None:
+    if scale is not None and not (isinstance(scale, (int, float)) and 0 < scale < 1e9):
+        raise BMCError(Msg("grade.bad_scale", value=str(scale)))
+
+
+def write_rows(path: str | os.PathLike, rows: list[list[str]], *, bom: bool = False) -> None:
+    """Write CSV rows to ``path`` atomically (UTF-8, ``\\n`` line ends); cells are written as given.
+    ``bom`` starts the file with a UTF-8 byte-order mark."""
     buf = io.StringIO()
     if bom:  # Excel on a double-click reads UTF-8 only with it; Canvas and Moodle accept it
         buf.write("\ufeff")
@@ -252,8 +285,7 @@ def grade_table(batch: GradeBatch, fmt: str = "csv", *, scale: float | None = No
     column (Canvas: ``Title (assignment id)`` updates that existing assignment; default: the set id).
     """
     key, n = batch.key, neutralise
-    if scale is not None and not (isinstance(scale, (int, float)) and 0 < scale < 1e9):
-        raise BMCError(Msg("grade.bad_scale", value=str(scale)))
+    _check_scale(scale)
     if fmt == "csv":
         if scale is not None or column is not None:
             raise BMCError(Msg("grade.csv_options"))
@@ -263,29 +295,47 @@ def grade_table(batch: GradeBatch, fmt: str = "csv", *, scale: float | None = No
             rows.append([n(r.student_id), n(r.student_name), n(r.exercise_set), fmt_points(r.score),
                          fmt_points(r.max_score), f"{r.percent:g}", *map(fmt_points, r.item_points)])
         return rows
-    title = n(column.strip()) if column and column.strip() else n(key.exercise_set)
+    return platform_table(fmt, column.strip() if column and column.strip() else key.exercise_set, key.max_score, [
+        (r.student_id, r.student_name, r.score, f"{fmt_points(r.score)}/{fmt_points(r.max_score)} ({r.percent:g}%)")
+        for r in batch.rows], scale=scale)
 
-    def grade(r: GradeRow) -> str:
+
+def platform_table(fmt: str, title: str, max_score: float, students: Iterable[tuple[str, str, float, str]], *,
+                   scale: float | None = None) -> list[list[str]]:
+    """A learning platform's grade-import layout (header first), for ``fmt`` ``canvas`` or ``moodle``.
+
+    ``students`` are ``(student_id, student_name, score, feedback)`` with scores out of
+    ``max_score``; ``title`` names the grade column (the assignment); ``scale`` writes each grade
+    out of ``scale`` instead. Canvas has no feedback column.
+
+    >>> platform_table("moodle", "quiz", 4, [("s1", "Kim", 3.5, "3.5/4")])
+    [['ID number', 'Full name', 'quiz', 'Feedback'], ['s1', 'Kim', '3.5', '3.5/4']]
+    >>> platform_table("canvas", "quiz", 4, [("s1", "Kim", 3.5, "")], scale=100)[1:]
+    [['Points Possible', '', '', '', '', '100'], ['Kim', '', 's1', '', '', '87.5']]
+    """
+    n = neutralise
+    _check_scale(scale)
+
+    def grade(score: float) -> str:
         if scale is None:
-            return fmt_points(r.score)
-        return fmt_points(round(r.score / r.max_score * scale, 2) if r.max_score else 0.0)
+            return fmt_points(score)
+        return fmt_points(round(score / max_score * scale, 2) if max_score else 0.0)
 
-    out_of = fmt_points(key.max_score if scale is None else float(scale))
+    out_of = fmt_points(max_score if scale is None else float(scale))
     if fmt == "canvas":
         # Canvas gradebook import: Student, ID, SIS User ID, SIS Login ID, Section, then one column per
         # assignment; an optional second row "Points Possible" sets the assignment's maximum.
-        rows = [["Student", "ID", "SIS User ID", "SIS Login ID", "Section", title],
+        rows = [["Student", "ID", "SIS User ID", "SIS Login ID", "Section", n(title)],
                 ["Points Possible", "", "", "", "", out_of]]
-        for r in batch.rows:
-            rows.append([n(r.student_name or r.student_id), "", n(r.student_id), "", "", grade(r)])
+        for sid, name, score, _feedback in students:
+            rows.append([n(name or sid), "", n(sid), "", "", grade(score)])
         return rows
     if fmt == "moodle":
         # Moodle "Import grades > CSV file": map "ID number" to the user's ID number, the grade
         # column to the grade item, and "Feedback" to that item's feedback.
-        rows = [["ID number", "Full name", title, "Feedback"]]
-        for r in batch.rows:
-            rows.append([n(r.student_id), n(r.student_name), grade(r),
-                         f"{fmt_points(r.score)}/{fmt_points(r.max_score)} ({r.percent:g}%)"])
+        rows = [["ID number", "Full name", n(title), "Feedback"]]
+        for sid, name, score, feedback in students:
+            rows.append([n(sid), n(name), grade(score), n(feedback)])
         return rows
     raise BMCError(unknown("format", fmt, FORMATS))
 
@@ -306,16 +356,16 @@ def write_grades(batch: GradeBatch, out: str | os.PathLike, fmt: str = "csv", *,
     """Write the grades file (atomically, with formula-injection neutralised); ``scale`` and
     ``column`` as in :func:`grade_table`; ``excel`` starts the file with a UTF-8 byte-order mark,
     so Korean names survive a double-click in Excel."""
-    _write(out, grade_table(batch, fmt, scale=scale, column=column), bom=excel)
+    write_rows(out, grade_table(batch, fmt, scale=scale, column=column), bom=excel)
 
 
 def write_sources(batch: GradeBatch, out: str | os.PathLike) -> None:
     """Write which file each grade came from: ``student_id, student_name, source, saved_at``."""
     n = neutralise
-    _write(out, [["student_id", "student_name", "source", "saved_at"],
+    write_rows(out, [["student_id", "student_name", "source", "saved_at"],
                  *[[n(r.student_id), n(r.student_name), n(r.source), n(r.saved_at)] for r in batch.rows]])
 
 
 def write_problems(batch: GradeBatch, out: str | os.PathLike, lang: str | None = None) -> None:
     """Write ``source,problem`` rows (header even when there is no problem), problems in ``lang``."""
-    _write(out, [["source", "problem"], *[[neutralise(s), neutralise(text_of(p, lang))] for s, p in batch.problems]])
+    write_rows(out, [["source", "problem"], *[[neutralise(s), neutralise(text_of(p, lang))] for s, p in batch.problems]])

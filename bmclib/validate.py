@@ -75,6 +75,8 @@ def _csv_kind(path: Path) -> tuple[str | None, list[Problem]]:
         return "key", []
     if "taxonomy" in cols:
         return "exercises", []
+    if "criterion" in cols:
+        return "rubric", []
     if path.parent.name == "datasets":
         return "dataset", []
     return None, [Problem(str(path), 1, Msg("validate.unknown_csv"))]
@@ -108,6 +110,10 @@ def _validate_file(path: Path, *, cases=None) -> list[Problem]:
             return check_key(path)[1]
         if kind == "exercises":
             return check_exercise_set(path, cases=cases)[1]
+        if kind == "rubric":
+            from .canvas_grading import check_rubric_file
+
+            return check_rubric_file(path)
         from .datasets import check_dataset_file
 
         return check_dataset_file(path)

@@ -682,8 +682,10 @@ def test_canvas_editor_round_trip(tmp_path, capsys):
     ed.areas["key_partnerships"].value = "Green-bean importers"
     assert ed.picture.outputs[-1]["data"]["image/png"] != before  # the live picture follows the edits
     assert find(ed, "bmc-findings")[0].value
+    one(ed, "bmc-student-id").value = "s0001"
     one(ed, "bmc-save").click()
     saved = bmc.Canvas.load(path)
+    assert saved.student_id == "s0001"
     assert saved.to_dict()["blocks"] == ed.canvas.to_dict()["blocks"] and saved.title == "Brewly"
     assert text_of(ed.status.value) == f"Wrote {path}"
     one(ed, "bmc-export-md").click()
