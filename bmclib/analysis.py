@@ -221,7 +221,7 @@ def _items(section: str, key: str) -> tuple[ChartItem, ...]:
 
 
 def loyalty_stages() -> tuple[ChartItem, ...]:
-    """The six stages of the loyalty ladder, from prospect to passionate fan (seed playbook).
+    """The six stages of the loyalty ladder, from prospect to passionate fan (as the canvas playbook names them).
 
     >>> [s.label["ko"] for s in loyalty_stages()]
     ['잠재 구매자', '구매자', '고객', '멤버', '옹호자', '열혈팬']

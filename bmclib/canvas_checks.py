@@ -102,7 +102,15 @@ class Finding:
 
 
 class Findings(list):
-    """The findings of :func:`check_canvas`, worst first; a list with terminal and notebook views."""
+    """The findings of :func:`check_canvas`, worst first; a list with terminal and notebook views.
+
+    ``lang`` is the language the views use when none is given (:func:`check_canvas` sets it to the
+    canvas's language); ``None`` means the session's language.
+    """
+
+    def __init__(self, findings=(), lang: str | None = None):
+        super().__init__(findings)
+        self.lang = check_lang(lang) if lang is not None else None
 
     @property
     def errors(self) -> list[Finding]:
@@ -110,6 +118,7 @@ class Findings(list):
 
     def summary(self, lang: str | None = None) -> str:
         """One line per finding, or a line saying there is nothing to report."""
+        lang = lang or self.lang
         if not self:
             return Msg("checks.no_findings").text(lang)
         return "\n".join(f.summary(lang) for f in self)
@@ -125,7 +134,7 @@ class Findings(list):
         return pd.DataFrame(self.to_dict(), columns=["rule", "severity", "blocks", "message_en", "message_ko"])
 
     def _repr_html_(self, lang: str | None = None) -> str:
-        lang = lang_or_session(lang)
+        lang = lang_or_session(lang or self.lang)
         if not self:
             return f"<p>{html.escape(self.summary(lang))}</p>"
         colours = {"error": "#B00020", "warning": "#B35900", "info": "#555555"}
@@ -428,11 +437,13 @@ def _name(block_id: str):
     return lambda lang: block(block_id).name[lang]
 
 
-def check_canvas(canvas: Canvas | str | Path | dict) -> Findings:
+def check_canvas(canvas: Canvas | str | Path | dict, lang: str | None = None) -> Findings:
     """Check a canvas for coherence; return the findings, errors first, then warnings, then infos.
 
     Args:
         canvas: a :class:`~bmclib.canvas.Canvas`, a path to a canvas JSON file, or its parsed dict.
+        lang: the language the findings show in (default: the canvas's own language); every
+            finding carries both languages whatever this says.
 
     Returns:
         A :class:`Findings` list (empty when every check passes). ``bmc canvas check`` exits 1
@@ -456,7 +467,7 @@ def check_canvas(canvas: Canvas | str | Path | dict) -> Findings:
     _check_infrastructure(canvas, report)
     _check_relationships(canvas, report)
     rank = {s: i for i, s in enumerate(SEVERITIES)}
-    return Findings(sorted(report.findings, key=lambda f: rank[f.severity]))
+    return Findings(sorted(report.findings, key=lambda f: rank[f.severity]), lang=lang or canvas.lang)
 
 
 def _check_empty(canvas: Canvas, report: _Report) -> None:

@@ -25,7 +25,7 @@ from typing import Any
 from .blocks import BLOCK_IDS
 from .errors import BMCError, DataError, unknown, unknown_id
 from .fileio import Problem, id_line, line_of, read_json
-from .i18n import LANGS, Msg, check_lang, lang_or_session, text_of
+from .i18n import LANGS, Msg, check_lang, fill, lang_or_session, text_of
 from .paths import data_path
 
 CHECKS_FORMAT = "bmclib-checks"
@@ -247,7 +247,7 @@ def _q4_1(value):
     return "wrong"
 
 
-def _q4_5(value):
+def _q4_2(value):
     _c, _stage, standing, own, with_referrals = _ladder()
     got = _mapping(value)
     expected = _step_value(standing, with_referrals)
@@ -264,7 +264,7 @@ def _q4_5(value):
     return "rungs" if set(got) != set(expected) else "wrong"
 
 
-def _q4_6(value):
+def _q4_3(value):
     costs = _data("relationship_costs").set_index("relationship_type")
     rate = _margin_rate()
     got = _mapping(value)
@@ -377,8 +377,8 @@ def _q9_1(value):
 
 #: Exercise id -> the function that judges a value (returns a message key).
 CHECKS: dict[str, Callable[[Any], str]] = {
-    "q0_2": _q0_2, "q1_2": _q1_2, "q2_2": _q2_2, "q3_2": _q3_2, "q4_1": _q4_1, "q4_5": _q4_5,
-    "q4_6": _q4_6, "q5_2": _q5_2, "q6_1": _q6_1, "q7_1": _q7_1, "q8_1": _q8_1, "q9_1": _q9_1,
+    "q0_2": _q0_2, "q1_2": _q1_2, "q2_2": _q2_2, "q3_2": _q3_2, "q4_1": _q4_1, "q4_2": _q4_2,
+    "q4_3": _q4_3, "q5_2": _q5_2, "q6_1": _q6_1, "q7_1": _q7_1, "q8_1": _q8_1, "q9_1": _q9_1,
 }
 #: The mistakes each check can name (besides "right" and the generic "wrong").
 HINTS: dict[str, tuple[str, ...]] = {
@@ -387,8 +387,8 @@ HINTS: dict[str, tuple[str, ...]] = {
     "q2_2": ("too_many", "smallest", "other_segment"),
     "q3_2": ("percent", "awareness", "delivery", "upside_down", "segments"),
     "q4_1": ("percent", "count", "member_only", "club_flag", "buyers"),
-    "q4_5": ("no_referrals", "share", "reached", "sign", "rungs"),
-    "q4_6": ("margin", "multiplied", "unit_cost", "types"),
+    "q4_2": ("no_referrals", "share", "reached", "sign", "rungs"),
+    "q4_3": ("margin", "multiplied", "unit_cost", "types"),
     "q5_2": ("sums_only", "difference", "reversed"),
     "q6_1": ("or", "strict", "one_condition"),
     "q7_1": ("percent", "hours", "count", "category"),
@@ -535,7 +535,7 @@ class CheckResult:
         """One or two lines in one language: the verdict, then the feedback."""
         lang = lang_or_session(lang or self.lang)
         texts = _loaded()[0]
-        head = f"{_MARKS[self.status]} {texts['exercise'][lang].format(id=self.exercise)}: {texts[self.status][lang]}"
+        head = f"{_MARKS[self.status]} {fill(texts['exercise'][lang], id=self.exercise)}: {texts[self.status][lang]}"
         return f"{head}\n{self.message[lang]}"
 
     def __repr__(self) -> str:
@@ -565,7 +565,7 @@ def check(exercise_id: str, value: Any = ..., *, lang: str | None = None) -> Che
         raise unknown_id("exercise", exercise_id, list(known))
     exercise = known[exercise_id]
     if exercise.kind != "pandas":
-        raise BMCError(texts["open_task"][lang].format(id=exercise_id))
+        raise BMCError(fill(texts["open_task"][lang], id=exercise_id))
     if value is ... or value is None:
         return CheckResult(exercise_id, "unanswered", dict(texts["fill_in"]), lang)
     try:
@@ -603,7 +603,7 @@ class ModelAnswers(list):
                       else f"<p>{html.escape(e.answer[lang])}</p>")
             if e.note:
                 answer += f"<p>{html.escape(e.note[lang])}</p>"
-            title = texts["exercise"][lang].format(id=e.id)
+            title = fill(texts["exercise"][lang], id=e.id)
             parts.append(f"<details><summary><b>{html.escape(title)}</b> {html.escape(e.task[lang])}</summary>"
                          f"{answer}</details>")
         return "".join(parts)

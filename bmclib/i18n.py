@@ -78,9 +78,18 @@ def tr(text: Any, lang: str | None = None) -> Any:
     return text
 
 
+#: how each digit is read in Korean (for the particle after a number)
+_DIGIT_SOUNDS = dict(zip("0123456789", ("영", "일", "이", "삼", "사", "오", "육", "칠", "팔", "구"), strict=True))
+
+
 def _last_sound(word: str) -> str:
-    """The last character that is pronounced: quotes, brackets and spaces at the end are skipped."""
-    return word.rstrip(" '\"`)]}»”’.!?")[-1:]
+    """The last character that is pronounced: quotes, brackets and spaces at the end are skipped.
+
+    A final digit stands for its Korean reading (``6`` is 육, ``4`` is 사; ``10`` is 십, whose
+    final consonant behaves like 영's).
+    """
+    last = word.rstrip(" '\"`)]}»”’.!?")[-1:]
+    return _DIGIT_SOUNDS.get(last, last)
 
 
 def josa(word: str, pair: str) -> str:
@@ -95,6 +104,8 @@ def josa(word: str, pair: str) -> str:
     ('자동화 서비스를', '전담 개별 어시스트가', '코크리에이션이')
     >>> josa("'chanels'", "은/는"), josa("'채널'", "을/를")
     ("'chanels'은(는)", "'채널'을")
+    >>> josa("q4_6", "은/는"), josa("q4_4", "은/는"), josa("7", "으로/로")
+    ('q4_6은', 'q4_4는', '7로')
     """
     with_final, without = pair.split("/")
     if with_final in ("와", "는", "를", "가", "로"):  # accept either order

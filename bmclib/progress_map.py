@@ -458,14 +458,16 @@ class Progress:
         return sum(1 for s, _ in self.review_items if set_id is None or s == set_id)
 
     def next_step(self, lang: str | None = None) -> str:
-        """What to do next: the first lesson whose practice set is not finished, else the review
-        of what was missed, else nothing left."""
+        """What to do next: the practice set the learner worked on last, if it is not finished; else
+        the first lesson whose practice set is not finished; else the review of what was missed;
+        else nothing left."""
         lang = check_lang(lang or self.lang)
-        practice = [s for s in self.sets if s.scored]
-        for s in practice:
-            if not s.complete:
-                return _ui("progress_step_lesson", lang, n=s.lesson, block=s.name(lang), done=s.answered,
-                           total=s.total)
+        unfinished = [s for s in self.sets if s.scored and not s.complete]
+        started = [s for s in unfinished if s.answered and s.last_activity is not None]
+        if started or unfinished:
+            s = max(started, key=lambda s: s.last_activity) if started else unfinished[0]
+            return _ui("progress_step_lesson", lang, n=s.lesson, block=s.name(lang), done=s.answered,
+                       total=s.total)
         if self.review_items:
             return _ui("progress_step_review", lang, count=len(self.review_items))
         return _ui("progress_step_done", lang)

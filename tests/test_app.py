@@ -68,7 +68,7 @@ def test_app_env_refuses_bad_settings(kw, message):
 def test_assessment_on_a_shipped_set_is_refused_with_the_way_to_make_an_own_set():
     for set_id in ("relationships-practice", "channels-practice"):
         with pytest.raises(BMCError, match=f"'{set_id}' is a practice set: its answer key ships with bmclib.*"
-                                           "bmc new-set my_cases.csv --set my-quiz"):
+                                           "section 7.2 of the instructor guide"):
             app.app_env(exercise_set=set_id, mode="assessment", environ={})
     assert main(["app", "--no-browser", "--mode", "assessment"]) == 2
 

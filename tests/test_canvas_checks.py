@@ -403,3 +403,17 @@ def test_finding_is_frozen():
     f = Finding("empty_block", "error", {"en": "x", "ko": "y"}, ("channels",))
     with pytest.raises(AttributeError):
         f.rule = "other"
+
+
+def test_a_korean_canvas_is_checked_in_korean_without_a_session_language(monkeypatch):
+    monkeypatch.delenv("BMC_LANG", raising=False)
+    from bmclib.canvas import Canvas
+
+    canvas = Canvas("빈 캔버스", lang="ko", blocks={"customer_segments": ["직장인"]})
+    findings = check_canvas(canvas)
+    assert findings.lang == "ko"
+    assert "빈 블록" in findings._repr_html_() and "핵심 자원" in findings.summary()
+    assert "Key Resources" in findings.summary("en")  # asked for, English still comes
+    assert check_canvas(canvas, lang="en").summary().count("block is empty") >= 1
+    clean = check_canvas(Canvas.load(bmc.data_path("canvases", "bank_salad.ko.json")))
+    assert not clean.errors and "Key Resources" not in clean.summary()

@@ -185,15 +185,15 @@ WRONG = [
     ("q4_1", lambda: int(loyalty_stage(c()).isin(["member", "advocate", "passionate_fan"]).sum()), "count"),
     ("q4_1", lambda: 21.2, "percent"),
     ("q4_1", lambda: 212 / 650, "buyers"),
-    ("q4_5", lambda: ladder_values(with_referrals=False), "no_referrals"),
-    ("q4_5", lambda: ladder_values(share=1.0), "share"),
-    ("q4_5", lambda: ladder_values(reached=True), "reached"),
-    ("q4_5", lambda: ladder_values(sign=-1), "sign"),
-    ("q4_5", lambda: ladder_values().iloc[:3], "rungs"),
-    ("q4_6", lambda: cost_to_serve()["cost_per_customer"], "margin"),
-    ("q4_6", lambda: cost_to_serve()["cost_per_customer"] * MARGIN, "multiplied"),
-    ("q4_6", lambda: cost_to_serve()["unit_cost"] / MARGIN, "unit_cost"),
-    ("q4_6", lambda: (cost_to_serve()["cost_per_customer"] / MARGIN).reset_index(drop=True), "types"),
+    ("q4_2", lambda: ladder_values(with_referrals=False), "no_referrals"),
+    ("q4_2", lambda: ladder_values(share=1.0), "share"),
+    ("q4_2", lambda: ladder_values(reached=True), "reached"),
+    ("q4_2", lambda: ladder_values(sign=-1), "sign"),
+    ("q4_2", lambda: ladder_values().iloc[:3], "rungs"),
+    ("q4_3", lambda: cost_to_serve()["cost_per_customer"], "margin"),
+    ("q4_3", lambda: cost_to_serve()["cost_per_customer"] * MARGIN, "multiplied"),
+    ("q4_3", lambda: cost_to_serve()["unit_cost"] / MARGIN, "unit_cost"),
+    ("q4_3", lambda: (cost_to_serve()["cost_per_customer"] / MARGIN).reset_index(drop=True), "types"),
     ("q5_2", yearly, "sums_only"),
     ("q5_2", lambda: yearly().loc[2025] - yearly().loc[2024], "difference"),
     ("q5_2", lambda: yearly().loc[2024] / yearly().loc[2025] - 1, "reversed"),
@@ -259,10 +259,10 @@ def test_unanswered_and_wrong_shapes():
 def test_unknown_and_open_exercises():
     with pytest.raises(UnknownIdError, match=r"'q4_7' is not an exercise\. Did you mean"):
         check("q4_7", 1)
-    with pytest.raises(BMCError, match="Exercise q4_4 is an open question: there is no automatic check"):
-        check("q4_4", "dedicated")
-    with pytest.raises(BMCError, match="연습 q4_4는 열린 질문이라"):
-        check("q4_4", "dedicated", lang="ko")
+    with pytest.raises(BMCError, match="Exercise q4_6 is an open question: there is no automatic check"):
+        check("q4_6", "dedicated")
+    with pytest.raises(BMCError, match="연습 q4_6은 열린 질문이라"):
+        check("q4_6", "dedicated", lang="ko")
 
 
 def test_result_shows_in_a_notebook_in_its_language():
@@ -278,7 +278,7 @@ def test_model_answers_cover_each_lesson_in_both_languages():
     every = model_answers()
     assert [e.id for e in every][:3] == ["q0_1", "q0_2", "q1_1"]
     four = model_answers("04_customer_relationships", lang="ko")
-    assert [e.id for e in four] == ["q4_1", "q4_2", "q4_4", "q4_5", "q4_6"]
+    assert [e.id for e in four] == ["q4_1", "q4_2", "q4_3", "q4_4", "q4_6"]
     assert "전담 개별 어시스트입니다" in four._repr_html_() and "<details>" in four._repr_html_()
     assert "stage.isin" in four.summary()
     with pytest.raises(UnknownIdError, match="is not a lesson"):

@@ -106,7 +106,8 @@ def test_relationships_key_agrees_with_the_case_bank():
     for item in linked:
         case, k = bmc.get_case(item.case_id), key.item(item.id)
         assert item.id == item.case_id  # feedback finds the case's attributes by item id
-        assert k.best == (case.primary,) and set(k.acceptable) == set(case.acceptable), item.id
+        # the key may raise an accepted type to full points where its prompt supports it (Karrot)
+        assert k.best[0] == case.primary and set(k.best[1:]) | set(k.acceptable) == set(case.acceptable), item.id
         assert k.explanation == case.rationale, item.id
     types = collections.Counter(k.best[0] for k in key.items if bmc.category(k.best[0]).taxonomy == "relationship_types")
     assert len(types) == 6  # every type is practised

@@ -10,7 +10,7 @@ import pytest
 
 import bmclib
 from bmclib.errors import BMCError, DataError, UnknownIdError
-from bmclib.i18n import LANGS, Msg, catalogue, check_messages, fields_of, get_language, set_language
+from bmclib.i18n import LANGS, Msg, catalogue, check_messages, fields_of, fill, get_language, set_language
 from bmclib.paths import data_path
 
 LIB = Path(bmclib.__file__).parent
@@ -180,3 +180,14 @@ def test_the_catalogue_has_no_unused_fields_syntax_errors():
     for key, entry in catalogue().items():
         for lang in LANGS:
             list(string.Formatter().parse(entry[lang]))  # raises on a broken template
+
+
+def test_korean_particles_after_a_field_fit_the_field():
+    """A particle written after a ``{field}`` fits only some values ("{index}와" is wrong after
+    "index.html"); the template asks for the fitting one: ``{index:와/과}``."""
+    fixed = re.compile(r"(?<!\{)\{(\w+)\}(으로|은|는|이|가|을|를|와|과|로|은\(는\)|을\(를\)|이\(가\)|와\(과\))"
+                       r"(?=[\s,.)!?:;]|$)")
+    found = [f"{key}: {m.group(0)}" for key, text in catalogue().items() for m in fixed.finditer(text["ko"])]
+    assert found == []
+    assert fill(catalogue()["gallery.summary"]["ko"], index="갤러리", pictures=3).startswith("갤러리와")
+    assert fill(catalogue()["gallery.summary"]["ko"], index="목록", pictures=3).startswith("목록과")

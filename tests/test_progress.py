@@ -233,6 +233,12 @@ def test_next_step_follows_the_lessons_then_the_review(tmp_path):
     write(folder, "value-propositions-practice", {"vp_01": "newness"})
     assert bmc.progress(folder, lang="en").next_step() == "lesson 2 (Value Propositions): 1 of 17 answered"
     assert bmc.progress(folder, lang="ko").next_step() == "2강(가치 제안): 17문항 중 1문항 답함"
+    # a lesson worked on last comes first, though an earlier lesson is unfinished too
+    write(folder, "segments-practice", {"cs_01": all_best("segments-practice")["cs_01"]})
+    write(folder, "relationships-practice", {"karrot": "communities"}, saved_at="2026-11-21T10:00:00+09:00")
+    assert bmc.progress(folder, lang="en").next_step() == "lesson 4 (Customer Relationships): 1 of 33 answered"
+    write(folder, "segments-practice", all_best("segments-practice"))
+    (folder / "relationships-practice.json").unlink()
     sets = [s.exercise_set for s in found if s.scored]
     for set_id in sets:
         write(folder, set_id, all_best(set_id))

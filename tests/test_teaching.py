@@ -69,6 +69,15 @@ def student_texts():
         doc = json.loads((data / name).read_text(encoding="utf-8"))
         for where, text in json_strings(doc, skip=("comment", "id")):
             yield f"{name}:{'/'.join(map(str, where))}", text, True
+    checks = json.loads((data / "checks.json").read_text(encoding="utf-8"))  # hints and model answers
+    for where, text in json_strings(checks, skip=("comment", "id")):
+        yield f"checks.json:{'/'.join(map(str, where))}", text, True
+    for path in sorted((data / "rubrics").glob("*.csv")):  # canvas-grading feedback students read
+        with path.open(encoding="utf-8", newline="") as fh:
+            for n, row in enumerate(csv.DictReader(fh), start=2):
+                for col, text in row.items():
+                    if col.endswith(("_en", "_ko")):
+                        yield f"rubrics/{path.name}:{n}:{col}", text or "", True
     rules = json.loads((data / "advisor_rules.json").read_text(encoding="utf-8"))
     for rule in rules["rules"]:
         for lang, text in rule["reason"].items():
@@ -161,6 +170,20 @@ def test_decide_prompts_give_facts_without_naming_the_answer(set_id):
             prompt = item.prompt[lang].lower()
             named = [c for c in key.item(item.id).best if bmc.category(c).label[lang].lower() in prompt]
             assert named == [], (item.id, lang, named)
+            told = [(c, p) for c in key.item(item.id).best for p in DEFINING.get(c, ()) if p in prompt]
+            assert told == [], f"{item.id} ({lang}) states the answer's defining mechanism: {told}"
+
+
+#: phrases that state a type's defining mechanism; a decide item gives facts and lets students infer it
+DEFINING = {
+    "subscription_fees": ("every month", "same amount", "monthly fee", "매달", "같은 금액"),
+    "usage_fee": ("measured amount", "per use", "계량", "쓴 만큼"),
+    "advertising": ("per view", "per click", "조회나 클릭마다"),
+    "buyer_supplier": ("guarantees", "보장하는"),
+    "dedicated_personal_assistance": ("assigned to", "its own account manager", "전담"),
+    "self_service": ("no staff", "직원 없이"),
+    "communities": ("help each other", "서로 돕"),
+}
 
 
 @pytest.mark.parametrize("set_id", exercise_set_ids())
@@ -229,6 +252,9 @@ def test_partial_credit_only_where_the_prompt_supports_it():
     assert "send money" in toss  # the self-service part that earns partial credit is in the prompt
     karrot = bmc.load_exercise_set("relationships-practice").item("karrot").prompt["en"]
     assert karrot.index("each other") < karrot.index("listings")  # the prompt leads with peer help
+    # neighbours help each other (community) and write the listings others browse (co-creation)
+    assert set(key.item("karrot").best) == {"communities", "co_creation"}
+    assert key.item("karrot").acceptable == ("self_service",)
     assert "acquisition_of_resources" in bmc.load_key("key-partnerships-practice").item("kp_06").acceptable
 
 

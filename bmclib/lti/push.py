@@ -175,7 +175,7 @@ def push_grades(batch: GradeBatch, config: LTIConfig, *, dry_run: bool = False, 
             out(say("lti_dry_link", url=line_item, link=link_id))
         else:
             out(say("lti_dry_find", url=container, tag=set_id, label=label, max=fmt_points(batch.key.max_score)))
-        where = scores_url(line_item) if line_item else scores_url("<line item>")
+        where = scores_url(line_item) if line_item else scores_url(say("lti_dry_line_item"))
         for row, user_id in targets:
             out(f"POST {where} ({row.student_id})")
             out(json.dumps(score_body(row, user_id, config.lang, timestamp), ensure_ascii=False))
