@@ -70,7 +70,7 @@ def app_command(notebook: str | os.PathLike | None = None, *, port: int = 8866, 
     Voila logs warnings only (the address the user opens is the one ``bmc app`` prints); kernels
     idle for ``cull_seconds`` (10 minutes) with no page connected are shut down, and at most
     ``max_kernels`` run at once; ``temp_dir`` (a private folder) holds the kernels' connection
-    files and sockets. The page's language and tab title come from the environment
+    files. The page's language and tab title come from the environment
     (``BMC_APP_LANG``, ``BMC_APP_TITLE``).
 
     >>> cmd = app_command(port=9000, python="python3")
@@ -81,7 +81,7 @@ def app_command(notebook: str | os.PathLike | None = None, *, port: int = 8866, 
      '--VoilaConfiguration.file_allowlist=fonts/BMCGothic-Regular[.]ttf',
      '--VoilaConfiguration.multi_kernel_manager_class=bmclib.voila_app.CappedKernelManager',
      '--CappedKernelManager.max_kernels=8', '--MappingKernelManager.cull_idle_timeout=600',
-     '--MappingKernelManager.cull_interval=60', '--KernelManager.transport=ipc'])
+     '--MappingKernelManager.cull_interval=60'])
     """
     if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
         raise BMCError(Msg("app.bad_port", port=repr(port)))
@@ -95,8 +95,7 @@ def app_command(notebook: str | os.PathLike | None = None, *, port: int = 8866, 
                "--VoilaConfiguration.multi_kernel_manager_class=bmclib.voila_app.CappedKernelManager",
                f"--CappedKernelManager.max_kernels={cap}",
                f"--MappingKernelManager.cull_idle_timeout={cull}",
-               f"--MappingKernelManager.cull_interval={min(60, max(1, cull // 2))}",
-               "--KernelManager.transport=ipc"]
+               f"--MappingKernelManager.cull_interval={min(60, max(1, cull // 2))}"]
     if temp_dir is not None:
         command.append(f"--Voila.connection_dir_root={temp_dir}")
     return command
@@ -253,6 +252,17 @@ def _stop(proc, grace: float = 15.0) -> int:
     return proc.wait()
 
 
+def _quiet_ipython_dir(temp: str) -> str:
+    """An IPython folder for the app's kernels inside ``temp``: they log errors only (not the
+    notice that kernel messages travel over local TCP, which are signed with a key kept in
+    ``temp``), and their input history goes away with ``temp``."""
+    profile = Path(temp) / "ipython" / "profile_default"
+    profile.mkdir(parents=True)
+    (profile / "ipython_kernel_config.json").write_text('{"IPKernelApp": {"log_level": "ERROR"}}\n',
+                                                        encoding="utf-8")
+    return str(profile.parent)
+
+
 def voila_installed() -> bool:
     """True when Voila can be imported here (it comes with the ``app`` extra)."""
     import importlib.util
@@ -322,7 +332,8 @@ def run_app(lang: str = "ko", port: int = 8866, answers: str | os.PathLike = "an
     def stop_requested(_signum, _frame):
         raise KeyboardInterrupt  # kill and a closed terminal stop the app as Ctrl-C does
 
-    temp = tempfile.mkdtemp(prefix="bmc-app-")  # private (0700): Voila's connection files and sockets
+    temp = tempfile.mkdtemp(prefix="bmc-app-")  # private (0700): connection files, the kernels' IPython folder
+    env["IPYTHONDIR"] = _quiet_ipython_dir(temp)
     proc = None
     try:
         command = app_command(port=port, cull_seconds=int(cull) if cull.isdigit() else None,
