@@ -10,7 +10,10 @@ computers without one); ``BMC_STUDENT_ID`` / ``BMC_STUDENT_NAME`` and, on a Jupy
 ``JUPYTERHUB_USER`` pass through (see :mod:`bmclib.identity`).
 
 For scripts and tests, ``BMC_APP_TOKEN`` fixes the page token (default: a new random one each
-start) and ``BMC_APP_CULL_SECONDS`` how long a kernel with no page connected lives (default 600).
+start; Voila gets it through its environment, never on its command line),
+``BMC_APP_CULL_SECONDS`` how long a kernel with no page connected lives (default 600) and
+``BMC_APP_MAX_KERNELS`` how many kernels run at once (default 8). :func:`run_app` also gives Voila
+``BMC_APP_TITLE`` (the tab title, :func:`app_title`).
 """
 
 from __future__ import annotations
