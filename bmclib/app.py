@@ -10,29 +10,38 @@ computers without one); ``BMC_STUDENT_ID`` / ``BMC_STUDENT_NAME`` and, on a Jupy
 ``JUPYTERHUB_USER`` pass through (see :mod:`bmclib.identity`).
 
 For scripts and tests, ``BMC_APP_TOKEN`` fixes the page token (default: a new random one each
-start) and ``BMC_APP_CULL_SECONDS`` how long a kernel with no page connected lives (default 600).
+start; Voila gets it through its environment, never on its command line),
+``BMC_APP_CULL_SECONDS`` how long a kernel with no page connected lives (default 600) and
+``BMC_APP_MAX_KERNELS`` how many kernels run at once (default 8). :func:`run_app` also gives Voila
+``BMC_APP_TITLE`` (the tab title, :func:`app_title`).
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import webbrowser
 from collections.abc import Mapping
 from pathlib import Path
 
-from .i18n import Msg, check_lang
 from .errors import BMCError
 from .exercises import DEFAULT_SET, MODES
+from .i18n import Msg, check_lang
 
 #: a kernel with no page connected for this long is shut down (a closed tab, a page fetched by a script)
 CULL_IDLE_SECONDS = 600
+#: the most kernels (open exercise pages) that run at once: each takes about 60 MB
+MAX_KERNELS = 8
+#: how long ``bmc app`` waits for Voila to answer before it gives up
+READY_SECONDS = 120
 #: The bundled Korean font, served by Voila (relative to the package folder, its root)
 FONT = "fonts/BMCGothic-Regular.ttf"
 
@@ -51,34 +60,68 @@ def app_notebook() -> Path:
     return package_dir() / "app_notebooks" / "exercise.ipynb"
 
 
-def app_command(notebook: str | os.PathLike | None = None, *, port: int = 8866, token: str = "",
-                python: str | None = None, cull_seconds: int | None = None) -> list[str]:
+def app_command(notebook: str | os.PathLike | None = None, *, port: int = 8866, python: str | None = None,
+                cull_seconds: int | None = None, max_kernels: int | None = None,
+                temp_dir: str | os.PathLike | None = None) -> list[str]:
     """The command that serves ``notebook`` with Voila on ``127.0.0.1:port`` (pure: starts nothing).
 
     Voila strips code and tracebacks; ``port_retries=0`` makes a busy port an error instead
     of a silent move to another port (the printed URL must be right). Voila's root is the
     package folder and its file route serves one file: the bundled Korean font. The server
-    (:mod:`bmclib.voila_app`) answers only loopback Host names; with ``token`` every page needs
-    it (``/?token=...``) before a kernel starts; kernels idle for 10 minutes with no page
-    connected are shut down.
+    (:mod:`bmclib.voila_app`) answers only loopback Host names and takes its page token from the
+    environment (``BMC_APP_TOKEN``), never from this command line, which any local user can read.
+    Voila logs warnings only (the address the user opens is the one ``bmc app`` prints); kernels
+    idle for ``cull_seconds`` (10 minutes) with no page connected are shut down, and at most
+    ``max_kernels`` run at once; ``temp_dir`` (a private folder) holds the kernels' connection
+    files. The page's language and tab title come from the environment
+    (``BMC_APP_LANG``, ``BMC_APP_TITLE``).
 
-    >>> cmd = app_command(port=9000, token="T", python="python3")
+    >>> cmd = app_command(port=9000, python="python3")
     >>> cmd[:3], cmd[4:]  # doctest: +NORMALIZE_WHITESPACE +ELLIPSIS
     (['python3', '-m', 'bmclib.voila_app'], ['--no-browser', '--port=9000', '--Voila.ip=127.0.0.1',
-     '--Voila.port_retries=0', '--strip_sources=True', '--show_tracebacks=False', '--theme=light',
-     '--Voila.root_dir=...', '--VoilaConfiguration.file_allowlist=fonts/BMCGothic-Regular[.]ttf',
-     '--MappingKernelManager.cull_idle_timeout=600', '--MappingKernelManager.cull_interval=60',
-     '--Voila.token=T'])
+     '--Voila.port_retries=0', '--Voila.log_level=WARN', '--strip_sources=True',
+     '--show_tracebacks=False', '--theme=light', '--Voila.root_dir=...',
+     '--VoilaConfiguration.file_allowlist=fonts/BMCGothic-Regular[.]ttf',
+     '--VoilaConfiguration.multi_kernel_manager_class=bmclib.voila_app.CappedKernelManager',
+     '--CappedKernelManager.max_kernels=8', '--MappingKernelManager.cull_idle_timeout=600',
+     '--MappingKernelManager.cull_interval=60'])
     """
     if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
         raise BMCError(Msg("app.bad_port", port=repr(port)))
     cull = cull_seconds if cull_seconds is not None else CULL_IDLE_SECONDS
-    return [python or sys.executable, "-m", "bmclib.voila_app", str(notebook or app_notebook()), "--no-browser",
-            f"--port={port}", "--Voila.ip=127.0.0.1", "--Voila.port_retries=0", "--strip_sources=True",
-            "--show_tracebacks=False", "--theme=light", f"--Voila.root_dir={package_dir()}",
-            "--VoilaConfiguration.file_allowlist=" + FONT.replace(".", "[.]"),
-            f"--MappingKernelManager.cull_idle_timeout={cull}",
-            f"--MappingKernelManager.cull_interval={min(60, max(1, cull // 2))}", f"--Voila.token={token}"]
+    cap = max_kernels if max_kernels is not None else MAX_KERNELS
+    command = [python or sys.executable, "-m", "bmclib.voila_app", str(notebook or app_notebook()), "--no-browser",
+               f"--port={port}", "--Voila.ip=127.0.0.1", "--Voila.port_retries=0", "--Voila.log_level=WARN",
+               "--strip_sources=True", "--show_tracebacks=False", "--theme=light",
+               f"--Voila.root_dir={package_dir()}",
+               "--VoilaConfiguration.file_allowlist=" + FONT.replace(".", "[.]"),
+               "--VoilaConfiguration.multi_kernel_manager_class=bmclib.voila_app.CappedKernelManager",
+               f"--CappedKernelManager.max_kernels={cap}",
+               f"--MappingKernelManager.cull_idle_timeout={cull}",
+               f"--MappingKernelManager.cull_interval={min(60, max(1, cull // 2))}"]
+    if temp_dir is not None:
+        command.append(f"--Voila.connection_dir_root={temp_dir}")
+    return command
+
+
+def app_title(env: Mapping[str, str]) -> str:
+    """The browser tab's title for the app that ``env`` (from :func:`app_env`) describes.
+
+    >>> app_title({"BMC_APP_LANG": "en", "BMC_APP_SET": "relationships-practice", "BMC_APP_MODE": "practice"})
+    'Customer Relationships — practice'
+    >>> app_title({"BMC_APP_LANG": "ko", "BMC_APP_REVIEW": "1"})
+    '틀린 문항 다시 보기'
+    """
+    from .blocks import block, taxonomy
+    from .exercises import load_exercise_set
+    from .i18n import ui
+
+    lang = env.get("BMC_APP_LANG") or "ko"
+    if env.get("BMC_APP_REVIEW") == "1":
+        return ui("review_title", lang)
+    items = load_exercise_set(env.get("BMC_APP_SET") or DEFAULT_SET).items
+    name = block(taxonomy(items[0].taxonomy).block).name[lang]
+    return Msg("app.title_" + (env.get("BMC_APP_MODE") or "practice"), block=name).text(lang)
 
 
 def app_env(*, lang: str = "ko", answers: str | os.PathLike = "answers",
@@ -192,19 +235,35 @@ def wait_for_port(port: int, timeout: float = 60.0, host: str = "127.0.0.1", pro
     return False
 
 
-def _stop(proc, grace: float = 10.0) -> int:
-    """Stop Voila: it already got Ctrl-C with the terminal; else SIGINT, then SIGTERM, then kill."""
-    for sig in (None, signal.SIGINT, signal.SIGTERM):
-        if sig is not None and proc.poll() is None:
-            proc.send_signal(sig)
+def _stop(proc, grace: float = 15.0) -> int:
+    """Stop Voila cleanly and return its exit code: SIGTERM (Voila then shuts its kernels down and
+    removes its connection files), then, if it is still there after ``grace`` seconds, SIGKILL to
+    its process group (Voila runs in a session of its own, with its kernels)."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+    for _ in range(3):  # a second Ctrl-C while waiting does not cut the clean stop short
         try:
             return proc.wait(timeout=grace)
         except subprocess.TimeoutExpired:
-            continue
+            break
         except KeyboardInterrupt:
             continue
-    proc.kill()
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (OSError, AttributeError):  # already gone, or not POSIX
+        proc.kill()
     return proc.wait()
+
+
+def _quiet_ipython_dir(temp: str) -> str:
+    """An IPython folder for the app's kernels inside ``temp``: they log errors only (not the
+    notice that kernel messages travel over local TCP, which are signed with a key kept in
+    ``temp``), and their input history goes away with ``temp``."""
+    profile = Path(temp) / "ipython" / "profile_default"
+    profile.mkdir(parents=True)
+    (profile / "ipython_kernel_config.json").write_text('{"IPKernelApp": {"log_level": "ERROR"}}\n',
+                                                        encoding="utf-8")
+    return str(profile.parent)
 
 
 def voila_installed() -> bool:
@@ -223,7 +282,7 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child before e
         import ctypes
 
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except Exception:  # noqa: BLE001 - not Linux: the signal handlers below still stop Voila
+    except Exception:  # noqa: BLE001, S110 - not Linux: the signal handlers still stop Voila
         pass
 
 
@@ -233,8 +292,11 @@ def run_app(lang: str = "ko", port: int = 8866, answers: str | os.PathLike = "an
             review: bool = False) -> int:
     """Serve an exercise as a web app on ``http://127.0.0.1:<port>/?token=...`` until stopped.
 
+    The address is printed once the app answers on the port (at most :data:`READY_SECONDS`
+    later), and then opened in the browser unless ``open_browser`` is false.
+
     Args:
-        lang: ``"ko"`` or ``"en"``.
+        lang: ``"ko"`` or ``"en"``: the pages, the tab title and the messages.
         port: the local port (an error if it is taken).
         answers: folder for the answer files (made absolute; created if missing).
         exercise_set: a shipped exercise set id, or the path of an instructor's own set CSV.
@@ -245,53 +307,69 @@ def run_app(lang: str = "ko", port: int = 8866, answers: str | os.PathLike = "an
             :func:`bmclib.review`) instead of ``exercise_set``.
         open_browser: open the page in the default browser once it answers.
         token: the secret in the page's address (default ``$BMC_APP_TOKEN``, else a new random one):
-            only a page opened with it can start a kernel and drive the exercise.
+            only a page opened with it can start a kernel and drive the exercise. Voila gets it
+            through its environment, never on its command line.
 
     Returns:
-        Voila's exit code (0 after a clean stop). Ctrl-C, ``kill`` (SIGTERM) and a closed terminal
-        (SIGHUP) all stop Voila too; on Linux Voila also stops if ``bmc app`` is killed outright.
+        0 after a stop asked for with Ctrl-C, ``kill`` (SIGTERM) or a closed terminal (SIGHUP): the
+        stop is the expected end of the app, not a failure, so a hub or a service manager sees a
+        clean exit (not 130 or 143). Voila has then shut its kernels down, and the app's temporary
+        folder is removed. Voila's own exit code if it stops by itself; 1 if it never answered
+        or had to be killed. On Linux Voila also stops if ``bmc app`` is killed outright.
     """
     if not voila_installed():
         raise BMCError(Msg("app.no_voila"))
     env = app_env(lang=lang, answers=answers, exercise_set=exercise_set, mode=mode, key=key, review=review)
     token = token or os.environ.get("BMC_APP_TOKEN") or secrets.token_urlsafe(24)
     cull = os.environ.get("BMC_APP_CULL_SECONDS", "")
-    command = app_command(port=port, token=token, cull_seconds=int(cull) if cull.isdigit() else None)
+    cap = os.environ.get("BMC_APP_MAX_KERNELS", "")
     if not port_is_free(port):
         raise BMCError(Msg("app.port_busy", port=port))
     Path(env["BMC_ANSWERS_DIR"]).mkdir(parents=True, exist_ok=True)
-    env.pop("BMC_APP_TOKEN", None)  # the kernel has no use for it
+    env["BMC_APP_TOKEN"] = token  # Voila takes it out of its environment at once: kernels never see it
+    env["BMC_APP_TITLE"] = app_title(env)
     url = f"http://127.0.0.1:{port}/?token={token}"
-    if review:
-        print(Msg("app.serving_review", lang=lang, url=url).text(lang), flush=True)
-    else:
-        print(Msg("app.serving", set=exercise_set, mode=mode, lang=lang, url=url).text(lang), flush=True)
-    print(Msg("app.saved_in", folder=env["BMC_ANSWERS_DIR"]).text(lang), flush=True)
     linux = sys.platform.startswith("linux")
-    proc = subprocess.Popen(command, env=env, preexec_fn=_die_with_parent if linux else None)  # noqa: PLW1509
     previous = {}
 
-    def forward(signum, _frame):
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-        raise KeyboardInterrupt
+    def stop_requested(_signum, _frame):
+        raise KeyboardInterrupt  # kill and a closed terminal stop the app as Ctrl-C does
 
-    if threading.current_thread() is threading.main_thread():
-        for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
-            if sig is not None:
-                previous[sig] = signal.signal(sig, forward)
-    if open_browser:
-        def opener():
-            if wait_for_port(port, proc=proc):
-                webbrowser.open(url)
-
-        threading.Thread(target=opener, daemon=True).start()
+    temp = tempfile.mkdtemp(prefix="bmc-app-")  # private (0700): connection files, the kernels' IPython folder
+    env["IPYTHONDIR"] = _quiet_ipython_dir(temp)
+    proc = None
     try:
+        command = app_command(port=port, cull_seconds=int(cull) if cull.isdigit() else None,
+                              max_kernels=int(cap) if cap.isdigit() else None, temp_dir=temp)
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+                if sig is not None:
+                    previous[sig] = signal.signal(sig, stop_requested)
+        print(Msg("app.starting", port=port).text(lang), flush=True)
+        # a session of its own: Ctrl-C in the terminal reaches bmc only, which stops Voila cleanly
+        proc = subprocess.Popen(command, env=env, start_new_session=True,
+                                preexec_fn=_die_with_parent if linux else None)  # noqa: PLW1509
+        if not wait_for_port(port, timeout=READY_SECONDS, proc=proc):
+            if proc.poll() is not None:
+                print(Msg("app.not_ready_exit", code=proc.returncode).text(lang), file=sys.stderr, flush=True)
+                return proc.returncode or 1
+            print(Msg("app.not_ready_timeout", port=port, seconds=READY_SECONDS).text(lang), file=sys.stderr,
+                  flush=True)
+            _stop(proc)
+            return 1
+        if review:
+            print(Msg("app.serving_review", lang=lang, url=url).text(lang), flush=True)
+        else:
+            print(Msg("app.serving", set=exercise_set, mode=mode, lang=lang, url=url).text(lang), flush=True)
+        print(Msg("app.saved_in", folder=env["BMC_ANSWERS_DIR"]).text(lang), flush=True)
+        if open_browser:
+            threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
         return proc.wait()
     except KeyboardInterrupt:
-        code = _stop(proc)
+        code = _stop(proc) if proc is not None else 0
         print(Msg("app.stopped").text(lang), flush=True)
-        return code
+        return 0 if code in (0, -signal.SIGTERM) else 1
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        shutil.rmtree(temp, ignore_errors=True)

@@ -27,15 +27,63 @@ def clean_env(monkeypatch):
 # -- pure parts ----------------------------------------------------------------------------------
 
 def test_app_command_serves_the_notebook_on_loopback_without_code():
-    cmd = app.app_command(port=9123, token="s3cret")
+    cmd = app.app_command(port=9123)
     assert cmd[:4] == [sys.executable, "-m", "bmclib.voila_app", str(app.app_notebook())]
     for flag in ("--no-browser", "--port=9123", "--Voila.ip=127.0.0.1", "--Voila.port_retries=0",
                  "--strip_sources=True", "--show_tracebacks=False", f"--Voila.root_dir={app.package_dir()}",
-                 "--VoilaConfiguration.file_allowlist=fonts/BMCGothic-Regular[.]ttf", "--Voila.token=s3cret",
+                 "--VoilaConfiguration.file_allowlist=fonts/BMCGothic-Regular[.]ttf",
                  "--MappingKernelManager.cull_idle_timeout=600", "--MappingKernelManager.cull_interval=60"):
         assert flag in cmd
     assert (app.package_dir() / app.FONT).is_file()
-    assert app.app_command(port=9123, token="s3cret") == cmd  # pure: same input, same output
+    assert app.app_command(port=9123) == cmd  # pure: same input, same output
+
+
+def test_app_command_carries_no_token():
+    """The token reaches Voila through its environment: a command line is readable by every local
+    user in /proc/<pid>/cmdline."""
+    cmd = app.app_command(port=9123)
+    assert not any("token" in part.lower() for part in cmd)
+    with pytest.raises(TypeError):
+        app.app_command(port=9123, token="s3cret")
+
+
+def test_app_command_quiets_voila_and_caps_its_kernels(tmp_path):
+    cmd = app.app_command(port=9123, max_kernels=3, cull_seconds=30, temp_dir=tmp_path)
+    assert "--Voila.log_level=WARN" in cmd  # Voila prints no address of its own next to ours
+    assert "--VoilaConfiguration.multi_kernel_manager_class=bmclib.voila_app.CappedKernelManager" in cmd
+    assert "--CappedKernelManager.max_kernels=3" in cmd
+    assert "--MappingKernelManager.cull_idle_timeout=30" in cmd  # idle culling kept
+    assert "--MappingKernelManager.cull_interval=15" in cmd
+    assert f"--Voila.connection_dir_root={tmp_path}" in cmd  # connection files in the app's own folder
+    assert f"--CappedKernelManager.max_kernels={app.MAX_KERNELS}" in app.app_command(port=9123)
+
+
+def test_the_kernel_cap_and_the_page_token_are_settings_voila_takes():
+    """The flags above are real settings of the installed Voila and Jupyter (a typo would be ignored)."""
+    pytest.importorskip("voila", reason="Voila is not installed (pip install -e '.[app]')")
+    from bmclib import voila_app
+
+    voila = voila_app.LoopbackVoila()
+    manager_flag = "--VoilaConfiguration.multi_kernel_manager_class=bmclib.voila_app.CappedKernelManager"
+    voila.parse_command_line([manager_flag, "--CappedKernelManager.max_kernels=3",
+                              "--MappingKernelManager.cull_idle_timeout=30", "--Voila.log_level=WARN"])
+    manager = voila_app.CappedKernelManager(config=voila.config)
+    assert manager.max_kernels == 3 and manager.cull_idle_timeout == 30
+    from voila.configuration import VoilaConfiguration
+
+    assert VoilaConfiguration(config=voila.config).multi_kernel_manager_class is voila_app.CappedKernelManager
+    assert voila.log_level == 30  # logging.WARN
+
+
+def test_app_title_names_the_exercise_in_the_apps_language(own_set):
+    items, _key = own_set
+    assert app.app_title({"BMC_APP_LANG": "en", "BMC_APP_SET": "relationships-practice"}) == \
+        "Customer Relationships — practice"
+    assert app.app_title({"BMC_APP_LANG": "ko", "BMC_APP_SET": "relationships-practice"}) == "고객 관계 — 연습"
+    assert app.app_title({"BMC_APP_LANG": "ko", "BMC_APP_SET": "channels-practice"}) == "채널 — 연습"
+    assert app.app_title({"BMC_APP_LANG": "en", "BMC_APP_SET": str(items), "BMC_APP_MODE": "assessment"}) \
+        .endswith(" — assessment")
+    assert app.app_title({"BMC_APP_LANG": "en", "BMC_APP_REVIEW": "1"}) == "Review what you missed"
 
 
 @pytest.mark.parametrize("port", [0, 70000, "8866", True])
@@ -137,21 +185,81 @@ def test_app_notebook_runs_in_a_kernel_and_shows_the_exercise(tmp_path, monkeypa
 
 # -- run_app -------------------------------------------------------------------------------------
 
-def test_run_app_prints_the_url_and_returns_voilas_exit_code(tmp_path, monkeypatch, capsys):
+# A stand-in for Voila: answers on the port after a moment, writes a file in the app's temporary
+# folder, then exits with the given status (or runs until stopped).
+FAKE_SERVER = """
+import os, socket, sys, time
+port, temp, code = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+print("token" in " ".join(sys.argv), os.environ.get("BMC_APP_TOKEN"), os.environ["BMC_APP_TITLE"], flush=True)
+open(os.path.join(temp, "connection.json"), "w").close()
+time.sleep(0.3)
+with socket.socket() as s:
+    s.bind(("127.0.0.1", port))
+    s.listen()
+    time.sleep(0.5 if code >= 0 else 60)
+sys.exit(max(code, 0))
+"""
+
+
+def fake_voila(code, seen):
+    def command(port, temp_dir=None, **kw):
+        seen.update(port=port, temp_dir=temp_dir, **kw)
+        return [sys.executable, "-c", FAKE_SERVER, str(port), str(temp_dir), str(code)]
+    return command
+
+
+def test_run_app_prints_the_url_once_the_port_answers_and_returns_voilas_exit_code(tmp_path, monkeypatch,
+                                                                                  capfd):
     seen = {}
-
-    def fake_command(port, **_kw):
-        seen["port"] = port
-        code = "import os, sys; print(os.environ['BMC_APP_LANG'], os.environ['BMC_ANSWERS_DIR']); sys.exit(3)"
-        return [sys.executable, "-c", code]
-
-    monkeypatch.setattr(app, "app_command", fake_command)
+    monkeypatch.setattr(app, "app_command", fake_voila(3, seen))
     port = free_port()
-    code = app.run_app(lang="en", port=port, answers=tmp_path / "ans", open_browser=False)
+    code = app.run_app(lang="en", port=port, answers=tmp_path / "ans", open_browser=False, token="T0k")
     assert code == 3 and seen["port"] == port
-    out = capsys.readouterr().out
-    assert f"http://127.0.0.1:{port}/?token=" in out
+    out = capfd.readouterr().out
+    # the child got the token in its environment, not its command line, and the tab title
+    assert "False T0k Customer Relationships — practice" in out
+    assert out.index("starting on port") < out.index("False T0k") < out.index(f"http://127.0.0.1:{port}/?token=T0k")
     assert (tmp_path / "ans").is_dir()
+    assert not Path(seen["temp_dir"]).exists()  # the app's temporary folder is removed
+
+
+def test_run_app_says_so_when_voila_stops_before_it_is_ready(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(app, "app_command", lambda port, **_kw: [sys.executable, "-c", "import sys; sys.exit(4)"])
+    assert app.run_app(lang="en", port=free_port(), answers=tmp_path, open_browser=False) == 4
+    out, err = capsys.readouterr()
+    assert "?token=" not in out  # no address that would not work
+    assert "Voila stopped before the app was ready (exit status 4)" in err
+
+
+def test_run_app_gives_up_when_the_port_never_answers(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(app, "app_command",
+                        lambda port, **_kw: [sys.executable, "-c", "import time; time.sleep(120)"])
+    monkeypatch.setattr(app, "READY_SECONDS", 1)
+    port = free_port()
+    assert app.run_app(lang="ko", port=port, answers=tmp_path, open_browser=False) == 1
+    out, err = capsys.readouterr()
+    assert "?token=" not in out
+    assert f"앱이 1초 안에 포트 {port}에서 응답하지 않아 멈췄습니다" in err
+
+
+def test_sigterm_stops_the_app_with_status_0_and_removes_its_temporary_folder(tmp_path, monkeypatch, capfd):
+    """`kill <pid>` (a hub or systemd stop) is the app's expected end: status 0, nothing left behind."""
+    import os
+    import threading
+
+    seen = {}
+    monkeypatch.setattr(app, "app_command", fake_voila(-1, seen))  # runs until stopped
+    port = free_port()
+
+    def kill_once_ready():
+        if app.wait_for_port(port, timeout=60):
+            os.kill(os.getpid(), signal.SIGTERM)  # run_app's handler is in place before Voila starts
+
+    threading.Thread(target=kill_once_ready, daemon=True).start()
+    assert app.run_app(lang="en", port=port, answers=tmp_path, open_browser=False) == 0
+    assert "bmc app: stopped" in capfd.readouterr().out
+    assert not Path(seen["temp_dir"]).exists()
+    assert signal.getsignal(signal.SIGTERM) is not None and app.port_is_free(port)
 
 
 def test_run_app_refuses_a_busy_port(tmp_path):
@@ -197,7 +305,7 @@ class FakeVoila:
     def send_signal(self, sig):
         self.signals.append(sig)
         if sig in self.exits_after:
-            self.code = 0 if sig == signal.SIGINT else -sig
+            self.code = -sig
 
     def kill(self):
         self.signals.append("kill")
@@ -205,31 +313,40 @@ class FakeVoila:
 
 
 def test_ctrl_c_stops_voila_cleanly(tmp_path, monkeypatch, capsys):
-    fake = FakeVoila(exits_after=[signal.SIGINT])
+    fake = FakeVoila(exits_after=[signal.SIGTERM])
     monkeypatch.setattr(app.subprocess, "Popen", lambda *a, **k: fake)
+    monkeypatch.setattr(app, "wait_for_port", lambda port, **_kw: True)
     monkeypatch.setattr(app, "_stop", functools.partial(_real_stop, grace=0.01))
     assert app.run_app(port=free_port(), answers=tmp_path, open_browser=False, lang="en") == 0
-    assert fake.signals == [signal.SIGINT]
+    assert fake.signals == [signal.SIGTERM]  # Voila's clean stop: it shuts its kernels down
     assert "bmc app: stopped" in capsys.readouterr().out
 
 
 _real_stop = app._stop
 
 
-def test_stop_escalates_to_sigterm_then_kill():
+def test_stop_escalates_from_sigterm_to_kill():
     fake = FakeVoila(exits_after=[signal.SIGTERM])
     fake.waits = 1  # the interrupted wait already happened
     assert _real_stop(fake, grace=0.01) == -signal.SIGTERM
-    assert fake.signals == [signal.SIGINT, signal.SIGTERM]
+    assert fake.signals == [signal.SIGTERM]
     stubborn = FakeVoila()
     stubborn.waits = 1
     stubborn.wait = lambda timeout=None: (_ for _ in ()).throw(subprocess.TimeoutExpired("v", timeout)) \
         if stubborn.code is None else stubborn.code
     assert _real_stop(stubborn, grace=0.01) == -9
-    assert stubborn.signals == [signal.SIGINT, signal.SIGTERM, "kill"]
+    assert stubborn.signals == [signal.SIGTERM, "kill"]
 
 
-def test_stop_returns_at_once_when_voila_already_exited_on_ctrl_c():
+def test_a_stop_that_needed_kill_is_not_reported_as_clean(tmp_path, monkeypatch):
+    fake = FakeVoila()  # ignores SIGTERM
+    monkeypatch.setattr(app.subprocess, "Popen", lambda *a, **k: fake)
+    monkeypatch.setattr(app, "wait_for_port", lambda port, **_kw: True)
+    monkeypatch.setattr(app, "_stop", functools.partial(_real_stop, grace=0.01))
+    assert app.run_app(port=free_port(), answers=tmp_path, open_browser=False, lang="en") == 1
+
+
+def test_stop_returns_at_once_when_voila_already_exited():
     fake = FakeVoila()
     fake.waits, fake.code = 1, 0
     assert _real_stop(fake, grace=0.01) == 0 and fake.signals == []

@@ -153,13 +153,27 @@ def test_app_in_english_right_answer(start_app, browser_page, tmp_path):
     assert page.locator(".bmc-progress").inner_text().startswith(f"1/{len(bmc.load_exercise_set(SET))} answered")
     assert page.locator(".bmc-saved").inner_text().startswith("saved ")
     assert page.locator(".jp-InputArea, .jp-CodeMirrorEditor, .cm-editor").count() == 0  # no code shown
+    assert page.title() == "Customer Relationships — practice"
     record("en", page, ms, tmp_path)
     assert ms < 5000
+
+
+# Recorded from the first byte of the page: the text it shows (rendered, as innerText) at every frame.
+RECORD_TEXTS_JS = """
+window.__texts = [];
+const sample = () => {
+  const text = document.body ? document.body.innerText.trim() : '';
+  if (text && window.__texts[window.__texts.length - 1] !== text) { window.__texts.push(text); }
+  requestAnimationFrame(sample);
+};
+requestAnimationFrame(sample);
+"""
 
 
 def test_app_in_korean_wrong_answer(start_app, browser_page, tmp_path):
     url, answers = start_app("ko")
     key = bmc.load_key(SET)
+    browser_page.add_init_script(RECORD_TEXTS_JS)
 
     def wrong(it):
         k = key.item(it.id)
@@ -167,6 +181,14 @@ def test_app_in_korean_wrong_answer(start_app, browser_page, tmp_path):
 
     item, choice, feedback, ms = run_first_case(browser_page, url, answers, "ko", wrong)
     assert "오답입니다" in feedback
+    # the tab and every text shown while loading are Korean: no notebook name, no Voila English
+    assert browser_page.title() == "고객 관계 — 연습"
+    assert browser_page.evaluate("document.documentElement.lang") == "ko"
+    shown = browser_page.evaluate("window.__texts")
+    assert "연습 문제를 불러오는 중입니다..." in shown
+    for english in ("Loading widget", "Executing", "Running"):
+        assert not any(english in text for text in shown), (english, [t for t in shown if english in t])
+    assert "Loading widget" not in browser_page.locator("body").inner_text()
     # the bundled Korean font is served (for computers without one), and nothing else is
     assert browser_page.request.get(url.split("?")[0] + "voila/files/fonts/BMCGothic-Regular.ttf").status == 200
     assert browser_page.request.get(url.split("?")[0] + "voila/files/app.py").status == 403
