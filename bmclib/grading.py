@@ -17,9 +17,10 @@ from pathlib import Path
 
 from .answers import AnswerFile, parse_answers
 from .errors import AnswerFileError, BMCError, unknown
-from .fileio import DEFAULT_MAX_FILE_SIZE, normalise_id, write_atomic
+from .fileio import DEFAULT_MAX_FILE_SIZE, normalise_id, write_files_atomic
 from .i18n import Msg, text_of
-from .inputs import Scan, iter_sources
+from .identity import belongs_to
+from .inputs import MAX_UNPACKED, Scan, iter_sources
 from .keys import Key
 from .scoring import DEFAULT_PARTIAL, fmt_points, score_item
 
@@ -73,6 +74,8 @@ class GradeBatch:
     files_read: int = 0
     skipped: int = 0
     duplicates: int = 0
+    #: (device, inode) of every file read: outputs must be none of them
+    read: frozenset = field(default_factory=frozenset, repr=False)
 
     @property
     def exit_code(self) -> int:
@@ -120,14 +123,15 @@ class GradeBatch:
 
 
 def points_for(answers: dict, key: Key, partial: float = DEFAULT_PARTIAL) -> tuple[float, ...]:
-    """Points earned per key item, by :func:`bmclib.scoring.score_item`.
+    """Points earned per key item, by :func:`bmclib.scoring.score_item` (item ids matched as
+    :meth:`bmclib.keys.Key.match` does).
 
     >>> from bmclib.keys import Key, KeyItem
     >>> key = Key("s", (KeyItem("a", ("self_service",), ("communities",), 2.0), KeyItem("b", ("co_creation",))))
-    >>> points_for({"a": "communities", "b": "co_creation"}, key, 0.5)
+    >>> points_for({"a": "communities", "B": "co_creation"}, key, 0.5)
     (1.0, 1.0)
     """
-    get = answers.get
+    get = key.match(answers)[0].get
     return tuple(score_item(get(k.item_id), k, partial)[1] for k in key.items)
 
 
@@ -138,10 +142,27 @@ class _Candidate:
     source: str
     answers: AnswerFile = field(compare=False)
     student: str = ""  #: the id as compared (normalise_id)
+    owner: str | None = None  #: the user whose collected folder the file came from (bmc collect)
 
     @property
     def rank(self):
         return (not self.future, self.stamp, self.source)
+
+
+#: the answers to a key's items that an ignored-items note lists by name; the rest are counted
+MAX_LISTED = 10
+
+
+def listed(names, limit: int = MAX_LISTED) -> str | Msg:
+    """Names as a comma-separated list, at most ``limit`` of them and then "and N more".
+
+    >>> listed(["a", "b"]), listed(list("abcd"), 2).text("en")
+    ('a, b', 'a, b and 2 more')
+    """
+    names = list(names)
+    if len(names) <= limit:
+        return ", ".join(names)
+    return Msg("list.more", shown=", ".join(names[:limit]), count=len(names) - limit)
 
 
 def grade_batch(
@@ -153,21 +174,31 @@ def grade_batch(
     progress: bool = False,
     max_file_size: int = DEFAULT_MAX_FILE_SIZE,
     now: datetime | None = None,
+    max_unpacked: int = MAX_UNPACKED,
 ) -> GradeBatch:
     """Grade every answer file under ``paths`` against ``key``.
 
     Student ids are compared as :func:`bmclib.fileio.normalise_id` does (so ``S0007`` and
-    ``s0007`` are one student); the id is shown as the chosen file writes it. When a student has
-    several files the latest ``saved_at`` counts and the others are listed as problems
-    ("superseded by ..."). A file saved in the future (more than :data:`CLOCK_SKEW` after ``now``)
-    is a problem and never replaces another file. With ``student``, only that student is graded.
-    Files larger than ``max_file_size`` bytes are problems, never read whole.
+    ``s0007`` are one student); the id is shown as the chosen file writes it. Item ids are
+    matched the same way (:meth:`bmclib.keys.Key.match`). When a student has several files the
+    latest ``saved_at`` counts and the others are listed as problems ("superseded by ...").
+    A file saved in the future (more than :data:`CLOCK_SKEW` after ``now``) is a problem and
+    never replaces another file. With ``student``, only that student is graded. Files larger
+    than ``max_file_size`` bytes are problems, never read whole; so are archive entries once the
+    run has unpacked ``max_unpacked`` bytes.
+
+    In a folder that ``bmc collect`` wrote (it names the user of every folder), a file found in
+    one user's folder that names another student never replaces that student's own file (one
+    found in their own folder): it is a problem naming both. When no such own file exists and
+    the files naming one student come from several users' folders, none of them can be trusted
+    over the others: all are problems, none graded. A file naming another student that is the
+    only one for that student is graded, with a note.
     """
     if not (0 <= partial <= 1):
         raise BMCError(Msg("score.partial", value=f"{partial:g}"))
     now = now or datetime.now(UTC)
     batch = GradeBatch(key)
-    scan = Scan()
+    scan = Scan(max_unpacked=max_unpacked)
     sources = iter_sources(paths, max_file_size=max_file_size, scan=scan)
     if progress:
         from tqdm import tqdm
@@ -177,29 +208,36 @@ def grade_batch(
     by_student: dict[str, list[_Candidate]] = {}
     for src in sources:
         batch.files_read += 1
+        owner = src.owner
         if src.problem is not None:
             batch.problems.append((src.name, src.problem))
             continue
         try:
-            af = parse_answers(src.data, src.name)
+            af = parse_answers(src.data, src.name, keep_attempts=False)
         except AnswerFileError as exc:
             batch.problems.append((src.name, exc.msg))
             continue
         except Exception as exc:  # noqa: BLE001 - whatever goes wrong with one file is that file's problem
             batch.problems.append((src.name, Msg("grade.unreadable", reason=f"{type(exc).__name__}: {exc}")))
             continue
+        finally:
+            del src  # the file's bytes are not needed any more
         sid = normalise_id(af.student_id)
         if wanted is not None and sid != wanted:
             continue
         if af.exercise_set != key.exercise_set:
-            batch.problems.append((src.name, Msg("grade.other_set", found=af.exercise_set, expected=key.exercise_set)))
+            batch.problems.append((af.source, Msg("grade.other_set", found=af.exercise_set, expected=key.exercise_set)))
             continue
         stamp = af.saved_time or OLDEST
-        by_student.setdefault(sid, []).append(_Candidate(stamp > now + CLOCK_SKEW, stamp, src.name, af, sid))
+        by_student.setdefault(sid, []).append(_Candidate(stamp > now + CLOCK_SKEW, stamp, af.source, af, sid, owner))
     batch.skipped, batch.duplicates = scan.skipped, scan.duplicates
-    known, max_score = set(key.item_ids), key.max_score
+    batch.read = frozenset(scan.seen)
+    max_score = key.max_score
     winners = []
-    for candidates in by_student.values():
+    for sid, candidates in by_student.items():
+        candidates = _trusted(sid, candidates, batch)
+        if not candidates:
+            continue
         candidates.sort(key=lambda c: c.rank)
         best = candidates[-1]
         winners.append(best)
@@ -209,17 +247,48 @@ def grade_batch(
                 reason = Msg("grade.future_loser", future=_future(c, now), reason=reason)
             batch.problems.append((c.source, reason))
         if best.future:
-            batch.problems.append((best.source, Msg("grade.future_only", future=_future(best, now))))
+            batch.problems.append((best.source, Msg("grade.future_only" if len(candidates) == 1 else "grade.future_all",
+                                                    future=_future(best, now))))
     for best in sorted(winners, key=lambda c: (c.student, c.answers.student_id)):
         af = best.answers
-        pts = points_for(af.answers, key, partial)
-        extra = sorted(set(af.answers) - known)
+        answers, extra, clashes = key.match(af.answers)
+        if clashes:
+            item, given = clashes[0]
+            batch.problems.append((best.source, Msg("grade.item_twice", item=item, given=given)))
+            continue
+        get = answers.get
+        pts = tuple(score_item(get(k.item_id), k, partial)[1] for k in key.items)
         if extra:
-            batch.notes.append((best.source, Msg("score.ignored", items=", ".join(extra))))
+            batch.notes.append((best.source, Msg("score.ignored", items=listed(extra))))
         batch.rows.append(GradeRow(af.student_id, af.student_name, af.exercise_set, sum(pts), max_score,
-                                   pts, best.source, af.saved_at, af.answers))
+                                   pts, best.source, af.saved_at, answers))
     batch.problems.sort(key=lambda p: (p[0], text_of(p[1], "en")))
     return batch
+
+
+def _trusted(sid: str, candidates: list[_Candidate], batch: GradeBatch) -> list[_Candidate]:
+    """The candidates that may count for student ``sid`` (see :func:`grade_batch` on collected folders)."""
+    owned = [c for c in candidates if c.owner is not None]
+    if not owned:
+        return candidates
+    own = [c for c in owned if belongs_to(c.student, c.owner)]
+    foreign = [c for c in owned if not belongs_to(c.student, c.owner)]
+    if not foreign:
+        return candidates
+    if own:
+        for c in foreign:
+            batch.problems.append((c.source, Msg("grade.in_other_folder", student=c.answers.student_id, user=c.owner,
+                                                 own=own[0].source)))
+        return [c for c in candidates if c not in foreign]
+    users = sorted({c.owner for c in foreign})
+    if len(users) > 1:
+        for c in foreign:
+            batch.problems.append((c.source, Msg("grade.in_several_folders", student=c.answers.student_id,
+                                                 users=", ".join(users))))
+        return [c for c in candidates if c not in foreign]
+    for c in foreign:
+        batch.notes.append((c.source, Msg("grade.names_other", student=c.answers.student_id, user=c.owner)))
+    return candidates
 
 
 def _when(stamp: datetime) -> str | Msg:
@@ -234,10 +303,20 @@ def _future(c: _Candidate, now: datetime) -> Msg:
 # Every text cell that came from a file (ids, names, set ids, item ids, sources) goes through
 # neutralise(); numbers are written by fmt_points and never start with a formula character.
 
-def _write(path: str | os.PathLike, rows: list[list[str]]) -> None:
+def csv_text(rows: list[list[str]]) -> bytes:
+    """CSV rows as the bytes of a UTF-8 file. Every text is checked where it is read, so this is a
+    last guard: a character no UTF-8 file can hold is written as a ``\\uXXXX`` escape, never a crash."""
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\n").writerows(rows)
-    write_atomic(path, buf.getvalue(), fsync=False)
+    text = buf.getvalue()
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace")
+
+
+def _write(path: str | os.PathLike, rows: list[list[str]]) -> None:
+    write_files_atomic([(path, csv_text(rows))])
 
 
 def grade_table(batch: GradeBatch, fmt: str = "csv") -> list[list[str]]:
@@ -287,11 +366,34 @@ def write_grades(batch: GradeBatch, out: str | os.PathLike, fmt: str = "csv") ->
 
 def write_sources(batch: GradeBatch, out: str | os.PathLike) -> None:
     """Write which file each grade came from: ``student_id, student_name, source, saved_at``."""
-    n = neutralise
-    _write(out, [["student_id", "student_name", "source", "saved_at"],
-                 *[[n(r.student_id), n(r.student_name), n(r.source), n(r.saved_at)] for r in batch.rows]])
+    _write(out, sources_table(batch))
 
 
 def write_problems(batch: GradeBatch, out: str | os.PathLike, lang: str | None = None) -> None:
     """Write ``source,problem`` rows (header even when there is no problem), problems in ``lang``."""
-    _write(out, [["source", "problem"], *[[neutralise(s), neutralise(text_of(p, lang))] for s, p in batch.problems]])
+    _write(out, problem_table(batch, lang))
+
+
+def problem_table(batch, lang: str | None = None) -> list[list[str]]:
+    """The problems file's rows (``source, problem``), header first."""
+    return [["source", "problem"], *[[neutralise(s), neutralise(text_of(p, lang))] for s, p in batch.problems]]
+
+
+def sources_table(batch: GradeBatch) -> list[list[str]]:
+    """The sources file's rows (``student_id, student_name, source, saved_at``), header first."""
+    n = neutralise
+    return [["student_id", "student_name", "source", "saved_at"],
+            *[[n(r.student_id), n(r.student_name), n(r.source), n(r.saved_at)] for r in batch.rows]]
+
+
+def write_outputs(batch: GradeBatch, out: str | os.PathLike, fmt: str = "csv", *,
+                  sources: str | os.PathLike | None = None, problems: str | os.PathLike | None = None) -> None:
+    """Write the grades, and beside them the sources and problems files, as one: all are written to
+    temporary files first and replace the old ones only when every one is complete, so a full disk
+    never leaves new grades beside old problems. An ``OSError`` names the file that failed."""
+    files = [(out, csv_text(grade_table(batch, fmt)))]
+    if sources is not None:
+        files.append((sources, csv_text(sources_table(batch))))
+    if problems is not None:
+        files.append((problems, csv_text(problem_table(batch))))
+    write_files_atomic(files)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .blocks import _category_index
-from .fileio import DEFAULT_MAX_FILE_SIZE, write_atomic
+from .fileio import DEFAULT_MAX_FILE_SIZE, write_files_atomic
 from .grading import grade_batch
 from .i18n import LANGS, Msg, lang_or_session, text_of
 from .keys import Key, KeyItem
@@ -99,6 +99,8 @@ class ClassReport:
     items: list[ItemStats]
     percents: list[float]
     problems: list[tuple[str, Msg]]
+    #: (device, inode) of every file read: the report's own files must be none of them
+    read: frozenset = field(default_factory=frozenset, repr=False)
 
     def to_frame(self, lang: str | None = None):
         """Per-item statistics as a DataFrame (shares 0-1, the most common wrong choice, its idea)."""
@@ -119,20 +121,27 @@ class ClassReport:
         lang = lang_or_session(lang)
         folder = Path(out)
         folder.mkdir(parents=True, exist_ok=True)
-        self._figures(folder, lang)
+        files = self._figures(folder, lang)  # drawn in memory: all files replace the old ones together
         if lang == "ko":
             from .plots import FONT_FILE
 
-            write_atomic(folder / FONT_FILE.name, FONT_FILE.read_bytes(), fsync=False)
-        return write_atomic(folder / "index.html", self.to_html(lang), fsync=False)
+            files.append((folder / FONT_FILE.name, FONT_FILE.read_bytes()))
+        files.append((folder / "index.html", self.to_html(lang)))
+        write_files_atomic(files)
+        return folder / "index.html"
 
-    def _figures(self, folder: Path, lang: str) -> None:
+    def _figures(self, folder: Path, lang: str) -> list[tuple[Path, bytes]]:
+        import io
+
         from .plots import draw_item_shares, draw_score_hist
 
-        ax = draw_item_shares(self.items, lang=lang)
-        ax.figure.savefig(folder / "items.png", dpi=100)
-        ax = draw_score_hist(self.percents, lang=lang)
-        ax.figure.savefig(folder / "scores.png", dpi=100)
+        out = []
+        for name, ax in (("items.png", draw_item_shares(self.items, lang=lang)),
+                         ("scores.png", draw_score_hist(self.percents, lang=lang))):
+            buf = io.BytesIO()
+            ax.figure.savefig(buf, format="png", dpi=100)
+            out.append((folder / name, buf.getvalue()))
+        return out
 
     def to_html(self, lang: str | None = None) -> str:
         lang = lang_or_session(lang)
@@ -207,4 +216,4 @@ def build_report(paths, key: Key, *, partial: float = DEFAULT_PARTIAL, cases=Non
         idea = misconception(item, common, by_case.get(item.item_id)) if common else {}
         stats.append(ItemStats(item, *(counts[p] / n for p in PARTS), common, common_n, idea,
                                names.get(item.item_id, {})))
-    return ClassReport(key, stats, [r.percent for r in batch.rows], batch.problems)
+    return ClassReport(key, stats, [r.percent for r in batch.rows], batch.problems, batch.read)

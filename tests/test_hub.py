@@ -146,7 +146,7 @@ def test_a_class_on_a_real_hub(hub, tmp_path):
     run = bmc_cli("collect", str(tmp_path / "home"), "--out", str(tmp_path / "by_folder"))
     assert run.returncode == 0, run.stderr
     assert run.stdout.startswith("collected 3 answer file(s) from 3 user(s)"), run.stdout
-    assert sorted(p.name for p in (tmp_path / "by_folder").iterdir()) == ["alice", "bob", "carol"]
+    assert sorted(p.name for p in (tmp_path / "by_folder").iterdir()) == ["alice", "bmc-collection.json", "bob", "carol"]
     run = bmc_cli("grade", str(tmp_path / "by_folder"), "--key", key, "--out", str(tmp_path / "g1.csv"), "--quiet")
     assert run.returncode == 0, run.stderr
     by_folder = grades(tmp_path / "g1.csv")
