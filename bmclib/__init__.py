@@ -45,7 +45,8 @@ _NAMES = {
     "pareto_share": "analysis", "loyalty_stages": "analysis", "prioritise": "prioritise",
     # instructors (documented in their modules)
     "load_key": "keys", "score_answers": "scoring", "grade_batch": "grading",
-    "AnswerFile": "answers", "read_answers": "answers", "write_answers": "answers",
+    "grade_canvas": "canvas_grading", "grade_canvases": "canvas_grading", "load_rubric": "canvas_grading",
+    "AnswerFile": "answers", "read_answers": "answers", "write_answers": "answers", "answers_dir": "answers",
     "data_path": "paths", "DataError": "errors", "AnswerFileError": "errors",
     # self-study: what a learner has done, and the review of what they missed
     "progress": "progress_map", "review_items": "review_schedule", "review": "widgets",

@@ -37,6 +37,10 @@ def resolve_answers_dir(given: str | os.PathLike | None = None) -> Path:
     return Path(chosen).expanduser().absolute()
 
 
+#: ``bmc.answers_dir()``: the folder the exercises save into (a lesson saves its own files there too).
+answers_dir = resolve_answers_dir
+
+
 def now_iso() -> str:
     """The current local time as ISO 8601 with its UTC offset, to the second."""
     return datetime.now(UTC).astimezone().isoformat(timespec="seconds")

@@ -29,7 +29,9 @@ from .i18n import Msg, check_lang
 FORMAT = "bmclib-canvas"
 VERSION = 1
 _NOTE_KEYS = ("text", "segment")
-_TOP_KEYS = ("format", "version", "title", "lang", "blocks")
+_TOP_KEYS = ("format", "version", "title", "lang", "student_id", "student_name", "saved_at", "blocks")
+#: who made the canvas and when (CONTRACT.md section 7); written only when known
+_WHO_KEYS = ("student_id", "student_name", "saved_at")
 _HANGUL = re.compile(r"[\uac00-\ud7a3\u3130-\u318f]")
 
 
@@ -108,6 +110,9 @@ class Canvas:
 
     ``blocks`` maps every block id (playbook order) to a list of :class:`Note`; blocks not
     given are empty. Notes may be given as strings or ``{"text", "segment"}`` mappings.
+    ``student_id``, ``student_name`` and ``saved_at`` say whose canvas it is and when it was
+    last saved (empty when unknown; :meth:`save` sets ``saved_at``). They are not part of the
+    canvas's content: two canvases with the same notes are equal whoever made them.
 
     Raises:
         UnknownIdError: a block id that does not exist (with a did-you-mean).
@@ -126,11 +131,21 @@ class Canvas:
     blocks: dict = field(default_factory=dict)
     source: str = field(default="", compare=False)
     extra: dict = field(default_factory=dict, compare=False)
+    student_id: str = field(default="", compare=False)
+    student_name: str = field(default="", compare=False)
+    saved_at: str = field(default="", compare=False)
 
     def __post_init__(self):
         check_lang(self.lang)
         if not isinstance(self.title, str):
             raise BMCError(Msg("canvas.title_text", value=_describe(self.title)))
+        for key in _WHO_KEYS:
+            value = getattr(self, key)
+            if value is None:
+                value = ""
+            if not isinstance(value, str):
+                raise BMCError(Msg("canvas.who_text", key=key, value=_describe(value)))
+            setattr(self, key, value.strip())
         given = dict(self.blocks or {})
         for block_id in given:
             _check_block_id(block_id)
@@ -180,15 +195,21 @@ class Canvas:
 
     def to_dict(self) -> dict:
         """The JSON form of CONTRACT.md section 7 (all nine blocks, in playbook order)."""
-        out = {"format": FORMAT, "version": VERSION, "title": self.title, "lang": self.lang,
-               "blocks": {b: [n.to_dict() for n in self.blocks[b]] for b in BLOCK_IDS}}
-        out.update({k: v for k, v in self.extra.items() if k not in out})
+        out = {"format": FORMAT, "version": VERSION, "title": self.title, "lang": self.lang}
+        out.update({k: getattr(self, k) for k in _WHO_KEYS if getattr(self, k)})
+        out["blocks"] = {b: [n.to_dict() for n in self.blocks[b]] for b in BLOCK_IDS}
+        out.update({k: v for k, v in self.extra.items() if k not in out and k not in _TOP_KEYS})
         return out
 
     def save(self, path: str | Path) -> Path:
-        """Write the canvas as JSON, atomically (temporary file, then rename); return the path."""
-        from .answers import write_json_atomic
+        """Write the canvas as JSON, atomically (temporary file, then rename); return the path.
 
+        ``saved_at`` is set to the current time first: when a student hands in several files,
+        a grader counts the one saved last.
+        """
+        from .answers import now_iso, write_json_atomic
+
+        self.saved_at = now_iso()
         target = write_json_atomic(path, self.to_dict())
         self.source = str(target)
         return target
@@ -430,6 +451,24 @@ def _parse(data: Any, text: str, label: str, *, lint: bool = False):
     if lang not in ("en", "ko"):
         problems.append(Problem(label, _line_at(text, _key_pos(text, "lang")), Msg("error.lang", lang=repr(lang))))
         lang = "en"
+    who = {}
+    for key in _WHO_KEYS:
+        value = data.get(key)
+        if isinstance(value, int) and not isinstance(value, bool) and key == "student_id":
+            value = str(value)  # a student number written without quotes
+        if value is None:
+            value = ""
+        if not isinstance(value, str):
+            problems.append(Problem(label, _line_at(text, _key_pos(text, key)),
+                                    Msg("canvas.who_text", key=key, value=_describe(value))))
+            value = ""
+        elif key == "saved_at" and value.strip() and lint:
+            from .answers import parse_time
+
+            if parse_time(value) is None:
+                problems.append(Problem(label, _line_at(text, _key_pos(text, key)),
+                                        Msg("canvas.saved_at_time", value=repr(value))))
+        who[key] = value.strip()
     if lint:
         for key in data:
             guess = _typo(key, _TOP_KEYS) if key not in _TOP_KEYS else None
@@ -500,7 +539,7 @@ def _parse(data: Any, text: str, label: str, *, lint: bool = False):
     if problems:
         return None, problems, unknown_block
     extra = {k: v for k, v in data.items() if k not in _TOP_KEYS}
-    return Canvas(title=title, lang=lang, blocks=parsed, source=label, extra=extra), [], None
+    return Canvas(title=title, lang=lang, blocks=parsed, source=label, extra=extra, **who), [], None
 
 
 def check_canvas_file(path: str | Path) -> list[Problem]:

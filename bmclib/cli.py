@@ -138,11 +138,12 @@ def _cmd_grade(args) -> int:
     for warning in key.warnings:
         _say(warning, err=True)
     batch = grade_batch(args.paths, key, partial=args.partial, student=args.student,
-                        progress=not args.quiet, max_file_size=args.max_file_size)
+                        progress=not args.quiet, max_file_size=args.max_file_size, attempts=False)
     _not_read(outs, batch.read, reads)
     if args.student and not batch.rows:
         _say(Msg("cli.no_student", student=args.student, set=key.exercise_set), err=True)
-    write_outputs(batch, args.out, args.format, sources=args.sources, problems=args.problems)
+    write_outputs(batch, args.out, args.format, sources=args.sources, problems=args.problems,
+                  scale=args.scale, column=args.column, excel=args.excel)
     if not args.problems:
         for source, problem in batch.problems:
             _say(f"{source}: {text_of(problem)}", err=True)
@@ -225,7 +226,7 @@ def _cmd_new_set(args) -> int:
 
     cases = read_cases(args.cases)
     ids = [c.strip() for c in args.only.split(",") if c.strip()] if args.only else None
-    items, key = write_set_from_cases(cases, args.set, args.out, case_ids=ids)
+    items, key = write_set_from_cases(cases, args.set, args.out, case_ids=ids, overwrite=args.force)
     print(items)
     print(key)
     for warning in bank_text_warnings(items):
@@ -233,9 +234,58 @@ def _cmd_new_set(args) -> int:
     return 0
 
 
+def _cmd_canvas_grade(args) -> int:
+    from .canvas_grading import grade_canvases, load_rubric, write_canvas_grades
+    from .grading import sources_path, write_problems, write_sources
+
+    args.sources = str(sources_path(args.out))
+    _outputs(args, "out", "problems", "sources")
+    rubric = load_rubric(args.rubric)
+    for warning in rubric.warnings:
+        _say(warning, err=True)
+    batch = grade_canvases(args.paths, rubric, progress=not args.quiet, max_file_size=args.max_file_size)
+    write_canvas_grades(batch, args.out, args.format, column=args.column, scale=args.scale, excel=args.excel)
+    write_sources(batch, args.sources)
+    if args.problems:
+        write_problems(batch, args.problems)
+    else:
+        for source, problem in batch.problems:
+            _say(f"{source}: {text_of(problem)}", err=True)
+    if not args.quiet:
+        _say(batch.summary(), err=True)
+    return batch.exit_code
+
+
+def _cmd_canvas_gallery(args) -> int:
+    from .canvas_grading import load_rubric
+    from .gallery import build_gallery
+
+    _outputs(args, "problems")
+    rubric = load_rubric(args.rubric)
+    for warning in rubric.warnings:
+        _say(warning, err=True)
+    gallery = build_gallery(args.paths, args.out, rubric=rubric, fmt=args.format, progress=not args.quiet,
+                            max_file_size=args.max_file_size)
+    if args.problems:
+        from .grading import write_problems
+
+        write_problems(gallery.batch, args.problems)
+    else:
+        for source, problem in gallery.batch.problems:
+            _say(f"{source}: {text_of(problem)}", err=True)
+    if not args.quiet:
+        _say(gallery.summary(), err=True)
+    print(gallery.index)
+    return gallery.batch.exit_code
+
+
 def _cmd_canvas(args) -> int:
     from .canvas import Canvas
 
+    if args.canvas_cmd == "grade":
+        return _cmd_canvas_grade(args)
+    if args.canvas_cmd == "gallery":
+        return _cmd_canvas_gallery(args)
     canvas = Canvas.load(args.file)
     lang = args.lang or _env_lang() or canvas.lang  # a Korean canvas is checked in Korean unless asked
     if args.canvas_cmd == "check":
@@ -337,8 +387,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--key", required=True, help="answer key CSV")
     p.add_argument("--out", required=True, help="grades CSV to write")
     p.add_argument("--problems", help="write files that could not be graded here (CSV: source,problem)")
-    p.add_argument("--format", choices=["csv", "canvas", "moodle"], default="csv")
+    p.add_argument("--format", choices=["csv", "canvas", "moodle"], default="csv",
+                   help="csv (default), or the grade-import layout of Canvas or Moodle")
     p.add_argument("--partial", type=float, default=DEFAULT_PARTIAL, help="share of points for an acceptable answer")
+    p.add_argument("--scale", type=float, metavar="N",
+                   help="canvas/moodle: write each grade out of N (100: percentages, a new Moodle grade item's maximum)")
+    p.add_argument("--column", metavar="TITLE",
+                   help="canvas/moodle: the grade column's title; for Canvas 'Title (assignment id)' updates that "
+                   "existing assignment")
+    p.add_argument("--excel", action="store_true",
+                   help="start the file with a UTF-8 byte-order mark, so Excel shows Korean names on a double-click")
     p.add_argument("--student", help="grade only this student id")
     _lang(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
@@ -385,10 +443,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--set", required=True, help="id of the new exercise set, e.g. my-class-quiz")
     p.add_argument("--out", default=".", help="folder to write exercises/<set>.csv and keys/<set>.csv into")
     p.add_argument("--only", help="comma-separated case ids to include, in this order (default: all)")
+    p.add_argument("--force", action="store_true",
+                   help="replace an existing items file and key of that set (your edits to them are lost)")
     _lang(p)
     p.set_defaults(func=_cmd_new_set)
 
-    p = sub.add_parser("canvas", help="check or draw a canvas file")
+    p = sub.add_parser("canvas", help="check, draw or grade canvas files")
     csub = p.add_subparsers(dest="canvas_cmd", required=True, metavar="ACTION")
     c = csub.add_parser("check", help="coherence checks; exit 1 on an error-level finding")
     c.add_argument("file")
@@ -397,6 +457,40 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("file")
     c.add_argument("--out", required=True)
     _lang(c, "(default: BMC_LANG, else the canvas's language)")
+    c = csub.add_parser("grade", help="grade a class's canvases (files, folders, zips) with a rubric",
+                        description="Grade every canvas file under PATH with a rubric (default: the shipped "
+                        "data/rubrics/canvas-default.csv). Exit status: 0 all files graded, 1 some files "
+                        "rejected (grades for the rest are written), 2 usage error or invalid rubric.")
+    c.add_argument("paths", nargs="+", metavar="PATH")
+    c.add_argument("--out", required=True, help="grades CSV to write")
+    c.add_argument("--problems", help="write files that could not be graded here (CSV: source,problem)")
+    c.add_argument("--rubric", help="rubric CSV (default: the shipped canvas rubric)")
+    c.add_argument("--format", choices=["csv", "canvas", "moodle"], default="csv",
+                   help="csv (default), or the grade-import layout of Canvas or Moodle")
+    c.add_argument("--scale", type=float, metavar="N",
+                   help="canvas/moodle: write each grade out of N (100: percentages, a new Moodle grade item's maximum)")
+    c.add_argument("--column", metavar="TITLE",
+                   help="canvas/moodle: the grade column's title (default: capstone_canvas); for Canvas "
+                   "'Title (assignment id)' updates that existing assignment")
+    c.add_argument("--excel", action="store_true",
+                   help="start the file with a UTF-8 byte-order mark, so Excel shows Korean names on a double-click")
+    _lang(c, "and of the feedback (default: BMC_LANG, else en)")
+    c.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    c.add_argument("--max-file-size", type=_size, default=DEFAULT_MAX_FILE_SIZE, metavar="SIZE",
+                   help="larger files and archive entries are problems, never read (default 5MB)")
+    c = csub.add_parser("gallery", help="an HTML page with every student's canvas, findings and score",
+                        description="Write DIR/index.html and one picture per canvas beside it, for a "
+                        "seminar review: sortable by score and by name, no network resources.")
+    c.add_argument("paths", nargs="+", metavar="PATH")
+    c.add_argument("--out", required=True, metavar="DIR", help="folder for index.html and the pictures")
+    c.add_argument("--problems", help="write files that could not be read here (CSV: source,problem); "
+                   "they are listed on the page too")
+    c.add_argument("--rubric", help="rubric CSV (default: the shipped canvas rubric)")
+    c.add_argument("--format", choices=["png", "svg"], default="png", help="picture format")
+    _lang(c, "and of the page (default: BMC_LANG, else en)")
+    c.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    c.add_argument("--max-file-size", type=_size, default=DEFAULT_MAX_FILE_SIZE, metavar="SIZE",
+                   help="larger files and archive entries are problems, never read (default 5MB)")
     p.set_defaults(func=_cmd_canvas)
 
     p = sub.add_parser("app", help="serve the exercises as a no-code web app (Voila) on 127.0.0.1")

@@ -725,7 +725,7 @@ def _server_token(client: HubClient, name: str) -> tuple[HubClient, Callable[[],
     """
     user = quote(name, safe="")
     model = client.api("POST", f"/users/{user}/tokens", body={
-        "scopes": [f"access:servers!user={name}"], "expires_in": 300, "note": "bmc collect: read answer files"})
+        "scopes": [f"access:servers!user={name}"], "expires_in": 300, "note": "bmc-collect"})
     if not isinstance(model, dict) or not isinstance(model.get("token"), str) or not model["token"]:
         raise HubError(Msg("collect.not_token", request=f"POST /hub/api/users/{user}/tokens"))
     token_id = model.get("id")

@@ -238,7 +238,8 @@ def refuse_assessment_on_shipped(set_id: str) -> None:
         raise BMCError(Msg("exercises.practice_only", set=set_id))
 
 
-def write_set_from_cases(cases, set_id: str, out_dir: str | Path, *, case_ids=None) -> tuple[Path, Path]:
+def write_set_from_cases(cases, set_id: str, out_dir: str | Path, *, case_ids=None,
+                         overwrite: bool = False) -> tuple[Path, Path]:
     """Write a relationship exercise set and its key from cases (an instructor's own or the bank's).
 
     Creates ``<out_dir>/exercises/<set_id>.csv``, the file for students: it names no case of the
@@ -247,8 +248,14 @@ def write_set_from_cases(cases, set_id: str, out_dir: str | Path, *, case_ids=No
     key (best = each case's primary type, acceptable = its alternatives, explanation = its
     rationale, and the ``case_id`` each item came from). ``case_ids`` picks and orders the cases
     (default: all). Returns both paths; :func:`bank_text_warnings` lists prompts to rewrite.
+
+    An existing items file or key is never replaced (a key may hold the instructor's edits) unless
+    ``overwrite``; both files are written whole or not at all.
     """
     import csv
+    import io
+
+    from .fileio import write_atomic
 
     why = set_id_problem(set_id)
     if why:
@@ -260,25 +267,27 @@ def write_set_from_cases(cases, set_id: str, out_dir: str | Path, *, case_ids=No
         raise unknown_id("case", missing[0], sorted(by_id))
     out = Path(out_dir)
     items_path, key_path = out / "exercises" / f"{set_id}.csv", out / "keys" / f"{set_id}.csv"
-    items_path.parent.mkdir(parents=True, exist_ok=True)
-    key_path.parent.mkdir(parents=True, exist_ok=True)
+    existing = [p for p in (items_path, key_path) if p.exists() or p.is_symlink()]
+    if existing and not overwrite:
+        raise BMCError(Msg("exercises.exists", path=str(existing[-1])))
     width = max(2, len(str(len(chosen))))
     item_ids = {cid: f"q{n:0{width}d}" for n, cid in enumerate(chosen, start=1)}
-    with items_path.open("w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh, lineterminator="\n")
-        w.writerow(ITEM_COLUMNS)
-        for cid in chosen:
-            case = by_id[cid]
-            w.writerow([set_id, item_ids[cid], "relationship_types", case.company["en"], case.company["ko"],
-                        case.description["en"], case.description["ko"]])
-    with key_path.open("w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh, lineterminator="\n")
-        w.writerow(["exercise_set", "item_id", "best", "acceptable", "points", "explanation_en", "explanation_ko",
-                    "case_id"])
-        for cid in chosen:
-            case = by_id[cid]
-            w.writerow([set_id, item_ids[cid], case.primary, ";".join(case.acceptable), 1, case.rationale["en"],
-                        case.rationale["ko"], cid])
+    items, key = io.StringIO(), io.StringIO()
+    w = csv.writer(items, lineterminator="\n")
+    w.writerow(ITEM_COLUMNS)
+    for cid in chosen:
+        case = by_id[cid]
+        w.writerow([set_id, item_ids[cid], "relationship_types", case.company["en"], case.company["ko"],
+                    case.description["en"], case.description["ko"]])
+    w = csv.writer(key, lineterminator="\n")
+    w.writerow(["exercise_set", "item_id", "best", "acceptable", "points", "explanation_en", "explanation_ko",
+                "case_id"])
+    for cid in chosen:
+        case = by_id[cid]
+        w.writerow([set_id, item_ids[cid], case.primary, ";".join(case.acceptable), 1, case.rationale["en"],
+                    case.rationale["ko"], cid])
+    write_atomic(items_path, items.getvalue())
+    write_atomic(key_path, key.getvalue())
     return items_path, key_path
 
 
@@ -286,10 +295,11 @@ def bank_text_warnings(items_path: str | Path) -> list[Problem]:
     """Warnings for items whose prompt repeats the shipped case bank word for word: a student who
     searches bmclib's own files finds that case, and with it the answer. Rewrite those prompts."""
     ex = load_exercise_set(items_path)
-    bank = {}
+    bank, companies = {}, {}
     for case in read_cases():
         for lang in ("en", "ko"):
             bank[case.description[lang].strip()] = case
+            companies[_plain(case.company[lang])] = case
     out = []
     for item in ex.items:
         for lang in ("en", "ko"):
@@ -297,4 +307,14 @@ def bank_text_warnings(items_path: str | Path) -> list[Problem]:
             if case is not None:
                 out.append(Problem(str(items_path), 0, Msg("exercises.bank_text", id=item.id, company=item.company,
                                                            column=f"prompt_{lang}"), "warning"))
+        if any(_plain(item.company[lang]) in companies for lang in ("en", "ko")):
+            out.append(Problem(str(items_path), 0, Msg("exercises.bank_company", id=item.id,
+                                                       company=item.company), "warning"))
     return out
+
+
+def _plain(name: str) -> str:
+    """A company name compared loosely: case, spaces and punctuation ignored."""
+    import unicodedata
+
+    return "".join(ch for ch in unicodedata.normalize("NFKC", name).casefold() if ch.isalnum())

@@ -577,7 +577,8 @@ def clean_stale_temp_files(target: Path, *, older_than: float = 0.0) -> int:
     removed = 0
     now = time.time()
     try:
-        entries = list(os.scandir(target.parent))
+        with os.scandir(target.parent) as found:
+            entries = list(found)
     except OSError:
         return 0
     prefix = f".{target.name}."
@@ -625,9 +626,14 @@ def write_files_atomic(files: list[tuple[str | os.PathLike, str | bytes]]) -> li
     ['a.csv', 'b.csv']
     """
     staged: list[tuple[str, Path]] = []
+    made: list[Path] = []  # folders this call creates: removed again if it fails
     try:
         for path, text in files:
             target = Path(path)
+            parent = target.parent
+            while not parent.exists() and parent not in made and parent != parent.parent:
+                made.append(parent)
+                parent = parent.parent
             try:
                 staged.append((_stage(target, text), target))
             except OSError as exc:
@@ -640,6 +646,11 @@ def write_files_atomic(files: list[tuple[str | os.PathLike, str | bytes]]) -> li
         for tmp, _target in staged:
             try:
                 os.unlink(tmp)
+            except OSError:
+                pass
+        for folder in sorted(made, key=lambda p: len(p.parts), reverse=True):
+            try:
+                folder.rmdir()  # only when empty
             except OSError:
                 pass
         raise

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from .answers import AnswerFile, parse_answers
+from .answers import parse_answers, parse_time
 from .errors import AnswerFileError, BMCError, unknown
 from .fileio import DEFAULT_MAX_FILE_SIZE, normalise_id, write_files_atomic
 from .i18n import Msg, text_of
@@ -54,6 +54,7 @@ class GradeRow:
     source: str
     saved_at: str = ""
     answers: dict = field(default_factory=dict, repr=False, compare=False)
+    attempts: tuple = field(default=(), repr=False, compare=False)  #: the file's attempt log (bounded)
 
     @property
     def percent(self) -> float:
@@ -136,12 +137,16 @@ def points_for(answers: dict, key: Key, partial: float = DEFAULT_PARTIAL) -> tup
 
 
 @dataclass(frozen=True)
-class _Candidate:
+class Candidate:
+    """One student's file as "the latest saved file wins" compares them (answer files, canvases)."""
+
     future: bool
     stamp: datetime
     source: str
-    answers: AnswerFile = field(compare=False)
+    payload: object = field(compare=False)  #: what was read from the file (AnswerFile, Canvas)
     student: str = ""  #: the id as compared (normalise_id)
+    shown_id: str = ""  #: the id as the file writes it
+    saved_at: str = ""  #: the file's saved_at as written
     owner: str | None = None  #: the user whose collected folder the file came from (bmc collect)
 
     @property
@@ -165,6 +170,53 @@ def listed(names, limit: int = MAX_LISTED) -> str | Msg:
     return Msg("list.more", shown=", ".join(names[:limit]), count=len(names) - limit)
 
 
+def candidate(student_id: str, saved_at: str, source: str, payload: object, now: datetime, *,
+              owner: str | None = None) -> Candidate:
+    """A :class:`Candidate` for a file of ``student_id`` saved at ``saved_at`` (ISO 8601 or ""),
+    found in the collected folder of user ``owner`` (None: not in a folder ``bmc collect`` wrote)."""
+    stamp = parse_time(saved_at) or OLDEST
+    return Candidate(stamp > now + CLOCK_SKEW, stamp, source, payload, normalise_id(student_id), student_id,
+                     saved_at, owner)
+
+
+def latest_per_student(by_student: dict[str, list[Candidate]], now: datetime,
+                       problems: list[tuple[str, Msg]], notes: list[tuple[str, Msg]] | None = None) -> list[Candidate]:
+    """The file that counts for each student, sorted by student id; the others become problems.
+
+    The latest ``saved_at`` wins; a file saved in the future (more than :data:`CLOCK_SKEW` after
+    ``now``) never replaces another file. Each file that does not count is added to ``problems``
+    as "superseded by ...", and a future file that counts all the same is noted there too.
+    Files from collected folders (with an ``owner``) are first sorted out as :func:`grade_batch`
+    describes; its notes go to ``notes`` (or ``problems`` when None).
+    """
+    winners = []
+    for candidates in by_student.values():
+        candidates = _trusted(candidates, problems, problems if notes is None else notes)
+        if not candidates:
+            continue
+        candidates.sort(key=lambda c: c.rank)
+        best = candidates[-1]
+        winners.append(best)
+        for c in candidates[:-1]:
+            reason = Msg("grade.superseded", winner=best.source, saved=_when(best.stamp), this=_when(c.stamp))
+            if c.future:
+                reason = Msg("grade.future_loser", future=_future(c, now), reason=reason)
+            problems.append((c.source, reason))
+        if best.future:
+            problems.append((best.source, Msg("grade.future_only" if len(candidates) == 1 else "grade.future_all",
+                                              future=_future(best, now))))
+    return sorted(winners, key=lambda c: (c.student, c.shown_id))
+
+
+def with_progress(sources: Iterable, progress: bool, desc: str = "grading") -> Iterable:
+    """``sources`` with a progress bar on stderr when ``progress`` (tqdm hides it off a terminal)."""
+    if not progress:
+        return sources
+    from tqdm import tqdm
+
+    return tqdm(sources, desc=desc, unit=" files", file=sys.stderr, disable=None)
+
+
 def grade_batch(
     paths: Iterable[str | os.PathLike],
     key: Key,
@@ -175,6 +227,7 @@ def grade_batch(
     max_file_size: int = DEFAULT_MAX_FILE_SIZE,
     now: datetime | None = None,
     max_unpacked: int = MAX_UNPACKED,
+    attempts: bool = True,
 ) -> GradeBatch:
     """Grade every answer file under ``paths`` against ``key``.
 
@@ -185,7 +238,9 @@ def grade_batch(
     A file saved in the future (more than :data:`CLOCK_SKEW` after ``now``) is a problem and
     never replaces another file. With ``student``, only that student is graded. Files larger
     than ``max_file_size`` bytes are problems, never read whole; so are archive entries once the
-    run has unpacked ``max_unpacked`` bytes.
+    run has unpacked ``max_unpacked`` bytes. Each row keeps the newest
+    :data:`~bmclib.answers.MAX_ATTEMPTS` entries of its file's attempt log (for item statistics);
+    ``attempts=False`` keeps none, so a run holds little more than the answers themselves.
 
     In a folder that ``bmc collect`` wrote (it names the user of every folder), a file found in
     one user's folder that names another student never replaces that student's own file (one
@@ -199,13 +254,9 @@ def grade_batch(
     now = now or datetime.now(UTC)
     batch = GradeBatch(key)
     scan = Scan(max_unpacked=max_unpacked)
-    sources = iter_sources(paths, max_file_size=max_file_size, scan=scan)
-    if progress:
-        from tqdm import tqdm
-
-        sources = tqdm(sources, desc="grading", unit=" files", file=sys.stderr, disable=None)
+    sources = with_progress(iter_sources(paths, max_file_size=max_file_size, scan=scan), progress)
     wanted = normalise_id(student) if student is not None else None
-    by_student: dict[str, list[_Candidate]] = {}
+    by_student: dict[str, list[Candidate]] = {}
     for src in sources:
         batch.files_read += 1
         owner = src.owner
@@ -213,7 +264,8 @@ def grade_batch(
             batch.problems.append((src.name, src.problem))
             continue
         try:
-            af = parse_answers(src.data, src.name, keep_attempts=False)
+            af = parse_answers(src.data, src.name, keep_attempts=attempts)
+            af.trim_attempts()
         except AnswerFileError as exc:
             batch.problems.append((src.name, exc.msg))
             continue
@@ -228,29 +280,12 @@ def grade_batch(
         if af.exercise_set != key.exercise_set:
             batch.problems.append((af.source, Msg("grade.other_set", found=af.exercise_set, expected=key.exercise_set)))
             continue
-        stamp = af.saved_time or OLDEST
-        by_student.setdefault(sid, []).append(_Candidate(stamp > now + CLOCK_SKEW, stamp, af.source, af, sid, owner))
+        by_student.setdefault(sid, []).append(candidate(af.student_id, af.saved_at, af.source, af, now, owner=owner))
     batch.skipped, batch.duplicates = scan.skipped, scan.duplicates
     batch.read = frozenset(scan.seen)
     max_score = key.max_score
-    winners = []
-    for sid, candidates in by_student.items():
-        candidates = _trusted(sid, candidates, batch)
-        if not candidates:
-            continue
-        candidates.sort(key=lambda c: c.rank)
-        best = candidates[-1]
-        winners.append(best)
-        for c in candidates[:-1]:
-            reason = Msg("grade.superseded", winner=best.source, saved=_when(best.stamp), this=_when(c.stamp))
-            if c.future:
-                reason = Msg("grade.future_loser", future=_future(c, now), reason=reason)
-            batch.problems.append((c.source, reason))
-        if best.future:
-            batch.problems.append((best.source, Msg("grade.future_only" if len(candidates) == 1 else "grade.future_all",
-                                                    future=_future(best, now))))
-    for best in sorted(winners, key=lambda c: (c.student, c.answers.student_id)):
-        af = best.answers
+    for best in latest_per_student(by_student, now, batch.problems, batch.notes):
+        af = best.payload
         answers, extra, clashes = key.match(af.answers)
         if clashes:
             item, given = clashes[0]
@@ -261,33 +296,33 @@ def grade_batch(
         if extra:
             batch.notes.append((best.source, Msg("score.ignored", items=listed(extra))))
         batch.rows.append(GradeRow(af.student_id, af.student_name, af.exercise_set, sum(pts), max_score,
-                                   pts, best.source, af.saved_at, answers))
+                                   pts, best.source, af.saved_at, answers, tuple(af.attempts)))
     batch.problems.sort(key=lambda p: (p[0], text_of(p[1], "en")))
     return batch
 
 
-def _trusted(sid: str, candidates: list[_Candidate], batch: GradeBatch) -> list[_Candidate]:
-    """The candidates that may count for student ``sid`` (see :func:`grade_batch` on collected folders)."""
+def _trusted(candidates: list[Candidate], problems: list, notes: list) -> list[Candidate]:
+    """The files of one student that may count (see :func:`grade_batch` on collected folders)."""
     owned = [c for c in candidates if c.owner is not None]
     if not owned:
         return candidates
-    own = [c for c in owned if belongs_to(c.student, c.owner)]
     foreign = [c for c in owned if not belongs_to(c.student, c.owner)]
     if not foreign:
         return candidates
+    own = [c for c in owned if belongs_to(c.student, c.owner)]
+    left = [c for c in candidates if all(c is not f for f in foreign)]
     if own:
         for c in foreign:
-            batch.problems.append((c.source, Msg("grade.in_other_folder", student=c.answers.student_id, user=c.owner,
-                                                 own=own[0].source)))
-        return [c for c in candidates if c not in foreign]
+            problems.append((c.source, Msg("grade.in_other_folder", student=c.shown_id, user=c.owner,
+                                           own=own[0].source)))
+        return left
     users = sorted({c.owner for c in foreign})
     if len(users) > 1:
         for c in foreign:
-            batch.problems.append((c.source, Msg("grade.in_several_folders", student=c.answers.student_id,
-                                                 users=", ".join(users))))
-        return [c for c in candidates if c not in foreign]
+            problems.append((c.source, Msg("grade.in_several_folders", student=c.shown_id, users=", ".join(users))))
+        return left
     for c in foreign:
-        batch.notes.append((c.source, Msg("grade.names_other", student=c.answers.student_id, user=c.owner)))
+        notes.append((c.source, Msg("grade.names_other", student=c.shown_id, user=c.owner)))
     return candidates
 
 
@@ -295,18 +330,31 @@ def _when(stamp: datetime) -> str | Msg:
     return Msg("grade.unknown_time") if stamp == OLDEST else stamp.isoformat()
 
 
-def _future(c: _Candidate, now: datetime) -> Msg:
-    return Msg("grade.future", saved=c.answers.saved_at, now=now.astimezone(c.stamp.tzinfo).isoformat(timespec="seconds"))
+def _future(c: Candidate, now: datetime) -> Msg:
+    return Msg("grade.future", saved=c.saved_at, now=now.astimezone(c.stamp.tzinfo).isoformat(timespec="seconds"))
 
 
 # -- writers ---------------------------------------------------------------------------------
 # Every text cell that came from a file (ids, names, set ids, item ids, sources) goes through
 # neutralise(); numbers are written by fmt_points and never start with a formula character.
 
-def csv_text(rows: list[list[str]]) -> bytes:
-    """CSV rows as the bytes of a UTF-8 file. Every text is checked where it is read, so this is a
-    last guard: a character no UTF-8 file can hold is written as a ``\\uXXXX`` escape, never a crash."""
+def _check_scale(scale: float | None) -> None:
+    if scale is not None and not (isinstance(scale, (int, float)) and 0 < scale < 1e9):
+        raise BMCError(Msg("grade.bad_scale", value=str(scale)))
+
+
+def csv_text(rows: list[list[str]], *, bom: bool = False) -> bytes:
+    """CSV rows as the bytes of a UTF-8 file (``\\n`` line ends); cells are written as given.
+    ``bom`` starts the file with a UTF-8 byte-order mark. Every text is checked where it is read,
+    so this is a last guard: a character no UTF-8 file can hold is written as a ``\\uXXXX``
+    escape, never a crash.
+
+    >>> csv_text([["a", "s\\udc80"]])
+    b'a,s\\\\udc80\\n'
+    """
     buf = io.StringIO()
+    if bom:  # Excel on a double-click reads UTF-8 only with it; Canvas and Moodle accept it
+        buf.write("\ufeff")
     csv.writer(buf, lineterminator="\n").writerows(rows)
     text = buf.getvalue()
     try:
@@ -315,35 +363,71 @@ def csv_text(rows: list[list[str]]) -> bytes:
         return text.encode("utf-8", "backslashreplace")
 
 
-def _write(path: str | os.PathLike, rows: list[list[str]]) -> None:
-    write_files_atomic([(path, csv_text(rows))])
+def write_rows(path: str | os.PathLike, rows: list[list[str]], *, bom: bool = False) -> None:
+    """Write CSV rows to ``path`` atomically, as :func:`csv_text` makes them."""
+    write_files_atomic([(path, csv_text(rows, bom=bom))])
 
 
-def grade_table(batch: GradeBatch, fmt: str = "csv") -> list[list[str]]:
-    """The grade table (header first) in one of the formats ``csv``, ``canvas``, ``moodle``."""
+def grade_table(batch: GradeBatch, fmt: str = "csv", *, scale: float | None = None,
+                column: str | None = None) -> list[list[str]]:
+    """The grade table (header first) in one of the formats ``csv``, ``canvas``, ``moodle``.
+
+    For the platforms, ``scale`` writes each grade out of ``scale`` instead of the key's points
+    (``100``: percentages; a new Moodle grade item has maximum 100), and ``column`` names the grade
+    column (Canvas: ``Title (assignment id)`` updates that existing assignment; default: the set id).
+    """
     key, n = batch.key, neutralise
+    _check_scale(scale)
     if fmt == "csv":
+        if scale is not None or column is not None:
+            raise BMCError(Msg("grade.csv_options"))
         rows = [["student_id", "student_name", "exercise_set", "score", "max_score", "percent",
                  *map(n, key.item_ids)]]
         for r in batch.rows:
             rows.append([n(r.student_id), n(r.student_name), n(r.exercise_set), fmt_points(r.score),
                          fmt_points(r.max_score), f"{r.percent:g}", *map(fmt_points, r.item_points)])
         return rows
+    return platform_table(fmt, column.strip() if column and column.strip() else key.exercise_set, key.max_score, [
+        (r.student_id, r.student_name, r.score, f"{fmt_points(r.score)}/{fmt_points(r.max_score)} ({r.percent:g}%)")
+        for r in batch.rows], scale=scale)
+
+
+def platform_table(fmt: str, title: str, max_score: float, students: Iterable[tuple[str, str, float, str]], *,
+                   scale: float | None = None) -> list[list[str]]:
+    """A learning platform's grade-import layout (header first), for ``fmt`` ``canvas`` or ``moodle``.
+
+    ``students`` are ``(student_id, student_name, score, feedback)`` with scores out of
+    ``max_score``; ``title`` names the grade column (the assignment); ``scale`` writes each grade
+    out of ``scale`` instead. Canvas has no feedback column.
+
+    >>> platform_table("moodle", "quiz", 4, [("s1", "Kim", 3.5, "3.5/4")])
+    [['ID number', 'Full name', 'quiz', 'Feedback'], ['s1', 'Kim', '3.5', '3.5/4']]
+    >>> platform_table("canvas", "quiz", 4, [("s1", "Kim", 3.5, "")], scale=100)[1:]
+    [['Points Possible', '', '', '', '', '100'], ['Kim', '', 's1', '', '', '87.5']]
+    """
+    n = neutralise
+    _check_scale(scale)
+
+    def grade(score: float) -> str:
+        if scale is None:
+            return fmt_points(score)
+        return fmt_points(round(score / max_score * scale, 2) if max_score else 0.0)
+
+    out_of = fmt_points(max_score if scale is None else float(scale))
     if fmt == "canvas":
         # Canvas gradebook import: Student, ID, SIS User ID, SIS Login ID, Section, then one column per
         # assignment; an optional second row "Points Possible" sets the assignment's maximum.
-        rows = [["Student", "ID", "SIS User ID", "SIS Login ID", "Section", n(key.exercise_set)],
-                ["Points Possible", "", "", "", "", fmt_points(key.max_score)]]
-        for r in batch.rows:
-            rows.append([n(r.student_name or r.student_id), "", n(r.student_id), "", "", fmt_points(r.score)])
+        rows = [["Student", "ID", "SIS User ID", "SIS Login ID", "Section", n(title)],
+                ["Points Possible", "", "", "", "", out_of]]
+        for sid, name, score, _feedback in students:
+            rows.append([n(name or sid), "", n(sid), "", "", grade(score)])
         return rows
     if fmt == "moodle":
         # Moodle "Import grades > CSV file": map "ID number" to the user's ID number, the grade
         # column to the grade item, and "Feedback" to that item's feedback.
-        rows = [["ID number", "Full name", n(key.exercise_set), "Feedback"]]
-        for r in batch.rows:
-            rows.append([n(r.student_id), n(r.student_name), fmt_points(r.score),
-                         f"{fmt_points(r.score)}/{fmt_points(r.max_score)} ({r.percent:g}%)"])
+        rows = [["ID number", "Full name", n(title), "Feedback"]]
+        for sid, name, score, feedback in students:
+            rows.append([n(sid), n(name), grade(score), n(feedback)])
         return rows
     raise BMCError(unknown("format", fmt, FORMATS))
 
@@ -359,19 +443,22 @@ def sources_path(out: str | os.PathLike) -> Path:
     return out.with_name(f"{stem}.sources.csv")
 
 
-def write_grades(batch: GradeBatch, out: str | os.PathLike, fmt: str = "csv") -> None:
-    """Write the grades file (atomically, with formula-injection neutralised)."""
-    _write(out, grade_table(batch, fmt))
+def write_grades(batch: GradeBatch, out: str | os.PathLike, fmt: str = "csv", *, scale: float | None = None,
+                 column: str | None = None, excel: bool = False) -> None:
+    """Write the grades file (atomically, with formula-injection neutralised); ``scale`` and
+    ``column`` as in :func:`grade_table`; ``excel`` starts the file with a UTF-8 byte-order mark,
+    so Korean names survive a double-click in Excel."""
+    write_rows(out, grade_table(batch, fmt, scale=scale, column=column), bom=excel)
 
 
 def write_sources(batch: GradeBatch, out: str | os.PathLike) -> None:
     """Write which file each grade came from: ``student_id, student_name, source, saved_at``."""
-    _write(out, sources_table(batch))
+    write_rows(out, sources_table(batch))
 
 
 def write_problems(batch: GradeBatch, out: str | os.PathLike, lang: str | None = None) -> None:
     """Write ``source,problem`` rows (header even when there is no problem), problems in ``lang``."""
-    _write(out, problem_table(batch, lang))
+    write_rows(out, problem_table(batch, lang))
 
 
 def problem_table(batch, lang: str | None = None) -> list[list[str]]:
@@ -387,11 +474,13 @@ def sources_table(batch: GradeBatch) -> list[list[str]]:
 
 
 def write_outputs(batch: GradeBatch, out: str | os.PathLike, fmt: str = "csv", *,
-                  sources: str | os.PathLike | None = None, problems: str | os.PathLike | None = None) -> None:
-    """Write the grades, and beside them the sources and problems files, as one: all are written to
-    temporary files first and replace the old ones only when every one is complete, so a full disk
-    never leaves new grades beside old problems. An ``OSError`` names the file that failed."""
-    files = [(out, csv_text(grade_table(batch, fmt)))]
+                  sources: str | os.PathLike | None = None, problems: str | os.PathLike | None = None,
+                  scale: float | None = None, column: str | None = None, excel: bool = False) -> None:
+    """Write the grades (as :func:`write_grades`), and beside them the sources and problems files,
+    as one: all are written to temporary files first and replace the old ones only when every one
+    is complete, so a full disk never leaves new grades beside old problems. An ``OSError`` names
+    the file that failed."""
+    files = [(out, csv_text(grade_table(batch, fmt, scale=scale, column=column), bom=excel))]
     if sources is not None:
         files.append((sources, csv_text(sources_table(batch))))
     if problems is not None:

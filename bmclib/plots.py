@@ -56,7 +56,8 @@ LAYOUT = {
     "revenue_streams": (5.0, 0.0, 5.0, 2.2),
 }
 CANVAS_SIZE = (10.0, 7.45)  # data units; the title band is above y = 6.8
-FIGSIZE = (14.0, 10.5)
+#: the canvas's figure: sized so that a notebook shows it at about its own width, text readable
+FIGSIZE = (10.0, 7.5)
 NOTE_SIZES = (12.0, 11.5, 11.0, 10.5, 10.0, 9.5, 9.0, 8.5, 8.0, 7.5, 7.0, 6.5, 6.0)
 ELLIPSIS = "\u2026"
 
@@ -327,7 +328,8 @@ def draw_canvas(canvas: Canvas | str | Path | dict, ax=None, *, lang: str | None
 
     Args:
         canvas: a :class:`~bmclib.canvas.Canvas` (or a canvas JSON path, or its dict).
-        ax: the Axes to draw on; a new 14 x 10.5 inch figure when None. Size the figure
+        ax: the Axes to draw on; a new 10 x 7.5 inch figure when None (a notebook shows it
+            at about its real size). Size the figure
             before drawing: notes are fitted to the boxes as they are now.
         lang: language of the block titles, ``"en"`` or ``"ko"`` (default: the canvas's language).
         highlight: block ids to emphasise (a thick coloured frame), e.g. ``"customer_relationships"``.
@@ -364,7 +366,7 @@ def draw_canvas(canvas: Canvas | str | Path | dict, ax=None, *, lang: str | None
     ax.apply_aspect()
     renderer = _renderer(fig)
     colours = canvas.segment_colours()
-    # sizes are designed for a 14-inch-wide canvas; a smaller Axes scales titles and legend down
+    # sizes are designed for a 10-inch-wide canvas; a smaller Axes scales titles and legend down
     scale = min(1.0, ax.get_window_extent().width / (FIGSIZE[0] * 0.98 * fig.dpi))
     measure = _Measure(renderer, lang)
     bold = _bold(pal["title"], 0.6 * scale)
@@ -495,7 +497,7 @@ def draw_loyalty_ladder(counts: Any, ax=None, *, lang: str | None = None):
                                edgecolor="white", gid=f"bmc-stage-{stage.id}"))
         ax.text(-0.54, y, stage.label[lang], ha="right", va="center", fontproperties=label_prop,
                 color=pal["title"], parse_math=False, gid=f"bmc-stage-label-{stage.id}")
-        note = f"{_fmt_count(values[stage.id])} {chart_text('loyalty_ladder', 'count_label', lang)}"
+        note = chart_text("loyalty_ladder", "count_label", lang).format(count=_fmt_count(values[stage.id]))
         if i:
             above = values[stages[i - 1].id]
             if above > 0:

@@ -106,7 +106,8 @@ def scan_answers(answers_dir: str | os.PathLike | None = None) -> AnswersScan:
             scan.problems.append((folder.name, Msg("progress.not_folder")))
         return scan
     try:
-        names = sorted(e.name for e in os.scandir(folder))
+        with os.scandir(folder) as found:
+            names = sorted(e.name for e in found)
     except OSError as exc:
         scan.problems.append((folder.name, Msg("inputs.folder_unreadable", reason=os_reason(exc))))
         return scan

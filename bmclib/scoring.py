@@ -123,6 +123,14 @@ def item_feedback(item: KeyItem, choice: str | None, status: str, points: float,
             continue
         elif choice not in _category_index():
             head = Msg("feedback.not_a_choice", choice=f"'{choice}'", best=best)
+        elif _category_index()[choice].taxonomy == "relationship_pitfalls":  # "what is wrong with this plan?"
+            quoted = {"chosen": f"‘{chosen}’", "best": f"‘{best}’"}  # a pitfall's name is a phrase
+            if item.best == ("no_pitfall",):
+                head = Msg("feedback.wrong_no_pitfall", chosen=quoted["chosen"])
+            elif choice == "no_pitfall":
+                head = Msg("feedback.wrong_missed_pitfall", best=quoted["best"])
+            else:
+                head = Msg("feedback.wrong_pitfall", **quoted)
         else:
             head = Msg("feedback.wrong", chosen=chosen, best=best)
         lines = [head.text(lang)]
@@ -131,9 +139,9 @@ def item_feedback(item: KeyItem, choice: str | None, status: str, points: float,
             lines.append(why_not)  # the fact that rules this choice out, from the key
         if expl:
             lines.append(expl)
-        if case is not None and choice in type_ids and not why_not:
-            lines += _advisor_lines(case, choice, status, lang)
-        out[lang] = " ".join(lines)
+        if case is not None and choice in type_ids and not why_not and not (status == "best" and expl):
+            lines += _advisor_lines(case, choice, status, lang)  # (a right answer's explanation says enough)
+        out[lang] = " ".join(dict.fromkeys(line.strip() for line in lines if line.strip()))
     return out
 
 

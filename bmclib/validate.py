@@ -76,6 +76,8 @@ def _csv_kind(path: Path) -> tuple[str | None, list[Problem]]:
         return "key", []
     if "taxonomy" in cols:
         return "exercises", []
+    if "criterion" in cols:
+        return "rubric", []
     if path.parent.name == "datasets":
         return "dataset", []
     return None, [Problem(str(path), 1, Msg("validate.unknown_csv"))]
@@ -109,6 +111,10 @@ def _validate_file(path: Path, *, cases=None) -> list[Problem]:
             return check_key(path)[1]
         if kind == "exercises":
             return check_exercise_set(path, cases=cases)[1]
+        if kind == "rubric":
+            from .canvas_grading import check_rubric_file
+
+            return check_rubric_file(path)
         from .datasets import check_dataset_file
 
         return check_dataset_file(path)
@@ -176,7 +182,7 @@ class Validation:
         """Every problem, one per line, or ``OK: N files checked``."""
         if self.problems:
             return "\n".join(p.text(lang) for p in self.problems)
-        return Msg("validate.ok", files=self.files).text(lang)
+        return (Msg("validate.ok_one") if self.files == 1 else Msg("validate.ok", files=self.files)).text(lang)
 
 
 def validate(paths: list[str | Path] | None = None) -> Validation:

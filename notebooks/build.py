@@ -13,7 +13,8 @@ Each lesson lives in ``notebooks/src/<name>.md``, a plain-text file of cells:
 
 A markdown cell holds the English text, then ``=== ko`` and the Korean text. A code cell is
 the same in both languages, except that ``lang="en"`` becomes ``lang="ko"`` in the Korean
-notebook. ``tags=a,b`` sets cell tags.
+notebook and that a comment line written ``#@en ...`` or ``#@ko ...`` appears (as ``# ...``) only in
+that language's notebook. ``tags=a,b`` sets cell tags.
 
 Usage::
 
@@ -68,9 +69,28 @@ def parse(text: str, name: str = "<source>") -> list[dict]:
             if not en or not ko:
                 raise SystemExit(f"{name}:{c['line']}: a markdown cell needs English text and '=== ko' Korean text")
         else:
-            ko = en.replace('lang="en"', 'lang="ko"')
+            en, ko = code_for(en, "en"), code_for(en, "ko").replace('lang="en"', 'lang="ko"')
         out.append({"type": c["type"], "tags": c["tags"], "en": en, "ko": ko})
     return out
+
+
+COMMENT = re.compile(r"^(\s*)#@(en|ko) ?(.*)$")
+
+
+def code_for(code: str, lang: str) -> str:
+    r"""A code cell's text in one language: its ``#@en``/``#@ko`` comment lines kept only there.
+
+    >>> code_for("#@en Replace ...\n#@ko ...를 바꾸세요\nx = 1", "ko")
+    '# ...를 바꾸세요\nx = 1'
+    """
+    lines = []
+    for line in code.splitlines():
+        match = COMMENT.match(line)
+        if match is None:
+            lines.append(line)
+        elif match[2] == lang:
+            lines.append(f"{match[1]}# {match[3]}")
+    return "\n".join(lines)
 
 
 def to_notebook(cells: list[dict], lang: str) -> nbformat.NotebookNode:
@@ -89,26 +109,23 @@ def to_notebook(cells: list[dict], lang: str) -> nbformat.NotebookNode:
     return nb
 
 
-def execute(nb: nbformat.NotebookNode, folder: Path) -> None:
-    """Run a notebook in ``folder`` with an empty, temporary answers folder: the stored outputs
-    show a learner who has answered nothing yet, and no answers of whoever builds are read."""
+def execute(nb: nbformat.NotebookNode) -> None:
+    """Run a notebook in a temporary working folder, as the tests' nbval runs do: the stored
+    outputs show a learner who has answered nothing yet, no answers of whoever builds are read,
+    and nothing is written beside the notebooks."""
     import os
     import tempfile
 
     from nbclient import NotebookClient
 
-    client = NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(folder)}},
-                            record_timing=False, store_widget_state=True)
-    previous = os.environ.get("BMC_ANSWERS_DIR")
-    with tempfile.TemporaryDirectory(prefix="bmc-build-answers-") as answers:
-        os.environ["BMC_ANSWERS_DIR"] = answers
-        try:
-            client.execute()
-        finally:
-            if previous is None:
-                os.environ.pop("BMC_ANSWERS_DIR", None)
-            else:
-                os.environ["BMC_ANSWERS_DIR"] = previous
+    previous = os.environ.pop("BMC_ANSWERS_DIR", None)
+    try:
+        with tempfile.TemporaryDirectory(prefix="bmc-build-") as folder:
+            NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": folder}},
+                           record_timing=False, store_widget_state=True).execute()
+    finally:
+        if previous is not None:
+            os.environ["BMC_ANSWERS_DIR"] = previous
     for cell in nb.cells:  # one stream output per name: chunking depends on timing
         merged = []
         for out in cell.get("outputs", []):
@@ -174,7 +191,7 @@ def build(name: str, run: bool = True) -> None:
         nb = to_notebook(cells, lang)
         if run:
             start = time.perf_counter()
-            execute(nb, folder)
+            execute(nb)
             print(f"{lang}/{name}.ipynb ran in {time.perf_counter() - start:.1f} s", file=sys.stderr)
         text = stable_widget_ids(nbformat.writes(nb), f"{lang}/{name}") + "\n"
         (folder / f"{name}.ipynb").write_text(text, encoding="utf-8")

@@ -6,6 +6,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlparse
 
+from netutil import free_port  # noqa: F401 (shared; tests import it from here too)
+
 CHROMIUM = "/usr/bin/chromium"
 # Flags measured on these machines (RECIPES.md, "Real browser")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -19,12 +21,6 @@ def artifacts_dir() -> Path:
     target = Path(os.environ.get("BMC_ARTIFACTS") or Path(__file__).parent / "artifacts")
     target.mkdir(parents=True, exist_ok=True)
     return target
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_for_port(port: int, proc, what: str = "the server", timeout: float = 90.0) -> None:

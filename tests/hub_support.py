@@ -19,7 +19,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -27,6 +26,8 @@ import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
+
+from netutil import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Where ``.ci/run`` installs configurable-http-proxy (``npm install --prefix .ci/node ...``).
@@ -57,12 +58,6 @@ def missing_tools() -> str | None:
         return ("configurable-http-proxy is not installed: npm install --prefix .ci/node "
                 "configurable-http-proxy@5 (as .ci/run does), or npm install -g configurable-http-proxy")
     return None
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def marked_pids(marker_value: str) -> list[int]:

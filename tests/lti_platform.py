@@ -23,7 +23,6 @@ import html
 import json
 import re
 import secrets
-import socket
 import threading
 import time
 import uuid
@@ -34,6 +33,7 @@ from urllib.parse import urlencode
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
+from netutil import free_port
 from tornado.httpserver import HTTPServer
 from tornado.web import Application, RequestHandler
 
@@ -42,12 +42,6 @@ AGS = "https://purl.imsglobal.org/spec/lti-ags/"
 SCOPES = {AGS + "scope/lineitem", AGS + "scope/lineitem.readonly", AGS + "scope/score",
           AGS + "scope/result.readonly"}
 LEARNER = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def new_key():

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from netutil import free_port
 
 import bmclib
 from bmclib import app
@@ -135,14 +136,6 @@ def test_app_notebook_runs_in_a_kernel_and_shows_the_exercise(tmp_path, monkeypa
 
 
 # -- run_app -------------------------------------------------------------------------------------
-
-def free_port():
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 def test_run_app_prints_the_url_and_returns_voilas_exit_code(tmp_path, monkeypatch, capsys):
     seen = {}

@@ -67,15 +67,16 @@ STEP_TIMEOUT = 15_000  # ms: one click's round trip through the kernel
 def _proc_table() -> dict[int, tuple[int, str]]:
     """``{pid: (parent pid, start time)}`` for every process we can see (Linux /proc)."""
     table = {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = Path(entry.path, "stat").read_text()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2:].split()  # after "pid (comm) "
-        table[int(entry.name)] = (int(fields[1]), fields[19])
+    with os.scandir("/proc") as entries:
+        for entry in entries:
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = Path(entry.path, "stat").read_text()
+            except OSError:
+                continue
+            fields = stat[stat.rindex(")") + 2:].split()  # after "pid (comm) "
+            table[int(entry.name)] = (int(fields[1]), fields[19])
     return table
 
 
@@ -140,9 +141,10 @@ class Servers:
         wait_for_port(port, proc, name)
         return proc
 
-    def stop(self, proc: subprocess.Popen, grace: float = 20.0) -> list[int]:
-        """Send the server's stop signal to its group and wait; kill what is left. Returns the
-        ids of processes (e.g. kernels) that outlived a clean stop (there should be none)."""
+    def stop(self, proc: subprocess.Popen, grace: float = 180.0) -> list[int]:
+        """Send the server's stop signal to its group and wait until it and its children are gone
+        (on a busy machine that can take long: ``grace`` only bounds a server that hangs); kill
+        what is left. Returns the ids of processes (e.g. kernels) that outlived a clean stop."""
         sig = self.running.get(proc, signal.SIGINT)
         children = descendants(proc.pid)
         if proc.poll() is None:
@@ -154,7 +156,7 @@ class Servers:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
-        deadline = time.monotonic() + 5  # a kernel may take a moment after its server
+        deadline = time.monotonic() + 60  # a kernel may take a moment after its server
         while still_running(children) and time.monotonic() < deadline:
             time.sleep(0.1)
         left = still_running(children)

@@ -38,6 +38,23 @@ def test_new_set_from_an_instructors_cases(tmp_path, capsys):
     assert bmc.score_answers({"q01": "self_service"}, key).score == 1
     # the prompts are the bank's own words: the instructor is told to rewrite them
     assert out.err.count("is the shipped case bank's own text") == 6
+    # the company names alone lead to the bank's answers, even with every prompt rewritten
+    assert out.err.count("this company is in the shipped case bank") == 3
+    assert "q02 (Netflix): this company is in the shipped case bank" in out.err
+
+
+def test_new_set_never_replaces_an_edited_key(tmp_path, capsys):
+    args = ["new-set", str(bmc.data_path("sample_class", "my_cases.csv")), "--set", "my-quiz", "--out", str(tmp_path)]
+    assert main(args) == 0
+    key_path = tmp_path / "keys" / "my-quiz.csv"
+    edited = key_path.read_text(encoding="utf-8").replace(",1,", ",2,", 1)
+    key_path.write_text(edited, encoding="utf-8")
+    capsys.readouterr()
+    assert main(args) == 2
+    assert f"{key_path} already exists (it may hold your edits)" in capsys.readouterr().err
+    assert key_path.read_text(encoding="utf-8") == edited
+    assert main([*args, "--force"]) == 0
+    assert key_path.read_text(encoding="utf-8") != edited
 
 
 def test_new_set_is_quiet_about_cases_in_the_instructors_own_words(tmp_path, capsys):

@@ -45,7 +45,7 @@ def test_relationship_labels_are_the_contracts():
     }
 
 
-@pytest.mark.parametrize("field", ["when_fits", "seed_examples", "pitfalls"])
+@pytest.mark.parametrize("field", ["when_fits", "playbook_examples", "pitfalls"])
 def test_relationship_types_in_depth(field):
     for t in bmc.relationship_types():
         assert t.get(field, "en") and len(t.get(field, "en")) == len(t.get(field, "ko")), (t.id, field)

@@ -137,6 +137,37 @@ def test_lms_formats(klass, request, fmt):
     check_golden(klass / f"{fmt}.csv", f"{fmt}.csv", request)
 
 
+def test_platform_options_scale_column_and_excel(klass):
+    import csv
+
+    args = ["grade", "class", "lms.zip", "--key", str(KEY), "--quiet"]
+    # Moodle: a new grade item has maximum 100, so write percentages (s02: 1.5 of 5 points)
+    assert main([*args, "--out", "m.csv", "--format", "moodle", "--scale", "100", "--column", "Quiz 1"]) == 1
+    rows = list(csv.DictReader((klass / "m.csv").read_text(encoding="utf-8").splitlines()))
+    s02 = next(r for r in rows if r["ID number"] == "s02")
+    assert s02["Quiz 1"] == "30" and s02["Feedback"] == "1.5/5 (30%)"
+    # Canvas: an existing assignment is targeted by "Title (id)"; Points Possible follows the scale
+    assert main([*args, "--out", "c.csv", "--format", "canvas", "--column", "Relationships quiz (12345)",
+                 "--scale", "10"]) == 1
+    table = list(csv.reader((klass / "c.csv").read_text(encoding="utf-8").splitlines()))
+    assert table[0][5] == "Relationships quiz (12345)" and table[1][5] == "10"
+    assert next(r for r in table if r[2] == "s02")[5] == "3"
+    # --excel: a UTF-8 byte-order mark (what Excel needs on a double-click), the rest unchanged
+    assert main([*args, "--out", "x.csv", "--excel"]) == 1
+    assert main([*args, "--out", "plain.csv"]) == 1
+    assert (klass / "x.csv").read_bytes() == b"\xef\xbb\xbf" + (klass / "plain.csv").read_bytes()
+    assert "이서준" in (klass / "x.csv").read_text(encoding="utf-8-sig")
+
+
+def test_platform_options_are_refused_where_they_mean_nothing(klass, capsys):
+    args = ["grade", "class", "--key", str(KEY), "--out", "g.csv"]
+    assert main([*args, "--scale", "100"]) == 2
+    assert "not for csv" in capsys.readouterr().err
+    assert main([*args, "--format", "moodle", "--scale", "0"]) == 2
+    assert "the scale must be a number above 0, not 0" in capsys.readouterr().err
+    assert not (klass / "g.csv").exists()
+
+
 def test_usage_errors_exit_two_and_write_nothing(klass, capsys):
     bad_key = klass / "bad_key.csv"
     bad_key.write_text("exercise_set,item_id,best\ndemo-set,a,self_servic\n", encoding="utf-8")
@@ -161,8 +192,19 @@ def test_report_html_and_figures(klass, capsys):
     assert main(["report", "class", "lms.zip", "--key", str(KEY), "--out", "report", "--lang", "ko"]) == 1
     html = (klass / "report" / "index.html").read_text(encoding="utf-8")
     assert "학급 리포트" in html and "가장 흔한 오답" in html
-    assert (klass / "report" / "items.png").stat().st_size > 1000
-    assert (klass / "report" / "scores.png").stat().st_size > 1000
+    import matplotlib.image as mpimg
+
+    from bmclib.scoring import STATUS_COLOURS
+
+    def colours(name):
+        pixels = mpimg.imread(klass / "report" / name)[..., :3].reshape(-1, 3)
+        return {"#%02X%02X%02X" % tuple(round(c * 255) for c in px) for px in pixels[::3]}
+
+    items = colours("items.png")
+    assert {STATUS_COLOURS["best"].upper(), STATUS_COLOURS["wrong"].upper()} <= items  # the shares are drawn
+    assert len(colours("scores.png")) > 2  # a histogram, not a blank picture
+    assert (klass / "report" / "BMCGothic-Regular.ttf").is_file()  # a Korean report brings its font
+    assert "BMCGothic-Regular.ttf" in html
 
 
 def test_report_problems_file_and_table(klass, capsys):

@@ -50,9 +50,11 @@ GUIDE = Path(__file__).resolve().parents[1] / "notebooks" / "src" / "instructor_
 
 
 def guide_block(start: str) -> str:
-    """The code block of the instructor guide's section 11 (English) whose first line is ``start``."""
+    """The code block of the instructor guide's LTI section (English) whose first line is ``start``."""
     text = GUIDE.read_text(encoding="utf-8")
-    section = text[text.index("## 11. "):text.index("=== ko", text.index("## 11. "))]
+    heading = re.search(r"^## \d+\. .*LTI 1\.3$", text, re.MULTILINE)
+    assert heading, "the instructor guide has no English section on LTI 1.3"
+    section = text[heading.start():text.index("=== ko", heading.start())]
     blocks = re.findall(r"```\w*\n(.*?)```", section, re.DOTALL)
     (block,) = [b for b in blocks if b.startswith(start)]
     return block

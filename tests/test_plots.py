@@ -167,6 +167,19 @@ def test_every_note_of_every_shipped_canvas_is_drawn_inside_its_box(path):
     assert not any(t.get_text().endswith(ELLIPSIS) for t in notes)
 
 
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
+def test_a_canvas_in_a_notebook_is_readable_at_the_notebooks_width(path):
+    """A notebook shows a figure about 10 inches wide at 100 dpi without scaling it down, so the
+    default figure is that wide and most notes keep the full note size."""
+    import statistics
+
+    ax = draw_canvas(Canvas.load(path))
+    assert tuple(ax.figure.get_size_inches()) == (10.0, 7.5)
+    sizes = [t.get_fontsize() for t in ax.texts if (t.get_gid() or "").startswith("bmc-note-")]
+    assert statistics.median(sizes) >= 11.5 and min(sizes) >= 6.0
+    plt.close("all")
+
+
 def test_crowded_blocks_shrink_then_truncate_with_an_ellipsis():
     c = crowded()
     ax = draw_canvas(c)
@@ -268,7 +281,7 @@ def test_loyalty_ladder_in_korean_and_with_labels_as_keys():
     assert [t.get_text() for t in by_gid(ax.texts, "bmc-stage-label-")] == \
         ["잠재 구매자", "구매자", "고객", "멤버", "옹호자", "열혈팬"]
     assert [b.get_width() for b in by_gid(ax.patches, "bmc-stage-")][2:] == [0, 0, 0, 0]
-    assert [t.get_text() for t in by_gid(ax.texts, "bmc-stage-count-")][1] == "10 명  \u00b7  잠재 구매자 칸에 오른 사람의 20%"
+    assert [t.get_text() for t in by_gid(ax.texts, "bmc-stage-count-")][1] == "10명  \u00b7  잠재 구매자 단계까지 온 사람 중 20%"
 
 
 def test_loyalty_counts_errors():
@@ -379,3 +392,38 @@ def test_user_text_with_dollar_signs_is_drawn_as_written(tmp_path):
     shown = [t._preprocess_math(t.get_text()) for t in ax.get_legend().get_texts()]  # what is drawn, math or not
     assert shown == [("$5 to $10", False), ("$\\frac{}$", False)]
     ax.figure.savefig(tmp_path / "c.png")
+
+
+# -- the report's and the prioritiser's bars, read back from the Axes ------------------------------
+
+def test_item_shares_draw_each_items_shares_named_by_company():
+    from bmclib.keys import load_key
+    from bmclib.plots import draw_item_shares
+    from bmclib.report import build_report
+
+    report = build_report([data_path("sample_class")], load_key("relationships-practice"))
+    ax = draw_item_shares(report.items, lang="ko")
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == [s.label("ko") for s in report.items][::-1]  # the first item on top
+    assert "유튜브 (시청자)" in labels and "유튜브 (크리에이터)" in labels  # two segments told apart
+    bars = {p.get_gid(): p for p in ax.patches if p.get_gid()}
+    top = report.items[0]
+    for part in ("right", "partly", "wrong", "unanswered"):
+        assert bars[f"bmc-share-{part}-1"].get_width() == pytest.approx(getattr(top, part))
+    right, partly = bars["bmc-share-right-1"], bars["bmc-share-partly-1"]
+    assert partly.get_x() == pytest.approx(right.get_x() + right.get_width())  # stacked, not overlapping
+    legend = [t.get_text() for t in ax.figure.legends[0].get_texts()]
+    assert legend == ["정답", "부분 정답", "오답", "미응답"]
+    plt.close("all")
+
+
+def test_priority_bars_follow_the_ranking():
+    from bmclib.plots import draw_priority
+
+    ax = draw_priority(["Cafés", "Offices", "Students"], [0.8, 0.5, 0.2], [1, 2, 3], lang="en")
+    bars = [p for p in ax.patches if p.get_gid() == "bmc-priority-bars"]
+    assert [round(b.get_width(), 2) for b in bars][::-1] == [0.8, 0.5, 0.2]
+    assert [t.get_text() for t in ax.get_yticklabels()][::-1] == ["Cafés", "Offices", "Students"]
+    assert bars[-1].get_facecolor() != bars[0].get_facecolor()  # the first is highlighted
+    assert ax.get_xlabel() == "Priority score (0 to 1)"
+    plt.close("all")

@@ -254,7 +254,7 @@ def test_dated_facts():
     assert "as of 2020" in bmc.get_case("sap_community").description["en"]
     card = bmc.get_case("hyundai_card_the_black")
     assert "as of 2015" in card.description["en"] and "2015년 기준" in card.description["ko"]
-    assert "MyData" in bmc.category("automated_services").get("seed_examples", "en")[0]
+    assert "MyData" in bmc.category("automated_services").get("playbook_examples", "en")[0]
 
 
 def test_a_bad_checked_date_is_a_problem_with_its_line(tmp_path, capsys):

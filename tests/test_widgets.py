@@ -362,6 +362,8 @@ def test_student_is_asked_once_and_stored_in_the_file(tmp_path):
     ex = bmc.relationship_exercise(lang="en", answers_dir=tmp_path)
     assert ex.student_box in ex.children and ex.main_box not in ex.children
     assert ex.answers is None
+    # the boxes send their text when left (Start does that), not letter by letter to a busy kernel
+    assert not ex.id_text.continuous_update and not ex.name_text.continuous_update
     ex.start_button.click()
     assert text_of(ex.student_message.value) == "Please enter your student id."
     assert not (tmp_path / f"{SET}.json").exists()
@@ -531,6 +533,17 @@ def test_every_item_shows_its_kind(tmp_path):
         assert f"data-kind='{item.kind}'" in one(ex, "bmc-kind").value
 
 
+def picture_size(png) -> tuple[int, int]:
+    """Width and height of a PNG (bytes, or base64 text as a notebook output holds it), read from
+    its header; a broken picture fails here."""
+    import base64
+    import struct
+
+    data = base64.b64decode(png) if isinstance(png, str) else png
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
+    return struct.unpack(">II", data[16:24])
+
+
 def test_one_class_serves_every_block():
     from bmclib.widgets.exercise import BlockExercise, RelationshipExercise
 
@@ -609,10 +622,11 @@ def test_prioritiser_ranks_live_when_sliders_move(capsys):
     assert "<td>Beta</td>" in w.table.value.split("</tr>")[1]  # first body row
     assert "bmc-top" in w.table.value
     png = w.chart.outputs[-1]["data"]["image/png"]
-    assert png and len(w.chart.outputs) == 1
+    assert picture_size(png)[0] > 0 and len(w.chart.outputs) == 1
     w.sliders["fit"].value = 0
     w.sliders["growth"].value = 10
     assert w.ranking["segment"].tolist() == ["a", "c", "b"]
+    assert w.chart.outputs[-1]["data"]["image/png"] != png  # the chart follows the ranking
     w.sliders["growth"].value = 0
     assert w.ranking is None and w.chart.outputs == () and w.table.value == ""
     assert text_of(w.message.value) == "Give at least one criterion a weight above 0."
@@ -621,8 +635,12 @@ def test_prioritiser_ranks_live_when_sliders_move(capsys):
     assert capsys.readouterr() == ("", "")
 
 
-def test_prioritiser_default_dataset_in_korean():
-    w = bmc.segment_prioritiser()
+def test_prioritiser_default_dataset_in_the_session_language():
+    bmc.set_language("ko")
+    try:
+        w = bmc.segment_prioritiser()
+    finally:
+        bmc.set_language(None)
     segments = bmc.load_dataset("segments")
     assert len(w.ranking) == len(segments)
     assert segments.loc[0, "name_ko"] in w.table.value
@@ -658,16 +676,23 @@ def test_canvas_editor_round_trip(tmp_path, capsys):
     ed.areas["customer_relationships"].value = "[home] Communities: brewing club\n[office] Dedicated account manager"
     assert ed.canvas.title == "Brewly" and len(ed.canvas) == 5
     assert ed.canvas["customer_segments"][0].segment == "home"
-    assert ed.picture.outputs[-1]["data"]["image/png"]
+    before = ed.picture.outputs[-1]["data"]["image/png"]
+    width, height = picture_size(before)
+    assert width > height  # the canvas's landscape layout
+    ed.areas["key_partnerships"].value = "Green-bean importers"
+    assert ed.picture.outputs[-1]["data"]["image/png"] != before  # the live picture follows the edits
     assert find(ed, "bmc-findings")[0].value
+    one(ed, "bmc-student-id").value = "s0001"
     one(ed, "bmc-save").click()
     saved = bmc.Canvas.load(path)
+    assert saved.student_id == "s0001"
     assert saved.to_dict()["blocks"] == ed.canvas.to_dict()["blocks"] and saved.title == "Brewly"
     assert text_of(ed.status.value) == f"Wrote {path}"
     one(ed, "bmc-export-md").click()
     assert "## Customer Segments\n- [home] Home baristas" in path.with_suffix(".md").read_text(encoding="utf-8")
     one(ed, "bmc-export-png").click()
-    assert path.with_suffix(".png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = picture_size(path.with_suffix(".png").read_bytes())
+    assert width > height > 300
 
     other = bmc.canvas_editor(lang="ko", path=path)
     one(other, "bmc-load").click()
@@ -681,7 +706,8 @@ def test_canvas_editor_round_trip(tmp_path, capsys):
 def test_canvas_editor_opens_a_shipped_canvas_and_reports_problems(tmp_path):
     shipped = bmc.data_path("canvases", "netflix.ko.json")
     ed = bmc.canvas_editor(shipped, lang="ko")
-    assert ed.path.value == str(shipped)
+    assert Path(ed.path.value).resolve() == shipped.resolve()
+    assert not Path(ed.path.value).is_absolute() or not shipped.is_relative_to(Path.cwd())  # shown short
     assert ed.title.value == bmc.Canvas.load(shipped).title
     ed.path.value = str(tmp_path / "missing.json")
     one(ed, "bmc-load").click()
@@ -741,4 +767,4 @@ def test_the_editor_draws_a_tag_with_dollar_signs_literally(tmp_path):
     ed = bmc.canvas_editor(lang="en", path=tmp_path / "c.json")
     ed.areas["customer_segments"].value = "[$\\frac{}$] Budget buyers\n[$5 to $10] Students"
     assert "bmc-warn" not in ed.status.value
-    assert ed.picture.outputs[-1]["data"]["image/png"]
+    assert picture_size(ed.picture.outputs[-1]["data"]["image/png"])[0] > 300

@@ -4,6 +4,11 @@ Each text area holds one note per line; ``[tag] text`` links notes that serve th
 segment, and a line that starts with spaces continues the note above. The picture comes
 from ``bmclib.plots.draw_canvas`` and the findings from ``bmclib.canvas_checks.check_canvas``;
 the editor adds no rules of its own.
+
+The saved file carries the student's id and name, found the way the exercises find them
+(CONTRACT.md section 8): the argument, ``BMC_STUDENT_ID``, ``JUPYTERHUB_USER`` (these fix the
+id), else the canvas file being edited (the one Save writes), else the student types it in the
+Student id box. A canvas opened from another file (an example, a classmate's) never lends its id.
 """
 
 from __future__ import annotations
@@ -15,11 +20,11 @@ from pathlib import Path
 import ipywidgets as widgets
 
 from ..blocks import BLOCK_IDS, block
-from ..i18n import check_lang
-from ..errors import BMCError, MissingPackageError
+from ..errors import MissingPackageError
+from ..fileio import normalise_id
+from ..i18n import lang_or_session, ui
 from ..optional import require
 from .style import esc, html_widget, style_sheet
-from ..i18n import ui
 
 #: grid areas of the classic canvas: partners | activities, resources | value | relationships,
 #: channels | segments on top, costs and revenue below
@@ -81,6 +86,10 @@ def text_from_notes(notes) -> str:
     return "\n".join(lines)
 
 
+def _same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:
+    return os.path.abspath(os.path.expanduser(a)) == os.path.abspath(os.path.expanduser(b))
+
+
 def _png(fig) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=80)
@@ -90,11 +99,12 @@ def _png(fig) -> bytes:
 class CanvasEditor(widgets.VBox):
     """Edit a Business Model Canvas in nine text areas (see :func:`canvas_editor`)."""
 
-    def __init__(self, canvas=None, lang: str = "ko", path: str | os.PathLike | None = None):
+    def __init__(self, canvas=None, lang: str | None = None, path: str | os.PathLike | None = None, *,
+                 student_id: str | None = None, student_name: str | None = None):
         from ..canvas import Canvas, as_canvas
 
         super().__init__()
-        self.lang = check_lang(lang)
+        self.lang = lang_or_session(lang)
         canvas = Canvas(lang=self.lang) if canvas is None else as_canvas(canvas)
         self.canvas = canvas
         self._syncing = False
@@ -105,6 +115,23 @@ class CanvasEditor(widgets.VBox):
         self.title = widgets.Text(description=ui("canvas_title", lang), layout=widgets.Layout(width="460px"))
         self.title.add_class("bmc-canvas-title")
         self.title.observe(self._on_edit, names="value")
+        self.path = widgets.Text(value=_shown(path or canvas.source or "canvas.json"), description=ui("file", lang),
+                                 layout=widgets.Layout(width="420px"))
+        self.path.add_class("bmc-path")
+        sid, name, fixed = self._known_student(student_id, student_name)
+        self.canvas.student_id, self.canvas.student_name = sid, name
+        # the boxes send their text once, when the student leaves them (as the exercises' boxes do):
+        # no redraw per keystroke, and a busy kernel never sees half a name
+        self.student_id = widgets.Text(value=sid, description=ui("student_id", lang), disabled=fixed,
+                                       continuous_update=False, layout=widgets.Layout(width="260px"))
+        self.student_id.add_class("bmc-student-id")
+        self.student_name = widgets.Text(value=name, description=ui("student_name", lang), continuous_update=False,
+                                         layout=widgets.Layout(width="260px"))
+        self.student_name.add_class("bmc-student-name")
+        for box in (self.student_id, self.student_name):
+            box.observe(self._on_edit, names="value")
+        student_row = widgets.HBox([self.student_id, self.student_name]
+                                   + ([] if fixed else [html_widget("bmc-note", esc(ui("editor_student_hint", lang)))]))
         self.areas: dict[str, widgets.Textarea] = {}
         cells = []
         for block_id in BLOCK_IDS:
@@ -122,9 +149,6 @@ class CanvasEditor(widgets.VBox):
             grid_gap="6px", width="100%"))
         self.grid.add_class("bmc-grid")
 
-        self.path = widgets.Text(value=str(path or canvas.source or "canvas.json"), description=ui("file", lang),
-                                 layout=widgets.Layout(width="420px"))
-        self.path.add_class("bmc-path")
         buttons = []
         for key, cls, handler in (("save_json", "bmc-save", self.save), ("load_json", "bmc-load", self.load),
                                   ("export_png", "bmc-export-png", self.export_png),
@@ -139,12 +163,37 @@ class CanvasEditor(widgets.VBox):
         self.picture.add_class("bmc-picture")
         self.findings = html_widget("bmc-findings")
         self.children = [
-            style_sheet(), self.title, html_widget("bmc-note", esc(ui("canvas_hint", lang))), self.grid,
+            style_sheet(), self.title, student_row, html_widget("bmc-note", esc(ui("canvas_hint", lang))), self.grid,
             widgets.HBox([self.path, *buttons]), self.status,
             html_widget("bmc-block-label", esc(ui("findings", lang))), self.findings,
             html_widget("bmc-block-label", esc(ui("picture", lang))), self.picture,
         ]
         self._fill()
+
+    # -- who ----------------------------------------------------------------------------------
+
+    def _known_student(self, student_id, student_name) -> tuple[str, str, bool]:
+        """``(id, name, fixed)``: the argument or environment (fixed: the box is read-only), else
+        the canvas file Save writes (or a canvas built in code), else empty for the student to type."""
+        from ..canvas import Canvas
+        from ..identity import student_from_env
+
+        sid, name = student_from_env(student_id, student_name)
+        own = None
+        target = self._target()
+        if not self.canvas.source or _same_file(self.canvas.source, target):
+            own = self.canvas
+        if (own is None or not own.student_id) and target.is_file():
+            try:
+                own = Canvas.load(target)
+            except Exception:  # noqa: BLE001 - a damaged file lends nothing; Load shows why
+                own = None
+        if sid:
+            same = own is not None and normalise_id(own.student_id) == normalise_id(sid)
+            return sid, name or (own.student_name if same else ""), True
+        if own is not None and own.student_id:
+            return own.student_id, name or own.student_name, False
+        return "", name, False
 
     # -- model <-> widgets --------------------------------------------------------------------
 
@@ -153,6 +202,7 @@ class CanvasEditor(widgets.VBox):
         self._syncing = True
         try:
             self.title.value = self.canvas.title
+            self.student_id.value, self.student_name.value = self.canvas.student_id, self.canvas.student_name
             for block_id, area in self.areas.items():
                 area.value = text_from_notes(self.canvas[block_id])
         finally:
@@ -164,7 +214,9 @@ class CanvasEditor(widgets.VBox):
 
         blocks = {b: notes_from_text(a.value) for b, a in self.areas.items()}
         return Canvas(title=self.title.value.strip(), lang=self.canvas.lang, blocks=blocks,
-                      source=self.canvas.source, extra=dict(self.canvas.extra))
+                      source=self.canvas.source, extra=dict(self.canvas.extra),
+                      student_id=self.student_id.value, student_name=self.student_name.value,
+                      saved_at=self.canvas.saved_at)
 
     def _on_edit(self, _change) -> None:
         if self._syncing:
@@ -222,7 +274,11 @@ class CanvasEditor(widgets.VBox):
         """Save the canvas as JSON at the path in the File box; return the path."""
         self.canvas = self._read()
         target = self.canvas.save(self._target())
-        self.status.value = esc(ui("wrote_file", self.lang, path=target))
+        if self.canvas.student_id:
+            self.status.value = esc(ui("wrote_file", self.lang, path=target))
+        else:
+            self.status.value = (f"<span class='bmc-warn'>"
+                                 f"{esc(ui('editor_saved_without_id', self.lang, path=target, stem=target.stem))}</span>")
         return target
 
     def load(self) -> None:
@@ -230,7 +286,11 @@ class CanvasEditor(widgets.VBox):
         from ..canvas import Canvas
 
         target = self._target()
-        self.canvas = Canvas.load(target)
+        loaded = Canvas.load(target)
+        if self.student_id.disabled or not loaded.student_id:  # an id from the hub stays; else the file's
+            loaded.student_id = self.student_id.value.strip()
+            loaded.student_name = loaded.student_name or self.student_name.value.strip()
+        self.canvas = loaded
         self._fill()
         self.status.value = esc(ui("loaded_file", self.lang, path=target))
 
@@ -255,7 +315,16 @@ class CanvasEditor(widgets.VBox):
         return f"CanvasEditor({self.canvas.title!r}, lang={self.lang!r}, {len(self.canvas)} notes)"
 
 
-def canvas_editor(canvas=None, lang: str = "ko", path: str | os.PathLike | None = None) -> CanvasEditor:
+def _shown(path: str | os.PathLike) -> str:
+    """A path as the File box shows it: relative to the notebook's folder when it lies inside it."""
+    try:
+        return str(Path(path).absolute().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def canvas_editor(canvas=None, lang: str | None = None, path: str | os.PathLike | None = None, *,
+                  student_id: str | None = None, student_name: str | None = None) -> CanvasEditor:
     """Edit a canvas in nine text areas, with a live picture, checks, and Save/Load/Export buttons.
 
     Args:
@@ -263,8 +332,11 @@ def canvas_editor(canvas=None, lang: str = "ko", path: str | os.PathLike | None 
         lang: ``"ko"`` or ``"en"`` (labels, picture and findings).
         path: the file the Save and Load buttons use (default: the canvas's own file, else
             ``canvas.json``); PNG and Markdown exports go beside it.
+        student_id, student_name: who the saved file belongs to. Without them: ``BMC_STUDENT_ID``
+            or ``JUPYTERHUB_USER`` (and ``BMC_STUDENT_NAME``), else the file at ``path``, else
+            the student types them in the editor.
 
     Returns:
         The editor widget; display it in a notebook.
     """
-    return CanvasEditor(canvas, lang, path)
+    return CanvasEditor(canvas, lang, path, student_id=student_id, student_name=student_name)

@@ -114,10 +114,11 @@ class BlockExercise(widgets.VBox):
             f"<div class='bmc-title'>{esc(first_block.name[lang])} · {esc(ui('mode_' + self.mode, lang))}</div>"
             f"<div class='bmc-sub'>{esc(note)}</div>")
 
-        # asked once when no student id is known
-        self.id_text = widgets.Text(description=ui("student_id", lang), placeholder="s0001")
+        # asked once when no student id is known; each box sends its text once, when the student
+        # leaves it (pressing Start does), not letter by letter: a busy kernel then never sees half a name
+        self.id_text = widgets.Text(description=ui("student_id", lang), placeholder="s0001", continuous_update=False)
         self.id_text.add_class("bmc-student-id")
-        self.name_text = widgets.Text(description=ui("student_name", lang))
+        self.name_text = widgets.Text(description=ui("student_name", lang), continuous_update=False)
         self.name_text.add_class("bmc-student-name")
         self.start_button = widgets.Button(description=ui("start", lang), button_style="primary")
         self.start_button.add_class("bmc-start")

@@ -9,11 +9,10 @@ import io
 
 import ipywidgets as widgets
 
-from ..i18n import check_lang
 from ..errors import BMCError
 from ..prioritise import CRITERIA, prioritise
 from .style import esc, html_widget, style_sheet
-from ..i18n import ui
+from ..i18n import lang_or_session, ui
 
 
 def _number(value) -> str:
@@ -29,9 +28,9 @@ def _number(value) -> str:
 class SegmentPrioritiser(widgets.VBox):
     """Sliders for the weights of size, growth and fit; the ranking updates live."""
 
-    def __init__(self, segments=None, lang: str = "ko"):
+    def __init__(self, segments=None, lang: str | None = None):
         super().__init__()
-        self.lang = check_lang(lang)
+        self.lang = lang = lang_or_session(lang)
         if segments is None:
             from ..datasets import load_dataset
 
@@ -119,7 +118,7 @@ class SegmentPrioritiser(widgets.VBox):
         return f"SegmentPrioritiser({len(self.segments)} segments, lang={self.lang!r})"
 
 
-def segment_prioritiser(segments=None, lang: str = "ko") -> SegmentPrioritiser:
+def segment_prioritiser(segments=None, lang: str | None = None) -> SegmentPrioritiser:
     """Rank customer segments with sliders for the weights of size, growth and fit.
 
     Args:

@@ -7,6 +7,10 @@ trap), so the class report has
 something to show. ``late_submissions.zip`` holds what a learning platform's download often
 contains: a resubmission, a damaged file, a file for another exercise set and a stray HTML page.
 
+Each file carries the attempt log the widget writes (``choose`` and ``check`` events with their
+times): most students think for a while per case and sometimes change their mind; one (s0017)
+guesses, a second or two per case, so the report's attempt patterns have something to show.
+
 Run ``python data/sample_class/make_sample_class.py`` (seeded: the output is the same every time).
 """
 
@@ -19,6 +23,8 @@ import json
 import random
 import zipfile
 from pathlib import Path
+
+from bmclib.answers import answers_text  # the widget's layout: one attempt per line
 
 HERE = Path(__file__).resolve().parent
 SET_ID = "relationships-practice"
@@ -66,6 +72,47 @@ def simulate(key: list[dict], rng: random.Random, skill: float) -> dict:
     return answers
 
 
+#: one student guesses: a second or two per item and several changes in a row
+RAPID_GUESSER = "s0017"
+
+
+def attempt_log(sid: str, key: list[dict], answers: dict, saved_at: str) -> list[dict]:
+    """The widget's log for a student's answers: a first choice after some thought (sometimes a
+    different one, changed later), a Check now and then, all ending before ``saved_at``."""
+    from datetime import datetime, timedelta
+
+    rng = random.Random(f"attempts-{sid}")  # its own stream: the answers above stay the same
+    choices = sorted(CONFUSIONS) + PITFALLS
+    steps = []  # (seconds after the previous event, item, choice, event)
+    for row in key:
+        item = row["item_id"]
+        if item not in answers:
+            continue
+        final = answers[item]
+        pool = [c for c in choices if c != final and (c in CONFUSIONS) == (final in CONFUSIONS)]
+        if sid == RAPID_GUESSER:
+            for c in rng.sample(pool, 3):
+                steps.append((rng.uniform(0.5, 2.0), item, c, "choose"))
+            steps.append((rng.uniform(0.5, 2.0), item, final, "choose"))
+            continue
+        if rng.random() < 0.25:  # first thought, then a change of mind
+            steps.append((rng.uniform(8, 60), item, rng.choice(pool), "choose"))
+            if rng.random() < 0.6:
+                steps.append((rng.uniform(2, 10), item, steps[-1][2], "check"))
+            steps.append((rng.uniform(5, 40), item, final, "choose"))
+        else:
+            steps.append((rng.uniform(8, 70), item, final, "choose"))
+        if rng.random() < 0.4:
+            steps.append((rng.uniform(2, 10), item, final, "check"))
+    end = datetime.fromisoformat(saved_at) - timedelta(seconds=5)
+    at = end - timedelta(seconds=sum(round(d) for d, *_ in steps))
+    log = []
+    for delay, item, choice, event in steps:
+        at += timedelta(seconds=round(delay))
+        log.append({"item": item, "choice": choice, "event": event, "at": at.isoformat(timespec="seconds")})
+    return log
+
+
 def write(out: Path) -> None:
     rng = random.Random(2026)
     key = read_key(HERE.parent / "keys" / f"{SET_ID}.csv")
@@ -74,7 +121,8 @@ def write(out: Path) -> None:
         sid = f"s{i:04d}"
         skill = rng.uniform(0.35, 0.95)
         doc = answer_doc(sid, name, simulate(key, rng, skill), f"2026-11-20T10:{i:02d}:00+09:00")
-        (out / f"{sid}.json").write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        doc["attempts"] = attempt_log(sid, key, doc["answers"], doc["saved_at"])
+        (out / f"{sid}.json").write_text(answers_text(doc), encoding="utf-8")
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
         resubmit = answer_doc("s0003", NAMES[2], simulate(key, rng, 0.9), "2026-11-20T11:30:00+09:00")
