@@ -107,9 +107,17 @@ def answer_file_set(data: bytes) -> str | None:
 
 
 def _answer_fields(data: bytes) -> tuple[str, str] | None:
-    """``(exercise_set, student_id)`` of an answer file (``""`` where missing), or None."""
+    """``(exercise_set, student_id)`` of an answer file (``""`` where missing), or None.
+
+    Numbers are kept as their text: a number of thousands of digits (which Python refuses to
+    turn into an int) costs nothing, and a file with the answer format is copied whatever else is
+    wrong with it, so ``bmc grade`` names its fault.
+
+    >>> _answer_fields(b'{"format": "bmclib-answers", "student_id": 1' + b"0" * 5000 + b'}')[1][:3]
+    '100'
+    """
     try:
-        raw = json.loads(bytes(data).decode("utf-8-sig"))
+        raw = json.loads(bytes(data).decode("utf-8-sig"), parse_int=str, parse_float=str)
     except Exception:  # noqa: BLE001 - by place: whatever JSON these bytes are not, they are no answer file
         return None
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
@@ -643,8 +651,9 @@ def _read_server(client: HubClient, server_url: str, prefix: str, skipped: Count
         subfolders = []
         for entry in entries:
             name, kind, path = str(entry.get("name", "")), entry.get("type"), str(entry.get("path", ""))
-            if is_hidden(name):
-                skipped["hidden"] += 1
+            if is_hidden(name):  # a save's lock and temporary files are hidden too: not counted
+                if kind == "directory" or name.rstrip().lower().endswith(".json"):
+                    skipped["hidden"] += 1
                 continue
             if kind == "directory":
                 if depth < max_depth and path not in visited:

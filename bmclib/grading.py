@@ -283,6 +283,7 @@ def grade_batch(
         by_student.setdefault(sid, []).append(candidate(af.student_id, af.saved_at, af.source, af, now, owner=owner))
     batch.skipped, batch.duplicates = scan.skipped, scan.duplicates
     batch.read = frozenset(scan.seen)
+    batch.notes += [(name, Msg("grade.set_aside")) for name in scan.set_aside]
     max_score = key.max_score
     for best in latest_per_student(by_student, now, batch.problems, batch.notes):
         af = best.payload

@@ -18,6 +18,7 @@ import io
 import json
 import lzma
 import os
+import re
 import stat
 import struct
 import zipfile
@@ -75,6 +76,7 @@ class Scan:
     unpacked: int = 0  #: bytes unpacked from archives so far
     max_unpacked: int = MAX_UNPACKED
     collections: int = 0  #: folders recognised as ``bmc collect`` output (their manifest read)
+    set_aside: list = field(default_factory=list)  #: copies an exercise set aside, not read (see is_set_aside)
 
 
 _reason = os_reason
@@ -113,6 +115,33 @@ def looks_like_answer(name: str) -> bool:
     [True, True, False, False]
     """
     return "json" in name.lower() and not name.startswith(".") and not is_answer_name(name)
+
+
+#: a copy an exercise set aside (``answers.set_aside``): ``<set>.bad-<time>.json``, ``<set>.bad-other-set.json``
+_SET_ASIDE = re.compile(r"\.bad-[^/]*\.json\s*$", re.IGNORECASE)
+
+
+def is_hidden(name: str) -> bool:
+    """A hidden file, such as the lock (``.<set>.json.lock``) and temporary files
+    (``.<set>.json.<random>.tmp``) a save makes beside an answer file: ignored quietly when found
+    in a folder or archive, neither graded nor counted.
+
+    >>> [is_hidden(n) for n in (".s1.json.lock", ".s1.json.x1y2.tmp", "s1.json")]
+    [True, True, False]
+    """
+    return name.startswith(".")
+
+
+def is_set_aside(name: str) -> bool:
+    """A copy an exercise set aside when it found a damaged file, or one of another set, where it
+    saves (``<set>.bad-<time>.json``, ``<set>.bad-other-set.json``): found in a folder or archive it
+    is not graded but named in a note (its student's own file is the one that counts); named
+    directly it is graded like any file.
+
+    >>> [is_set_aside(n) for n in ("quiz.bad-20260101-100000.json", "quiz.bad-other-set.json", "quiz.json")]
+    [True, True, False]
+    """
+    return bool(_SET_ASIDE.search(name))
 
 
 # -- collected folders --------------------------------------------------------------------------
@@ -192,6 +221,11 @@ def _walk(folder: Path, scan: Scan, collection) -> Iterator[Source | tuple[str, 
                 pass  # read below, where the reason is named
             if name == COLLECTION_FILE and context is not None and os.fspath(context[0]) == current:
                 continue  # bmc collect's manifest: not an answer file
+            if is_hidden(name):
+                continue
+            if is_set_aside(name):
+                scan.set_aside.append(shown_path(entry.path))
+                continue
             if is_answer_name(name):
                 yield entry.path, _owner_of(entry.path, context)
             elif looks_like_answer(name):
@@ -388,7 +422,10 @@ def _zip_sources(name: str, fileobj, depth: int, limit: int, scan: Scan) -> Iter
                 yield Source(f"{name}!{shown}", None, Msg("inputs.entry_name_not_utf8"))
                 continue
             base = entry.rsplit("/", 1)[-1]
-            if info.is_dir() or "__MACOSX/" in entry or base.startswith("._"):
+            if info.is_dir() or "__MACOSX/" in entry or is_hidden(base):
+                continue
+            if is_set_aside(base):
+                scan.set_aside.append(source)
                 continue
             if not is_answer_name(base):
                 if looks_like_answer(base):

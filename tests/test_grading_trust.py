@@ -272,6 +272,39 @@ def test_files_that_look_like_answer_files_are_named(setup):
     assert all(p.startswith("looks like an answer file but is not named *.json") for p in problems.values())
 
 
+@pytest.mark.parametrize("packed", [False, True], ids=["folder", "zip"])
+def test_bookkeeping_files_are_ignored_and_set_aside_copies_noted(setup, capsys, packed):
+    """A save's lock and temporary files are neither graded nor counted; a copy the exercise set
+    aside is not graded (the student's own file counts) but named in a note, and graded when named
+    itself."""
+    extra = {".s1.json.lock": b"", ".s1.json.k3j2h1.tmp": answer("s1", {}, saved="2026-02-01T00:00:00+00:00"),
+             "s2.bad-20260101-100000.json": answer("s2", {"a": "self_service", "b": "co_creation"},
+                                                   saved="2026-02-01T00:00:00+00:00"),
+             "s1.bad-other-set.json": b"{damaged"}
+    if packed:
+        with zipfile.ZipFile("c1/class.zip", "w") as z:
+            for name, data in extra.items():
+                z.writestr(f"c1z/{name}", data)
+    else:
+        for name, data in extra.items():
+            Path("c1", name).write_bytes(data)
+    assert main(["grade", "c1", "--key", "key.csv", "--out", "g.csv", "--problems", "p.csv"]) == 0
+    err = capsys.readouterr().err
+    assert {r["student_id"]: r["score"] for r in rows_of(Path("g.csv"))} == {"s1": "3", "s2": "0.5"}
+    assert rows_of(Path("p.csv")) == []
+    assert "skipped" not in err and "graded 2 student(s) from 2 file(s); 0 problem(s)" in err
+    where = "c1/class.zip!c1z/" if packed else "c1/"
+    assert err.count("a copy an exercise set aside") == 2
+    assert f"{where}s2.bad-20260101-100000.json: a copy an exercise set aside" in err
+    assert main(["report", "c1", "--key", "key.csv", "--out", "rep", "--problems", "rp.csv"]) == 0
+    assert rows_of(Path("rp.csv")) == []
+    if not packed:
+        assert main(["validate", "c1"]) == 0
+        assert "OK: 2 files checked" in capsys.readouterr().out
+        assert grade("c1/s2.bad-20260101-100000.json", "--key", "key.csv", "--out", "g2.csv") == 0
+        assert {r["student_id"]: r["score"] for r in rows_of(Path("g2.csv"))} == {"s2": "3"}
+
+
 # -- 16. a full disk leaves the old outputs together -----------------------------------------------
 
 def test_a_failed_write_leaves_every_output_as_it_was_and_names_the_file(setup, monkeypatch, capsys):
