@@ -16,8 +16,18 @@ from pathlib import Path
 from typing import Any
 
 from .errors import AnswerFileError
-from .fileio import (FileTooLarge, clean_stale_temp_files, json_reason, normalise_id, os_reason, read_limited,
-                     text_problem, to_json, value_kind, write_atomic, write_json_atomic)  # noqa: F401
+from .fileio import (
+    FileTooLarge,
+    clean_stale_temp_files,
+    json_reason,
+    normalise_id,
+    os_reason,
+    read_limited,
+    text_problem,
+    to_json,
+    value_kind,
+    write_atomic,
+)
 from .i18n import Msg
 
 FORMAT = "bmclib-answers"
@@ -57,7 +67,7 @@ def parse_time(text: Any) -> datetime | None:
     if not isinstance(text, str):
         return None
     try:
-        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        value = datetime.fromisoformat(text.strip())  # "Z" too, since Python 3.11
     except ValueError:
         return None
     return value if value.tzinfo else value.replace(tzinfo=UTC)

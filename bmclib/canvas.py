@@ -207,7 +207,8 @@ class Canvas:
         ``saved_at`` is set to the current time first: when a student hands in several files,
         a grader counts the one saved last.
         """
-        from .answers import now_iso, write_json_atomic
+        from .answers import now_iso
+        from .fileio import write_json_atomic
 
         self.saved_at = now_iso()
         target = write_json_atomic(path, self.to_dict())

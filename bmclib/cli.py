@@ -7,9 +7,9 @@ import json
 import sys
 
 from .errors import BMCError, DataError
+from .exercises import DEFAULT_SET
 from .fileio import DEFAULT_MAX_FILE_SIZE, os_reason, parse_size
 from .i18n import LANGS, Msg, set_language, text_of
-from .exercises import DEFAULT_SET
 from .scoring import DEFAULT_PARTIAL
 
 

@@ -828,8 +828,7 @@ def collect_hub(url: str, out: str | os.PathLike, *, token: str | None = None, s
     outcomes: list[_UserOutcome] = []
     try:
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-            for outcome in pool.map(work, models):
-                outcomes.append(outcome)
+            outcomes.extend(pool.map(work, models))
         per_user = {m["name"]: o for m, o in zip(models, outcomes)}
         result.users = _folders_for([u for u, o in per_user.items() if o.found], {})
         for user, outcome in per_user.items():

@@ -217,6 +217,10 @@ def with_progress(sources: Iterable, progress: bool, desc: str = "grading") -> I
     return tqdm(sources, desc=desc, unit=" files", file=sys.stderr, disable=None)
 
 
+#: what an attempt-log entry holds for item statistics (bmclib.item_stats); other fields are dropped
+ATTEMPT_FIELDS = ("item", "choice", "event", "at")
+
+
 def grade_batch(
     paths: Iterable[str | os.PathLike],
     key: Key,
@@ -280,22 +284,27 @@ def grade_batch(
         if af.exercise_set != key.exercise_set:
             batch.problems.append((af.source, Msg("grade.other_set", found=af.exercise_set, expected=key.exercise_set)))
             continue
-        by_student.setdefault(sid, []).append(candidate(af.student_id, af.saved_at, af.source, af, now, owner=owner))
+        # only what grading needs is kept until every file is read: the answers to the key's items,
+        # the ignored items' names (at most MAX_LISTED) and the attempts' four fields
+        af.answers, extra, clashes = key.match(af.answers)
+        af.attempts = [{k: a[k] for k in ATTEMPT_FIELDS if k in a} for a in af.attempts]
+        kept = (af, listed(extra) if extra else "", clashes[:1])
+        by_student.setdefault(sid, []).append(candidate(af.student_id, af.saved_at, af.source, kept, now, owner=owner))
     batch.skipped, batch.duplicates = scan.skipped, scan.duplicates
     batch.read = frozenset(scan.seen)
     batch.notes += [(name, Msg("grade.set_aside")) for name in scan.set_aside]
     max_score = key.max_score
     for best in latest_per_student(by_student, now, batch.problems, batch.notes):
-        af = best.payload
-        answers, extra, clashes = key.match(af.answers)
+        af, extra, clashes = best.payload
         if clashes:
             item, given = clashes[0]
             batch.problems.append((best.source, Msg("grade.item_twice", item=item, given=given)))
             continue
+        answers = af.answers
         get = answers.get
         pts = tuple(score_item(get(k.item_id), k, partial)[1] for k in key.items)
         if extra:
-            batch.notes.append((best.source, Msg("score.ignored", items=listed(extra))))
+            batch.notes.append((best.source, Msg("score.ignored", items=extra)))
         batch.rows.append(GradeRow(af.student_id, af.student_name, af.exercise_set, sum(pts), max_score,
                                    pts, best.source, af.saved_at, answers, tuple(af.attempts)))
     batch.problems.sort(key=lambda p: (p[0], text_of(p[1], "en")))

@@ -11,7 +11,7 @@ from functools import lru_cache
 from .answers import AnswerFile
 from .blocks import _category_index, relationship_types
 from .errors import BMCError
-from .i18n import Msg, josa, lang_or_session
+from .i18n import Msg, lang_or_session
 from .keys import Key, KeyItem, load_key
 
 #: how an answer to one item counts, worst last

@@ -15,8 +15,17 @@ from pathlib import Path
 
 from .cases import check_cases, read_cases
 from .exercises import check_exercise_set
-from .fileio import (MAX_DATA_FILE_SIZE, Problem, _csv_reason, cannot_read, decode_utf8, not_regular, read_json,
-                     read_limited, walk_files)
+from .fileio import (
+    MAX_DATA_FILE_SIZE,
+    Problem,
+    _csv_reason,
+    cannot_read,
+    decode_utf8,
+    not_regular,
+    read_json,
+    read_limited,
+    walk_files,
+)
 from .i18n import Msg
 from .inputs import is_set_aside
 from .keys import check_key

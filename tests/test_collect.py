@@ -420,8 +420,8 @@ def make_handler(fake: FakeHub):
             name = parts[4]
             if method == "POST" and parts[5:] == ["tokens"]:
                 if not fake.token_scope:
-                    return self.reply(403, {"message": f"Service collector not found or no permissions to generate "
-                                                       f"tokens"})
+                    return self.reply(403, {"message": "Service collector not found or no permissions to generate "
+                                                       "tokens"})
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 assert body["scopes"] == [f"access:servers!user={name}"] and body["expires_in"] <= 600
                 with fake.lock:

@@ -311,7 +311,7 @@ def test_a_failed_write_leaves_every_output_as_it_was_and_names_the_file(setup, 
     assert grade("c1", "--key", "key.csv", "--out", "g.csv", "--problems", "p.csv") == 0
     before = snapshot(setup)
     Path("c1/s3.json").write_bytes(b"not json")
-    import bmclib.fileio as fileio
+    from bmclib import fileio
 
     real = fileio._stage
 
@@ -329,7 +329,7 @@ def test_a_failed_write_leaves_every_output_as_it_was_and_names_the_file(setup, 
 
 
 def test_report_writes_all_its_files_or_none(setup, monkeypatch, capsys):
-    import bmclib.fileio as fileio
+    from bmclib import fileio
 
     real = fileio._stage
 

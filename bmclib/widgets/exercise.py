@@ -25,13 +25,21 @@ from ..answers import (
 )
 from ..blocks import block, category, taxonomy
 from ..errors import AnswerFileError, BMCError
+from ..exercises import (
+    DEFAULT_SET,
+    MODES,
+    ExerciseSet,
+    Item,
+    load_exercise_set,
+    refuse_assessment_on_shipped,
+)
 from ..fileio import normalise_id
-from ..exercises import DEFAULT_SET, MODES, ExerciseSet, Item, load_exercise_set, refuse_assessment_on_shipped
 from ..i18n import Msg, lang_or_session, ui
 from ..identity import student_from_env
 from ..keys import Key, load_key
 from ..scoring import ItemScore, fmt_points, score_answers
 from .style import esc, html_widget, style_sheet
+
 ICONS = {"best": "✓", "acceptable": "◐", "wrong": "✗"}
 
 
