@@ -27,6 +27,7 @@ from .fileio import (
     to_json,
     value_kind,
     write_atomic,
+    write_json_atomic,  # noqa: F401 - imported from here by callers
 )
 from .i18n import Msg
 
