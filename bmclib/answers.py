@@ -16,8 +16,19 @@ from pathlib import Path
 from typing import Any
 
 from .errors import AnswerFileError
-from .fileio import (FileTooLarge, clean_stale_temp_files, json_reason, os_reason, read_limited, to_json,
-                     value_kind, write_atomic, write_json_atomic)
+from .fileio import (
+    FileTooLarge,
+    clean_stale_temp_files,
+    json_reason,
+    normalise_id,
+    os_reason,
+    read_limited,
+    text_problem,
+    to_json,
+    value_kind,
+    write_atomic,
+    write_json_atomic,  # noqa: F401 - imported from here by callers
+)
 from .i18n import Msg
 
 FORMAT = "bmclib-answers"
@@ -57,7 +68,7 @@ def parse_time(text: Any) -> datetime | None:
     if not isinstance(text, str):
         return None
     try:
-        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        value = datetime.fromisoformat(text.strip())  # "Z" too, since Python 3.11
     except ValueError:
         return None
     return value if value.tzinfo else value.replace(tzinfo=UTC)
@@ -78,6 +89,8 @@ class AnswerFile:
     attempts_dropped: int = 0
     #: changes made in memory that no save has written yet (item -> choice, None = cleared)
     pending: dict = field(default_factory=dict, repr=False, compare=False)
+    #: how many of the newest attempts no save has written yet
+    unsaved: int = field(default=0, repr=False, compare=False)
 
     @property
     def saved_time(self) -> datetime | None:
@@ -109,6 +122,7 @@ class AnswerFile:
         self.attempts.append({"item": item_id, "choice": choice, "event": event, "at": stamp})
         self.saved_at = stamp
         self.pending[item_id] = choice
+        self.unsaved += 1
 
     def trim_attempts(self, limit: int | None = None) -> None:
         """Keep the newest ``limit`` attempts (default :data:`MAX_ATTEMPTS`) and count the rest,
@@ -121,10 +135,56 @@ class AnswerFile:
 
 
 _describe = value_kind
+#: an answer file with more JSON objects than this is not one bmclib wrote (1,000 attempts are ~1,000)
+MAX_OBJECTS = 100_000
 
 
-def parse_answers(data: bytes, source: str = "<answers>") -> AnswerFile:
+class _Refused(Exception):
+    def __init__(self, msg: Msg):
+        self.msg = msg
+
+
+class _Objects:
+    """``json.loads``'s object hook: counts objects (stops past :data:`MAX_OBJECTS`, so a small file
+    of ``{}`` cannot fill memory) and refuses a name given twice in one object."""
+
+    __slots__ = ("count",)
+
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, pairs: list) -> dict:
+        self.count += 1
+        if self.count > MAX_OBJECTS:
+            raise _Refused(Msg("answers.too_many_objects", limit=f"{MAX_OBJECTS:,}"))
+        obj = dict(pairs)
+        if len(obj) != len(pairs):
+            seen = set()
+            for name, _value in pairs:
+                if name in seen:
+                    raise _Refused(Msg("answers.duplicate_name", name=_quoted(name)))
+                seen.add(name)
+        return obj
+
+
+def _quoted(text: str) -> str:
+    return json.dumps(text[:60], ensure_ascii=True)
+
+
+def _check_text(field_name: str, value: str) -> None:
+    why = text_problem(value)
+    if why is not None:
+        raise _Refused(Msg("answers.bad_text", field=field_name, why=why))
+
+
+def parse_answers(data: bytes, source: str = "<answers>", *, keep_attempts: bool = True) -> AnswerFile:
     """Parse the bytes of an answer file; raise ``AnswerFileError`` with a plain reason.
+
+    Refused besides what CONTRACT.md section 3 requires: a name given twice in one object (which
+    value counts would be a guess), text that no UTF-8 file can hold or that hides control
+    characters (in the student's id and name, the set, the time or an answer), and more than
+    :data:`MAX_OBJECTS` objects. ``keep_attempts=False`` drops the attempt log at once (grading
+    does not read it), so a long log costs no memory after parsing.
 
     >>> af = parse_answers(b'{"format": "bmclib-answers", "version": 1, "student_id": "s1",'
     ...                    b' "exercise_set": "x", "answers": {"netflix": "self_service"}}')
@@ -134,6 +194,10 @@ def parse_answers(data: bytes, source: str = "<answers>") -> AnswerFile:
     Traceback (most recent call last):
     ...
     bmclib.errors.AnswerFileError: a.json: unknown version 2 (this bmclib reads version 1)
+    >>> parse_answers(b'{"format": "bmclib-answers", "format": "x"}', "b.json")
+    Traceback (most recent call last):
+    ...
+    bmclib.errors.AnswerFileError: b.json: the name "format" is given twice in one object; which value counts cannot be known
     """
     if not isinstance(data, (bytes, bytearray)):
         raise AnswerFileError(source, Msg("answers.not_bytes"))
@@ -142,9 +206,19 @@ def parse_answers(data: bytes, source: str = "<answers>") -> AnswerFile:
     except UnicodeDecodeError:
         raise AnswerFileError(source, Msg("answers.not_utf8")) from None
     try:
-        raw = json.loads(text)
+        raw = json.loads(text, object_pairs_hook=_Objects())
+    except _Refused as exc:
+        raise AnswerFileError(source, exc.msg) from None
     except Exception as exc:  # noqa: BLE001 - anything json raises on this text (by place, not by type)
         raise AnswerFileError(source, json_reason(exc, with_line=True)) from None
+    del text
+    try:
+        return _answer_file(raw, source, keep_attempts)
+    except _Refused as exc:
+        raise AnswerFileError(source, exc.msg) from None
+
+
+def _answer_file(raw: Any, source: str, keep_attempts: bool) -> AnswerFile:
     if not isinstance(raw, dict):
         raise AnswerFileError(source, Msg("answers.top_level", value=_describe(raw)))
     if raw.get("format") != FORMAT:
@@ -159,9 +233,11 @@ def parse_answers(data: bytes, source: str = "<answers>") -> AnswerFile:
         student = str(student)
     if not isinstance(student, str) or not student.strip():
         raise AnswerFileError(source, Msg("answers.no_student"))
+    _check_text("student_id", student)
     exercise_set = raw.get("exercise_set")
     if not isinstance(exercise_set, str) or not exercise_set.strip():
         raise AnswerFileError(source, Msg("answers.no_set"))
+    _check_text("exercise_set", exercise_set)
     answers = raw.get("answers")
     if not isinstance(answers, dict):
         raise AnswerFileError(source, Msg("answers.not_object", value=_describe(answers)))
@@ -171,10 +247,15 @@ def parse_answers(data: bytes, source: str = "<answers>") -> AnswerFile:
             continue
         if not isinstance(choice, str):
             raise AnswerFileError(source, Msg("answers.not_string", item=item, value=_describe(choice)))
+        _check_text("answers", item)
+        _check_text("answers", choice)
         clean[item] = choice
     name = raw.get("student_name")
     saved_at = raw.get("saved_at")
-    attempts = raw.get("attempts")
+    for field_name, value in (("student_name", name), ("saved_at", saved_at)):
+        if isinstance(value, str):
+            _check_text(field_name, value)
+    attempts = raw.get("attempts") if keep_attempts else None
     dropped = raw.get("attempts_dropped")
     return AnswerFile(
         student_id=student.strip(),
@@ -219,12 +300,32 @@ def _locked(path: Path):
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path.with_name(f".{path.name}.lock"), "a") as lock:
-        flock(lock, LOCK_EX)
+        try:
+            flock(lock, LOCK_EX)
+        except OSError as exc:  # e.g. ENOLCK on a network folder without a lock service: save all the same
+            _warn_no_lock(path, exc)
+            clean_stale_temp_files(path, older_than=60)
+            yield False
+            return
         try:
             clean_stale_temp_files(path)
             yield True
         finally:
             flock(lock, LOCK_UN)
+
+
+_WARNED_NO_LOCK: set[str] = set()
+
+
+def _warn_no_lock(path: Path, exc: OSError) -> None:
+    """Say once per folder that saves there go without a lock (two open copies could then race)."""
+    import warnings
+
+    folder = str(path.parent)
+    if folder in _WARNED_NO_LOCK:
+        return
+    _WARNED_NO_LOCK.add(folder)
+    warnings.warn(Msg("answers.no_lock", folder=folder, reason=os_reason(exc)).text(), RuntimeWarning, stacklevel=4)
 
 
 def answers_text(payload: dict) -> str:
@@ -258,6 +359,7 @@ def write_answers(path: str | os.PathLike, answers: AnswerFile) -> Path:
     with _locked(target):
         write_atomic(target, answers_text(answers.to_dict()))
     answers.pending.clear()
+    answers.unsaved = 0
     return target
 
 
@@ -313,7 +415,8 @@ def record_change(path: str | os.PathLike, answers: AnswerFile, item_id: str, ch
                             answers=dict(answers.answers), student_name=answers.student_name,
                             saved_at=answers.saved_at, attempts=list(answers.attempts), source=str(target),
                             attempts_dropped=answers.attempts_dropped)
-        if disk is not None and (disk.exercise_set, disk.student_id) != (answers.exercise_set, answers.student_id):
+        if disk is not None and (disk.exercise_set, normalise_id(disk.student_id)) != (
+                answers.exercise_set, normalise_id(answers.student_id)):
             set_aside(target, disk.student_id if disk.exercise_set == answers.exercise_set else "bad-other-set")
         elif disk is not None:
             merged.answers = dict(disk.answers)
@@ -323,13 +426,18 @@ def record_change(path: str | os.PathLike, answers: AnswerFile, item_id: str, ch
                 else:
                     merged.answers[item] = value
             merged.student_name = answers.student_name or disk.student_name
+            # The disk holds every attempt saved so far, by any copy, and counts those it dropped;
+            # this copy adds only its attempts that no save has written yet. (Adding all it holds
+            # would bring back attempts another copy has since dropped, and count them twice.)
             seen = {_attempt_key(a) for a in disk.attempts}
-            merged.attempts = disk.attempts + [a for a in answers.attempts if _attempt_key(a) not in seen]
+            new = answers.attempts[-answers.unsaved:] if answers.unsaved else []
+            merged.attempts = disk.attempts + [a for a in new if _attempt_key(a) not in seen]
             merged.attempts.sort(key=lambda a: str(a.get("at", "")))
-            merged.attempts_dropped = max(disk.attempts_dropped, answers.attempts_dropped)
+            merged.attempts_dropped = disk.attempts_dropped
         merged.trim_attempts()
         write_atomic(target, answers_text(merged.to_dict()))
     answers.pending.clear()
+    answers.unsaved = 0
     return merged
 
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from .blocks import BLOCK_IDS, block, blocks
 from .errors import BMCError, DataError, UnknownIdError, unknown, unknown_id
-from .fileio import Problem, read_json, value_kind
+from .fileio import Problem, lone_surrogate, read_json, value_kind
 from .i18n import Msg, check_lang
 
 FORMAT = "bmclib-canvas"
@@ -207,7 +207,8 @@ class Canvas:
         ``saved_at`` is set to the current time first: when a student hands in several files,
         a grader counts the one saved last.
         """
-        from .answers import now_iso, write_json_atomic
+        from .answers import now_iso
+        from .fileio import write_json_atomic
 
         self.saved_at = now_iso()
         target = write_json_atomic(path, self.to_dict())
@@ -435,6 +436,11 @@ def _parse(data: Any, text: str, label: str, *, lint: bool = False):
     if version != VERSION or isinstance(version, bool):
         return None, [Problem(label, _line_at(text, _key_pos(text, "version")) or fmt_line,
                               Msg("data.unknown_version", version=repr(version)))], None
+    half = lone_surrogate(data)
+    if half is not None:
+        pos = text.lower().find(f"\\u{ord(half):04x}")
+        return None, [Problem(label, _line_at(text, pos) if pos >= 0 else 1,
+                              Msg("text.surrogate", code=f"U+{ord(half):04X}"))], None
     title = data.get("title", "")
     if title is None:
         title = ""

@@ -7,9 +7,9 @@ import json
 import sys
 
 from .errors import BMCError, DataError
+from .exercises import DEFAULT_SET
 from .fileio import DEFAULT_MAX_FILE_SIZE, os_reason, parse_size
 from .i18n import LANGS, Msg, set_language, text_of
-from .exercises import DEFAULT_SET
 from .scoring import DEFAULT_PARTIAL
 
 
@@ -49,39 +49,82 @@ def _cmd_advise(args) -> int:
     return 0
 
 
-def _outputs(args, *names: str) -> list:
+def _outputs(args, *names: str, reads: dict | None = None) -> list:
     """Check the files a command will write before it reads anything: two outputs that are one
-    file, an output that is a folder, or an output that is one of the inputs are usage errors."""
-    import os
+    file, an output that is a folder, a link, a device or a pipe, or an output that is one of the
+    inputs (compared as files, so a hard link or another spelling of the key is caught) are usage
+    errors. ``reads`` maps flags to more files the command reads (``{"--key": path}``)."""
     from pathlib import Path
 
-    outs = [(name, Path(getattr(args, name))) for name in names if getattr(args, name, None)]
-    inputs = {os.path.realpath(p) for p in getattr(args, "paths", []) if os.path.isfile(p)}
+    outs = [("--" + name.replace("_", "-"), Path(getattr(args, name))) for name in names if getattr(args, name, None)]
+    return _check_outputs(outs, getattr(args, "paths", []), reads or {})
+
+
+def _check_outputs(outs: list, paths, reads: dict) -> list:
+    import os
+
+    from .fileio import file_identity, output_problem, shown_path
+
+    inputs = {file_identity(p) for p in paths if os.path.isfile(p)} - {None}
+    others = {file_identity(p): flag for flag, p in reads.items() if p is not None and os.path.isfile(p)}
     seen = {}
-    for name, path in outs:
-        flag = "--" + name.replace("_", "-")
+    for flag, path in outs:
+        shown = shown_path(path)
         real = os.path.realpath(path)
         if real in seen:
-            raise BMCError(Msg("cli.same_file", a=seen[real], b=flag, path=str(path)))
+            raise BMCError(Msg("cli.same_file", a=seen[real], b=flag, path=shown))
         seen[real] = flag
         if path.is_dir():
-            raise BMCError(Msg("cli.out_folder", flag=flag, path=str(path), example=str(path / "grades.csv")))
-        if real in inputs:
-            raise BMCError(Msg("cli.out_input", flag=flag, path=str(path)))
+            raise BMCError(Msg("cli.out_folder", flag=flag, path=shown, example=shown_path(path / "grades.csv")))
+        why = output_problem(path)
+        if why is not None:
+            raise BMCError(Msg("cli.out_not_regular", flag=flag, path=shown, why=why))
+        identity = file_identity(path)
+        if identity is not None and identity in inputs:
+            raise BMCError(Msg("cli.out_input", flag=flag, path=shown))
+        if identity is not None and identity in others:
+            raise BMCError(Msg("cli.out_is_input", flag=flag, path=shown, other=others[identity]))
         parent = path.parent
         while not parent.exists() and parent != parent.parent:
             parent = parent.parent
         if parent.exists() and not parent.is_dir():
-            raise BMCError(Msg("cli.parent_file", flag=flag, path=str(path), parent=str(parent)))
-    return outs
+            raise BMCError(Msg("cli.parent_file", flag=flag, path=shown, parent=shown_path(parent)))
+    return [(flag, path) for flag, path in outs]
+
+
+def _not_read(outs: list, read: frozenset, extra: dict) -> None:
+    """After the inputs were read, before anything is written: no output may be a file that was read
+    (an answer file or archive found inside a given folder, the key, the settings)."""
+    from .fileio import file_identity, shown_path
+
+    extra_ids = {file_identity(p): flag for flag, p in extra.items() if p is not None}
+    for flag, path in outs:
+        identity = file_identity(path)
+        if identity is None:
+            continue
+        if identity in read:
+            raise BMCError(Msg("cli.out_read", flag=flag, path=shown_path(path)))
+        if identity in extra_ids:
+            raise BMCError(Msg("cli.out_is_input", flag=flag, path=shown_path(path), other=extra_ids[identity]))
+
+
+def _key_file(ref: str):
+    """The file a ``--key`` argument names (a path, or a shipped practice key's file), or None."""
+    from .paths import shipped_or_path
+
+    try:
+        return shipped_or_path(ref, "keys")
+    except BMCError:
+        return None
 
 
 def _cmd_grade(args) -> int:
-    from .grading import grade_batch, sources_path, write_grades, write_problems, write_sources
+    from .grading import grade_batch, sources_path, write_outputs
     from .keys import load_key
 
     args.sources = str(sources_path(args.out))
-    _outputs(args, "out", "problems", "sources")
+    reads = {"--key": _key_file(args.key), "--push-lti": args.push_lti}
+    outs = _outputs(args, "out", "problems", "sources", reads=reads)
     lti = None
     if args.push_lti:  # the push settings are checked before anything is read or written
         from .lti import load_config
@@ -95,14 +138,13 @@ def _cmd_grade(args) -> int:
     for warning in key.warnings:
         _say(warning, err=True)
     batch = grade_batch(args.paths, key, partial=args.partial, student=args.student,
-                        progress=not args.quiet, max_file_size=args.max_file_size)
+                        progress=not args.quiet, max_file_size=args.max_file_size, attempts=False)
+    _not_read(outs, batch.read, reads)
     if args.student and not batch.rows:
         _say(Msg("cli.no_student", student=args.student, set=key.exercise_set), err=True)
-    write_grades(batch, args.out, args.format, scale=args.scale, column=args.column, excel=args.excel)
-    write_sources(batch, args.sources)
-    if args.problems:
-        write_problems(batch, args.problems)
-    else:
+    write_outputs(batch, args.out, args.format, sources=args.sources, problems=args.problems,
+                  scale=args.scale, column=args.column, excel=args.excel)
+    if not args.problems:
         for source, problem in batch.problems:
             _say(f"{source}: {text_of(problem)}", err=True)
     for source, note in batch.notes:
@@ -144,16 +186,28 @@ def _cmd_collect(args) -> int:
     return 0
 
 
+#: the files ``bmc report`` writes into its folder
+REPORT_FILES = ("index.html", "items.png", "scores.png", "items.csv", "BMCGothic-Regular.ttf")
+
+
 def _cmd_report(args) -> int:
+    from pathlib import Path
+
     from .keys import load_key
     from .report import build_report
 
-    _outputs(args, "problems")
+    reads = {"--key": _key_file(args.key)}
+    outs = _outputs(args, "problems", reads=reads)
+    folder = Path(args.out)
+    if folder.exists() and not folder.is_dir():
+        raise BMCError(Msg("cli.out_not_folder", flag="--out", path=str(folder)))
+    outs += _check_outputs([("--out", folder / name) for name in REPORT_FILES], args.paths, reads)
     key = load_key(args.key)
     for warning in key.warnings:
         _say(warning, err=True)
     report = build_report(args.paths, key, partial=args.partial, items=args.items,
                           max_file_size=args.max_file_size)
+    _not_read(outs, getattr(report, "read", frozenset()), reads)
     index = report.write(args.out)
     if args.problems:
         from .grading import write_problems
@@ -240,8 +294,11 @@ def _cmd_canvas(args) -> int:
         findings = check_canvas(canvas)
         print(findings.summary(lang))
         return 1 if any(f.severity == "error" for f in findings) else 0
+    from pathlib import Path
+
     from .plots import save_canvas
 
+    _check_outputs([("--out", Path(args.out))], [args.file], {})
     save_canvas(canvas, args.out, lang=lang)
     print(args.out)
     return 0
@@ -358,7 +415,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("roots", nargs="*", metavar="ROOT", help="a folder holding one folder per user, e.g. /home")
     p.add_argument("--out", required=True, help="folder to copy into (one folder per user)")
     p.add_argument("--hub", metavar="URL", help="collect through this JupyterHub's REST API instead; "
-                   "token from JUPYTERHUB_API_TOKEN (scopes list:users, read:users, access:servers)")
+                   "token from JUPYTERHUB_API_TOKEN (scopes list:users, read:users, tokens: bmc reads each "
+                   "server with a short-lived token of that user's own, never with this one)")
     p.add_argument("--start-stopped", action="store_true",
                    help="with --hub: start stopped servers to collect from them, then stop them again "
                    "(the token also needs the servers scope)")

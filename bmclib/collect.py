@@ -42,8 +42,10 @@ from urllib.parse import quote, urlsplit
 
 from .answers import FORMAT
 from .errors import BMCError
-from .fileio import os_reason
+from .fileio import os_reason, shown_path, write_json_atomic
 from .i18n import Msg, text_of
+from .identity import belongs_to
+from .inputs import COLLECTION_FILE, COLLECTION_FORMAT, looks_like_answer
 
 #: An answer file is a few kilobytes; anything larger is not read.
 MAX_BYTES = 5 * 1024 * 1024
@@ -55,16 +57,33 @@ SKIP_REASONS = {key: Msg(f"collect.skip_{key}", mb=MAX_BYTES // (1024 * 1024))
 _UNSAFE = re.compile(r"[^\w.@+-]+")
 
 
+#: the longest file or folder name collect writes (file systems allow 255 bytes; Hangul takes 3 each)
+MAX_NAME = 80
+
+
 def safe_name(name: str) -> str:
-    """A folder name for a user: no path separators, no leading dot, nothing a shell or
-    file system would trip on; letters of any script are kept.
+    """A folder or file name for a user's copy: no path separators, no leading dot, nothing a shell
+    or file system would trip on; letters of any script are kept. A long name is shortened in the
+    middle, keeping its ending (``.json``) and a short fingerprint of the whole name, so two long
+    names stay two names.
 
     >>> safe_name("kim"), safe_name("../../etc"), safe_name("김민지"), safe_name("a b/c"), safe_name("")
     ('kim', 'etc', '김민지', 'a_b_c', '_')
+    >>> long = safe_name("x" * 300 + ".json")
+    >>> len(long) <= MAX_NAME, long.endswith(".json")
+    (True, True)
     """
-    text = unicodedata.normalize("NFC", str(name))
-    text = _UNSAFE.sub("_", text).strip("._-")
-    return text[:100] or "_"
+    text = unicodedata.normalize("NFC", shown_path(str(name)))
+    text = _UNSAFE.sub("_", text).strip("._-") or "_"
+    if len(text) <= MAX_NAME:
+        return text
+    import hashlib
+
+    stem, suffix = os.path.splitext(text)
+    if len(suffix) > 10:
+        stem, suffix = text, ""
+    tag = hashlib.sha1(text.encode("utf-8", "backslashreplace")).hexdigest()[:8]
+    return f"{stem[:MAX_NAME - len(suffix) - 9]}~{tag}{suffix}"
 
 
 def is_hidden(name: str) -> bool:
@@ -88,27 +107,25 @@ def answer_file_set(data: bytes) -> str | None:
 
 
 def _answer_fields(data: bytes) -> tuple[str, str] | None:
-    """``(exercise_set, student_id)`` of an answer file (``""`` where missing), or None."""
+    """``(exercise_set, student_id)`` of an answer file (``""`` where missing), or None.
+
+    Numbers are kept as their text: a number of thousands of digits (which Python refuses to
+    turn into an int) costs nothing, and a file with the answer format is copied whatever else is
+    wrong with it, so ``bmc grade`` names its fault.
+
+    >>> _answer_fields(b'{"format": "bmclib-answers", "student_id": 1' + b"0" * 5000 + b'}')[1][:3]
+    '100'
+    """
     try:
-        raw = json.loads(bytes(data).decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        raw = json.loads(bytes(data).decode("utf-8-sig"), parse_int=str, parse_float=str)
+    except Exception:  # noqa: BLE001 - by place: whatever JSON these bytes are not, they are no answer file
         return None
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
         return None
     found, student = raw.get("exercise_set"), raw.get("student_id")
-    return (found.strip() if isinstance(found, str) else "",
-            str(student).strip() if isinstance(student, (str, int)) and not isinstance(student, bool) else "")
-
-
-def belongs_to(student_id: str, user: str) -> bool:
-    """Whether an answer file's student id is the user's own name (on The Littlest JupyterHub
-    the home folder of user ``kim`` is ``jupyter-kim``).
-
-    >>> belongs_to("kim", "kim"), belongs_to("kim", "jupyter-kim"), belongs_to("lee", "kim")
-    (True, True, False)
-    """
-    sid, name = student_id.casefold(), user.casefold()
-    return sid == name or name == f"jupyter-{sid}"
+    return (shown_path(found.strip()) if isinstance(found, str) else "",
+            shown_path(str(student).strip()) if isinstance(student, (str, int)) and not isinstance(student, bool)
+            else "")
 
 
 @dataclass(frozen=True)
@@ -196,14 +213,15 @@ def _folders_for(names: Iterable[str], taken: dict[str, str]) -> dict[str, str]:
     return out
 
 
-def _target_names(rel_paths: list[str]) -> dict[str, str]:
-    """File names in the user's collected folder: the own name, or the path when names clash.
+def _target_names(rel_paths: list[str]) -> list[str]:
+    """File names in the user's collected folder, one per path in order: the own name, or the path
+    when names clash; a name given twice (the same path under two roots) gets a number.
 
-    >>> _target_names(["en/answers/x.json", "ko/answers/x.json", "answers/y.json"])
-    {'en/answers/x.json': 'en__answers__x.json', 'ko/answers/x.json': 'ko__answers__x.json', 'answers/y.json': 'y.json'}
+    >>> _target_names(["en/answers/x.json", "ko/answers/x.json", "answers/y.json", "answers/y.json"])
+    ['en__answers__x.json', 'ko__answers__x.json', 'answers__y.json', 'answers__y.2.json']
     """
     by_name = Counter(p.rsplit("/", 1)[-1].casefold() for p in rel_paths)
-    out, used = {}, set()
+    out, used = [], set()
     for rel in rel_paths:
         name = rel.rsplit("/", 1)[-1]
         wanted = name if by_name[name.casefold()] == 1 else rel.replace("/", "__")
@@ -212,44 +230,99 @@ def _target_names(rel_paths: list[str]) -> dict[str, str]:
         while candidate.casefold() in used:
             candidate, n = f"{stem}.{n}{suffix}", n + 1
         used.add(candidate.casefold())
-        out[rel] = candidate
+        out.append(candidate)
     return out
 
 
-def _write_copy(target: Path, data: bytes, mtime: float | None) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+def _stage(out: Path, data: bytes, mtime: float | None) -> str:
+    """Write one copy's bytes to a hidden temporary file in ``out`` at once (so a class's files are
+    never all held in memory); :func:`_store` moves it to its name. Honours the umask."""
+    fd, tmp = tempfile.mkstemp(prefix=".bmc-collect-", suffix=".tmp", dir=out)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+        os.chmod(tmp, 0o666 & ~_umask())
         if mtime is not None:
             os.utime(tmp, (mtime, mtime))
-        os.replace(tmp, target)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+    return tmp
 
 
 @dataclass
 class _Found:
     rel: str  # path inside the user's folder (or server), with "/"
     source: str  # what to show: a file path or a URL path
-    data: bytes
+    staged: str  # the temporary file holding the copy, in the output folder
     exercise_set: str
     student_id: str
-    mtime: float | None = None
 
 
 def _store(result: CollectResult, user: str, found: list[_Found]) -> None:
     folder = result.out / result.users[user]
-    names = _target_names([f.rel for f in found])
-    for f in found:
-        target = folder / names[f.rel]
-        _write_copy(target, f.data, f.mtime)
+    folder.mkdir(parents=True, exist_ok=True)
+    for f, name in zip(found, _target_names([f.rel for f in found])):
+        target = folder / name
+        os.replace(f.staged, target)
         result.copied.append(Copied(user, f.source, str(target), f.exercise_set, f.student_id))
         if not belongs_to(f.student_id, user):
             result.notes.append((f.source, Msg("collect.names_other", student=f.student_id, user=user)))
+
+
+def _discard(found: Iterable[_Found]) -> None:
+    for f in found:
+        try:
+            os.unlink(f.staged)
+        except OSError:
+            pass
+
+
+def _finish(result: CollectResult) -> None:
+    """Write the manifest that tells ``bmc grade`` whose folder is whose, and remove the copies an
+    earlier collection into the same folder made that this one did not make again (a file the
+    student has since deleted or renamed must not be graded from a stale copy)."""
+    manifest = result.out / COLLECTION_FILE
+    old = _old_targets(manifest)
+    written = {os.path.relpath(c.target, result.out) for c in result.copied}
+    for rel in sorted(old - written):
+        path = result.out / rel
+        try:
+            if path.is_file() and not path.is_symlink() and path.resolve().is_relative_to(result.out.resolve()):
+                path.unlink()
+                result.notes.append((str(path), Msg("collect.stale_removed")))
+                try:
+                    path.parent.rmdir()  # only when it is empty now
+                except OSError:
+                    pass
+        except OSError as exc:
+            result.problems.append((str(path), Msg("file.cannot_read", reason=os_reason(exc))))
+    from .answers import now_iso
+
+    write_json_atomic(manifest, {
+        "format": COLLECTION_FORMAT, "version": 1, "collected_at": now_iso(),
+        "users": {folder: shown_path(user) for user, folder in sorted(result.users.items())},
+        "files": [{"target": os.path.relpath(c.target, result.out), "user": shown_path(c.user), "source": c.source,
+                   "student_id": c.student_id, "exercise_set": c.exercise_set} for c in result.copied],
+    })
+
+
+def _old_targets(manifest: Path) -> set[str]:
+    try:
+        raw = json.loads(manifest.read_bytes())
+    except (OSError, ValueError):
+        return set()
+    if not isinstance(raw, dict) or raw.get("format") != COLLECTION_FORMAT or not isinstance(raw.get("files"), list):
+        return set()
+    return {f["target"] for f in raw["files"] if isinstance(f, dict) and isinstance(f.get("target"), str)
+            and not os.path.isabs(f["target"]) and ".." not in Path(f["target"]).parts}
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _prepare_out(out: str | os.PathLike) -> Path:
@@ -322,7 +395,7 @@ def _walk_user(result: CollectResult, user_dir: str, avoid: set[tuple[int, int]]
             with os.scandir(folder) as it:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError as exc:
-            result.problems.append((folder, Msg("inputs.folder_unreadable", reason=os_reason(exc))))
+            result.problems.append((shown_path(folder), Msg("inputs.folder_unreadable", reason=os_reason(exc))))
             continue
         if (st.st_dev, st.st_ino) in seen:
             continue
@@ -330,7 +403,7 @@ def _walk_user(result: CollectResult, user_dir: str, avoid: set[tuple[int, int]]
         subfolders = []
         for entry in entries:
             name = entry.name
-            is_json = name.lower().endswith(".json")
+            is_json = name.rstrip().lower().endswith(".json")  # "s4.JSON " too: bmc grade reads it
             try:
                 if entry.is_symlink():
                     if is_json or entry.is_dir():  # is_dir follows the link only to ask
@@ -348,20 +421,23 @@ def _walk_user(result: CollectResult, user_dir: str, avoid: set[tuple[int, int]]
                     subfolders.append((entry.path, f"{rel}{name}/"))
                     continue
                 if not is_json:
+                    if looks_like_answer(name):
+                        result.notes.append((shown_path(entry.path), Msg("collect.looks_like_answer")))
                     continue
                 if not entry.is_file(follow_symlinks=False):
                     result.skipped["special"] += 1
                     continue
                 status, data, mtime = _read_regular(entry.path, max_bytes)
             except OSError as exc:
-                result.problems.append((entry.path, Msg("file.cannot_read", reason=os_reason(exc))))
+                result.problems.append((shown_path(entry.path), Msg("file.cannot_read", reason=os_reason(exc))))
                 continue
             if status != "ok":
                 result.skipped[status] += 1
                 continue
             fields = _classify(result.skipped, data, exercise_set)
             if fields is not None:
-                found.append(_Found(f"{rel}{name}", entry.path, data, *fields, mtime))
+                found.append(_Found(f"{rel}{name}", shown_path(entry.path), _stage(result.out, data, mtime), *fields))
+            del data
         stack.extend(reversed(subfolders))
     return found
 
@@ -398,6 +474,22 @@ def collect_folders(roots: Iterable[str | os.PathLike], out: str | os.PathLike, 
             raise BMCError(Msg("collect.out_is_root", path=str(out_path)))
     result = CollectResult(out_path)
     per_user: dict[str, list[_Found]] = {}
+    try:
+        _collect_roots(result, roots, per_user, out_key, exercise_set, max_bytes)
+        result.users = _folders_for([u for u, f in per_user.items() if f], {})
+        for user in sorted(per_user):
+            if per_user[user]:
+                _store(result, user, per_user[user])
+            else:
+                result.empty_users.append(user)
+        _finish(result)
+    finally:
+        _discard(f for found in per_user.values() for f in found)  # whatever was staged and not stored
+    return result
+
+
+def _collect_roots(result: CollectResult, roots: list[Path], per_user: dict[str, list[_Found]],
+                   out_key: tuple[int, int], exercise_set: str | None, max_bytes: int) -> None:
     for root in roots:
         try:
             with os.scandir(root) as it:
@@ -425,13 +517,6 @@ def collect_folders(roots: Iterable[str | os.PathLike], out: str | os.PathLike, 
                 continue
             found = _walk_user(result, entry.path, {out_key}, exercise_set, max_bytes)
             per_user.setdefault(entry.name, []).extend(found)
-    result.users = _folders_for([u for u, f in per_user.items() if f], {})
-    for user in sorted(per_user):
-        if per_user[user]:
-            _store(result, user, per_user[user])
-        else:
-            result.empty_users.append(user)
-    return result
 
 
 # -- through a hub's REST API ------------------------------------------------------------------------
@@ -500,6 +585,13 @@ class HubClient:
         except (UnicodeDecodeError, json.JSONDecodeError):
             raise HubError(Msg("collect.not_json", request=f"{method} {path}"), status) from None
 
+    def with_token(self, token: str) -> HubClient:
+        """The same hub, another token (a user's own short-lived one, for their server)."""
+        other = HubClient.__new__(HubClient)
+        other.__dict__.update(self.__dict__)
+        other.token = token
+        return other
+
     def api(self, method: str, path: str, **kw) -> Any:
         return self.request(method, f"{self.base}/hub/api{path}", **kw)[1]
 
@@ -539,7 +631,7 @@ def _server_urls(model: dict) -> list[tuple[str, str]]:
 
 
 def _read_server(client: HubClient, server_url: str, prefix: str, skipped: Counter,
-                 problems: list[tuple[str, str]], exercise_set: str | None, max_bytes: int,
+                 problems: list[tuple[str, str]], exercise_set: str | None, max_bytes: int, out: Path,
                  *, max_folders: int = 2000, max_depth: int = 12) -> list[_Found]:
     """Every ``answers/*.json`` answer file a server's contents API shows (hidden ones it hides)."""
     api = server_url.rstrip("/") + "/api/contents/"
@@ -559,8 +651,9 @@ def _read_server(client: HubClient, server_url: str, prefix: str, skipped: Count
         subfolders = []
         for entry in entries:
             name, kind, path = str(entry.get("name", "")), entry.get("type"), str(entry.get("path", ""))
-            if is_hidden(name):
-                skipped["hidden"] += 1
+            if is_hidden(name):  # a save's lock and temporary files are hidden too: not counted
+                if kind == "directory" or name.rstrip().lower().endswith(".json"):
+                    skipped["hidden"] += 1
                 continue
             if kind == "directory":
                 if depth < max_depth and path not in visited:
@@ -594,7 +687,8 @@ def _read_server(client: HubClient, server_url: str, prefix: str, skipped: Count
                 continue
             fields = _classify(skipped, data, exercise_set)
             if fields is not None:
-                found.append(_Found(prefix + path, source, data, *fields))
+                found.append(_Found(prefix + path, source, _stage(out, data, None), *fields))
+            del data, text, file_model
         stack.extend(reversed(subfolders))
     if stack:
         problems.append((api, Msg("collect.max_folders", count=max_folders)))
@@ -628,8 +722,36 @@ def _start_server(client: HubClient, name: str, timeout: float, sleep: Callable[
         sleep(0.5)
 
 
+def _server_token(client: HubClient, name: str) -> tuple[HubClient, Callable[[], None]]:
+    """A client for user ``name``'s own server with a token made for that alone, and a function
+    that deletes the token again.
+
+    A student controls their server: whatever it is sent, the student can read. So bmc never
+    sends its own token there (with it, a student could read every classmate's server). It asks
+    the hub instead for a token owned by the student, allowed only ``access:servers!user=<name>``
+    (what the student can do anyway) and expiring in 5 minutes, and deletes it after reading.
+    This needs the ``tokens`` scope for the users collected from.
+    """
+    user = quote(name, safe="")
+    model = client.api("POST", f"/users/{user}/tokens", body={
+        "scopes": [f"access:servers!user={name}"], "expires_in": 300, "note": "bmc-collect"})
+    if not isinstance(model, dict) or not isinstance(model.get("token"), str) or not model["token"]:
+        raise HubError(Msg("collect.not_token", request=f"POST /hub/api/users/{user}/tokens"))
+    token_id = model.get("id")
+
+    def forget() -> None:
+        if token_id is None:
+            return
+        try:
+            client.api("DELETE", f"/users/{user}/tokens/{quote(str(token_id), safe='')}")
+        except HubError:
+            pass  # it expires within minutes anyway
+
+    return client.with_token(model["token"]), forget
+
+
 def _collect_user(client: HubClient, model: dict, *, start_stopped: bool, exercise_set: str | None,
-                  max_bytes: int, start_timeout: float, sleep: Callable[[float], None]) -> _UserOutcome:
+                  max_bytes: int, start_timeout: float, sleep: Callable[[float], None], out: Path) -> _UserOutcome:
     outcome = _UserOutcome()
     name = model["name"]
     servers = _server_urls(model)
@@ -645,13 +767,21 @@ def _collect_user(client: HubClient, model: dict, *, start_stopped: bool, exerci
             outcome.unreachable = Msg("collect.could_not_start", error=exc)
             return outcome
     try:
-        for server_name, url in servers:
-            prefix = f"{server_name}/" if server_name else ""
-            try:
-                outcome.found += _read_server(client, url, prefix, outcome.skipped, outcome.problems,
-                                              exercise_set, max_bytes)
-            except HubError as exc:
-                outcome.unreachable = Msg("collect.server_error", url=url, error=exc)
+        try:
+            server_client, forget = _server_token(client, name)
+        except HubError as exc:
+            outcome.unreachable = Msg("collect.no_user_token", error=exc)
+            return outcome
+        try:
+            for server_name, url in servers:
+                prefix = f"{server_name}/" if server_name else ""
+                try:
+                    outcome.found += _read_server(server_client, url, prefix, outcome.skipped, outcome.problems,
+                                                  exercise_set, max_bytes, out)
+                except HubError as exc:
+                    outcome.unreachable = Msg("collect.server_error", url=url, error=exc)
+        finally:
+            forget()
     finally:
         if started:
             try:
@@ -671,8 +801,9 @@ def collect_hub(url: str, out: str | os.PathLike, *, token: str | None = None, s
         url: the hub's address (``https://hub.example.edu``, with its base URL if it has one).
         out: the folder to copy into (created if missing).
         token: an API token (default ``$JUPYTERHUB_API_TOKEN``) of a hub service with the
-            scopes ``list:users``, ``read:users`` and ``access:servers`` (``--start-stopped``
-            also needs ``servers``).
+            scopes ``list:users``, ``read:users`` and ``tokens`` (``--start-stopped`` also needs
+            ``servers``). It is sent to the hub only: each server is read with a token the hub
+            makes for that user alone (see :func:`_server_token`), deleted afterwards.
         start_stopped: start users' stopped servers, collect, and stop them again.
         exercise_set: only answer files of this exercise set.
 
@@ -692,20 +823,25 @@ def collect_hub(url: str, out: str | os.PathLike, *, token: str | None = None, s
 
     def work(model):
         return _collect_user(client, model, start_stopped=start_stopped, exercise_set=exercise_set,
-                             max_bytes=max_bytes, start_timeout=start_timeout, sleep=sleep)
+                             max_bytes=max_bytes, start_timeout=start_timeout, sleep=sleep, out=result.out)
 
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        outcomes = list(pool.map(work, models))
-    per_user = {m["name"]: o for m, o in zip(models, outcomes)}
-    result.users = _folders_for([u for u, o in per_user.items() if o.found], {})
-    for user, outcome in per_user.items():
-        result.skipped.update(outcome.skipped)
-        result.problems += outcome.problems
-        result.notes += outcome.notes
-        if outcome.found:
-            _store(result, user, outcome.found)
-        if outcome.unreachable:
-            result.unreachable.append((user, outcome.unreachable))
-        elif not outcome.found:
-            result.empty_users.append(user)
+    outcomes: list[_UserOutcome] = []
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+            outcomes.extend(pool.map(work, models))
+        per_user = {m["name"]: o for m, o in zip(models, outcomes)}
+        result.users = _folders_for([u for u, o in per_user.items() if o.found], {})
+        for user, outcome in per_user.items():
+            result.skipped.update(outcome.skipped)
+            result.problems += outcome.problems
+            result.notes += outcome.notes
+            if outcome.found:
+                _store(result, user, outcome.found)
+            if outcome.unreachable:
+                result.unreachable.append((user, outcome.unreachable))
+            elif not outcome.found:
+                result.empty_users.append(user)
+        _finish(result)
+    finally:
+        _discard(f for o in outcomes for f in o.found)
     return result

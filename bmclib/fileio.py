@@ -197,6 +197,113 @@ def not_regular(path: str | os.PathLike) -> Msg | None:
     return Msg("file.not_regular", kind=Msg(_KINDS.get(stat.S_IFMT(st.st_mode), "file.kind_special")))
 
 
+def file_identity(path: str | os.PathLike) -> tuple[int, int] | None:
+    """``(device, inode)`` of the file ``path`` names (links followed), or None when there is none.
+    Two names with one identity are one file: a hard link, a symbolic link, ``a/../b``.
+
+    >>> file_identity(__file__) == file_identity(os.path.join(os.path.dirname(__file__), ".", os.path.basename(__file__)))
+    True
+    >>> file_identity("/no/such/file") is None
+    True
+    """
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return st.st_dev, st.st_ino
+
+
+def output_problem(path: str | os.PathLike) -> Msg | None:
+    """Why ``path`` must not be replaced by a file this program writes, or None when it may.
+
+    An output may be new or an existing regular file. Anything else that is already there (a
+    symbolic link, a device such as ``/dev/null``, a named pipe, a socket, a folder) would be
+    replaced by a plain file by an atomic write: that is refused, never done. Nothing is opened.
+
+    >>> output_problem("/no/such/folder/grades.csv") is None, output_problem(__file__) is None
+    (True, True)
+    >>> output_problem(os.path.dirname(__file__)).text("en")
+    'it is there already and is not a regular file: it is a folder'
+    """
+    try:
+        st = os.lstat(path)
+    except (OSError, ValueError):
+        return None
+    if stat.S_ISREG(st.st_mode):
+        return None
+    kind = "file.kind_link" if stat.S_ISLNK(st.st_mode) else _KINDS.get(stat.S_IFMT(st.st_mode), "file.kind_special")
+    return Msg("file.output_not_regular", kind=Msg(kind))
+
+
+def shown_path(name: str | os.PathLike) -> str:
+    """A file name as text that can always be printed and written to a UTF-8 file.
+
+    File names are bytes; one that is not UTF-8 (a CP949 name from a Windows zip, a damaged
+    name) arrives in Python with stand-in characters that cannot be written. They are shown as
+    ``\\xNN`` escapes instead; other names are returned unchanged.
+
+    >>> shown_path("class/s1.json"), shown_path(os.fsdecode(b"class/\\xff\\xfe.json"))
+    ('class/s1.json', 'class/\\\\xff\\\\xfe.json')
+    """
+    text = os.fspath(name)
+    if isinstance(text, bytes):
+        return text.decode("utf-8", "backslashreplace")
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace") \
+            if _only_escapes(text) else text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _only_escapes(text: str) -> bool:
+    """True when every surrogate in ``text`` stands for one undecodable byte (os.fsdecode's escapes)."""
+    return all(not 0xD800 <= ord(c) <= 0xDFFF or 0xDC80 <= ord(c) <= 0xDCFF for c in text)
+
+
+def text_problem(value: str) -> Msg | None:
+    """Why a text from a file cannot be stored or shown as it is, or None: a lone surrogate (half of
+    a character, which no UTF-8 file can hold) or an invisible control character such as NUL.
+
+    >>> text_problem("Kim Minji"), text_problem("김민지")
+    (None, None)
+    >>> text_problem("s\\udc80").text("en"), text_problem("s\\x00").text("en")
+    ('it holds half of a character (U+DC80), which is not valid text', 'it holds the control character U+0000')
+    """
+    if value.isascii() and value.isprintable():
+        return None
+    for c in value:
+        code = ord(c)
+        if 0xD800 <= code <= 0xDFFF:
+            return Msg("text.surrogate", code=f"U+{code:04X}")
+        if unicodedata.category(c) == "Cc":
+            return Msg("text.control", code=f"U+{code:04X}")
+    return None
+
+
+def lone_surrogate(data: Any) -> str | None:
+    """The first half-character (a lone surrogate, from a JSON escape such as ``"\\udc80"``) in any
+    text of parsed JSON, keys included, or None. No file can hold one, and drawing one crashes.
+
+    >>> lone_surrogate({"title": ["ok", "T\\udc80"]}), lone_surrogate({"a": "😀"})
+    ('\\udc80', None)
+    """
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            if not value.isascii():
+                for c in value:
+                    if 0xD800 <= ord(c) <= 0xDFFF:
+                        return c
+        elif isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return None
+
+
 def read_limited(path: str | os.PathLike, limit: int = DEFAULT_MAX_FILE_SIZE) -> bytes:
     """The bytes of a regular file, refusing anything larger than ``limit``.
 
@@ -247,6 +354,37 @@ def read_stream_limited(stream, limit: int = DEFAULT_MAX_FILE_SIZE) -> bytes:
             raise FileTooLarge(Msg("file.too_large", limit=size_text(limit)))
 
 
+def walk_files(folder: str | os.PathLike) -> list[str]:
+    """Every file under ``folder`` (not folders; links to folders are not followed, so nothing
+    loops), walked with a list rather than recursion, so that no depth of folders can exhaust
+    Python's recursion limit. A folder that cannot be opened is passed over.
+
+    >>> import tempfile
+    >>> top = Path(tempfile.mkdtemp())
+    >>> (top / "a" / "b").mkdir(parents=True)
+    >>> _ = (top / "a" / "b" / "x.csv").write_text("")
+    >>> [os.path.relpath(p, top) for p in walk_files(top)]
+    ['a/b/x.csv']
+    """
+    found, stack = [], [os.fspath(folder)]
+    while stack:
+        current = stack.pop()
+        try:
+            with os.scandir(current) as it:
+                entries = list(it)
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(entry.path)
+                elif not entry.is_symlink() or not entry.is_dir():
+                    found.append(entry.path)
+            except OSError:
+                continue
+    return found
+
+
 # -- CSV and JSON data files --------------------------------------------------------------------------
 
 def _csv_reason(exc: BaseException) -> Msg | str:
@@ -278,11 +416,13 @@ def read_csv(
     *,
     name: str | None = None,
     required_cells: tuple[str, ...] = (),
+    raw_columns: tuple[str, ...] = (),
 ) -> tuple[CsvTable | None, list[Problem]]:
     """Read a CSV file strictly; return the table and every problem found.
 
     Checks encoding, required columns, ragged rows and empty required cells.
-    Blank lines are skipped. Cell values are stripped of surrounding spaces.
+    Blank lines are skipped. Cell values are stripped of surrounding spaces, except in
+    ``raw_columns`` (ids whose spaces at the ends are a mistake to report, not to hide).
 
     >>> table, problems = read_csv(b"id,name\\na,\\n", ("id", "name"), name="t.csv",
     ...                            required_cells=("name",))
@@ -333,6 +473,9 @@ def read_csv(
             problems.append(Problem(label, line, Msg("csv.ragged", cells=len(cells), columns=len(header))))
             continue
         row = {h: (cells[i].strip() if i < len(cells) else "") for i, h in enumerate(header)}
+        for col in raw_columns:
+            if row.get(col):
+                row[col] = cells[header.index(col)]
         for col in required_cells:
             if not row.get(col):
                 problems.append(Problem(label, line, Msg("csv.empty_cell", column=col)))
@@ -459,6 +602,64 @@ def write_atomic(path: str | os.PathLike, text: str | bytes, *, fsync: bool = Tr
     gives (temporary files are created private). A folder raises ``IsADirectoryError``.
     """
     target = Path(path)
+    tmp = _stage(target, text, fsync=fsync)
+    try:
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    return target
+
+
+def write_files_atomic(files: list[tuple[str | os.PathLike, str | bytes]]) -> list[Path]:
+    """Write several files as one: every text goes to a temporary file beside its target first;
+    only when all are written are they renamed into place. A full disk or any other failure
+    while writing leaves every target as it was (old or absent) and removes the temporary
+    files; the ``OSError`` raised names the target that could not be written.
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> [p.name for p in write_files_atomic([(folder / "a.csv", "a\\n"), (folder / "b.csv", b"b\\n")])]
+    ['a.csv', 'b.csv']
+    """
+    staged: list[tuple[str, Path]] = []
+    made: list[Path] = []  # folders this call creates: removed again if it fails
+    try:
+        for path, text in files:
+            target = Path(path)
+            parent = target.parent
+            while not parent.exists() and parent not in made and parent != parent.parent:
+                made.append(parent)
+                parent = parent.parent
+            try:
+                staged.append((_stage(target, text), target))
+            except OSError as exc:
+                if exc.filename is None or str(exc.filename) != str(target):
+                    raise OSError(exc.errno, exc.strerror or str(exc), str(target)) from exc
+                raise
+        for tmp, target in staged:
+            os.replace(tmp, target)
+    except BaseException:
+        for tmp, _target in staged:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+        for folder in sorted(made, key=lambda p: len(p.parts), reverse=True):
+            try:
+                folder.rmdir()  # only when empty
+            except OSError:
+                pass
+        raise
+    return [target for _tmp, target in staged]
+
+
+def _stage(target: Path, text: str | bytes, *, fsync: bool = False) -> str:
+    """Write ``text`` to a new temporary file beside ``target`` (with the mode ``target`` will
+    have) and return its path; on failure nothing is left behind."""
     if target.is_dir():
         raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(target))
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -475,14 +676,13 @@ def write_atomic(path: str | os.PathLike, text: str | bytes, *, fsync: bool = Tr
             if fsync:
                 os.fsync(fh.fileno())
         os.chmod(tmp, mode)
-        os.replace(tmp, target)
     except BaseException:
         try:
             os.unlink(tmp)
         except OSError:
             pass
         raise
-    return target
+    return tmp
 
 
 def to_json(payload: Any) -> str:
@@ -501,7 +701,33 @@ def write_json_atomic(path: str | os.PathLike, payload: Any) -> Path:
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 #: An exercise-set id: a file name without a folder (letters of any script, digits, ``_ - .``).
 SET_ID = re.compile(r"[^\W_][\w.\-]*")
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+#: Unicode's Default_Ignorable_Code_Point ranges (DerivedCoreProperties.txt, Unicode 15.1): characters
+#: that show as nothing (zero-width spaces and joiners, direction marks, variation selectors, Hangul
+#: fillers, tags). Together with every format character (category Cf) they are removed from ids.
+_DEFAULT_IGNORABLE = ((0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160), (0x17B4, 0x17B5),
+                      (0x180B, 0x180F), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x206F), (0x3164, 0x3164),
+                      (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3),
+                      (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF))
+
+
+def is_ignorable(char: str) -> bool:
+    """True for a character that shows as nothing: Unicode's default-ignorable code points and
+    every format character (Cf).
+
+    >>> [is_ignorable(c) for c in "\u200b\u200e\u180e\u034f\ufe0fa "]
+    [True, True, True, True, True, False, False]
+    """
+    code = ord(char)
+    return unicodedata.category(char) == "Cf" or any(lo <= code <= hi for lo, hi in _DEFAULT_IGNORABLE)
+
+
+def strip_ignorable(text: str) -> str:
+    """``text`` without the characters :func:`is_ignorable` names.
+
+    >>> strip_ignorable("s0\u200e00\ufe0f7")
+    's0007'
+    """
+    return "".join(c for c in text if not is_ignorable(c))
 
 
 def split_ids(cell: str) -> list[str]:
@@ -552,8 +778,8 @@ def set_id_problem(set_id: str) -> Msg | None:
 
 
 def normalise_id(text: str) -> str:
-    """The form in which two ids are compared: Unicode NFKC, no zero-width characters,
-    no surrounding spaces, case-folded. Show the original text; compare this.
+    """The form in which two ids are compared: Unicode NFKC, no invisible characters
+    (:func:`is_ignorable`), no surrounding spaces, case-folded. Show the original text; compare this.
 
     >>> normalise_id(" S0007\\u200b") == normalise_id("s0007") == normalise_id("ｓ０００７")
     True
@@ -561,4 +787,4 @@ def normalise_id(text: str) -> str:
     text = str(text)
     if text.isascii():  # the usual case, and NFKC cannot change ASCII
         return text.strip().casefold()
-    return unicodedata.normalize("NFKC", text).translate(_ZERO_WIDTH).strip().casefold()
+    return strip_ignorable(unicodedata.normalize("NFKC", text)).strip().casefold()

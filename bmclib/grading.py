@@ -17,9 +17,10 @@ from pathlib import Path
 
 from .answers import parse_answers, parse_time
 from .errors import AnswerFileError, BMCError, unknown
-from .fileio import DEFAULT_MAX_FILE_SIZE, normalise_id, write_atomic
+from .fileio import DEFAULT_MAX_FILE_SIZE, normalise_id, write_files_atomic
 from .i18n import Msg, text_of
-from .inputs import Scan, iter_sources
+from .identity import belongs_to
+from .inputs import MAX_UNPACKED, Scan, iter_sources
 from .keys import Key
 from .scoring import DEFAULT_PARTIAL, fmt_points, score_item
 
@@ -74,6 +75,8 @@ class GradeBatch:
     files_read: int = 0
     skipped: int = 0
     duplicates: int = 0
+    #: (device, inode) of every file read: outputs must be none of them
+    read: frozenset = field(default_factory=frozenset, repr=False)
 
     @property
     def exit_code(self) -> int:
@@ -121,14 +124,15 @@ class GradeBatch:
 
 
 def points_for(answers: dict, key: Key, partial: float = DEFAULT_PARTIAL) -> tuple[float, ...]:
-    """Points earned per key item, by :func:`bmclib.scoring.score_item`.
+    """Points earned per key item, by :func:`bmclib.scoring.score_item` (item ids matched as
+    :meth:`bmclib.keys.Key.match` does).
 
     >>> from bmclib.keys import Key, KeyItem
     >>> key = Key("s", (KeyItem("a", ("self_service",), ("communities",), 2.0), KeyItem("b", ("co_creation",))))
-    >>> points_for({"a": "communities", "b": "co_creation"}, key, 0.5)
+    >>> points_for({"a": "communities", "B": "co_creation"}, key, 0.5)
     (1.0, 1.0)
     """
-    get = answers.get
+    get = key.match(answers)[0].get
     return tuple(score_item(get(k.item_id), k, partial)[1] for k in key.items)
 
 
@@ -143,29 +147,53 @@ class Candidate:
     student: str = ""  #: the id as compared (normalise_id)
     shown_id: str = ""  #: the id as the file writes it
     saved_at: str = ""  #: the file's saved_at as written
+    owner: str | None = None  #: the user whose collected folder the file came from (bmc collect)
 
     @property
     def rank(self):
         return (not self.future, self.stamp, self.source)
 
 
-def candidate(student_id: str, saved_at: str, source: str, payload: object, now: datetime) -> Candidate:
-    """A :class:`Candidate` for a file of ``student_id`` saved at ``saved_at`` (ISO 8601 or "")."""
+#: the answers to a key's items that an ignored-items note lists by name; the rest are counted
+MAX_LISTED = 10
+
+
+def listed(names, limit: int = MAX_LISTED) -> str | Msg:
+    """Names as a comma-separated list, at most ``limit`` of them and then "and N more".
+
+    >>> listed(["a", "b"]), listed(list("abcd"), 2).text("en")
+    ('a, b', 'a, b and 2 more')
+    """
+    names = list(names)
+    if len(names) <= limit:
+        return ", ".join(names)
+    return Msg("list.more", shown=", ".join(names[:limit]), count=len(names) - limit)
+
+
+def candidate(student_id: str, saved_at: str, source: str, payload: object, now: datetime, *,
+              owner: str | None = None) -> Candidate:
+    """A :class:`Candidate` for a file of ``student_id`` saved at ``saved_at`` (ISO 8601 or ""),
+    found in the collected folder of user ``owner`` (None: not in a folder ``bmc collect`` wrote)."""
     stamp = parse_time(saved_at) or OLDEST
     return Candidate(stamp > now + CLOCK_SKEW, stamp, source, payload, normalise_id(student_id), student_id,
-                     saved_at)
+                     saved_at, owner)
 
 
 def latest_per_student(by_student: dict[str, list[Candidate]], now: datetime,
-                       problems: list[tuple[str, Msg]]) -> list[Candidate]:
+                       problems: list[tuple[str, Msg]], notes: list[tuple[str, Msg]] | None = None) -> list[Candidate]:
     """The file that counts for each student, sorted by student id; the others become problems.
 
     The latest ``saved_at`` wins; a file saved in the future (more than :data:`CLOCK_SKEW` after
     ``now``) never replaces another file. Each file that does not count is added to ``problems``
     as "superseded by ...", and a future file that counts all the same is noted there too.
+    Files from collected folders (with an ``owner``) are first sorted out as :func:`grade_batch`
+    describes; its notes go to ``notes`` (or ``problems`` when None).
     """
     winners = []
     for candidates in by_student.values():
+        candidates = _trusted(candidates, problems, problems if notes is None else notes)
+        if not candidates:
+            continue
         candidates.sort(key=lambda c: c.rank)
         best = candidates[-1]
         winners.append(best)
@@ -175,7 +203,8 @@ def latest_per_student(by_student: dict[str, list[Candidate]], now: datetime,
                 reason = Msg("grade.future_loser", future=_future(c, now), reason=reason)
             problems.append((c.source, reason))
         if best.future:
-            problems.append((best.source, Msg("grade.future_only", future=_future(best, now))))
+            problems.append((best.source, Msg("grade.future_only" if len(candidates) == 1 else "grade.future_all",
+                                              future=_future(best, now))))
     return sorted(winners, key=lambda c: (c.student, c.shown_id))
 
 
@@ -188,6 +217,10 @@ def with_progress(sources: Iterable, progress: bool, desc: str = "grading") -> I
     return tqdm(sources, desc=desc, unit=" files", file=sys.stderr, disable=None)
 
 
+#: what an attempt-log entry holds for item statistics (bmclib.item_stats); other fields are dropped
+ATTEMPT_FIELDS = ("item", "choice", "event", "at")
+
+
 def grade_batch(
     paths: Iterable[str | os.PathLike],
     key: Key,
@@ -197,56 +230,110 @@ def grade_batch(
     progress: bool = False,
     max_file_size: int = DEFAULT_MAX_FILE_SIZE,
     now: datetime | None = None,
+    max_unpacked: int = MAX_UNPACKED,
+    attempts: bool = True,
 ) -> GradeBatch:
     """Grade every answer file under ``paths`` against ``key``.
 
     Student ids are compared as :func:`bmclib.fileio.normalise_id` does (so ``S0007`` and
-    ``s0007`` are one student); the id is shown as the chosen file writes it. When a student has
-    several files the latest ``saved_at`` counts and the others are listed as problems
-    ("superseded by ..."). A file saved in the future (more than :data:`CLOCK_SKEW` after ``now``)
-    is a problem and never replaces another file. With ``student``, only that student is graded.
-    Files larger than ``max_file_size`` bytes are problems, never read whole.
+    ``s0007`` are one student); the id is shown as the chosen file writes it. Item ids are
+    matched the same way (:meth:`bmclib.keys.Key.match`). When a student has several files the
+    latest ``saved_at`` counts and the others are listed as problems ("superseded by ...").
+    A file saved in the future (more than :data:`CLOCK_SKEW` after ``now``) is a problem and
+    never replaces another file. With ``student``, only that student is graded. Files larger
+    than ``max_file_size`` bytes are problems, never read whole; so are archive entries once the
+    run has unpacked ``max_unpacked`` bytes. Each row keeps the newest
+    :data:`~bmclib.answers.MAX_ATTEMPTS` entries of its file's attempt log (for item statistics);
+    ``attempts=False`` keeps none, so a run holds little more than the answers themselves.
+
+    In a folder that ``bmc collect`` wrote (it names the user of every folder), a file found in
+    one user's folder that names another student never replaces that student's own file (one
+    found in their own folder): it is a problem naming both. When no such own file exists and
+    the files naming one student come from several users' folders, none of them can be trusted
+    over the others: all are problems, none graded. A file naming another student that is the
+    only one for that student is graded, with a note.
     """
     if not (0 <= partial <= 1):
         raise BMCError(Msg("score.partial", value=f"{partial:g}"))
     now = now or datetime.now(UTC)
     batch = GradeBatch(key)
-    scan = Scan()
+    scan = Scan(max_unpacked=max_unpacked)
     sources = with_progress(iter_sources(paths, max_file_size=max_file_size, scan=scan), progress)
     wanted = normalise_id(student) if student is not None else None
     by_student: dict[str, list[Candidate]] = {}
     for src in sources:
         batch.files_read += 1
+        owner = src.owner
         if src.problem is not None:
             batch.problems.append((src.name, src.problem))
             continue
         try:
-            af = parse_answers(src.data, src.name)
+            af = parse_answers(src.data, src.name, keep_attempts=attempts)
+            af.trim_attempts()
         except AnswerFileError as exc:
             batch.problems.append((src.name, exc.msg))
             continue
         except Exception as exc:  # noqa: BLE001 - whatever goes wrong with one file is that file's problem
             batch.problems.append((src.name, Msg("grade.unreadable", reason=f"{type(exc).__name__}: {exc}")))
             continue
+        finally:
+            del src  # the file's bytes are not needed any more
         sid = normalise_id(af.student_id)
         if wanted is not None and sid != wanted:
             continue
         if af.exercise_set != key.exercise_set:
-            batch.problems.append((src.name, Msg("grade.other_set", found=af.exercise_set, expected=key.exercise_set)))
+            batch.problems.append((af.source, Msg("grade.other_set", found=af.exercise_set, expected=key.exercise_set)))
             continue
-        by_student.setdefault(sid, []).append(candidate(af.student_id, af.saved_at, src.name, af, now))
+        # only what grading needs is kept until every file is read: the answers to the key's items,
+        # the ignored items' names (at most MAX_LISTED) and the attempts' four fields
+        af.answers, extra, clashes = key.match(af.answers)
+        af.attempts = [{k: a[k] for k in ATTEMPT_FIELDS if k in a} for a in af.attempts]
+        kept = (af, listed(extra) if extra else "", clashes[:1])
+        by_student.setdefault(sid, []).append(candidate(af.student_id, af.saved_at, af.source, kept, now, owner=owner))
     batch.skipped, batch.duplicates = scan.skipped, scan.duplicates
-    known, max_score = set(key.item_ids), key.max_score
-    for best in latest_per_student(by_student, now, batch.problems):
-        af = best.payload
-        pts = points_for(af.answers, key, partial)
-        extra = sorted(set(af.answers) - known)
+    batch.read = frozenset(scan.seen)
+    batch.notes += [(name, Msg("grade.set_aside")) for name in scan.set_aside]
+    max_score = key.max_score
+    for best in latest_per_student(by_student, now, batch.problems, batch.notes):
+        af, extra, clashes = best.payload
+        if clashes:
+            item, given = clashes[0]
+            batch.problems.append((best.source, Msg("grade.item_twice", item=item, given=given)))
+            continue
+        answers = af.answers
+        get = answers.get
+        pts = tuple(score_item(get(k.item_id), k, partial)[1] for k in key.items)
         if extra:
-            batch.notes.append((best.source, Msg("score.ignored", items=", ".join(extra))))
+            batch.notes.append((best.source, Msg("score.ignored", items=extra)))
         batch.rows.append(GradeRow(af.student_id, af.student_name, af.exercise_set, sum(pts), max_score,
-                                   pts, best.source, af.saved_at, af.answers, tuple(af.attempts)))
+                                   pts, best.source, af.saved_at, answers, tuple(af.attempts)))
     batch.problems.sort(key=lambda p: (p[0], text_of(p[1], "en")))
     return batch
+
+
+def _trusted(candidates: list[Candidate], problems: list, notes: list) -> list[Candidate]:
+    """The files of one student that may count (see :func:`grade_batch` on collected folders)."""
+    owned = [c for c in candidates if c.owner is not None]
+    if not owned:
+        return candidates
+    foreign = [c for c in owned if not belongs_to(c.student, c.owner)]
+    if not foreign:
+        return candidates
+    own = [c for c in owned if belongs_to(c.student, c.owner)]
+    left = [c for c in candidates if all(c is not f for f in foreign)]
+    if own:
+        for c in foreign:
+            problems.append((c.source, Msg("grade.in_other_folder", student=c.shown_id, user=c.owner,
+                                           own=own[0].source)))
+        return left
+    users = sorted({c.owner for c in foreign})
+    if len(users) > 1:
+        for c in foreign:
+            problems.append((c.source, Msg("grade.in_several_folders", student=c.shown_id, users=", ".join(users))))
+        return left
+    for c in foreign:
+        notes.append((c.source, Msg("grade.names_other", student=c.shown_id, user=c.owner)))
+    return candidates
 
 
 def _when(stamp: datetime) -> str | Msg:
@@ -266,14 +353,29 @@ def _check_scale(scale: float | None) -> None:
         raise BMCError(Msg("grade.bad_scale", value=str(scale)))
 
 
-def write_rows(path: str | os.PathLike, rows: list[list[str]], *, bom: bool = False) -> None:
-    """Write CSV rows to ``path`` atomically (UTF-8, ``\\n`` line ends); cells are written as given.
-    ``bom`` starts the file with a UTF-8 byte-order mark."""
+def csv_text(rows: list[list[str]], *, bom: bool = False) -> bytes:
+    """CSV rows as the bytes of a UTF-8 file (``\\n`` line ends); cells are written as given.
+    ``bom`` starts the file with a UTF-8 byte-order mark. Every text is checked where it is read,
+    so this is a last guard: a character no UTF-8 file can hold is written as a ``\\uXXXX``
+    escape, never a crash.
+
+    >>> csv_text([["a", "s\\udc80"]])
+    b'a,s\\\\udc80\\n'
+    """
     buf = io.StringIO()
     if bom:  # Excel on a double-click reads UTF-8 only with it; Canvas and Moodle accept it
         buf.write("\ufeff")
     csv.writer(buf, lineterminator="\n").writerows(rows)
-    write_atomic(path, buf.getvalue(), fsync=False)
+    text = buf.getvalue()
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace")
+
+
+def write_rows(path: str | os.PathLike, rows: list[list[str]], *, bom: bool = False) -> None:
+    """Write CSV rows to ``path`` atomically, as :func:`csv_text` makes them."""
+    write_files_atomic([(path, csv_text(rows, bom=bom))])
 
 
 def grade_table(batch: GradeBatch, fmt: str = "csv", *, scale: float | None = None,
@@ -361,11 +463,36 @@ def write_grades(batch: GradeBatch, out: str | os.PathLike, fmt: str = "csv", *,
 
 def write_sources(batch: GradeBatch, out: str | os.PathLike) -> None:
     """Write which file each grade came from: ``student_id, student_name, source, saved_at``."""
-    n = neutralise
-    write_rows(out, [["student_id", "student_name", "source", "saved_at"],
-                 *[[n(r.student_id), n(r.student_name), n(r.source), n(r.saved_at)] for r in batch.rows]])
+    write_rows(out, sources_table(batch))
 
 
 def write_problems(batch: GradeBatch, out: str | os.PathLike, lang: str | None = None) -> None:
     """Write ``source,problem`` rows (header even when there is no problem), problems in ``lang``."""
-    write_rows(out, [["source", "problem"], *[[neutralise(s), neutralise(text_of(p, lang))] for s, p in batch.problems]])
+    write_rows(out, problem_table(batch, lang))
+
+
+def problem_table(batch, lang: str | None = None) -> list[list[str]]:
+    """The problems file's rows (``source, problem``), header first."""
+    return [["source", "problem"], *[[neutralise(s), neutralise(text_of(p, lang))] for s, p in batch.problems]]
+
+
+def sources_table(batch: GradeBatch) -> list[list[str]]:
+    """The sources file's rows (``student_id, student_name, source, saved_at``), header first."""
+    n = neutralise
+    return [["student_id", "student_name", "source", "saved_at"],
+            *[[n(r.student_id), n(r.student_name), n(r.source), n(r.saved_at)] for r in batch.rows]]
+
+
+def write_outputs(batch: GradeBatch, out: str | os.PathLike, fmt: str = "csv", *,
+                  sources: str | os.PathLike | None = None, problems: str | os.PathLike | None = None,
+                  scale: float | None = None, column: str | None = None, excel: bool = False) -> None:
+    """Write the grades (as :func:`write_grades`), and beside them the sources and problems files,
+    as one: all are written to temporary files first and replace the old ones only when every one
+    is complete, so a full disk never leaves new grades beside old problems. An ``OSError`` names
+    the file that failed."""
+    files = [(out, csv_text(grade_table(batch, fmt, scale=scale, column=column), bom=excel))]
+    if sources is not None:
+        files.append((sources, csv_text(sources_table(batch))))
+    if problems is not None:
+        files.append((problems, csv_text(problem_table(batch))))
+    write_files_atomic(files)

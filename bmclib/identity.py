@@ -36,3 +36,17 @@ def student_from_env(student_id: str | None = None, student_name: str | None = N
         sid = (env.get(variable) or "").strip()
     name = (student_name or "").strip() or (env.get(NAME_VARIABLE) or "").strip()
     return sid, name
+
+
+def belongs_to(student_id: str, user: str) -> bool:
+    """Whether an answer file's student id is the user's own name, compared as ids are
+    (:func:`bmclib.fileio.normalise_id`); on The Littlest JupyterHub the home folder of user
+    ``kim`` is ``jupyter-kim``.
+
+    >>> belongs_to("kim", "kim"), belongs_to("Kim", "jupyter-kim"), belongs_to("lee", "kim")
+    (True, True, False)
+    """
+    from .fileio import normalise_id
+
+    sid, name = normalise_id(student_id), normalise_id(user)
+    return sid == name or name == f"jupyter-{sid}"

@@ -3,45 +3,80 @@
 Every answer file or archive entry becomes one :class:`Source`: its name and bytes, or the reason
 it cannot be read. One bad file never stops the others: each error while reading, decompressing
 or unpacking one file or entry is caught where it happens and becomes that file's problem. Nothing
-here blocks on a named pipe, follows a folder link into a loop, or reads without a size limit.
+here blocks on a named pipe, follows a folder link into a loop, recurses without bound (folders are
+walked with a list, not with recursion), or reads without a size limit; the bytes unpacked from
+archives in one run are capped too.
+
+A folder that ``bmc collect`` wrote carries a manifest (:data:`COLLECTION_FILE`) naming the user
+each of its folders belongs to; every source found under it then carries that user as ``owner``,
+so grading can tell a student's own file from a copy found in a classmate's folder.
 """
 
 from __future__ import annotations
 
 import io
+import json
+import lzma
 import os
+import re
 import stat
+import struct
 import zipfile
+import zlib
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import BMCError
-from .fileio import (DEFAULT_MAX_FILE_SIZE, FileTooLarge, not_regular, os_reason, read_limited, read_stream_limited,
-                     size_text)
+from .fileio import (
+    DEFAULT_MAX_FILE_SIZE,
+    FileTooLarge,
+    not_regular,
+    os_reason,
+    read_limited,
+    read_stream_limited,
+    shown_path,
+    size_text,
+)
 from .i18n import Msg
 
 #: zip inside zip inside zip is read; one level deeper is reported, not opened
 MAX_ARCHIVE_DEPTH = 2
 ANSWER_SUFFIXES = (".json", ".zip")
+#: all archive entries of one run together may unpack to this many bytes at most (then: problems)
+MAX_UNPACKED = 1024 ** 3
+#: the manifest ``bmc collect`` writes at the top of its output folder
+COLLECTION_FILE = "bmc-collection.json"
+COLLECTION_FORMAT = "bmclib-collection"
 
 
 @dataclass(frozen=True)
 class Source:
-    """One answer file (or archive entry): ``data`` when it could be read, else ``problem`` (a message)."""
+    """One answer file (or archive entry): ``data`` when it could be read, else ``problem`` (a message).
+
+    ``name`` is printable (see :func:`bmclib.fileio.shown_path`); ``owner`` is the user whose
+    collected folder the file came from (``bmc collect``'s manifest), or None.
+    """
 
     name: str
     data: bytes | None = None
     problem: Msg | None = None
+    owner: str | None = None
 
 
 @dataclass
 class Scan:
-    """What a walk over the inputs met besides answer files (for the run's summary)."""
+    """What a walk over the inputs met besides answer files (for the run's summary), and every file
+    it read (their identities), so outputs can be checked against them."""
 
     skipped: int = 0  #: files in folders or archives that are not .json or .zip (not answer files)
     duplicates: int = 0  #: the same file named twice (e.g. a folder given twice): read once
-    seen: set = field(default_factory=set, repr=False)
+    seen: set = field(default_factory=set, repr=False)  #: (device, inode) of every file read
+    unpacked: int = 0  #: bytes unpacked from archives so far
+    max_unpacked: int = MAX_UNPACKED
+    collections: int = 0  #: folders recognised as ``bmc collect`` output (their manifest read)
+    set_aside: list = field(default_factory=list)  #: copies an exercise set aside, not read (see is_set_aside)
 
 
 _reason = os_reason
@@ -53,44 +88,162 @@ def check_inputs(paths: Iterable[str | os.PathLike]) -> list[Path]:
     for raw in paths:
         path = Path(raw)
         if not os.path.lexists(path):
-            raise BMCError(Msg("inputs.missing", path=str(path)))
+            raise BMCError(Msg("inputs.missing", path=shown_path(path)))
         out.append(path)
     if not out:
         raise BMCError(Msg("inputs.none"))
     return out
 
 
-def _walk(folder: Path, scan: Scan) -> Iterator[Source | str]:
-    """Candidate files under ``folder`` in a stable order. Links to folders are reported, not
-    followed (they could loop); files that are not .json or .zip are counted as skipped."""
-    errors: list[OSError] = []
-    for root, dirs, files in os.walk(folder, onerror=errors.append, followlinks=False):
-        dirs.sort()
-        for name in dirs:
-            path = os.path.join(root, name)
-            if os.path.islink(path):
-                yield Source(path, None, Msg("inputs.folder_link"))
-        files.sort()
-        for name in files:
-            if name.lower().endswith(ANSWER_SUFFIXES) and not name.startswith("._"):
-                yield os.path.join(root, name)
+def is_answer_name(name: str) -> bool:
+    """Whether a file or entry name is read as an answer file (or an archive of them): ``*.json``
+    or ``*.zip`` in any case; spaces after the name (a platform's or an upload's slip) are forgiven.
+    Names starting with ``._`` (macOS resource forks) are not.
+
+    >>> [is_answer_name(n) for n in ("s1.json", "S2.JSON ", "class.zip", "._s1.json", "s3.json.txt")]
+    [True, True, True, False, False]
+    """
+    return name.rstrip().lower().endswith(ANSWER_SUFFIXES) and not name.startswith("._")
+
+
+def looks_like_answer(name: str) -> bool:
+    """A name that is not read as an answer file but probably was meant to be one (``s3.json.txt``,
+    ``s6.json.gz``): such files are named as problems, never dropped silently. Hidden files (a
+    save's lock or temporary file) are not.
+
+    >>> [looks_like_answer(n) for n in ("s3.json.txt", "s6.JSON.gz", "notes.txt", ".s1.json.lock")]
+    [True, True, False, False]
+    """
+    return "json" in name.lower() and not name.startswith(".") and not is_answer_name(name)
+
+
+#: a copy an exercise set aside (``answers.set_aside``): ``<set>.bad-<time>.json``, ``<set>.bad-other-set.json``
+_SET_ASIDE = re.compile(r"\.bad-[^/]*\.json\s*$", re.IGNORECASE)
+
+
+def is_hidden(name: str) -> bool:
+    """A hidden file, such as the lock (``.<set>.json.lock``) and temporary files
+    (``.<set>.json.<random>.tmp``) a save makes beside an answer file: ignored quietly when found
+    in a folder or archive, neither graded nor counted.
+
+    >>> [is_hidden(n) for n in (".s1.json.lock", ".s1.json.x1y2.tmp", "s1.json")]
+    [True, True, False]
+    """
+    return name.startswith(".")
+
+
+def is_set_aside(name: str) -> bool:
+    """A copy an exercise set aside when it found a damaged file, or one of another set, where it
+    saves (``<set>.bad-<time>.json``, ``<set>.bad-other-set.json``): found in a folder or archive it
+    is not graded but named in a note (its student's own file is the one that counts); named
+    directly it is graded like any file.
+
+    >>> [is_set_aside(n) for n in ("quiz.bad-20260101-100000.json", "quiz.bad-other-set.json", "quiz.json")]
+    [True, True, False]
+    """
+    return bool(_SET_ASIDE.search(name))
+
+
+# -- collected folders --------------------------------------------------------------------------
+
+def read_collection(folder: str | os.PathLike) -> dict[str, str] | None:
+    """``{folder name: user}`` from the manifest ``bmc collect`` wrote in ``folder``, or None when
+    there is none (or it is not one: then it is read as an answer file, and reported as such).
+
+    >>> read_collection("/no/such/folder") is None
+    True
+    """
+    path = os.path.join(os.fspath(folder), COLLECTION_FILE)
+    try:
+        raw = json.loads(read_limited(path, 64 * 1024 * 1024))
+    except Exception:  # noqa: BLE001 - no usable manifest: the folder is read as plain folders
+        return None
+    if not isinstance(raw, dict) or raw.get("format") != COLLECTION_FORMAT or not isinstance(raw.get("users"), dict):
+        return None
+    return {str(f): str(u) for f, u in raw["users"].items() if isinstance(f, str) and isinstance(u, str)}
+
+
+def _collection_above(path: Path) -> tuple[Path, dict[str, str]] | None:
+    """The collected folder that ``path`` lies in (one or two levels up: ``OUT/<user>`` or
+    ``OUT/<user>/<file>``), with its users; a folder's own manifest is found by the walk."""
+    here = Path(os.path.abspath(path))
+    for candidate in (here.parent, here.parent.parent):
+        users = read_collection(candidate)
+        if users is not None:
+            return candidate, users
+    return None
+
+
+def _owner_of(path: str, collection: tuple[Path, dict[str, str]] | None) -> str | None:
+    if collection is None:
+        return None
+    root, users = collection
+    try:
+        rel = Path(os.path.abspath(path)).relative_to(os.path.abspath(root))
+    except ValueError:
+        return None
+    return users.get(rel.parts[0]) if len(rel.parts) > 1 else None
+
+
+# -- walking folders ------------------------------------------------------------------------------
+
+def _walk(folder: Path, scan: Scan, collection) -> Iterator[Source | tuple[str, str | None]]:
+    """Candidate files under ``folder`` with their owners, in a stable order (a folder's files, then
+    its folders, by name), walked with a list so that no depth of folders can exhaust Python's
+    recursion limit. Links to folders are reported, not followed (they could loop); files that are
+    not answer files are counted as skipped, or named when they look like one. A folder holding
+    ``bmc collect``'s manifest gives its files their owners."""
+    stack = [(os.fspath(folder), collection)]
+    while stack:
+        current, context = stack.pop()
+        try:
+            with os.scandir(current) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            yield Source(shown_path(current), None, Msg("inputs.folder_unreadable", reason=_reason(exc)))
+            continue
+        if any(e.name == COLLECTION_FILE for e in entries):
+            users = read_collection(current)
+            if users is not None:
+                scan.collections += 1
+                context = (Path(current), users)
+        subfolders = []
+        for entry in entries:
+            name = entry.name
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    subfolders.append((entry.path, context))
+                    continue
+                if entry.is_symlink() and entry.is_dir():
+                    yield Source(shown_path(entry.path), None, Msg("inputs.folder_link"))
+                    continue
+            except OSError:
+                pass  # read below, where the reason is named
+            if name == COLLECTION_FILE and context is not None and os.fspath(context[0]) == current:
+                continue  # bmc collect's manifest: not an answer file
+            if is_hidden(name):
+                continue
+            if is_set_aside(name):
+                scan.set_aside.append(shown_path(entry.path))
+                continue
+            if is_answer_name(name):
+                yield entry.path, _owner_of(entry.path, context)
+            elif looks_like_answer(name):
+                yield Source(shown_path(entry.path), None, Msg("inputs.looks_like_answer", name=shown_path(name)))
             else:
                 scan.skipped += 1
-        while errors:
-            exc = errors.pop(0)
-            yield Source(str(exc.filename or folder), None, Msg("inputs.folder_unreadable", reason=_reason(exc)))
-    for exc in errors:
-        yield Source(str(exc.filename or folder), None, Msg("inputs.folder_unreadable", reason=_reason(exc)))
+        stack.extend(reversed(subfolders))
 
 
 def iter_sources(paths: Iterable[str | os.PathLike], *, max_file_size: int = DEFAULT_MAX_FILE_SIZE,
                  scan: Scan | None = None) -> Iterator[Source]:
     """Yield a :class:`Source` for every answer file under ``paths``.
 
-    Folders are searched recursively for ``*.json`` and ``*.zip``; archives are read in memory
-    (never extracted), zips inside them too, down to :data:`MAX_ARCHIVE_DEPTH`; archive entries that
-    are not ``.json`` or ``.zip`` are skipped and counted in ``scan``. A file named twice is read
-    once. Links, pipes and other special files become problems, never reads.
+    Folders are searched (to any depth) for ``*.json`` and ``*.zip``; archives are read in memory
+    (never extracted), zips inside them too, down to :data:`MAX_ARCHIVE_DEPTH`; other files and
+    archive entries are skipped and counted in ``scan``, except names that look like answer files
+    (``s1.json.txt``), which are problems. A file named twice is read once. Links, pipes and other
+    special files become problems, never reads.
 
     >>> import tempfile, pathlib
     >>> folder = pathlib.Path(tempfile.mkdtemp())
@@ -100,39 +253,47 @@ def iter_sources(paths: Iterable[str | os.PathLike], *, max_file_size: int = DEF
     """
     scan = scan if scan is not None else Scan()
     for path in check_inputs(paths):
+        collection = _collection_above(path)
         if path.is_dir():
-            candidates = _walk(path, scan)
+            candidates = _walk(path, scan, collection)
         else:
-            candidates = iter([str(path)])
+            if collection is not None:
+                scan.collections += 1
+            candidates = iter([(os.fspath(path), _owner_of(os.fspath(path), collection))])
         for candidate in candidates:
             if isinstance(candidate, Source):
                 yield candidate
                 continue
-            yield from _read_path(candidate, max_file_size, scan)
+            file, owner = candidate
+            for source in _read_path(file, max_file_size, scan):
+                yield Source(source.name, source.data, source.problem, owner) if owner else source
 
 
-def _read_path(name: str, limit: int, scan: Scan) -> Iterator[Source]:
+def _read_path(path: str, limit: int, scan: Scan) -> Iterator[Source]:
+    name = shown_path(path)
     try:
         try:
-            st = os.stat(name)
+            st = os.stat(path)
         except OSError:
             st = None
         if st is None or not stat.S_ISREG(st.st_mode):
-            yield Source(name, None, not_regular(name) or Msg("file.cannot_read", reason=Msg("file.missing")))
+            yield Source(name, None, not_regular(path) or Msg("file.cannot_read", reason=Msg("file.missing")))
             return
         identity = (st.st_dev, st.st_ino)  # the same file under two names (a folder given twice, a link)
         if identity in scan.seen:
             scan.duplicates += 1
             return
         scan.seen.add(identity)
-        if name.lower().endswith(".zip"):
-            with open(name, "rb") as fh:
+        if path.rstrip().lower().endswith(".zip"):
+            with open(path, "rb") as fh:
                 yield from _zip_sources(name, fh, 0, limit, scan)
             return
-        yield Source(name, read_limited(name, limit))
+        yield Source(name, read_limited(path, limit))
     except Exception as exc:  # noqa: BLE001 - one file's failure is that file's problem, whatever it is
         yield Source(name, None, Msg("file.cannot_read", reason=_reason(exc)))
 
+
+# -- zip archives ---------------------------------------------------------------------------------
 
 def _overlapping(infos: list[zipfile.ZipInfo]) -> set[int]:
     """Indexes of entries whose data overlaps an earlier entry's (a malformed or malicious zip)."""
@@ -148,9 +309,96 @@ def _overlapping(infos: list[zipfile.ZipInfo]) -> set[int]:
     return bad
 
 
+class _Patched(io.RawIOBase):
+    """A read-only view of a seekable file with a few bytes replaced (see :func:`_open_zip`)."""
+
+    def __init__(self, fileobj, patches: dict[int, int]):
+        self._f, self._patches = fileobj, patches
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset, whence=0):
+        return self._f.seek(offset, whence)
+
+    def tell(self):
+        return self._f.tell()
+
+    def readinto(self, buffer) -> int:
+        start = self._f.tell()
+        data = self._f.read(len(buffer))
+        n = len(data)
+        buffer[:n] = data
+        for p, value in self._patches.items():
+            if start <= p < start + n:
+                buffer[p - start] = value
+        return n
+
+
+def _bad_utf8_names(fileobj) -> tuple[dict[int, int], set[int]]:
+    """Patches that clear the "name is UTF-8" flag of central-directory records whose name is not
+    UTF-8 (so zipfile can list the archive; those entries are then reported, the rest read), and
+    the indexes of those records."""
+    endrec = zipfile._EndRecData(fileobj)  # the same reading of the end record that zipfile does
+    if not endrec:
+        return {}, set()
+    size_cd, offset_cd = endrec[zipfile._ECD_SIZE], endrec[zipfile._ECD_OFFSET]
+    concat = endrec[zipfile._ECD_LOCATION] - size_cd - offset_cd
+    if endrec[zipfile._ECD_SIGNATURE] == zipfile.stringEndArchive64:
+        concat -= zipfile.sizeEndCentDir64 + zipfile.sizeEndCentDir64Locator
+    start = offset_cd + concat
+    if size_cd > 64 * 1024 * 1024:
+        return {}, set()
+    fileobj.seek(start)
+    central = fileobj.read(size_cd)
+    patches, bad, pos, index = {}, set(), 0, 0
+    while pos + 46 <= len(central) and central[pos:pos + 4] == b"PK\x01\x02":
+        flags, = struct.unpack_from("<H", central, pos + 8)
+        name_len, extra_len, comment_len = struct.unpack_from("<HHH", central, pos + 28)
+        if flags & 0x800:
+            try:
+                central[pos + 46:pos + 46 + name_len].decode("utf-8")
+            except UnicodeDecodeError:
+                patches[start + pos + 9] = central[pos + 9] & ~0x08  # bit 11 of the flags
+                bad.add(index)
+        pos += 46 + name_len + extra_len + comment_len
+        index += 1
+    return patches, bad
+
+
+def _open_zip(fileobj) -> tuple[zipfile.ZipFile, set[int]]:
+    """Open an archive; also one whose entry names claim UTF-8 but are not (their indexes returned)."""
+    try:
+        return zipfile.ZipFile(fileobj), set()
+    except UnicodeDecodeError:
+        patches, bad = _bad_utf8_names(fileobj)
+        if not patches:
+            raise
+    return zipfile.ZipFile(io.BufferedReader(_Patched(fileobj, patches))), bad
+
+
+def _entry_reason(exc: BaseException) -> Msg | str:
+    """Why an archive entry could not be unpacked, in plain words."""
+    text = str(exc)
+    if isinstance(exc, FileTooLarge):
+        return exc.msg
+    if isinstance(exc, (zlib.error, lzma.LZMAError, EOFError)) or (isinstance(exc, OSError) and "data stream" in text):
+        return Msg("inputs.entry_damaged")
+    if isinstance(exc, zipfile.BadZipFile):
+        return Msg("inputs.entry_checksum" if "CRC" in text else "inputs.entry_damaged")
+    if isinstance(exc, NotImplementedError):
+        return Msg("inputs.entry_method")
+    if isinstance(exc, RuntimeError) and "password" in text:
+        return Msg("inputs.entry_encrypted")
+    return _reason(exc)
+
+
 def _zip_sources(name: str, fileobj, depth: int, limit: int, scan: Scan) -> Iterator[Source]:
     try:
-        archive = zipfile.ZipFile(fileobj)
+        archive, bad_names = _open_zip(fileobj)
         infos = archive.infolist()
     except Exception as exc:  # noqa: BLE001
         yield Source(name, None, Msg("inputs.bad_zip", reason=_reason(exc)))
@@ -158,35 +406,62 @@ def _zip_sources(name: str, fileobj, depth: int, limit: int, scan: Scan) -> Iter
     with archive:
         overlapping = _overlapping(infos)
         archive_limit = max(limit * 20, 64 * 1024 * 1024)
-        for index in sorted(range(len(infos)), key=lambda i: infos[i].filename):
+        names = Counter(info.filename for info in infos)
+        nth: Counter = Counter()
+        order = sorted(range(len(infos)), key=lambda i: (infos[i].filename, infos[i].header_offset))
+        for index in order:
             info = infos[index]
             entry = info.filename
-            base = entry.rsplit("/", 1)[-1]
-            if info.is_dir() or "__MACOSX/" in entry or base.startswith("._"):
+            if names[entry] > 1:  # the same name twice in one archive: tell them apart
+                nth[entry] += 1
+                source = f"{name}!{entry}#{nth[entry]}"
+            else:
+                source = f"{name}!{entry}"
+            if index in bad_names:
+                shown = entry.encode("cp437").decode("utf-8", "backslashreplace")
+                yield Source(f"{name}!{shown}", None, Msg("inputs.entry_name_not_utf8"))
                 continue
-            source = f"{name}!{entry}"
-            lower = entry.lower()
-            if not lower.endswith(ANSWER_SUFFIXES):
-                scan.skipped += 1
+            base = entry.rsplit("/", 1)[-1]
+            if info.is_dir() or "__MACOSX/" in entry or is_hidden(base):
+                continue
+            if is_set_aside(base):
+                scan.set_aside.append(source)
+                continue
+            if not is_answer_name(base):
+                if looks_like_answer(base):
+                    yield Source(source, None, Msg("inputs.looks_like_answer", name=base))
+                else:
+                    scan.skipped += 1
                 continue
             if index in overlapping:
                 yield Source(source, None, Msg("inputs.overlap"))
                 continue
-            nested = lower.endswith(".zip")
+            nested = base.rstrip().lower().endswith(".zip")
             cap = archive_limit if nested else limit
             if nested and depth >= MAX_ARCHIVE_DEPTH:
                 yield Source(source, None, Msg("inputs.too_deep", levels=MAX_ARCHIVE_DEPTH + 1))
                 continue
+            if scan.unpacked + min(info.file_size, cap) > scan.max_unpacked:
+                yield Source(source, None, Msg("inputs.run_limit", limit=size_text(scan.max_unpacked)))
+                continue
+            run_left = scan.max_unpacked - scan.unpacked
             try:
                 if info.file_size > cap:
                     raise FileTooLarge(Msg("inputs.unpacks_to", size=size_text(info.file_size), limit=size_text(cap),
                                            what=Msg("inputs.an_archive" if nested else "inputs.a_file")))
                 with archive.open(info) as stream:
-                    data = read_stream_limited(stream, cap)
-            except Exception as exc:  # noqa: BLE001
-                yield Source(source, None, Msg("inputs.bad_entry", reason=_reason(exc)))
+                    data = read_stream_limited(stream, min(cap, run_left))
+            except FileTooLarge as exc:
+                yield Source(source, None, Msg("inputs.run_limit", limit=size_text(scan.max_unpacked))
+                             if run_left < cap and info.file_size <= cap else Msg("inputs.bad_entry", reason=exc.msg))
                 continue
+            except Exception as exc:  # noqa: BLE001
+                yield Source(source, None, Msg("inputs.bad_entry", reason=_entry_reason(exc)))
+                continue
+            scan.unpacked += len(data)
             if nested:
                 yield from _zip_sources(source, io.BytesIO(data), depth + 1, limit, scan)
             else:
                 yield Source(source, data)
+            del data
+

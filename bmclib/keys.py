@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from .blocks import _category_index
 from .errors import DataError, did_you_mean, unknown_id
-from .fileio import ID_PATTERN, Problem, item_id_problem, read_csv, set_id_problem, split_ids
+from .fileio import (
+    ID_PATTERN,
+    Problem,
+    item_id_problem,
+    normalise_id,
+    read_csv,
+    set_id_problem,
+    split_ids,
+)
 from .i18n import Msg
 from .paths import shipped_or_path
 
@@ -66,7 +76,45 @@ class Key:
         for it in self.items:
             if it.item_id == item_id:
                 return it
+        found = self._index.get(normalise_id(item_id))
+        if found is not None:
+            return self.item(found)
         raise unknown_id("item", item_id, self.item_ids)
+
+    @cached_property
+    def _index(self) -> dict[str, str]:
+        """``{normalise_id(item id): item id}``: how answers find their item."""
+        return {normalise_id(i): i for i in self.item_ids}
+
+    @cached_property
+    def _plain(self) -> bool:
+        return all(n == i for n, i in self._index.items())
+
+    def match(self, answers: Mapping[str, str]) -> tuple[dict[str, str], tuple[str, ...], tuple[tuple[str, str], ...]]:
+        """The answers to this key's items, keyed by the key's own item ids; item ids are compared
+        as :func:`~bmclib.fileio.normalise_id` does (Unicode forms, width, case and invisible
+        characters set aside), so a key written with ``é`` in one Unicode form matches answers
+        saved in the other. Also returns the answer ids that name no item (sorted) and the
+        ``(item, id)`` pairs where one answer sheet names an item twice in two spellings.
+
+        >>> key = Key("s", (KeyItem("Q1", ("self_service",)), KeyItem("q2", ("communities",))))
+        >>> key.match({"q1": "self_service", "Q2": "x", "zz": "y"})
+        ({'Q1': 'self_service', 'q2': 'x'}, ('zz',), ())
+        """
+        index = self._index
+        if self._plain and all(a in index for a in answers):
+            return dict(answers), (), ()
+        out: dict[str, str] = {}
+        ignored, clashes = [], []
+        for given, choice in answers.items():
+            item = index.get(given) or index.get(normalise_id(given))
+            if item is None:
+                ignored.append(given)
+            elif item in out:
+                clashes.append((item, given))
+            else:
+                out[item] = choice
+        return out, tuple(sorted(ignored)), tuple(clashes)
 
 
 def parse_why_not(cell: str) -> tuple[dict[str, str], list[str]]:
@@ -131,12 +179,13 @@ def check_key(source: str | Path | bytes, *, name: str | None = None) -> tuple[K
     >>> key.item("harbor-bank").acceptable, [p.text("en") for p in problems]
     (('communities',), ["k.csv:2: warning: 'self_service' is listed in both best and acceptable; best counts"])
     """
-    table, problems = read_csv(source, KEY_COLUMNS, name=name, required_cells=KEY_COLUMNS)
+    table, problems = read_csv(source, KEY_COLUMNS, name=name, required_cells=KEY_COLUMNS, raw_columns=("item_id",))
     if table is None:
         return None, problems
     known = _category_index()
     sets: dict[str, int] = {}
     seen: dict[str, int] = {}
+    same: dict[str, tuple[str, int]] = {}  # normalise_id(item id) -> (item id, line)
     items = []
     for line, row in table.rows:
         bad = any(not row[c] for c in KEY_COLUMNS)
@@ -155,7 +204,15 @@ def check_key(source: str | Path | bytes, *, name: str | None = None) -> tuple[K
         if iid in seen:
             problems.append(Problem(table.source, line, Msg("data.duplicate_item", id=iid, first=seen[iid])))
             bad = True
+        elif iid and not why and normalise_id(iid) in same:
+            other, first = same[normalise_id(iid)]
+            show = repr if repr(iid) != repr(other) and iid.isprintable() else ascii  # é and é: show the codes
+            problems.append(Problem(table.source, line, Msg("keys.same_item", id=show(iid), other=show(other),
+                                                            first=first)))
+            bad = True
         seen.setdefault(iid, line)
+        if iid and not why:
+            same.setdefault(normalise_id(iid), (iid, line))
         best, acceptable = split_ids(row["best"]), split_ids(row.get("acceptable", ""))
         for col, ids in (("best", best), ("acceptable", acceptable)):
             for cid in ids:

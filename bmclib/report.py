@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .blocks import _category_index
-from .fileio import DEFAULT_MAX_FILE_SIZE, write_atomic
+from .fileio import DEFAULT_MAX_FILE_SIZE, write_files_atomic
 from .grading import GradeRow, grade_batch, neutralise
 from .i18n import LANGS, Msg, lang_or_session, text_of
 from .item_stats import ItemAttempt, discrimination, facility, flags, item_attempts, median
@@ -94,7 +94,7 @@ def item_names(key: Key, items: str | os.PathLike | None = None) -> dict[str, di
             continue
         try:
             ex = load_exercise_set(candidate)
-        except Exception:  # noqa: BLE001 - no usable items file: the ids are shown instead
+        except Exception:  # noqa: BLE001, S112 - no usable items file: the ids are shown instead
             continue
         if ex.id == key.exercise_set:
             labels = {lang: ex.labels(lang) for lang in LANGS}
@@ -220,6 +220,8 @@ class ClassReport:
     rows: list[GradeRow] = field(default_factory=list, repr=False)
     attempts: dict = field(default_factory=dict, repr=False)  #: student id -> {item id: ItemAttempt}
     partial: float = DEFAULT_PARTIAL
+    #: (device, inode) of every file read: the report's own files must be none of them
+    read: frozenset = field(default_factory=frozenset, repr=False)
 
     def to_frame(self, lang: str | None = None):
         """Per-item statistics as a DataFrame: shares (0-1), facility, discrimination, flags, the most
@@ -269,8 +271,8 @@ class ClassReport:
 
     def student(self, student_id: str) -> StudentView:
         """One student's answers and how they worked on each item (``summary()``, notebook view)."""
-        from .fileio import normalise_id
         from .errors import unknown_id
+        from .fileio import normalise_id
 
         wanted = normalise_id(student_id)
         for row in self.rows:
@@ -288,19 +290,21 @@ class ClassReport:
         lang = lang_or_session(lang)
         folder = Path(out)
         folder.mkdir(parents=True, exist_ok=True)
-        self._figures(folder, lang)
+        files = self._figures(folder, lang)  # drawn in memory: all files replace the old ones together
         if lang == "ko":
             from .plots import FONT_FILE
 
-            write_atomic(folder / FONT_FILE.name, FONT_FILE.read_bytes(), fsync=False)
+            files.append((folder / FONT_FILE.name, FONT_FILE.read_bytes()))
         buf = io.StringIO()
         csv.writer(buf, lineterminator="\n").writerows([[c if _is_number(c) else neutralise(c) for c in row]
                                                          for row in self.items_table(lang)])
-        write_atomic(folder / "items.csv", buf.getvalue(), fsync=False)
+        files.append((folder / "items.csv", buf.getvalue()))
         for row, name in zip(self.rows, self.student_pages()):
             page = StudentView(self, row, self.attempts.get(row.student_id, {})).to_html(lang, page=True)
-            write_atomic(folder / name, page, fsync=False)
-        return write_atomic(folder / "index.html", self.to_html(lang), fsync=False)
+            files.append((folder / name, page))
+        files.append((folder / "index.html", self.to_html(lang)))
+        write_files_atomic(files)
+        return folder / "index.html"
 
     def student_pages(self) -> list[str]:
         """The file name of each student's page, in the order of ``rows``: ``students/<n>-<id>.html``."""
@@ -309,13 +313,18 @@ class ClassReport:
         return [f"students/{n:03d}-{re.sub(r'[^A-Za-z0-9_.-]', '_', r.student_id)[:40]}.html"
                 for n, r in enumerate(self.rows, start=1)]
 
-    def _figures(self, folder: Path, lang: str) -> None:
+    def _figures(self, folder: Path, lang: str) -> list[tuple[Path, bytes]]:
+        import io
+
         from .plots import draw_item_shares, draw_score_hist
 
-        ax = draw_item_shares(self.items, lang=lang)
-        ax.figure.savefig(folder / "items.png", dpi=100)
-        ax = draw_score_hist(self.percents, lang=lang)
-        ax.figure.savefig(folder / "scores.png", dpi=100)
+        out = []
+        for name, ax in (("items.png", draw_item_shares(self.items, lang=lang)),
+                         ("scores.png", draw_score_hist(self.percents, lang=lang))):
+            buf = io.BytesIO()
+            ax.figure.savefig(buf, format="png", dpi=100)
+            out.append((folder / name, buf.getvalue()))
+        return out
 
     def to_html(self, lang: str | None = None) -> str:
         lang = lang_or_session(lang)
@@ -413,4 +422,5 @@ def build_report(paths, key: Key, *, partial: float = DEFAULT_PARTIAL, cases=Non
         idea = misconception(item, common, by_case.get(item.item_id)) if common else {}
         stats.append(ItemStats(item, *(counts[p] / n for p in PARTS), common, common_n, idea,
                                names.get(item.item_id, {}), **patterns))
-    return ClassReport(key, stats, [r.percent for r in batch.rows], batch.problems, batch.rows, attempts, partial)
+    return ClassReport(key, stats, [r.percent for r in batch.rows], batch.problems, batch.rows, attempts, partial,
+                       batch.read)

@@ -11,7 +11,7 @@ from functools import lru_cache
 from .answers import AnswerFile
 from .blocks import _category_index, relationship_types
 from .errors import BMCError
-from .i18n import Msg, josa, lang_or_session
+from .i18n import Msg, lang_or_session
 from .keys import Key, KeyItem, load_key
 
 #: how an answer to one item counts, worst last
@@ -244,13 +244,12 @@ def score_answers(answers, key, partial: float = DEFAULT_PARTIAL, *, cases=None,
 
         cases = read_cases()
     by_case = {c.id: c for c in cases}
+    answers, ignored, _clashes = key.match(answers)
     items = []
     for k in key.items:
         choice = answers.get(k.item_id)
         status, points = score_item(choice, k, partial)
         feedback = item_feedback(k, choice or None, status, points, by_case.get(k.item_id))
         items.append(ItemScore(k.item_id, choice or None, status, points, k.points, feedback))
-    known = set(key.item_ids)
-    ignored = tuple(sorted(i for i in answers if i not in known))
     score = sum(i.points for i in items)
     return ScoreResult(key.exercise_set, items, score, key.max_score, ignored, student, lang)

@@ -8,15 +8,26 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .cases import check_cases, read_cases
 from .exercises import check_exercise_set
-from .fileio import (MAX_DATA_FILE_SIZE, Problem, _csv_reason, cannot_read, decode_utf8, not_regular, read_json,
-                     read_limited)
+from .fileio import (
+    MAX_DATA_FILE_SIZE,
+    Problem,
+    _csv_reason,
+    cannot_read,
+    decode_utf8,
+    not_regular,
+    read_json,
+    read_limited,
+    walk_files,
+)
 from .i18n import Msg
+from .inputs import is_set_aside
 from .keys import check_key
 from .paths import data_dir
 
@@ -131,8 +142,8 @@ def _validate_file(path: Path, *, cases=None) -> list[Problem]:
 
 def _files_under(path: Path) -> list[Path]:
     if path.is_dir():
-        return sorted(p for p in path.rglob("*") if not p.is_dir() and p.suffix.lower() in (".csv", ".json")
-                      and not p.name.startswith((".", "_")))
+        return sorted(Path(p) for p in walk_files(path) if os.path.splitext(p)[1].lower() in (".csv", ".json")
+                      and not os.path.basename(p).startswith((".", "_")) and not is_set_aside(os.path.basename(p)))
     return [path]
 
 

@@ -91,6 +91,7 @@ c.ConfigurableHTTPProxy.pid_file = "{tmp}/proxy.pid"
 c.JupyterHub.authenticator_class = "dummy"
 c.DummyAuthenticator.password = {password!r}
 c.Authenticator.allowed_users = set({users!r})
+c.JupyterHub.load_groups = {{"students": {{"users": {users!r}}}}}
 c.JupyterHub.spawner_class = "simple"
 c.SimpleLocalProcessSpawner.home_dir_template = "{tmp}/home/{{username}}"
 c.Spawner.cmd = [{python!r}, "-m", "jupyterhub.singleuser"]
@@ -104,9 +105,9 @@ c.JupyterHub.services = [
     {{"name": "collector", "api_token": {collector_token!r}}},
 ]
 c.JupyterHub.load_roles = [
-    {{"name": "test-admin", "scopes": ["admin:users", "admin:servers", "access:servers"],
+    {{"name": "test-admin", "scopes": ["admin:users", "admin:servers", "access:servers", "tokens"],
       "services": ["admin"]}},
-    {{"name": "collector", "scopes": ["list:users", "read:users", "access:servers"],
+    {{"name": "collector", "scopes": ["list:users", "read:users", "tokens!group=students"],
       "services": ["collector"]}},
 ]
 """

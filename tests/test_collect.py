@@ -89,7 +89,7 @@ def test_a_class_of_home_folders_is_collected_and_graded(tmp_path, capsys):
     assert out.splitlines()[0] == f"collected 3 answer file(s) from 3 user(s) into {tmp_path / 'class'}"
     assert "no answer files: 1 user(s): choi" in out
     assert snapshot(home) == before  # the sources are never changed
-    assert sorted(p.name for p in (tmp_path / "class").iterdir()) == ["kim", "lee", "park"]
+    assert sorted(p.name for p in (tmp_path / "class").iterdir()) == ["bmc-collection.json", "kim", "lee", "park"]
     for user, source in sources.items():
         copied = tmp_path / "class" / user / f"{SET}.json"
         assert copied.read_bytes() == source.read_bytes()
@@ -280,7 +280,8 @@ def test_user_names_become_safe_distinct_folder_names():
     assert collect.safe_name("../../etc/passwd") == "etc_passwd"
     assert collect.safe_name(".hidden") == "hidden"
     assert collect.safe_name("a\nb") == "a_b"
-    assert collect.safe_name("x" * 300) == "x" * 100
+    long = collect.safe_name("x" * 300)
+    assert len(long) <= collect.MAX_NAME and long.startswith("x" * 40) and long != collect.safe_name("x" * 301)
     assert collect._folders_for(["a b", "a_b", "A_B", "..", "김민지"], {}) == {
         "..": "_", "A_B": "A_B", "a b": "a_b-2", "a_b": "a_b-3", "김민지": "김민지"}
 
@@ -290,7 +291,8 @@ def test_odd_user_folder_names_are_collected_under_safe_names(tmp_path):
     for user in ("a b", "a_b", "-rf", "김민지"):
         put(home / user / "answers" / f"{SET}.json", answer_bytes(user.strip()))
     result = collect.collect_folders([home], tmp_path / "class")
-    assert sorted(p.name for p in (tmp_path / "class").iterdir()) == ["a_b", "a_b-2", "rf", "김민지"]
+    assert sorted(p.name for p in (tmp_path / "class").iterdir()) == ["a_b", "a_b-2", "bmc-collection.json", "rf",
+                                                                      "김민지"]
     assert result.users == {"-rf": "rf", "a b": "a_b", "a_b": "a_b-2", "김민지": "김민지"}
 
 
@@ -365,6 +367,9 @@ class FakeHub:
         self.lock = threading.Lock()
         self.started: list[str] = []
         self.stopped: list[str] = []
+        self.user_tokens: dict[str, str] = {}  # tokens the hub made for one user's server: user -> token
+        self.deleted_tokens: list[str] = []
+        self.token_scope = True  # False: the service may not make tokens (no "tokens" scope)
 
     def user_model(self, name):
         running = name in self.running
@@ -391,12 +396,17 @@ def make_handler(fake: FakeHub):
             url = urlsplit(self.path)
             with fake.lock:
                 fake.requests.append((method, self.path, self.headers.get("Authorization")))
-            if "token" in parse_qs(url.query) or self.headers.get("Authorization") != f"token {TOKEN}":
-                return self.reply(403, {"message": "Forbidden"})
             parts = [unquote(p) for p in url.path.split("/")]
-            if url.path.startswith("/hub/api/users"):
+            given = self.headers.get("Authorization")
+            if "token" in parse_qs(url.query):
+                return self.reply(403, {"message": "Forbidden"})
+            if url.path.startswith("/hub/api/users"):  # the hub: only the service's own token
+                if given != f"token {TOKEN}":
+                    return self.reply(403, {"message": "Forbidden"})
                 return self.hub_api(method, url, parts)
-            if parts[1] == "user":
+            if parts[1] == "user":  # a user's server: only a token the hub made for that user
+                if given != f"token {fake.user_tokens.get(parts[2])}":
+                    return self.reply(403, {"message": "Forbidden"})
                 return self.server_api(parts[2], "/".join(parts[5:]), parse_qs(url.query))
             return self.reply(404, {"message": "Not found"})
 
@@ -408,6 +418,19 @@ def make_handler(fake: FakeHub):
                 return self.reply(200, {"items": items, "_pagination": {"offset": offset, "limit": 2,
                                                                         "total": len(fake.users), "next": nxt}})
             name = parts[4]
+            if method == "POST" and parts[5:] == ["tokens"]:
+                if not fake.token_scope:
+                    return self.reply(403, {"message": "Service collector not found or no permissions to generate "
+                                                       "tokens"})
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                assert body["scopes"] == [f"access:servers!user={name}"] and body["expires_in"] <= 600
+                with fake.lock:
+                    fake.user_tokens[name] = f"for-{name}-{len(fake.user_tokens)}"
+                return self.reply(201, {"token": fake.user_tokens[name], "id": f"a{name}"})
+            if method == "DELETE" and parts[5] == "tokens":
+                with fake.lock:
+                    fake.deleted_tokens.append(parts[6])
+                return self.reply(204)
             if method == "POST" and parts[5:] == ["server"]:
                 if name == "bob":
                     return self.reply(500, {"message": "spawn failed"})
@@ -473,7 +496,7 @@ def test_collect_hub_reads_answers_of_running_servers(fake_hub, tmp_path, monkey
     assert main(["collect", "--hub", fake_hub.url, "--out", str(tmp_path / "class")]) == 0
     captured = capsys.readouterr()
     assert captured.out.splitlines()[0] == f"collected 3 answer file(s) from 2 user(s) into {tmp_path / 'class'}"
-    assert sorted(p.name for p in (tmp_path / "class").iterdir()) == ["alice", "b_.._evil"]
+    assert sorted(p.name for p in (tmp_path / "class").iterdir()) == ["alice", "b_.._evil", "bmc-collection.json"]
     assert sorted(p.name for p in (tmp_path / "class" / "alice").iterdir()) == [
         "course__en__answers__relationships-practice.json", "course__ko__answers__relationships-practice.json"]
     err = captured.err
@@ -484,12 +507,28 @@ def test_collect_hub_reads_answers_of_running_servers(fake_hub, tmp_path, monkey
     assert "not reached: erin: server /user/erin/" in err and "HTTP 302" in err
     assert TOKEN not in captured.out + err
     # the token travelled only in the header, only to the hub, never after a redirect
-    assert all(auth == f"token {TOKEN}" and TOKEN not in path for _m, path, auth in fake_hub.requests)
+    assert all(TOKEN not in path for _m, path, _auth in fake_hub.requests)
+    assert all(auth == f"token {TOKEN}" for _m, path, auth in fake_hub.requests if path.startswith("/hub/"))
     assert not any("/steal" in path for _m, path, _a in fake_hub.requests)
+    # a student's server (which the student controls) saw only a token made for that student, deleted after
+    to_servers = {(unquote(path.split("/")[2]), auth) for _m, path, auth in fake_hub.requests
+                  if path.startswith("/user/")}
+    assert to_servers and all(auth == f"token {fake_hub.user_tokens[user]}" for user, auth in to_servers)
+    assert sorted(fake_hub.deleted_tokens) == sorted(f"a{user}" for user in fake_hub.user_tokens)
     # only answers/*.json were read, and the huge one was not
     reads = [p for m, p, _a in fake_hub.requests if "type=file" in p]
     assert not any("data.json" in p or "huge.json" in p or "x.txt" in p for p in reads)
     assert fake_hub.started == [] and fake_hub.stopped == []
+
+
+def test_collect_hub_never_sends_its_token_to_a_students_server(fake_hub, tmp_path, monkeypatch, capsys):
+    fake_hub.token_scope = False  # a service token without the tokens scope: the servers are not read at all
+    monkeypatch.setenv("JUPYTERHUB_API_TOKEN", TOKEN)
+    assert main(["collect", "--hub", fake_hub.url, "--out", str(tmp_path / "class")]) == 0
+    err = capsys.readouterr().err
+    assert "not reached: alice: the hub made no token for this user's server (POST /hub/api/users/alice/tokens: " \
+           "HTTP 403" in err and "give bmc collect's service the tokens scope" in err
+    assert not [path for _m, path, _a in fake_hub.requests if path.startswith("/user/")]
 
 
 def test_collect_hub_start_stopped_starts_collects_and_stops_again(fake_hub, tmp_path):

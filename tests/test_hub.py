@@ -146,7 +146,7 @@ def test_a_class_on_a_real_hub(hub, tmp_path):
     run = bmc_cli("collect", str(tmp_path / "home"), "--out", str(tmp_path / "by_folder"))
     assert run.returncode == 0, run.stderr
     assert run.stdout.startswith("collected 3 answer file(s) from 3 user(s)"), run.stdout
-    assert sorted(p.name for p in (tmp_path / "by_folder").iterdir()) == ["alice", "bob", "carol"]
+    assert sorted(p.name for p in (tmp_path / "by_folder").iterdir()) == ["alice", "bmc-collection.json", "bob", "carol"]
     run = bmc_cli("grade", str(tmp_path / "by_folder"), "--key", key, "--out", str(tmp_path / "g1.csv"), "--quiet")
     assert run.returncode == 0, run.stderr
     by_folder = grades(tmp_path / "g1.csv")
@@ -155,13 +155,19 @@ def test_a_class_on_a_real_hub(hub, tmp_path):
         assert float(by_folder[user]["score"]) == pytest.approx(score), user
         assert float(by_folder[user]["max_score"]) == pytest.approx(max_score)
 
-    # 4. bmc collect --hub with the collector's token (list:users, read:users, access:servers only)
+    # 4. bmc collect --hub with the collector's token (list:users, read:users, tokens only): it may not
+    # reach any server itself; each server is read with a short-lived token of its own user, deleted after
+    status, _ = hub.request("GET", "/user/alice/api/contents/", token=hub.collector_token)
+    assert status in (302, 403), status
     token = {"JUPYTERHUB_API_TOKEN": hub.collector_token}
     run = bmc_cli("collect", "--hub", hub.url, "--out", str(tmp_path / "by_hub"), env=token)
     assert run.returncode == 0, run.stderr
     assert "collected 2 answer file(s) from 2 user(s)" in run.stdout, run.stdout
     assert "not reached: carol: no running server" in run.stderr, run.stderr
     assert hub.collector_token not in run.stdout + run.stderr
+    for user in ("alice", "bob"):
+        status, tokens = hub.request("GET", f"/hub/api/users/{user}/tokens")
+        assert status == 200 and not [t for t in tokens["api_tokens"] if t.get("note") == "bmc-collect"], tokens
     run = bmc_cli("grade", str(tmp_path / "by_hub"), "--key", key, "--out", str(tmp_path / "g2.csv"), "--quiet")
     assert run.returncode == 0, run.stderr
     by_hub = grades(tmp_path / "g2.csv")

@@ -25,12 +25,21 @@ from ..answers import (
 )
 from ..blocks import block, category, taxonomy
 from ..errors import AnswerFileError, BMCError
-from ..exercises import DEFAULT_SET, MODES, ExerciseSet, Item, load_exercise_set, refuse_assessment_on_shipped
+from ..exercises import (
+    DEFAULT_SET,
+    MODES,
+    ExerciseSet,
+    Item,
+    load_exercise_set,
+    refuse_assessment_on_shipped,
+)
+from ..fileio import normalise_id
 from ..i18n import Msg, lang_or_session, ui
 from ..identity import student_from_env
 from ..keys import Key, load_key
 from ..scoring import ItemScore, fmt_points, score_answers
 from .style import esc, html_widget, style_sheet
+
 ICONS = {"best": "✓", "acceptable": "◐", "wrong": "✗"}
 
 
@@ -184,7 +193,9 @@ class BlockExercise(widgets.VBox):
     def _known_student(self, student_id, student_name) -> tuple[str, str]:
         sid, name = student_from_env(student_id, student_name)  # argument, BMC_STUDENT_ID, JUPYTERHUB_USER
         old = self._saved_file()
-        if old is not None and (not sid or sid == old.student_id):
+        if old is not None and (not sid or normalise_id(sid) == normalise_id(old.student_id)):
+            # the same student however the id is spelt (S0001 and s0001): grading counts them as one,
+            # so the file is theirs and is kept, under the spelling it already has
             sid, name = old.student_id, name or old.student_name
         return sid, name
 
@@ -209,7 +220,7 @@ class BlockExercise(widgets.VBox):
 
     def _open(self, student_id: str, student_name: str, *, write: bool) -> None:
         old = self._saved_file()
-        if old is not None and old.student_id != student_id:
+        if old is not None and normalise_id(old.student_id) != normalise_id(student_id):
             # another student's answers (a shared computer): keep them, under their id, and start afresh
             set_aside(self.path, old.student_id)
         existed = self.path.is_file()
