@@ -34,7 +34,11 @@ def kernels(proc: subprocess.Popen) -> list[psutil.Process]:
 
 
 def voila_of(proc: subprocess.Popen) -> psutil.Process:
-    return next(p for p in psutil.Process(proc.pid).children() if "bmclib.voila_app" in " ".join(p.cmdline()))
+    return next(
+        p
+        for p in psutil.Process(proc.pid).children()
+        if "bmclib.voila_app" in " ".join(p.cmdline())
+    )
 
 
 def get(port: int, path: str, host: str | None = None) -> http.client.HTTPResponse:
@@ -65,9 +69,25 @@ def app(tmp_path):
         env = dict(os.environ, BMC_APP_TOKEN=TOKEN, BMC_STUDENT_ID="s0001", **env_extra)
         env.pop("BMC_ANSWERS_DIR", None)
         log = open(tmp_path / f"app-{port}.log", "wb")  # noqa: SIM115 - closed below
-        proc = subprocess.Popen([sys.executable, "-m", "bmclib.cli", "app", "--no-browser", "--port", str(port),
-                                 "--answers", str(tmp_path / "answers"), "--lang", "en"],
-                                env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "bmclib.cli",
+                "app",
+                "--no-browser",
+                "--port",
+                str(port),
+                "--answers",
+                str(tmp_path / "answers"),
+                "--lang",
+                "en",
+            ],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         started.append((proc, log))
         wait_for_port(port, proc, "bmc app")
         return proc, port
@@ -102,8 +122,13 @@ def test_a_kernel_with_no_page_connected_is_shut_down(app):
 def test_stopping_bmc_app_stops_voila_too(app, sig):
     proc, port = app()
     voila = voila_of(proc)
-    os.kill(proc.pid, sig)  # `kill <pid>`, a closed terminal, or kill -9 of bmc alone (not its group)
+    # `kill <pid>`, a closed terminal, or kill -9 of bmc alone (not its group)
+    os.kill(proc.pid, sig)
     proc.wait(timeout=60)
-    wait_until(lambda: not voila.is_running() or voila.status() == psutil.STATUS_ZOMBIE, 60, "Voila stopping")
+    wait_until(
+        lambda: not voila.is_running() or voila.status() == psutil.STATUS_ZOMBIE,
+        60,
+        "Voila stopping",
+    )
     with __import__("socket").socket() as s:  # the port is free again: a restart works
         s.bind(("127.0.0.1", port))
