@@ -16,8 +16,17 @@ from pathlib import Path
 from typing import Any
 
 from .errors import AnswerFileError
-from .fileio import (FileTooLarge, clean_stale_temp_files, json_reason, os_reason, read_limited, to_json,
-                     value_kind, write_atomic, write_json_atomic)
+from .fileio import (
+    FileTooLarge,
+    clean_stale_temp_files,
+    json_reason,
+    os_reason,
+    read_limited,
+    to_json,
+    value_kind,
+    write_atomic,
+    write_json_atomic,  # noqa: F401 - re-exported: canvas.py and the tests import it from here
+)
 from .i18n import Msg
 
 FORMAT = "bmclib-answers"
@@ -37,7 +46,8 @@ def resolve_answers_dir(given: str | os.PathLike | None = None) -> Path:
     return Path(chosen).expanduser().absolute()
 
 
-#: ``bmc.answers_dir()``: the folder the exercises save into (a lesson saves its own files there too).
+#: ``bmc.answers_dir()``: the folder the exercises save into (a lesson saves its own files there
+#: too).
 answers_dir = resolve_answers_dir
 
 
@@ -57,7 +67,7 @@ def parse_time(text: Any) -> datetime | None:
     if not isinstance(text, str):
         return None
     try:
-        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        value = datetime.fromisoformat(text.strip())  # Python 3.11 reads a trailing "Z" too
     except ValueError:
         return None
     return value if value.tzinfo else value.replace(tzinfo=UTC)
@@ -149,11 +159,17 @@ def parse_answers(data: bytes, source: str = "<answers>") -> AnswerFile:
         raise AnswerFileError(source, Msg("answers.top_level", value=_describe(raw)))
     if raw.get("format") != FORMAT:
         got = raw.get("format")
-        raise AnswerFileError(source, Msg("answers.wrong_format", found=repr(got), format=FORMAT)
-                              if "format" in raw else Msg("answers.no_format", format=FORMAT))
+        raise AnswerFileError(
+            source,
+            Msg("answers.wrong_format", found=repr(got), format=FORMAT)
+            if "format" in raw
+            else Msg("answers.no_format", format=FORMAT),
+        )
     version = raw.get("version")
     if version != VERSION or isinstance(version, bool):
-        raise AnswerFileError(source, Msg("answers.version", version=repr(version), expected=VERSION))
+        raise AnswerFileError(
+            source, Msg("answers.version", version=repr(version), expected=VERSION)
+        )
     student = raw.get("student_id")
     if isinstance(student, int) and not isinstance(student, bool):
         student = str(student)
@@ -170,7 +186,9 @@ def parse_answers(data: bytes, source: str = "<answers>") -> AnswerFile:
         if choice is None:
             continue
         if not isinstance(choice, str):
-            raise AnswerFileError(source, Msg("answers.not_string", item=item, value=_describe(choice)))
+            raise AnswerFileError(
+                source, Msg("answers.not_string", item=item, value=_describe(choice))
+            )
         clean[item] = choice
     name = raw.get("student_name")
     saved_at = raw.get("saved_at")
@@ -184,7 +202,9 @@ def parse_answers(data: bytes, source: str = "<answers>") -> AnswerFile:
         saved_at=saved_at if isinstance(saved_at, str) else "",
         attempts=[a for a in attempts if isinstance(a, dict)] if isinstance(attempts, list) else [],
         source=source,
-        attempts_dropped=dropped if isinstance(dropped, int) and not isinstance(dropped, bool) and dropped > 0 else 0,
+        attempts_dropped=dropped
+        if isinstance(dropped, int) and not isinstance(dropped, bool) and dropped > 0
+        else 0,
     )
 
 
@@ -199,21 +219,24 @@ def read_answers(path: str | os.PathLike) -> AnswerFile:
     except FileTooLarge as exc:
         raise AnswerFileError(str(path), Msg("answers.too_large", reason=exc.msg)) from None
     except OSError as exc:
-        raise AnswerFileError(str(path), Msg("file.cannot_read", reason=os_reason(exc)),
-                              unreadable=True) from None
+        raise AnswerFileError(
+            str(path), Msg("file.cannot_read", reason=os_reason(exc)), unreadable=True
+        ) from None
     return parse_answers(data, str(path))
 
 
 @contextmanager
 def _locked(path: Path):
-    """Hold an exclusive lock beside ``path`` while reading and rewriting it (where the OS has flock).
+    """Hold an exclusive lock beside ``path`` while reading and rewriting it (where the OS has
+    flock).
 
     Yields True when the lock is held. Temporary files left by a save that was killed are
     removed here: under the lock no other save can be under way, so every one found is stale.
     """
     try:
         from fcntl import LOCK_EX, LOCK_UN, flock
-    except ImportError:  # Windows, or JupyterLite (whose fcntl is an empty stub): atomic replace alone
+    # Windows, or JupyterLite (whose fcntl is an empty stub): atomic replace alone
+    except ImportError:
         clean_stale_temp_files(path, older_than=60)
         yield False
         return
@@ -231,7 +254,8 @@ def answers_text(payload: dict) -> str:
     """The text of an answer file: indented like :func:`to_json`, but one attempt per line, which
     keeps a long attempt log readable and fast to write (the C encoder does each line).
 
-    >>> print(answers_text({"student_id": "s1", "attempts": [{"item": "a", "choice": "x"}]}), end="")
+    >>> doc = {"student_id": "s1", "attempts": [{"item": "a", "choice": "x"}]}
+    >>> print(answers_text(doc), end="")
     {
       "student_id": "s1",
       "attempts": [
@@ -244,7 +268,9 @@ def answers_text(payload: dict) -> str:
     attempts = payload.get("attempts")
     if not attempts:
         return to_json(payload)
-    head = json.dumps({k: v for k, v in payload.items() if k != "attempts"}, ensure_ascii=False, indent=2)
+    head = json.dumps(
+        {k: v for k, v in payload.items() if k != "attempts"}, ensure_ascii=False, indent=2
+    )
     lines = ",\n".join("    " + json.dumps(a, ensure_ascii=False) for a in attempts)
     body = f'  "attempts": [\n{lines}\n  ]'
     return (head[:-2] + ",\n" + body + "\n}\n") if len(payload) > 1 else "{\n" + body + "\n}\n"
@@ -262,7 +288,8 @@ def write_answers(path: str | os.PathLike, answers: AnswerFile) -> Path:
 
 
 def set_aside(path: Path, tag: str) -> Path:
-    """Move a file that must not be overwritten to ``<stem>.<tag>.json`` beside it (never deleted)."""
+    """Move a file that must not be overwritten to ``<stem>.<tag>.json`` beside it (never
+    deleted)."""
     tag = re.sub(r"[^\w.-]+", "_", tag).strip("._") or "old"
     aside = path.with_name(f"{path.stem}.{tag}{path.suffix}")
     if aside.exists():
@@ -275,8 +302,14 @@ def _attempt_key(a: dict) -> tuple:
     return tuple(str(a.get(k)) for k in ("at", "item", "choice", "event"))
 
 
-def record_change(path: str | os.PathLike, answers: AnswerFile, item_id: str, choice: str | None, *,
-                  event: str = "choose") -> AnswerFile:
+def record_change(
+    path: str | os.PathLike,
+    answers: AnswerFile,
+    item_id: str,
+    choice: str | None,
+    *,
+    event: str = "choose",
+) -> AnswerFile:
     """Record one change and save it, keeping whatever another open copy saved meanwhile.
 
     The change is applied to ``answers`` in memory first, so it is never lost: when the save
@@ -309,12 +342,24 @@ def record_change(path: str | os.PathLike, answers: AnswerFile, item_id: str, ch
                 if exc.unreadable:
                     raise
                 set_aside(target, f"bad-{datetime.now():%Y%m%d-%H%M%S}")
-        merged = AnswerFile(student_id=answers.student_id, exercise_set=answers.exercise_set,
-                            answers=dict(answers.answers), student_name=answers.student_name,
-                            saved_at=answers.saved_at, attempts=list(answers.attempts), source=str(target),
-                            attempts_dropped=answers.attempts_dropped)
-        if disk is not None and (disk.exercise_set, disk.student_id) != (answers.exercise_set, answers.student_id):
-            set_aside(target, disk.student_id if disk.exercise_set == answers.exercise_set else "bad-other-set")
+        merged = AnswerFile(
+            student_id=answers.student_id,
+            exercise_set=answers.exercise_set,
+            answers=dict(answers.answers),
+            student_name=answers.student_name,
+            saved_at=answers.saved_at,
+            attempts=list(answers.attempts),
+            source=str(target),
+            attempts_dropped=answers.attempts_dropped,
+        )
+        if disk is not None and (disk.exercise_set, disk.student_id) != (
+            answers.exercise_set,
+            answers.student_id,
+        ):
+            set_aside(
+                target,
+                disk.student_id if disk.exercise_set == answers.exercise_set else "bad-other-set",
+            )
         elif disk is not None:
             merged.answers = dict(disk.answers)
             for item, value in answers.pending.items():
@@ -324,7 +369,9 @@ def record_change(path: str | os.PathLike, answers: AnswerFile, item_id: str, ch
                     merged.answers[item] = value
             merged.student_name = answers.student_name or disk.student_name
             seen = {_attempt_key(a) for a in disk.attempts}
-            merged.attempts = disk.attempts + [a for a in answers.attempts if _attempt_key(a) not in seen]
+            merged.attempts = disk.attempts + [
+                a for a in answers.attempts if _attempt_key(a) not in seen
+            ]
             merged.attempts.sort(key=lambda a: str(a.get("at", "")))
             merged.attempts_dropped = max(disk.attempts_dropped, answers.attempts_dropped)
         merged.trim_attempts()
@@ -333,7 +380,9 @@ def record_change(path: str | os.PathLike, answers: AnswerFile, item_id: str, ch
     return merged
 
 
-def load_or_new(path: str | os.PathLike, *, student_id: str, exercise_set: str, student_name: str = "") -> AnswerFile:
+def load_or_new(
+    path: str | os.PathLike, *, student_id: str, exercise_set: str, student_name: str = ""
+) -> AnswerFile:
     """Open an existing answer file to continue, or start a new one.
 
     A file that was read and is damaged, or belongs to another exercise set, is kept aside as
@@ -356,4 +405,9 @@ def load_or_new(path: str | os.PathLike, *, student_id: str, exercise_set: str, 
             af.source = str(target)
             return af
         set_aside(target, f"bad-{datetime.now():%Y%m%d-%H%M%S}")
-    return AnswerFile(student_id=student_id, exercise_set=exercise_set, student_name=student_name, source=str(target))
+    return AnswerFile(
+        student_id=student_id,
+        exercise_set=exercise_set,
+        student_name=student_name,
+        source=str(target),
+    )

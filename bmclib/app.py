@@ -27,11 +27,12 @@ import webbrowser
 from collections.abc import Mapping
 from pathlib import Path
 
-from .i18n import Msg, check_lang
 from .errors import BMCError
 from .exercises import DEFAULT_SET, MODES
+from .i18n import Msg, check_lang
 
-#: a kernel with no page connected for this long is shut down (a closed tab, a page fetched by a script)
+#: a kernel with no page connected for this long is shut down (a closed tab, a page fetched by a
+#: script)
 CULL_IDLE_SECONDS = 600
 #: The bundled Korean font, served by Voila (relative to the package folder, its root)
 FONT = "fonts/BMCGothic-Regular.ttf"
@@ -51,8 +52,14 @@ def app_notebook() -> Path:
     return package_dir() / "app_notebooks" / "exercise.ipynb"
 
 
-def app_command(notebook: str | os.PathLike | None = None, *, port: int = 8866, token: str = "",
-                python: str | None = None, cull_seconds: int | None = None) -> list[str]:
+def app_command(
+    notebook: str | os.PathLike | None = None,
+    *,
+    port: int = 8866,
+    token: str = "",
+    python: str | None = None,
+    cull_seconds: int | None = None,
+) -> list[str]:
     """The command that serves ``notebook`` with Voila on ``127.0.0.1:port`` (pure: starts nothing).
 
     Voila strips code and tracebacks; ``port_retries=0`` makes a busy port an error instead
@@ -73,24 +80,44 @@ def app_command(notebook: str | os.PathLike | None = None, *, port: int = 8866, 
     if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
         raise BMCError(Msg("app.bad_port", port=repr(port)))
     cull = cull_seconds if cull_seconds is not None else CULL_IDLE_SECONDS
-    return [python or sys.executable, "-m", "bmclib.voila_app", str(notebook or app_notebook()), "--no-browser",
-            f"--port={port}", "--Voila.ip=127.0.0.1", "--Voila.port_retries=0", "--strip_sources=True",
-            "--show_tracebacks=False", "--theme=light", f"--Voila.root_dir={package_dir()}",
-            "--VoilaConfiguration.file_allowlist=" + FONT.replace(".", "[.]"),
-            f"--MappingKernelManager.cull_idle_timeout={cull}",
-            f"--MappingKernelManager.cull_interval={min(60, max(1, cull // 2))}", f"--Voila.token={token}"]
+    return [
+        python or sys.executable,
+        "-m",
+        "bmclib.voila_app",
+        str(notebook or app_notebook()),
+        "--no-browser",
+        f"--port={port}",
+        "--Voila.ip=127.0.0.1",
+        "--Voila.port_retries=0",
+        "--strip_sources=True",
+        "--show_tracebacks=False",
+        "--theme=light",
+        f"--Voila.root_dir={package_dir()}",
+        "--VoilaConfiguration.file_allowlist=" + FONT.replace(".", "[.]"),
+        f"--MappingKernelManager.cull_idle_timeout={cull}",
+        f"--MappingKernelManager.cull_interval={min(60, max(1, cull // 2))}",
+        f"--Voila.token={token}",
+    ]
 
 
-def app_env(*, lang: str = "ko", answers: str | os.PathLike = "answers",
-            exercise_set: str = DEFAULT_SET, mode: str = "practice",
-            key: str | os.PathLike | None = None, review: bool = False,
-            environ: Mapping[str, str] | None = None) -> dict[str, str]:
+def app_env(
+    *,
+    lang: str = "ko",
+    answers: str | os.PathLike = "answers",
+    exercise_set: str = DEFAULT_SET,
+    mode: str = "practice",
+    key: str | os.PathLike | None = None,
+    review: bool = False,
+    environ: Mapping[str, str] | None = None,
+) -> dict[str, str]:
     """The environment for Voila and its kernel: ``environ`` (default ``os.environ``) plus the
     app's settings. The answers folder is made absolute, since the kernel runs elsewhere.
 
-    >>> env = app_env(lang="en", answers="/srv/answers", mode="practice", environ={"BMC_STUDENT_ID": "s1"})
+    >>> env = app_env(lang="en", answers="/srv/answers", mode="practice",
+    ...               environ={"BMC_STUDENT_ID": "s1"})
     >>> {k: env[k] for k in sorted(env)}  # doctest: +NORMALIZE_WHITESPACE
-    {'BMC_ANSWERS_DIR': '/srv/answers', 'BMC_APP_FONT_URL': '/voila/files/fonts/BMCGothic-Regular.ttf',
+    {'BMC_ANSWERS_DIR': '/srv/answers',
+     'BMC_APP_FONT_URL': '/voila/files/fonts/BMCGothic-Regular.ttf',
      'BMC_APP_LANG': 'en', 'BMC_APP_MODE': 'practice', 'BMC_APP_SET': 'relationships-practice',
      'BMC_STUDENT_ID': 's1'}
     """
@@ -111,14 +138,21 @@ def app_env(*, lang: str = "ko", answers: str | os.PathLike = "answers",
     elif exercise_set not in known:
         from .errors import unknown
 
-        raise BMCError(Msg("paths.unknown_or_path", error=unknown("exercise set", exercise_set, known)))
+        raise BMCError(
+            Msg("paths.unknown_or_path", error=unknown("exercise set", exercise_set, known))
+        )
     if mode == "assessment":
         from .exercises import load_exercise_set, refuse_assessment_on_shipped
 
         refuse_assessment_on_shipped(load_exercise_set(exercise_set).id)
     env = dict(os.environ if environ is None else environ)
-    env.update(BMC_APP_LANG=lang, BMC_APP_SET=exercise_set, BMC_APP_MODE=mode,
-               BMC_ANSWERS_DIR=str(Path(answers).expanduser().absolute()), BMC_APP_FONT_URL=f"/voila/files/{FONT}")
+    env.update(
+        BMC_APP_LANG=lang,
+        BMC_APP_SET=exercise_set,
+        BMC_APP_MODE=mode,
+        BMC_ANSWERS_DIR=str(Path(answers).expanduser().absolute()),
+        BMC_APP_FONT_URL=f"/voila/files/{FONT}",
+    )
     if key is not None:
         from .keys import load_key
 
@@ -151,9 +185,15 @@ def exercise_from_env(environ: Mapping[str, str] | None = None):
     set_id = env.get("BMC_APP_SET") or DEFAULT_SET
     build = relationship_exercise if set_id == DEFAULT_SET else block_exercise
     student_id, student_name = student_from_env(environ=env)  # BMC_STUDENT_ID, else JUPYTERHUB_USER
-    exercise = build(set_id, env.get("BMC_APP_LANG") or "ko", env.get("BMC_APP_MODE") or "practice",
-                     answers_dir=env.get("BMC_ANSWERS_DIR") or None, student_id=student_id or None,
-                     student_name=student_name or None, key=env.get("BMC_APP_KEY") or None)
+    exercise = build(
+        set_id,
+        env.get("BMC_APP_LANG") or "ko",
+        env.get("BMC_APP_MODE") or "practice",
+        answers_dir=env.get("BMC_ANSWERS_DIR") or None,
+        student_id=student_id or None,
+        student_name=student_name or None,
+        key=env.get("BMC_APP_KEY") or None,
+    )
     _font(env)
     return exercise
 
@@ -179,7 +219,8 @@ def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
 
 
 def wait_for_port(port: int, timeout: float = 60.0, host: str = "127.0.0.1", proc=None) -> bool:
-    """Wait until ``host:port`` accepts connections (False after ``timeout`` or if ``proc`` ends)."""
+    """Wait until ``host:port`` accepts connections (False after ``timeout`` or if ``proc``
+    ends)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
@@ -223,14 +264,21 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child before e
         import ctypes
 
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except Exception:  # noqa: BLE001 - not Linux: the signal handlers below still stop Voila
+    except Exception:  # noqa: BLE001, S110 - not Linux: the signal handlers below still stop Voila
         pass
 
 
-def run_app(lang: str = "ko", port: int = 8866, answers: str | os.PathLike = "answers",
-            exercise_set: str = DEFAULT_SET, mode: str = "practice",
-            open_browser: bool = True, key: str | os.PathLike | None = None, token: str | None = None,
-            review: bool = False) -> int:
+def run_app(
+    lang: str = "ko",
+    port: int = 8866,
+    answers: str | os.PathLike = "answers",
+    exercise_set: str = DEFAULT_SET,
+    mode: str = "practice",
+    open_browser: bool = True,
+    key: str | os.PathLike | None = None,
+    token: str | None = None,
+    review: bool = False,
+) -> int:
     """Serve an exercise as a web app on ``http://127.0.0.1:<port>/?token=...`` until stopped.
 
     Args:
@@ -253,10 +301,14 @@ def run_app(lang: str = "ko", port: int = 8866, answers: str | os.PathLike = "an
     """
     if not voila_installed():
         raise BMCError(Msg("app.no_voila"))
-    env = app_env(lang=lang, answers=answers, exercise_set=exercise_set, mode=mode, key=key, review=review)
+    env = app_env(
+        lang=lang, answers=answers, exercise_set=exercise_set, mode=mode, key=key, review=review
+    )
     token = token or os.environ.get("BMC_APP_TOKEN") or secrets.token_urlsafe(24)
     cull = os.environ.get("BMC_APP_CULL_SECONDS", "")
-    command = app_command(port=port, token=token, cull_seconds=int(cull) if cull.isdigit() else None)
+    command = app_command(
+        port=port, token=token, cull_seconds=int(cull) if cull.isdigit() else None
+    )
     if not port_is_free(port):
         raise BMCError(Msg("app.port_busy", port=port))
     Path(env["BMC_ANSWERS_DIR"]).mkdir(parents=True, exist_ok=True)
@@ -265,7 +317,10 @@ def run_app(lang: str = "ko", port: int = 8866, answers: str | os.PathLike = "an
     if review:
         print(Msg("app.serving_review", lang=lang, url=url).text(lang), flush=True)
     else:
-        print(Msg("app.serving", set=exercise_set, mode=mode, lang=lang, url=url).text(lang), flush=True)
+        print(
+            Msg("app.serving", set=exercise_set, mode=mode, lang=lang, url=url).text(lang),
+            flush=True,
+        )
     print(Msg("app.saved_in", folder=env["BMC_ANSWERS_DIR"]).text(lang), flush=True)
     linux = sys.platform.startswith("linux")
     proc = subprocess.Popen(command, env=env, preexec_fn=_die_with_parent if linux else None)  # noqa: PLW1509
@@ -281,6 +336,7 @@ def run_app(lang: str = "ko", port: int = 8866, answers: str | os.PathLike = "an
             if sig is not None:
                 previous[sig] = signal.signal(sig, forward)
     if open_browser:
+
         def opener():
             if wait_for_port(port, proc=proc):
                 webbrowser.open(url)

@@ -49,8 +49,10 @@ from .i18n import Msg, text_of
 MAX_BYTES = 5 * 1024 * 1024
 
 #: Why files were skipped: key -> the message naming them in the summary (in this order).
-SKIP_REASONS = {key: Msg(f"collect.skip_{key}", mb=MAX_BYTES // (1024 * 1024))
-                for key in ("hidden", "not_answer", "other_set", "symlink", "special", "too_large")}
+SKIP_REASONS = {
+    key: Msg(f"collect.skip_{key}", mb=MAX_BYTES // (1024 * 1024))
+    for key in ("hidden", "not_answer", "other_set", "symlink", "special", "too_large")
+}
 
 _UNSAFE = re.compile(r"[^\w.@+-]+")
 
@@ -59,8 +61,10 @@ def safe_name(name: str) -> str:
     """A folder name for a user: no path separators, no leading dot, nothing a shell or
     file system would trip on; letters of any script are kept.
 
-    >>> safe_name("kim"), safe_name("../../etc"), safe_name("김민지"), safe_name("a b/c"), safe_name("")
-    ('kim', 'etc', '김민지', 'a_b_c', '_')
+    >>> safe_name("kim"), safe_name("../../etc"), safe_name("김민지")
+    ('kim', 'etc', '김민지')
+    >>> safe_name("a b/c"), safe_name("")
+    ('a_b_c', '_')
     """
     text = unicodedata.normalize("NFC", str(name))
     text = _UNSAFE.sub("_", text).strip("._-")
@@ -96,8 +100,12 @@ def _answer_fields(data: bytes) -> tuple[str, str] | None:
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
         return None
     found, student = raw.get("exercise_set"), raw.get("student_id")
-    return (found.strip() if isinstance(found, str) else "",
-            str(student).strip() if isinstance(student, (str, int)) and not isinstance(student, bool) else "")
+    return (
+        found.strip() if isinstance(found, str) else "",
+        str(student).strip()
+        if isinstance(student, (str, int)) and not isinstance(student, bool)
+        else "",
+    )
 
 
 def belongs_to(student_id: str, user: str) -> bool:
@@ -138,7 +146,8 @@ class CollectResult:
     @property
     def foreign(self) -> list[Copied]:
         """Copies whose student id is not the name of the user they were found with: legitimate
-        where ids come from ``BMC_STUDENT_ID``, worth a look where they should be the hub's names."""
+        where ids come from ``BMC_STUDENT_ID``, worth a look where they should be the hub's
+        names."""
         return [c for c in self.copied if not belongs_to(c.student_id, c.user)]
 
     @property
@@ -148,16 +157,40 @@ class CollectResult:
 
     def summary(self, lang: str | None = None) -> str:
         """A few plain lines: users, files, skipped, problems (the same every run)."""
-        lines = [Msg("collect.collected", files=len(self.copied), users=len(self.collected_users), out=str(self.out))]
-        skipped = [Msg("collect.count_of", count=self.skipped[k], what=words)
-                   for k, words in SKIP_REASONS.items() if self.skipped[k]]
-        lines.append(Msg("collect.skipped", list="; ".join(text_of(m, lang) for m in skipped)) if skipped
-                     else Msg("collect.skipped_nothing"))
+        lines = [
+            Msg(
+                "collect.collected",
+                files=len(self.copied),
+                users=len(self.collected_users),
+                out=str(self.out),
+            )
+        ]
+        skipped = [
+            Msg("collect.count_of", count=self.skipped[k], what=words)
+            for k, words in SKIP_REASONS.items()
+            if self.skipped[k]
+        ]
+        lines.append(
+            Msg("collect.skipped", list="; ".join(text_of(m, lang) for m in skipped))
+            if skipped
+            else Msg("collect.skipped_nothing")
+        )
         if self.empty_users:
-            lines.append(Msg("collect.empty_users", count=len(self.empty_users), users=", ".join(self.empty_users)))
+            lines.append(
+                Msg(
+                    "collect.empty_users",
+                    count=len(self.empty_users),
+                    users=", ".join(self.empty_users),
+                )
+            )
         if self.unreachable:
-            lines.append(Msg("collect.unreachable", count=len(self.unreachable),
-                             users=", ".join(u for u, _ in self.unreachable)))
+            lines.append(
+                Msg(
+                    "collect.unreachable",
+                    count=len(self.unreachable),
+                    users=", ".join(u for u, _ in self.unreachable),
+                )
+            )
         if self.problems:
             lines.append(Msg("collect.problems", count=len(self.problems)))
         if self.foreign:
@@ -168,10 +201,22 @@ class CollectResult:
         """Everything as plain JSON-able data (reasons in ``lang``)."""
         return {
             "out": str(self.out),
-            "users": {u: {"folder": self.users[u],
-                          "files": [{"source": c.source, "target": c.target, "exercise_set": c.exercise_set,
-                                     "student_id": c.student_id} for c in self.copied if c.user == u]}
-                      for u in self.collected_users},
+            "users": {
+                u: {
+                    "folder": self.users[u],
+                    "files": [
+                        {
+                            "source": c.source,
+                            "target": c.target,
+                            "exercise_set": c.exercise_set,
+                            "student_id": c.student_id,
+                        }
+                        for c in self.copied
+                        if c.user == u
+                    ],
+                }
+                for u in self.collected_users
+            },
             "empty_users": list(self.empty_users),
             "skipped": {k: self.skipped[k] for k in SKIP_REASONS if self.skipped[k]},
             "problems": [{"source": s, "problem": text_of(p, lang)} for s, p in self.problems],
@@ -181,6 +226,7 @@ class CollectResult:
 
 
 # -- writing the copies -------------------------------------------------------------------------
+
 
 def _folders_for(names: Iterable[str], taken: dict[str, str]) -> dict[str, str]:
     """Map user names to distinct safe folder names (``taken``: names already given)."""
@@ -200,7 +246,9 @@ def _target_names(rel_paths: list[str]) -> dict[str, str]:
     """File names in the user's collected folder: the own name, or the path when names clash.
 
     >>> _target_names(["en/answers/x.json", "ko/answers/x.json", "answers/y.json"])
-    {'en/answers/x.json': 'en__answers__x.json', 'ko/answers/x.json': 'ko__answers__x.json', 'answers/y.json': 'y.json'}
+    ... # doctest: +NORMALIZE_WHITESPACE
+    {'en/answers/x.json': 'en__answers__x.json', 'ko/answers/x.json': 'ko__answers__x.json',
+     'answers/y.json': 'y.json'}
     """
     by_name = Counter(p.rsplit("/", 1)[-1].casefold() for p in rel_paths)
     out, used = {}, set()
@@ -249,7 +297,9 @@ def _store(result: CollectResult, user: str, found: list[_Found]) -> None:
         _write_copy(target, f.data, f.mtime)
         result.copied.append(Copied(user, f.source, str(target), f.exercise_set, f.student_id))
         if not belongs_to(f.student_id, user):
-            result.notes.append((f.source, Msg("collect.names_other", student=f.student_id, user=user)))
+            result.notes.append(
+                (f.source, Msg("collect.names_other", student=f.student_id, user=user))
+            )
 
 
 def _prepare_out(out: str | os.PathLike) -> Path:
@@ -260,7 +310,9 @@ def _prepare_out(out: str | os.PathLike) -> Path:
     return path
 
 
-def _classify(result_skipped: Counter, data: bytes, exercise_set: str | None) -> tuple[str, str] | None:
+def _classify(
+    result_skipped: Counter, data: bytes, exercise_set: str | None
+) -> tuple[str, str] | None:
     """The answer file's ``(set, student id)``, or None after counting why the bytes are skipped."""
     found = _answer_fields(data)
     if found is None:
@@ -274,8 +326,13 @@ def _classify(result_skipped: Counter, data: bytes, exercise_set: str | None) ->
 
 # -- home folders ---------------------------------------------------------------------------------
 
-_OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-               | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
+_OPEN_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_BINARY", 0)
+)
 
 
 def _read_regular(path: str, max_bytes: int) -> tuple[str, bytes | None, float | None]:
@@ -310,8 +367,13 @@ def _read_regular(path: str, max_bytes: int) -> tuple[str, bytes | None, float |
         os.close(fd)
 
 
-def _walk_user(result: CollectResult, user_dir: str, avoid: set[tuple[int, int]],
-               exercise_set: str | None, max_bytes: int) -> list[_Found]:
+def _walk_user(
+    result: CollectResult,
+    user_dir: str,
+    avoid: set[tuple[int, int]],
+    exercise_set: str | None,
+    max_bytes: int,
+) -> list[_Found]:
     found: list[_Found] = []
     seen: set[tuple[int, int]] = set()
     stack = [(user_dir, "")]
@@ -367,13 +429,21 @@ def _walk_user(result: CollectResult, user_dir: str, avoid: set[tuple[int, int]]
 
 
 def _key(entry_or_path) -> tuple[int, int]:
-    st = (entry_or_path.stat(follow_symlinks=False) if isinstance(entry_or_path, os.DirEntry)
-          else os.stat(entry_or_path))
+    st = (
+        entry_or_path.stat(follow_symlinks=False)
+        if isinstance(entry_or_path, os.DirEntry)
+        else os.stat(entry_or_path)
+    )
     return st.st_dev, st.st_ino
 
 
-def collect_folders(roots: Iterable[str | os.PathLike], out: str | os.PathLike, *,
-                    exercise_set: str | None = None, max_bytes: int = MAX_BYTES) -> CollectResult:
+def collect_folders(
+    roots: Iterable[str | os.PathLike],
+    out: str | os.PathLike,
+    *,
+    exercise_set: str | None = None,
+    max_bytes: int = MAX_BYTES,
+) -> CollectResult:
     """Copy every answer file under ``ROOT/<user>/`` into ``out/<user>/`` (see the module doc).
 
     Args:
@@ -403,7 +473,9 @@ def collect_folders(roots: Iterable[str | os.PathLike], out: str | os.PathLike, 
             with os.scandir(root) as it:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError as exc:
-            result.problems.append((str(root), Msg("inputs.folder_unreadable", reason=os_reason(exc))))
+            result.problems.append(
+                (str(root), Msg("inputs.folder_unreadable", reason=os_reason(exc)))
+            )
             continue
         for entry in entries:
             try:
@@ -421,7 +493,9 @@ def collect_folders(roots: Iterable[str | os.PathLike], out: str | os.PathLike, 
                 if _key(entry) == out_key:
                     continue
             except OSError as exc:
-                result.problems.append((entry.path, Msg("inputs.folder_unreadable", reason=os_reason(exc))))
+                result.problems.append(
+                    (entry.path, Msg("inputs.folder_unreadable", reason=os_reason(exc)))
+                )
                 continue
             found = _walk_user(result, entry.path, {out_key}, exercise_set, max_bytes)
             per_user.setdefault(entry.name, []).extend(found)
@@ -434,7 +508,9 @@ def collect_folders(roots: Iterable[str | os.PathLike], out: str | os.PathLike, 
     return result
 
 
-# -- through a hub's REST API ------------------------------------------------------------------------
+# -- through a hub's REST API
+# ------------------------------------------------------------------------
+
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     """Refuse redirects: the token must never travel to another address."""
@@ -470,8 +546,15 @@ class HubClient:
         self.timeout = timeout
         self._opener = urllib.request.build_opener(_NoRedirect())
 
-    def request(self, method: str, path: str, *, body: Any = None, limit: int | None = None,
-                accept: str = "application/json") -> tuple[int, Any]:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        limit: int | None = None,
+        accept: str = "application/json",
+    ) -> tuple[int, Any]:
         """``(status, parsed JSON or None)``; raises :class:`HubError` on failure."""
         url = self.origin + path
         data = None if body is None else json.dumps(body).encode("utf-8")
@@ -486,11 +569,20 @@ class HubClient:
                 status = resp.status
         except urllib.error.HTTPError as exc:
             reason = _hub_message(exc)
-            raise HubError(Msg("collect.http", request=f"{method} {path}", code=exc.code,
-                               reason=f": {reason}" if reason else ""), exc.code) from None
+            raise HubError(
+                Msg(
+                    "collect.http",
+                    request=f"{method} {path}",
+                    code=exc.code,
+                    reason=f": {reason}" if reason else "",
+                ),
+                exc.code,
+            ) from None
         except (urllib.error.URLError, OSError) as exc:
             why = getattr(exc, "reason", exc)
-            raise HubError(Msg("collect.no_answer", request=f"{method} {path}", why=str(why))) from None
+            raise HubError(
+                Msg("collect.no_answer", request=f"{method} {path}", why=str(why))
+            ) from None
         if limit is not None and len(raw) > limit:
             raise HubError(Msg("collect.too_large", request=f"{method} {path}", limit=limit), -1)
         if not raw.strip():
@@ -507,8 +599,11 @@ class HubClient:
         """Every user model, page by page."""
         users, offset = [], 0
         while True:
-            page = self.api("GET", f"/users?offset={offset}&limit=200",
-                            accept="application/jupyterhub-pagination+json")
+            page = self.api(
+                "GET",
+                f"/users?offset={offset}&limit=200",
+                accept="application/jupyterhub-pagination+json",
+            )
             if isinstance(page, list):  # a hub without pagination
                 return users + page
             if not isinstance(page, dict) or not isinstance(page.get("items"), list):
@@ -524,7 +619,8 @@ def _hub_message(exc) -> str:
     try:
         body = json.loads(exc.read(65536).decode("utf-8"))
         return str(body.get("message", ""))[:200] if isinstance(body, dict) else ""
-    except (OSError, ValueError, AttributeError):  # an error page of any shape; the status says enough
+    # an error page of any shape; the status says enough
+    except (OSError, ValueError, AttributeError):
         return ""
 
 
@@ -532,15 +628,27 @@ def _server_urls(model: dict) -> list[tuple[str, str]]:
     """``(server name, url path)`` of a user's ready servers."""
     servers = model.get("servers")
     if isinstance(servers, dict) and servers:
-        return sorted((name, s["url"]) for name, s in servers.items()
-                      if isinstance(s, dict) and s.get("ready") and isinstance(s.get("url"), str))
+        return sorted(
+            (name, s["url"])
+            for name, s in servers.items()
+            if isinstance(s, dict) and s.get("ready") and isinstance(s.get("url"), str)
+        )
     url = model.get("server")
     return [("", url)] if isinstance(url, str) and url else []
 
 
-def _read_server(client: HubClient, server_url: str, prefix: str, skipped: Counter,
-                 problems: list[tuple[str, str]], exercise_set: str | None, max_bytes: int,
-                 *, max_folders: int = 2000, max_depth: int = 12) -> list[_Found]:
+def _read_server(
+    client: HubClient,
+    server_url: str,
+    prefix: str,
+    skipped: Counter,
+    problems: list[tuple[str, str]],
+    exercise_set: str | None,
+    max_bytes: int,
+    *,
+    max_folders: int = 2000,
+    max_depth: int = 12,
+) -> list[_Found]:
     """Every ``answers/*.json`` answer file a server's contents API shows (hidden ones it hides)."""
     api = server_url.rstrip("/") + "/api/contents/"
     found: list[_Found] = []
@@ -554,11 +662,17 @@ def _read_server(client: HubClient, server_url: str, prefix: str, skipped: Count
         content = model.get("content") if isinstance(model, dict) else None
         if not isinstance(content, list):
             raise HubError(Msg("collect.not_listing", request=f"GET {api + folder}"))
-        entries = sorted((e for e in content if isinstance(e, dict)), key=lambda e: str(e.get("name", "")))
+        entries = sorted(
+            (e for e in content if isinstance(e, dict)), key=lambda e: str(e.get("name", ""))
+        )
         in_answers = folder.rsplit("/", 1)[-1] == "answers"
         subfolders = []
         for entry in entries:
-            name, kind, path = str(entry.get("name", "")), entry.get("type"), str(entry.get("path", ""))
+            name, kind, path = (
+                str(entry.get("name", "")),
+                entry.get("type"),
+                str(entry.get("path", "")),
+            )
             if is_hidden(name):
                 skipped["hidden"] += 1
                 continue
@@ -574,8 +688,11 @@ def _read_server(client: HubClient, server_url: str, prefix: str, skipped: Count
                 continue
             source = api + path
             try:
-                _s, file_model = client.request("GET", api + quote(path) + "?content=1&type=file&format=text",
-                                                limit=4 * max_bytes + 65536)
+                _s, file_model = client.request(
+                    "GET",
+                    api + quote(path) + "?content=1&type=file&format=text",
+                    limit=4 * max_bytes + 65536,
+                )
             except HubError as exc:
                 if exc.status == -1:
                     skipped["too_large"] += 1
@@ -610,7 +727,9 @@ class _UserOutcome:
     notes: list[tuple[str, str]] = field(default_factory=list)
 
 
-def _start_server(client: HubClient, name: str, timeout: float, sleep: Callable[[float], None]) -> str:
+def _start_server(
+    client: HubClient, name: str, timeout: float, sleep: Callable[[float], None]
+) -> str:
     """Start a user's default server and wait until it is ready; return its URL path."""
     user = quote(name, safe="")
     client.request("POST", f"{client.base}/hub/api/users/{user}/server")
@@ -628,8 +747,16 @@ def _start_server(client: HubClient, name: str, timeout: float, sleep: Callable[
         sleep(0.5)
 
 
-def _collect_user(client: HubClient, model: dict, *, start_stopped: bool, exercise_set: str | None,
-                  max_bytes: int, start_timeout: float, sleep: Callable[[float], None]) -> _UserOutcome:
+def _collect_user(
+    client: HubClient,
+    model: dict,
+    *,
+    start_stopped: bool,
+    exercise_set: str | None,
+    max_bytes: int,
+    start_timeout: float,
+    sleep: Callable[[float], None],
+) -> _UserOutcome:
     outcome = _UserOutcome()
     name = model["name"]
     servers = _server_urls(model)
@@ -648,24 +775,37 @@ def _collect_user(client: HubClient, model: dict, *, start_stopped: bool, exerci
         for server_name, url in servers:
             prefix = f"{server_name}/" if server_name else ""
             try:
-                outcome.found += _read_server(client, url, prefix, outcome.skipped, outcome.problems,
-                                              exercise_set, max_bytes)
+                outcome.found += _read_server(
+                    client, url, prefix, outcome.skipped, outcome.problems, exercise_set, max_bytes
+                )
             except HubError as exc:
                 outcome.unreachable = Msg("collect.server_error", url=url, error=exc)
     finally:
         if started:
             try:
-                client.request("DELETE", f"{client.base}/hub/api/users/{quote(name, safe='')}/server")
+                client.request(
+                    "DELETE", f"{client.base}/hub/api/users/{quote(name, safe='')}/server"
+                )
             except HubError as exc:
                 outcome.notes.append((name, Msg("collect.not_stopped", error=exc)))
     return outcome
 
 
-def collect_hub(url: str, out: str | os.PathLike, *, token: str | None = None, start_stopped: bool = False,
-                exercise_set: str | None = None, max_bytes: int = MAX_BYTES, start_timeout: float = 120.0,
-                workers: int = 4, timeout: float = 30.0,
-                sleep: Callable[[float], None] = time.sleep) -> CollectResult:
-    """Copy every user's ``answers/*.json`` answer files, read through the hub, into ``out/<user>/``.
+def collect_hub(
+    url: str,
+    out: str | os.PathLike,
+    *,
+    token: str | None = None,
+    start_stopped: bool = False,
+    exercise_set: str | None = None,
+    max_bytes: int = MAX_BYTES,
+    start_timeout: float = 120.0,
+    workers: int = 4,
+    timeout: float = 30.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> CollectResult:
+    """Copy every user's ``answers/*.json`` answer files, read through the hub, into
+    ``out/<user>/``.
 
     Args:
         url: the hub's address (``https://hub.example.edu``, with its base URL if it has one).
@@ -679,20 +819,33 @@ def collect_hub(url: str, out: str | os.PathLike, *, token: str | None = None, s
     A user whose server is not running, cannot be started or does not answer is listed in
     ``unreachable``; the others are collected all the same.
     """
-    client = HubClient(url, os.environ.get("JUPYTERHUB_API_TOKEN", "") if token is None else token,
-                       timeout=timeout)
+    client = HubClient(
+        url, os.environ.get("JUPYTERHUB_API_TOKEN", "") if token is None else token, timeout=timeout
+    )
     try:
-        models = [m for m in client.users() if isinstance(m, dict) and isinstance(m.get("name"), str)]
+        models = [
+            m for m in client.users() if isinstance(m, dict) and isinstance(m.get("name"), str)
+        ]
     except HubError as exc:
-        hint = {401: Msg("collect.hint_401"), 403: Msg("collect.hint_403"),
-                404: Msg("collect.hint_404")}.get(exc.status, "")
+        hint = {
+            401: Msg("collect.hint_401"),
+            403: Msg("collect.hint_403"),
+            404: Msg("collect.hint_404"),
+        }.get(exc.status, "")
         raise BMCError(Msg("collect.cannot_list", error=exc, hint=hint)) from None
     result = CollectResult(_prepare_out(out))
     models.sort(key=lambda m: m["name"])
 
     def work(model):
-        return _collect_user(client, model, start_stopped=start_stopped, exercise_set=exercise_set,
-                             max_bytes=max_bytes, start_timeout=start_timeout, sleep=sleep)
+        return _collect_user(
+            client,
+            model,
+            start_stopped=start_stopped,
+            exercise_set=exercise_set,
+            max_bytes=max_bytes,
+            start_timeout=start_timeout,
+            sleep=sleep,
+        )
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         outcomes = list(pool.map(work, models))

@@ -28,16 +28,34 @@ DEFAULT_MAX_FILE_SIZE = 5 * 1024 * 1024
 #: data files (cases, keys, exercise sets, canvases) larger than this are refused, never read whole
 MAX_DATA_FILE_SIZE = 50 * 1024 * 1024
 
-_KINDS = {stat.S_IFIFO: "file.kind_fifo", stat.S_IFSOCK: "file.kind_socket", stat.S_IFCHR: "file.kind_device",
-          stat.S_IFBLK: "file.kind_device", stat.S_IFDIR: "file.kind_folder"}
-#: the operating system's errors people meet with files, in plain words (the OS says them in English)
-_ERRNO = {errno.ENOENT: "os.enoent", errno.EACCES: "os.eacces", errno.EPERM: "os.eacces",
-          errno.EISDIR: "os.eisdir", errno.ENOTDIR: "os.enotdir", errno.ENOSPC: "os.enospc",
-          errno.EROFS: "os.erofs", errno.EIO: "os.eio", errno.ELOOP: "os.eloop", errno.EEXIST: "os.eexist",
-          errno.EFBIG: "os.efbig", errno.EDQUOT: "os.enospc"}
+_KINDS = {
+    stat.S_IFIFO: "file.kind_fifo",
+    stat.S_IFSOCK: "file.kind_socket",
+    stat.S_IFCHR: "file.kind_device",
+    stat.S_IFBLK: "file.kind_device",
+    stat.S_IFDIR: "file.kind_folder",
+}
+#: the operating system's errors people meet with files, in plain words (the OS says them in
+#: English)
+_ERRNO = {
+    errno.ENOENT: "os.enoent",
+    errno.EACCES: "os.eacces",
+    errno.EPERM: "os.eacces",
+    errno.EISDIR: "os.eisdir",
+    errno.ENOTDIR: "os.enotdir",
+    errno.ENOSPC: "os.enospc",
+    errno.EROFS: "os.erofs",
+    errno.EIO: "os.eio",
+    errno.ELOOP: "os.eloop",
+    errno.EEXIST: "os.eexist",
+    errno.EFBIG: "os.efbig",
+    errno.EDQUOT: "os.enospc",
+}
 
 
-# -- problems ---------------------------------------------------------------------------------------
+# -- problems
+# ---------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -47,7 +65,8 @@ class Problem:
     text from a file), shown in the session's language (``message``); ``severity`` is ``"error"``
     (the file cannot be used) or ``"warning"`` (it can, but look at this).
 
-    >>> print(Problem("k.csv", 3, Msg("keys.best_and_acceptable", choice="x"), "warning").text("en"))
+    >>> problem = Problem("k.csv", 3, Msg("keys.best_and_acceptable", choice="x"), "warning")
+    >>> print(problem.text("en"))
     k.csv:3: warning: 'x' is listed in both best and acceptable; best counts
     """
 
@@ -85,13 +104,21 @@ def value_kind(value: Any) -> Msg:
     >>> value_kind([1]).text("en"), value_kind(None).text("ko")
     ('a list', 'null 값')
     """
-    key = {dict: "object", list: "list", str: "text", bool: "bool", type(None): "null", int: "number",
-           float: "number"}.get(type(value), "other")
+    key = {
+        dict: "object",
+        list: "list",
+        str: "text",
+        bool: "bool",
+        type(None): "null",
+        int: "number",
+        float: "number",
+    }.get(type(value), "other")
     return Msg(f"value.{key}", type=type(value).__name__)
 
 
 def os_reason(exc: BaseException) -> Msg | str:
-    """Why an operating-system error happened, in plain words (a message when the error is a known one).
+    """Why an operating-system error happened, in plain words (a message when the error is a known
+    one).
 
     >>> os_reason(PermissionError(13, "Permission denied")).text("ko")
     '권한이 없습니다'
@@ -116,8 +143,9 @@ def decode_utf8(data: bytes, source: str) -> tuple[str | None, Problem | None]:
     >>> decode_utf8("a,b\\n".encode(), "x.csv")
     ('a,b\\n', None)
     >>> text, problem = decode_utf8("a\\n\\xe9".encode("latin-1"), "x.csv")
-    >>> print(problem.text("en"))
-    x.csv:2: not UTF-8 text (byte 0xe9 cannot be decoded); save the file as UTF-8 (in Excel: 'CSV UTF-8')
+    >>> print(problem.text("en"))  # doctest: +NORMALIZE_WHITESPACE
+    x.csv:2: not UTF-8 text (byte 0xe9 cannot be decoded); save the file as UTF-8
+    (in Excel: 'CSV UTF-8')
     """
     try:
         return data.decode("utf-8-sig"), None
@@ -126,7 +154,9 @@ def decode_utf8(data: bytes, source: str) -> tuple[str | None, Problem | None]:
         return None, Problem(source, line, Msg("file.not_utf8", byte=f"0x{data[exc.start]:02x}"))
 
 
-# -- reading safely ----------------------------------------------------------------------------------
+# -- reading safely
+# ----------------------------------------------------------------------------------
+
 
 class FileProblem(OSError):
     """A file that cannot be read as an answer or data file; ``str()`` says why in plain words."""
@@ -149,14 +179,15 @@ def size_text(n: int) -> str:
     >>> size_text(5 * 1024 * 1024), size_text(1536), size_text(12)
     ('5 MB', '1.5 KB', '12 bytes')
     """
-    for unit, size in (("GB", 1024 ** 3), ("MB", 1024 ** 2), ("KB", 1024)):
+    for unit, size in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
         if n >= size:
             return f"{n / size:.1f}".rstrip("0").rstrip(".") + f" {unit}"
     return f"{n} bytes"
 
 
 def parse_size(text: str | int) -> int:
-    """Read a size such as ``5MB``, ``500k``, ``2 GB`` or ``4096`` (bytes); ``ValueError`` otherwise.
+    """Read a size such as ``5MB``, ``500k``, ``2 GB`` or ``4096`` (bytes); ``ValueError``
+    otherwise.
 
     >>> parse_size("5MB"), parse_size("500k"), parse_size(" 4096 ")
     (5242880, 512000, 4096)
@@ -164,7 +195,9 @@ def parse_size(text: str | int) -> int:
     if isinstance(text, int) and not isinstance(text, bool):
         value = text
     else:
-        match = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([kmg]?)i?b?\s*", str(text), re.IGNORECASE)
+        match = re.fullmatch(
+            r"\s*([0-9]+(?:\.[0-9]+)?)\s*([kmg]?)i?b?\s*", str(text), re.IGNORECASE
+        )
         if not match:
             raise ValueError(str(Msg("file.bad_size", text=repr(text))))
         value = int(float(match.group(1)) * 1024 ** " kmg".index(match.group(2).lower() or " "))
@@ -194,7 +227,9 @@ def not_regular(path: str | os.PathLike) -> Msg | None:
         return Msg("file.cannot_read", reason=os_reason(exc))
     if stat.S_ISREG(st.st_mode):
         return None
-    return Msg("file.not_regular", kind=Msg(_KINDS.get(stat.S_IFMT(st.st_mode), "file.kind_special")))
+    return Msg(
+        "file.not_regular", kind=Msg(_KINDS.get(stat.S_IFMT(st.st_mode), "file.kind_special"))
+    )
 
 
 def read_limited(path: str | os.PathLike, limit: int = DEFAULT_MAX_FILE_SIZE) -> bytes:
@@ -211,7 +246,9 @@ def read_limited(path: str | os.PathLike, limit: int = DEFAULT_MAX_FILE_SIZE) ->
             kind = Msg(_KINDS.get(stat.S_IFMT(st.st_mode), "file.kind_special"))
             raise FileProblem(Msg("file.not_regular", kind=kind))
         if st.st_size > limit:
-            raise FileTooLarge(Msg("file.too_large_sized", size=size_text(st.st_size), limit=size_text(limit)))
+            raise FileTooLarge(
+                Msg("file.too_large_sized", size=size_text(st.st_size), limit=size_text(limit))
+            )
         chunks, total = [], 0
         while True:
             chunk = os.read(fd, min(1024 * 1024, limit + 1 - total))
@@ -247,7 +284,9 @@ def read_stream_limited(stream, limit: int = DEFAULT_MAX_FILE_SIZE) -> bytes:
             raise FileTooLarge(Msg("file.too_large", limit=size_text(limit)))
 
 
-# -- CSV and JSON data files --------------------------------------------------------------------------
+# -- CSV and JSON data files
+# --------------------------------------------------------------------------
+
 
 def _csv_reason(exc: BaseException) -> Msg | str:
     """The csv module's complaint in plain words (its field limit, above all)."""
@@ -311,11 +350,22 @@ def read_csv(
         return None, [Problem(label, 1, Msg("csv.bad_header", reason=_csv_reason(exc)))]
     missing = [c for c in required if c not in header]
     if missing:
-        return None, [Problem(label, 1, Msg("csv.missing_column" if len(missing) == 1 else "csv.missing_columns", columns=", ".join(map(repr, missing)),
-                                            header=",".join(required)))]
+        return None, [
+            Problem(
+                label,
+                1,
+                Msg(
+                    "csv.missing_column" if len(missing) == 1 else "csv.missing_columns",
+                    columns=", ".join(map(repr, missing)),
+                    header=",".join(required),
+                ),
+            )
+        ]
     dupes = sorted({h for h in header if h and header.count(h) > 1})
     if dupes:
-        problems.append(Problem(label, 1, Msg("csv.duplicate_column", columns=", ".join(map(repr, dupes)))))
+        problems.append(
+            Problem(label, 1, Msg("csv.duplicate_column", columns=", ".join(map(repr, dupes))))
+        )
     rows: list[tuple[int, dict[str, str]]] = []
     start = reader.line_num + 1
     while True:
@@ -329,8 +379,10 @@ def read_csv(
         line, start = start, reader.line_num + 1
         if not any(c.strip() for c in cells):
             continue
-        if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
-            problems.append(Problem(label, line, Msg("csv.ragged", cells=len(cells), columns=len(header))))
+        if len(cells) > len(header) and any(c.strip() for c in cells[len(header) :]):
+            problems.append(
+                Problem(label, line, Msg("csv.ragged", cells=len(cells), columns=len(header)))
+            )
             continue
         row = {h: (cells[i].strip() if i < len(cells) else "") for i, h in enumerate(header)}
         for col in required_cells:
@@ -375,7 +427,9 @@ def json_reason(exc: BaseException, *, with_line: bool = False) -> Msg:
     return Msg("json.invalid", detail=f"{type(exc).__name__}: {exc}")
 
 
-def read_json(source: str | Path | bytes, *, name: str | None = None) -> tuple[Any, str, list[Problem]]:
+def read_json(
+    source: str | Path | bytes, *, name: str | None = None
+) -> tuple[Any, str, list[Problem]]:
     """Return ``(data, text, problems)``; ``data`` is None when the file is unusable.
 
     >>> data, text, problems = read_json(b'{"a": [1, 2}', name="x.json")
@@ -418,7 +472,9 @@ def id_line(text: str, ident: str) -> int:
     return line_of(text, f'"id": "{ident}"', f'"id":"{ident}"', f'"{ident}"')
 
 
-# -- writing -----------------------------------------------------------------------------------------
+# -- writing
+# -----------------------------------------------------------------------------------------
+
 
 def _umask() -> int:
     mask = os.umask(0o022)
@@ -452,8 +508,9 @@ def clean_stale_temp_files(target: Path, *, older_than: float = 0.0) -> int:
 
 
 def write_atomic(path: str | os.PathLike, text: str | bytes, *, fsync: bool = True) -> Path:
-    """Write ``text`` (UTF-8; or bytes as they are) to ``path`` atomically: a temporary file in the same folder, then
-    ``os.replace``. A crash leaves the old file whole; a failure removes the temporary file.
+    """Write ``text`` (UTF-8; or bytes as they are) to ``path`` atomically: a temporary file in the
+    same folder, then ``os.replace``. A crash leaves the old file whole; a failure removes the
+    temporary file.
 
     The new file keeps the mode of the file it replaces, or gets the usual mode the user's umask
     gives (temporary files are created private). A folder raises ``IsADirectoryError``.
@@ -468,8 +525,11 @@ def write_atomic(path: str | os.PathLike, text: str | bytes, *, fsync: bool = Tr
         mode = 0o666 & ~_umask()
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
-        with (os.fdopen(fd, "wb") if isinstance(text, bytes)
-              else os.fdopen(fd, "w", encoding="utf-8", newline="")) as fh:
+        with (
+            os.fdopen(fd, "wb")
+            if isinstance(text, bytes)
+            else os.fdopen(fd, "w", encoding="utf-8", newline="")
+        ) as fh:
             fh.write(text)
             fh.flush()
             if fsync:

@@ -25,7 +25,8 @@ from .scoring import DEFAULT_PARTIAL, fmt_points, score_item
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 OLDEST = datetime.min.replace(tzinfo=UTC)
-#: how far a file's saved_at may lie ahead of this computer's clock before it counts as "in the future"
+#: how far a file's saved_at may lie ahead of this computer's clock before it counts as "in the
+#: future"
 CLOCK_SKEW = timedelta(minutes=15)
 FORMATS = ("csv", "canvas", "moodle")
 
@@ -53,7 +54,8 @@ class GradeRow:
     source: str
     saved_at: str = ""
     answers: dict = field(default_factory=dict, repr=False, compare=False)
-    attempts: tuple = field(default=(), repr=False, compare=False)  #: the file's attempt log (bounded)
+    #: the file's attempt log (bounded)
+    attempts: tuple = field(default=(), repr=False, compare=False)
 
     @property
     def percent(self) -> float:
@@ -81,7 +83,14 @@ class GradeBatch:
 
     def summary(self, lang: str | None = None) -> str:
         """One line: how many students, files and problems (and what was skipped)."""
-        parts = [Msg("grade.summary", students=len(self.rows), files=self.files_read, problems=len(self.problems))]
+        parts = [
+            Msg(
+                "grade.summary",
+                students=len(self.rows),
+                files=self.files_read,
+                problems=len(self.problems),
+            )
+        ]
         if self.skipped:
             parts.append(Msg("grade.skipped", count=self.skipped))
         if self.duplicates:
@@ -93,9 +102,27 @@ class GradeBatch:
         from .optional import require
 
         pd = require("pandas", "GradeBatch.to_frame()")
-        columns = ["student_id", "student_name", "exercise_set", "score", "max_score", "percent", *self.key.item_ids]
-        rows = [[r.student_id, r.student_name, r.exercise_set, r.score, r.max_score, r.percent, *r.item_points]
-                for r in self.rows]
+        columns = [
+            "student_id",
+            "student_name",
+            "exercise_set",
+            "score",
+            "max_score",
+            "percent",
+            *self.key.item_ids,
+        ]
+        rows = [
+            [
+                r.student_id,
+                r.student_name,
+                r.exercise_set,
+                r.score,
+                r.max_score,
+                r.percent,
+                *r.item_points,
+            ]
+            for r in self.rows
+        ]
         return pd.DataFrame(rows, columns=columns)
 
     def problems_frame(self, lang: str | None = None):
@@ -103,28 +130,44 @@ class GradeBatch:
         from .optional import require
 
         pd = require("pandas", "GradeBatch.problems_frame()")
-        return pd.DataFrame([[s, text_of(p, lang)] for s, p in self.problems], columns=["source", "problem"])
+        return pd.DataFrame(
+            [[s, text_of(p, lang)] for s, p in self.problems], columns=["source", "problem"]
+        )
 
     def __repr__(self) -> str:
-        return f"GradeBatch({self.key.exercise_set!r}, {len(self.rows)} students, {len(self.problems)} problems)"
+        return (
+            f"GradeBatch({self.key.exercise_set!r}, {len(self.rows)} students, "
+            f"{len(self.problems)} problems)"
+        )
 
     def _repr_html_(self) -> str:
         left = "style='text-align:left'"
         head = "".join(f"<th {left}>{html.escape(h)}</th>" for h in grade_table(self)[0][:6])
-        body = "".join("<tr>" + "".join(f"<td {left}>{html.escape(c)}</td>" for c in row[:6]) + "</tr>"
-                       for row in grade_table(self)[1:])
-        problems = "".join(f"<li><code>{html.escape(s)}</code>: {html.escape(text_of(p))}</li>"
-                           for s, p in self.problems)
-        more = f"<p>{html.escape(Msg('grade.problems_head').text())}</p><ul>{problems}</ul>" if problems else ""
-        return (f"<p><b>{html.escape(self.summary())}</b></p><table><thead><tr>{head}</tr></thead>"
-                f"<tbody>{body}</tbody></table>{more}")
+        body = "".join(
+            "<tr>" + "".join(f"<td {left}>{html.escape(c)}</td>" for c in row[:6]) + "</tr>"
+            for row in grade_table(self)[1:]
+        )
+        problems = "".join(
+            f"<li><code>{html.escape(s)}</code>: {html.escape(text_of(p))}</li>"
+            for s, p in self.problems
+        )
+        more = (
+            f"<p>{html.escape(Msg('grade.problems_head').text())}</p><ul>{problems}</ul>"
+            if problems
+            else ""
+        )
+        return (
+            f"<p><b>{html.escape(self.summary())}</b></p><table><thead><tr>{head}</tr></thead>"
+            f"<tbody>{body}</tbody></table>{more}"
+        )
 
 
 def points_for(answers: dict, key: Key, partial: float = DEFAULT_PARTIAL) -> tuple[float, ...]:
     """Points earned per key item, by :func:`bmclib.scoring.score_item`.
 
     >>> from bmclib.keys import Key, KeyItem
-    >>> key = Key("s", (KeyItem("a", ("self_service",), ("communities",), 2.0), KeyItem("b", ("co_creation",))))
+    >>> key = Key("s", (KeyItem("a", ("self_service",), ("communities",), 2.0),
+    ...                 KeyItem("b", ("co_creation",))))
     >>> points_for({"a": "communities", "b": "co_creation"}, key, 0.5)
     (1.0, 1.0)
     """
@@ -149,15 +192,25 @@ class Candidate:
         return (not self.future, self.stamp, self.source)
 
 
-def candidate(student_id: str, saved_at: str, source: str, payload: object, now: datetime) -> Candidate:
+def candidate(
+    student_id: str, saved_at: str, source: str, payload: object, now: datetime
+) -> Candidate:
     """A :class:`Candidate` for a file of ``student_id`` saved at ``saved_at`` (ISO 8601 or "")."""
     stamp = parse_time(saved_at) or OLDEST
-    return Candidate(stamp > now + CLOCK_SKEW, stamp, source, payload, normalise_id(student_id), student_id,
-                     saved_at)
+    return Candidate(
+        stamp > now + CLOCK_SKEW,
+        stamp,
+        source,
+        payload,
+        normalise_id(student_id),
+        student_id,
+        saved_at,
+    )
 
 
-def latest_per_student(by_student: dict[str, list[Candidate]], now: datetime,
-                       problems: list[tuple[str, Msg]]) -> list[Candidate]:
+def latest_per_student(
+    by_student: dict[str, list[Candidate]], now: datetime, problems: list[tuple[str, Msg]]
+) -> list[Candidate]:
     """The file that counts for each student, sorted by student id; the others become problems.
 
     The latest ``saved_at`` wins; a file saved in the future (more than :data:`CLOCK_SKEW` after
@@ -170,7 +223,9 @@ def latest_per_student(by_student: dict[str, list[Candidate]], now: datetime,
         best = candidates[-1]
         winners.append(best)
         for c in candidates[:-1]:
-            reason = Msg("grade.superseded", winner=best.source, saved=_when(best.stamp), this=_when(c.stamp))
+            reason = Msg(
+                "grade.superseded", winner=best.source, saved=_when(best.stamp), this=_when(c.stamp)
+            )
             if c.future:
                 reason = Msg("grade.future_loser", future=_future(c, now), reason=reason)
             problems.append((c.source, reason))
@@ -180,7 +235,8 @@ def latest_per_student(by_student: dict[str, list[Candidate]], now: datetime,
 
 
 def with_progress(sources: Iterable, progress: bool, desc: str = "grading") -> Iterable:
-    """``sources`` with a progress bar on stderr when ``progress`` (tqdm hides it off a terminal)."""
+    """``sources`` with a progress bar on stderr when ``progress`` (tqdm hides it off a
+    terminal)."""
     if not progress:
         return sources
     from tqdm import tqdm
@@ -226,15 +282,21 @@ def grade_batch(
             batch.problems.append((src.name, exc.msg))
             continue
         except Exception as exc:  # noqa: BLE001 - whatever goes wrong with one file is that file's problem
-            batch.problems.append((src.name, Msg("grade.unreadable", reason=f"{type(exc).__name__}: {exc}")))
+            batch.problems.append(
+                (src.name, Msg("grade.unreadable", reason=f"{type(exc).__name__}: {exc}"))
+            )
             continue
         sid = normalise_id(af.student_id)
         if wanted is not None and sid != wanted:
             continue
         if af.exercise_set != key.exercise_set:
-            batch.problems.append((src.name, Msg("grade.other_set", found=af.exercise_set, expected=key.exercise_set)))
+            batch.problems.append(
+                (src.name, Msg("grade.other_set", found=af.exercise_set, expected=key.exercise_set))
+            )
             continue
-        by_student.setdefault(sid, []).append(candidate(af.student_id, af.saved_at, src.name, af, now))
+        by_student.setdefault(sid, []).append(
+            candidate(af.student_id, af.saved_at, src.name, af, now)
+        )
     batch.skipped, batch.duplicates = scan.skipped, scan.duplicates
     known, max_score = set(key.item_ids), key.max_score
     for best in latest_per_student(by_student, now, batch.problems):
@@ -243,8 +305,20 @@ def grade_batch(
         extra = sorted(set(af.answers) - known)
         if extra:
             batch.notes.append((best.source, Msg("score.ignored", items=", ".join(extra))))
-        batch.rows.append(GradeRow(af.student_id, af.student_name, af.exercise_set, sum(pts), max_score,
-                                   pts, best.source, af.saved_at, af.answers, tuple(af.attempts)))
+        batch.rows.append(
+            GradeRow(
+                af.student_id,
+                af.student_name,
+                af.exercise_set,
+                sum(pts),
+                max_score,
+                pts,
+                best.source,
+                af.saved_at,
+                af.answers,
+                tuple(af.attempts),
+            )
+        )
     batch.problems.sort(key=lambda p: (p[0], text_of(p[1], "en")))
     return batch
 
@@ -254,12 +328,17 @@ def _when(stamp: datetime) -> str | Msg:
 
 
 def _future(c: Candidate, now: datetime) -> Msg:
-    return Msg("grade.future", saved=c.saved_at, now=now.astimezone(c.stamp.tzinfo).isoformat(timespec="seconds"))
+    return Msg(
+        "grade.future",
+        saved=c.saved_at,
+        now=now.astimezone(c.stamp.tzinfo).isoformat(timespec="seconds"),
+    )
 
 
 # -- writers ---------------------------------------------------------------------------------
 # Every text cell that came from a file (ids, names, set ids, item ids, sources) goes through
 # neutralise(); numbers are written by fmt_points and never start with a formula character.
+
 
 def _check_scale(scale: float | None) -> None:
     if scale is not None and not (isinstance(scale, (int, float)) and 0 < scale < 1e9):
@@ -276,33 +355,72 @@ def write_rows(path: str | os.PathLike, rows: list[list[str]], *, bom: bool = Fa
     write_atomic(path, buf.getvalue(), fsync=False)
 
 
-def grade_table(batch: GradeBatch, fmt: str = "csv", *, scale: float | None = None,
-                column: str | None = None) -> list[list[str]]:
+def grade_table(
+    batch: GradeBatch, fmt: str = "csv", *, scale: float | None = None, column: str | None = None
+) -> list[list[str]]:
     """The grade table (header first) in one of the formats ``csv``, ``canvas``, ``moodle``.
 
     For the platforms, ``scale`` writes each grade out of ``scale`` instead of the key's points
     (``100``: percentages; a new Moodle grade item has maximum 100), and ``column`` names the grade
-    column (Canvas: ``Title (assignment id)`` updates that existing assignment; default: the set id).
+    column (Canvas: ``Title (assignment id)`` updates that existing assignment; default: the set
+    id).
     """
     key, n = batch.key, neutralise
     _check_scale(scale)
     if fmt == "csv":
         if scale is not None or column is not None:
             raise BMCError(Msg("grade.csv_options"))
-        rows = [["student_id", "student_name", "exercise_set", "score", "max_score", "percent",
-                 *map(n, key.item_ids)]]
+        rows = [
+            [
+                "student_id",
+                "student_name",
+                "exercise_set",
+                "score",
+                "max_score",
+                "percent",
+                *map(n, key.item_ids),
+            ]
+        ]
         for r in batch.rows:
-            rows.append([n(r.student_id), n(r.student_name), n(r.exercise_set), fmt_points(r.score),
-                         fmt_points(r.max_score), f"{r.percent:g}", *map(fmt_points, r.item_points)])
+            rows.append(
+                [
+                    n(r.student_id),
+                    n(r.student_name),
+                    n(r.exercise_set),
+                    fmt_points(r.score),
+                    fmt_points(r.max_score),
+                    f"{r.percent:g}",
+                    *map(fmt_points, r.item_points),
+                ]
+            )
         return rows
-    return platform_table(fmt, column.strip() if column and column.strip() else key.exercise_set, key.max_score, [
-        (r.student_id, r.student_name, r.score, f"{fmt_points(r.score)}/{fmt_points(r.max_score)} ({r.percent:g}%)")
-        for r in batch.rows], scale=scale)
+    return platform_table(
+        fmt,
+        column.strip() if column and column.strip() else key.exercise_set,
+        key.max_score,
+        [
+            (
+                r.student_id,
+                r.student_name,
+                r.score,
+                f"{fmt_points(r.score)}/{fmt_points(r.max_score)} ({r.percent:g}%)",
+            )
+            for r in batch.rows
+        ],
+        scale=scale,
+    )
 
 
-def platform_table(fmt: str, title: str, max_score: float, students: Iterable[tuple[str, str, float, str]], *,
-                   scale: float | None = None) -> list[list[str]]:
-    """A learning platform's grade-import layout (header first), for ``fmt`` ``canvas`` or ``moodle``.
+def platform_table(
+    fmt: str,
+    title: str,
+    max_score: float,
+    students: Iterable[tuple[str, str, float, str]],
+    *,
+    scale: float | None = None,
+) -> list[list[str]]:
+    """A learning platform's grade-import layout (header first), for ``fmt`` ``canvas`` or
+    ``moodle``.
 
     ``students`` are ``(student_id, student_name, score, feedback)`` with scores out of
     ``max_score``; ``title`` names the grade column (the assignment); ``scale`` writes each grade
@@ -323,10 +441,12 @@ def platform_table(fmt: str, title: str, max_score: float, students: Iterable[tu
 
     out_of = fmt_points(max_score if scale is None else float(scale))
     if fmt == "canvas":
-        # Canvas gradebook import: Student, ID, SIS User ID, SIS Login ID, Section, then one column per
-        # assignment; an optional second row "Points Possible" sets the assignment's maximum.
-        rows = [["Student", "ID", "SIS User ID", "SIS Login ID", "Section", n(title)],
-                ["Points Possible", "", "", "", "", out_of]]
+        # Canvas gradebook import: Student, ID, SIS User ID, SIS Login ID, Section, then one column
+        # per assignment; an optional second row "Points Possible" sets the assignment's maximum.
+        rows = [
+            ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", n(title)],
+            ["Points Possible", "", "", "", "", out_of],
+        ]
         for sid, name, score, _feedback in students:
             rows.append([n(name or sid), "", n(sid), "", "", grade(score)])
         return rows
@@ -341,7 +461,8 @@ def platform_table(fmt: str, title: str, max_score: float, students: Iterable[tu
 
 
 def sources_path(out: str | os.PathLike) -> Path:
-    """Where the grades' sources are written beside ``out``: ``grades.csv`` -> ``grades.sources.csv``.
+    """Where the grades' sources are written beside ``out``: ``grades.csv`` ->
+    ``grades.sources.csv``.
 
     >>> sources_path("out/grades.csv").as_posix(), sources_path("grades").as_posix()
     ('out/grades.sources.csv', 'grades.sources.csv')
@@ -351,8 +472,15 @@ def sources_path(out: str | os.PathLike) -> Path:
     return out.with_name(f"{stem}.sources.csv")
 
 
-def write_grades(batch: GradeBatch, out: str | os.PathLike, fmt: str = "csv", *, scale: float | None = None,
-                 column: str | None = None, excel: bool = False) -> None:
+def write_grades(
+    batch: GradeBatch,
+    out: str | os.PathLike,
+    fmt: str = "csv",
+    *,
+    scale: float | None = None,
+    column: str | None = None,
+    excel: bool = False,
+) -> None:
     """Write the grades file (atomically, with formula-injection neutralised); ``scale`` and
     ``column`` as in :func:`grade_table`; ``excel`` starts the file with a UTF-8 byte-order mark,
     so Korean names survive a double-click in Excel."""
@@ -362,10 +490,22 @@ def write_grades(batch: GradeBatch, out: str | os.PathLike, fmt: str = "csv", *,
 def write_sources(batch: GradeBatch, out: str | os.PathLike) -> None:
     """Write which file each grade came from: ``student_id, student_name, source, saved_at``."""
     n = neutralise
-    write_rows(out, [["student_id", "student_name", "source", "saved_at"],
-                 *[[n(r.student_id), n(r.student_name), n(r.source), n(r.saved_at)] for r in batch.rows]])
+    write_rows(
+        out,
+        [
+            ["student_id", "student_name", "source", "saved_at"],
+            *[[n(r.student_id), n(r.student_name), n(r.source), n(r.saved_at)] for r in batch.rows],
+        ],
+    )
 
 
 def write_problems(batch: GradeBatch, out: str | os.PathLike, lang: str | None = None) -> None:
-    """Write ``source,problem`` rows (header even when there is no problem), problems in ``lang``."""
-    write_rows(out, [["source", "problem"], *[[neutralise(s), neutralise(text_of(p, lang))] for s, p in batch.problems]])
+    """Write ``source,problem`` rows (header even when there is no problem), problems in
+    ``lang``."""
+    write_rows(
+        out,
+        [
+            ["source", "problem"],
+            *[[neutralise(s), neutralise(text_of(p, lang))] for s, p in batch.problems],
+        ],
+    )

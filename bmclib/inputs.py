@@ -17,8 +17,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import BMCError
-from .fileio import (DEFAULT_MAX_FILE_SIZE, FileTooLarge, not_regular, os_reason, read_limited, read_stream_limited,
-                     size_text)
+from .fileio import (
+    DEFAULT_MAX_FILE_SIZE,
+    FileTooLarge,
+    not_regular,
+    os_reason,
+    read_limited,
+    read_stream_limited,
+    size_text,
+)
 from .i18n import Msg
 
 #: zip inside zip inside zip is read; one level deeper is reported, not opened
@@ -28,7 +35,8 @@ ANSWER_SUFFIXES = (".json", ".zip")
 
 @dataclass(frozen=True)
 class Source:
-    """One answer file (or archive entry): ``data`` when it could be read, else ``problem`` (a message)."""
+    """One answer file (or archive entry): ``data`` when it could be read, else ``problem`` (a
+    message)."""
 
     name: str
     data: bytes | None = None
@@ -78,13 +86,23 @@ def _walk(folder: Path, scan: Scan) -> Iterator[Source | str]:
                 scan.skipped += 1
         while errors:
             exc = errors.pop(0)
-            yield Source(str(exc.filename or folder), None, Msg("inputs.folder_unreadable", reason=_reason(exc)))
+            yield Source(
+                str(exc.filename or folder),
+                None,
+                Msg("inputs.folder_unreadable", reason=_reason(exc)),
+            )
     for exc in errors:
-        yield Source(str(exc.filename or folder), None, Msg("inputs.folder_unreadable", reason=_reason(exc)))
+        yield Source(
+            str(exc.filename or folder), None, Msg("inputs.folder_unreadable", reason=_reason(exc))
+        )
 
 
-def iter_sources(paths: Iterable[str | os.PathLike], *, max_file_size: int = DEFAULT_MAX_FILE_SIZE,
-                 scan: Scan | None = None) -> Iterator[Source]:
+def iter_sources(
+    paths: Iterable[str | os.PathLike],
+    *,
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE,
+    scan: Scan | None = None,
+) -> Iterator[Source]:
     """Yield a :class:`Source` for every answer file under ``paths``.
 
     Folders are searched recursively for ``*.json`` and ``*.zip``; archives are read in memory
@@ -118,9 +136,12 @@ def _read_path(name: str, limit: int, scan: Scan) -> Iterator[Source]:
         except OSError:
             st = None
         if st is None or not stat.S_ISREG(st.st_mode):
-            yield Source(name, None, not_regular(name) or Msg("file.cannot_read", reason=Msg("file.missing")))
+            yield Source(
+                name, None, not_regular(name) or Msg("file.cannot_read", reason=Msg("file.missing"))
+            )
             return
-        identity = (st.st_dev, st.st_ino)  # the same file under two names (a folder given twice, a link)
+        # the same file under two names (a folder given twice, a link)
+        identity = (st.st_dev, st.st_ino)
         if identity in scan.seen:
             scan.duplicates += 1
             return
@@ -142,8 +163,11 @@ def _overlapping(infos: list[zipfile.ZipInfo]) -> set[int]:
         if info.header_offset < end:
             bad.add(index)
             continue
-        name_length = len(info.orig_filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437",
-                                                    errors="replace"))
+        name_length = len(
+            info.orig_filename.encode(
+                "utf-8" if info.flag_bits & 0x800 else "cp437", errors="replace"
+            )
+        )
         end = info.header_offset + 30 + name_length + info.compress_size
     return bad
 
@@ -179,8 +203,14 @@ def _zip_sources(name: str, fileobj, depth: int, limit: int, scan: Scan) -> Iter
                 continue
             try:
                 if info.file_size > cap:
-                    raise FileTooLarge(Msg("inputs.unpacks_to", size=size_text(info.file_size), limit=size_text(cap),
-                                           what=Msg("inputs.an_archive" if nested else "inputs.a_file")))
+                    raise FileTooLarge(
+                        Msg(
+                            "inputs.unpacks_to",
+                            size=size_text(info.file_size),
+                            limit=size_text(cap),
+                            what=Msg("inputs.an_archive" if nested else "inputs.a_file"),
+                        )
+                    )
                 with archive.open(info) as stream:
                     data = read_stream_limited(stream, cap)
             except Exception as exc:  # noqa: BLE001

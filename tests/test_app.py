@@ -19,20 +19,38 @@ from bmclib.errors import BMCError
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch):
-    for name in ("BMC_STUDENT_ID", "BMC_STUDENT_NAME", "BMC_ANSWERS_DIR", "BMC_APP_LANG", "BMC_APP_SET",
-                 "BMC_APP_MODE", "BMC_APP_TOKEN", "JUPYTERHUB_USER"):
+    for name in (
+        "BMC_STUDENT_ID",
+        "BMC_STUDENT_NAME",
+        "BMC_ANSWERS_DIR",
+        "BMC_APP_LANG",
+        "BMC_APP_SET",
+        "BMC_APP_MODE",
+        "BMC_APP_TOKEN",
+        "JUPYTERHUB_USER",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
 # -- pure parts ----------------------------------------------------------------------------------
 
+
 def test_app_command_serves_the_notebook_on_loopback_without_code():
     cmd = app.app_command(port=9123, token="s3cret")
     assert cmd[:4] == [sys.executable, "-m", "bmclib.voila_app", str(app.app_notebook())]
-    for flag in ("--no-browser", "--port=9123", "--Voila.ip=127.0.0.1", "--Voila.port_retries=0",
-                 "--strip_sources=True", "--show_tracebacks=False", f"--Voila.root_dir={app.package_dir()}",
-                 "--VoilaConfiguration.file_allowlist=fonts/BMCGothic-Regular[.]ttf", "--Voila.token=s3cret",
-                 "--MappingKernelManager.cull_idle_timeout=600", "--MappingKernelManager.cull_interval=60"):
+    for flag in (
+        "--no-browser",
+        "--port=9123",
+        "--Voila.ip=127.0.0.1",
+        "--Voila.port_retries=0",
+        "--strip_sources=True",
+        "--show_tracebacks=False",
+        f"--Voila.root_dir={app.package_dir()}",
+        "--VoilaConfiguration.file_allowlist=fonts/BMCGothic-Regular[.]ttf",
+        "--Voila.token=s3cret",
+        "--MappingKernelManager.cull_idle_timeout=600",
+        "--MappingKernelManager.cull_interval=60",
+    ):
         assert flag in cmd
     assert (app.package_dir() / app.FONT).is_file()
     assert app.app_command(port=9123, token="s3cret") == cmd  # pure: same input, same output
@@ -46,20 +64,34 @@ def test_app_command_refuses_bad_ports(port):
 
 def test_app_env_sets_the_app_variables_and_passes_the_student_through(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    env = app.app_env(lang="en", answers="answers", exercise_set="channels-practice", mode="practice",
-                      environ={"PATH": "/bin", "BMC_STUDENT_ID": "s1", "BMC_STUDENT_NAME": "Kim"})
-    assert env == {"PATH": "/bin", "BMC_STUDENT_ID": "s1", "BMC_STUDENT_NAME": "Kim", "BMC_APP_LANG": "en",
-                   "BMC_APP_SET": "channels-practice", "BMC_APP_MODE": "practice",
-                   "BMC_ANSWERS_DIR": str(tmp_path / "answers"),
-                   "BMC_APP_FONT_URL": "/voila/files/fonts/BMCGothic-Regular.ttf"}
+    env = app.app_env(
+        lang="en",
+        answers="answers",
+        exercise_set="channels-practice",
+        mode="practice",
+        environ={"PATH": "/bin", "BMC_STUDENT_ID": "s1", "BMC_STUDENT_NAME": "Kim"},
+    )
+    assert env == {
+        "PATH": "/bin",
+        "BMC_STUDENT_ID": "s1",
+        "BMC_STUDENT_NAME": "Kim",
+        "BMC_APP_LANG": "en",
+        "BMC_APP_SET": "channels-practice",
+        "BMC_APP_MODE": "practice",
+        "BMC_ANSWERS_DIR": str(tmp_path / "answers"),
+        "BMC_APP_FONT_URL": "/voila/files/fonts/BMCGothic-Regular.ttf",
+    }
     assert Path(env["BMC_ANSWERS_DIR"]).is_absolute()
 
 
-@pytest.mark.parametrize("kw, message", [
-    ({"lang": "fr"}, "lang must be 'en' or 'ko'"),
-    ({"mode": "exam"}, "mode must be 'practice' or 'assessment'"),
-    ({"exercise_set": "relationship-practice"}, "Did you mean 'relationships-practice'?"),
-])
+@pytest.mark.parametrize(
+    "kw, message",
+    [
+        ({"lang": "fr"}, "lang must be 'en' or 'ko'"),
+        ({"mode": "exam"}, "mode must be 'practice' or 'assessment'"),
+        ({"exercise_set": "relationship-practice"}, "Did you mean 'relationships-practice'?"),
+    ],
+)
 def test_app_env_refuses_bad_settings(kw, message):
     with pytest.raises(BMCError, match=message):
         app.app_env(**kw)
@@ -67,16 +99,25 @@ def test_app_env_refuses_bad_settings(kw, message):
 
 def test_assessment_on_a_shipped_set_is_refused_with_the_way_to_make_an_own_set():
     for set_id in ("relationships-practice", "channels-practice"):
-        with pytest.raises(BMCError, match=f"'{set_id}' is a practice set: its answer key ships with bmclib.*"
-                                           "bmc new-set my_cases.csv --set my-quiz"):
+        with pytest.raises(
+            BMCError,
+            match=f"'{set_id}' is a practice set: its answer key ships with bmclib.*"
+            "bmc new-set my_cases.csv --set my-quiz",
+        ):
             app.app_env(exercise_set=set_id, mode="assessment", environ={})
     assert main(["app", "--no-browser", "--mode", "assessment"]) == 2
 
 
 def test_exercise_from_env_builds_what_the_variables_say(tmp_path, own_set):
     items, _key = own_set
-    env = {"BMC_APP_LANG": "en", "BMC_APP_SET": str(items), "BMC_APP_MODE": "assessment",
-           "BMC_ANSWERS_DIR": str(tmp_path), "BMC_STUDENT_ID": "s7", "BMC_STUDENT_NAME": "Choi"}
+    env = {
+        "BMC_APP_LANG": "en",
+        "BMC_APP_SET": str(items),
+        "BMC_APP_MODE": "assessment",
+        "BMC_ANSWERS_DIR": str(tmp_path),
+        "BMC_STUDENT_ID": "s7",
+        "BMC_STUDENT_NAME": "Choi",
+    }
     ex = app.exercise_from_env(env)
     assert repr(ex) == "BlockExercise('my-quiz', lang='en', mode='assessment', 4 items)"
     assert ex.key is None and ex.check_button is None
@@ -84,7 +125,9 @@ def test_exercise_from_env_builds_what_the_variables_say(tmp_path, own_set):
     ex.choices.value = next(iter(ex.item.choices("en")))
     assert json.loads(ex.path.read_text(encoding="utf-8"))["student_name"] == "Choi"
     default = app.exercise_from_env({"BMC_ANSWERS_DIR": str(tmp_path)})
-    assert repr(default).startswith("RelationshipExercise('relationships-practice', lang='ko', mode='practice'")
+    assert repr(default).startswith(
+        "RelationshipExercise('relationships-practice', lang='ko', mode='practice'"
+    )
     assert default.student_box in default.children  # no id: asks
 
 
@@ -93,14 +136,21 @@ def test_exercise_from_env_puts_the_font_rule_before_the_widget(tmp_path, monkey
 
     shown = []
     monkeypatch.setattr(IPython.display, "display", lambda *objs, **_kw: shown.extend(objs))
-    app.exercise_from_env({"BMC_ANSWERS_DIR": str(tmp_path), "BMC_APP_FONT_URL": "/voila/files/fonts/x.ttf"})
-    assert len(shown) == 1 and "@font-face" in shown[0].data and "url('/voila/files/fonts/x.ttf')" in shown[0].data
+    app.exercise_from_env(
+        {"BMC_ANSWERS_DIR": str(tmp_path), "BMC_APP_FONT_URL": "/voila/files/fonts/x.ttf"}
+    )
+    assert (
+        len(shown) == 1
+        and "@font-face" in shown[0].data
+        and "url('/voila/files/fonts/x.ttf')" in shown[0].data
+    )
     shown.clear()
     app.exercise_from_env({"BMC_ANSWERS_DIR": str(tmp_path)})
     assert shown == []
 
 
 # -- the shipped notebook ------------------------------------------------------------------------
+
 
 def test_app_notebook_is_one_small_code_cell_with_no_output():
     import nbformat
@@ -126,23 +176,30 @@ def test_app_notebook_runs_in_a_kernel_and_shows_the_exercise(tmp_path, monkeypa
     monkeypatch.setenv("BMC_ANSWERS_DIR", str(tmp_path))
     monkeypatch.setenv("BMC_STUDENT_ID", "s9")
     nb = nbformat.read(app.app_notebook(), as_version=4)
-    NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    NotebookClient(
+        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
     (out,) = nb.cells[0].outputs
     assert out.output_type == "execute_result"
     assert "application/vnd.jupyter.widget-view+json" in out.data
-    assert out.data["text/plain"].startswith("RelationshipExercise('relationships-practice', lang='en', "
-                                             "mode='practice', ")
+    assert out.data["text/plain"].startswith(
+        "RelationshipExercise('relationships-practice', lang='en', mode='practice', "
+    )
     assert list(tmp_path.iterdir()) == []  # nothing saved before a choice
 
 
 # -- run_app -------------------------------------------------------------------------------------
+
 
 def test_run_app_prints_the_url_and_returns_voilas_exit_code(tmp_path, monkeypatch, capsys):
     seen = {}
 
     def fake_command(port, **_kw):
         seen["port"] = port
-        code = "import os, sys; print(os.environ['BMC_APP_LANG'], os.environ['BMC_ANSWERS_DIR']); sys.exit(3)"
+        code = (
+            "import os, sys; print(os.environ['BMC_APP_LANG'], os.environ['BMC_ANSWERS_DIR']);"
+            " sys.exit(3)"
+        )
         return [sys.executable, "-c", code]
 
     monkeypatch.setattr(app, "app_command", fake_command)
@@ -167,8 +224,11 @@ def test_run_app_refuses_a_busy_port(tmp_path):
 
 def test_run_app_opens_the_browser_once_the_port_answers(tmp_path, monkeypatch):
     opened = []
-    monkeypatch.setattr(app, "app_command",
-                        lambda port, **_kw: [sys.executable, "-c", "import time; time.sleep(1.5)"])
+    monkeypatch.setattr(
+        app,
+        "app_command",
+        lambda port, **_kw: [sys.executable, "-c", "import time; time.sleep(1.5)"],
+    )
     monkeypatch.setattr(app, "wait_for_port", lambda port, **_kw: True)
     monkeypatch.setattr(app.webbrowser, "open", opened.append)
     port = free_port()
@@ -223,8 +283,11 @@ def test_stop_escalates_to_sigterm_then_kill():
     assert fake.signals == [signal.SIGINT, signal.SIGTERM]
     stubborn = FakeVoila()
     stubborn.waits = 1
-    stubborn.wait = lambda timeout=None: (_ for _ in ()).throw(subprocess.TimeoutExpired("v", timeout)) \
-        if stubborn.code is None else stubborn.code
+    stubborn.wait = lambda timeout=None: (
+        (_ for _ in ()).throw(subprocess.TimeoutExpired("v", timeout))
+        if stubborn.code is None
+        else stubborn.code
+    )
     assert _real_stop(stubborn, grace=0.01) == -9
     assert stubborn.signals == [signal.SIGINT, signal.SIGTERM, "kill"]
 
@@ -238,10 +301,36 @@ def test_stop_returns_at_once_when_voila_already_exited_on_ctrl_c():
 def test_bmc_app_calls_run_app(monkeypatch, tmp_path):
     calls = []
     monkeypatch.setattr(app, "run_app", lambda **kw: calls.append(kw) or 0)
-    assert main(["app", "--no-browser", "--port", "9001", "--lang", "en", "--answers", str(tmp_path),
-                 "--set", "channels-practice", "--mode", "assessment"]) == 0
-    assert calls == [{"lang": "en", "port": 9001, "answers": str(tmp_path), "exercise_set": "channels-practice",
-                      "mode": "assessment", "open_browser": False, "key": None}]
+    assert (
+        main(
+            [
+                "app",
+                "--no-browser",
+                "--port",
+                "9001",
+                "--lang",
+                "en",
+                "--answers",
+                str(tmp_path),
+                "--set",
+                "channels-practice",
+                "--mode",
+                "assessment",
+            ]
+        )
+        == 0
+    )
+    assert calls == [
+        {
+            "lang": "en",
+            "port": 9001,
+            "answers": str(tmp_path),
+            "exercise_set": "channels-practice",
+            "mode": "assessment",
+            "open_browser": False,
+            "key": None,
+        }
+    ]
 
 
 def test_bmc_app_reports_a_busy_port_as_a_usage_error(tmp_path, capsys):
@@ -252,17 +341,35 @@ def test_bmc_app_reports_a_busy_port_as_a_usage_error(tmp_path, capsys):
         s.listen()
         port = s.getsockname()[1]
         assert main(["app", "--no-browser", "--port", str(port), "--answers", str(tmp_path)]) == 2
-    assert f"port {port} on 127.0.0.1 is already in use; choose another port" in capsys.readouterr().err
+    assert (
+        f"port {port} on 127.0.0.1 is already in use; choose another port"
+        in capsys.readouterr().err
+    )
 
 
 def test_app_serves_an_instructors_own_set(tmp_path):
     """`bmc app --set my-set.csv --key my-key.csv`: the kernel gets absolute paths to both."""
     from bmclib.cli import main as bmc_main
 
-    assert bmc_main(["new-set", str(bmclib.data_path("cases.csv")), "--set", "my-quiz", "--out", str(tmp_path),
-                     "--only", "ikea,netflix"]) == 0
+    assert (
+        bmc_main(
+            [
+                "new-set",
+                str(bmclib.data_path("cases.csv")),
+                "--set",
+                "my-quiz",
+                "--out",
+                str(tmp_path),
+                "--only",
+                "ikea,netflix",
+            ]
+        )
+        == 0
+    )
     items, key = tmp_path / "exercises" / "my-quiz.csv", tmp_path / "keys" / "my-quiz.csv"
-    env = app.app_env(lang="en", answers=tmp_path / "answers", exercise_set=str(items), key=key, environ={})
+    env = app.app_env(
+        lang="en", answers=tmp_path / "answers", exercise_set=str(items), key=key, environ={}
+    )
     assert env["BMC_APP_SET"] == str(items) and env["BMC_APP_KEY"] == str(key)
     exercise = app.exercise_from_env(env)
     assert repr(exercise) == "BlockExercise('my-quiz', lang='en', mode='practice', 2 items)"
