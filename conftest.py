@@ -14,8 +14,12 @@ WATCHED = [ROOT / "notebooks" / lang for lang in ("en", "ko")] + [ROOT / "data"]
 
 
 def pytest_addoption(parser):
-    parser.addoption("--update-goldens", action="store_true", default=False,
-                     help="rewrite the golden files in tests/golden from the current output")
+    parser.addoption(
+        "--update-goldens",
+        action="store_true",
+        default=False,
+        help="rewrite the golden files in tests/golden from the current output",
+    )
 
 
 def _tree(folders: list[Path]) -> set[str]:
@@ -38,7 +42,8 @@ def pytest_configure(config):
 def pytest_sessionfinish(session, exitstatus):
     """Fail the run when tests or notebooks left files in the students' or the data folders."""
     before = getattr(session.config, "_bmc_tree_before", None)
-    if before is None or hasattr(session.config, "workerinput"):  # xdist workers: the controller checks
+    # xdist workers: the controller checks
+    if before is None or hasattr(session.config, "workerinput"):
         return
     left = sorted(_tree(WATCHED) - before)
     if left:
@@ -56,7 +61,9 @@ def pytest_runtest_setup(item):
     """Start each notebook's kernel in a fresh temporary working folder, as ``notebooks/build.py``
     does: a lesson run by nbval writes its answers, canvases and instructor files there, never into
     ``notebooks/*/``, and reads no answers of whoever runs the tests."""
-    starts_kernel = type(item).__name__ == "IPyNbCell" and getattr(item.parent, "kernel", None) is None
+    starts_kernel = (
+        type(item).__name__ == "IPyNbCell" and getattr(item.parent, "kernel", None) is None
+    )
     if not starts_kernel:
         yield
         return

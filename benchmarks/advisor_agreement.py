@@ -33,14 +33,16 @@ def pct(k: int, n: int) -> str:
 
 def line(name: str, first: int, top2: int, n: int, baseline: int) -> str:
     ratio = f"{first / baseline:.1f}x" if baseline else "n/a"
-    return (f"{name:<28} first choice {pct(first, n):<16} top two {pct(top2, n):<16} "
-            f"baseline {pct(baseline, n):<14} first/baseline {ratio}")
+    return (
+        f"{name:<28} first choice {pct(first, n):<16} top two {pct(top2, n):<16} "
+        f"baseline {pct(baseline, n):<14} first/baseline {ratio}"
+    )
 
 
 def leave_one_out(cases) -> tuple[int, int]:
     first = top2 = 0
     for i, case in enumerate(cases):
-        values = fit_strengths(cases[:i] + cases[i + 1:])
+        values = fit_strengths(cases[:i] + cases[i + 1 :])
         f, t, _ = agreement([case], values)
         first, top2 = first + f, top2 + t
     return first, top2
@@ -67,14 +69,18 @@ def separation(cases) -> tuple[int, float]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--fit", action="store_true", help="refit the strengths on the bank and compare")
+    parser.add_argument(
+        "--fit", action="store_true", help="refit the strengths on the bank and compare"
+    )
     args = parser.parse_args(argv)
 
     bank = read_cases()
     holdout = read_cases(data_path("advisor_holdout.csv"))
     common, _count = Counter(c.primary for c in bank).most_common(1)[0]
-    print(f"case bank: {len(bank)} cases; held-out cases: {len(holdout)}; "
-          f"baseline always answers '{common}' (the bank's most common primary type)")
+    print(
+        f"case bank: {len(bank)} cases; held-out cases: {len(holdout)}; "
+        f"baseline always answers '{common}' (the bank's most common primary type)"
+    )
 
     def base(cases):
         return sum(c.primary == common for c in cases)
@@ -88,13 +94,19 @@ def main(argv: list[str] | None = None) -> None:
     print(line("held-out cases", h_first, h_top2, h_n, base(holdout)))
     for name, cases in (("bank", bank), ("held-out", holdout)):
         ties, gap = separation(cases)
-        print(f"{name}: cases whose two best types tie: {ties}; mean score gap between first and second: "
-              f"{gap:.2f}")
+        print(
+            f"{name}: cases whose two best types tie: {ties}; "
+            f"mean score gap between first and second: {gap:.2f}"
+        )
     print("misses on the bank:", *misses(bank), sep="\n")
     print("misses on the held-out cases:", *(misses(holdout) or ["  none"]), sep="\n")
     if args.fit:
         fitted = fit_strengths(bank)
-        same = "the shipped values" if fitted == strengths() else f"DIFFERENT from the shipped {strengths()}"
+        same = (
+            "the shipped values"
+            if fitted == strengths()
+            else f"DIFFERENT from the shipped {strengths()}"
+        )
         print(f"strengths fitted on the bank: {fitted} ({same})")
     print(f"({time.perf_counter() - start:.1f} s)")
 

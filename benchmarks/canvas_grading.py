@@ -1,4 +1,5 @@
-"""Speed of ``bmc canvas grade`` and ``bmc canvas gallery`` on a class of canvases, measured in one run.
+"""Speed of ``bmc canvas grade`` and ``bmc canvas gallery`` on a class of canvases, measured in one
+run.
 
 Makes N canvas files (default 200) from the shipped example canvases, each with one to three
 notes removed (so the checks find something), then times
@@ -42,7 +43,11 @@ def make_class(folder: Path, n_files: int, seed: int = 1) -> list[Path]:
             notes = doc["blocks"][rng.choice(sorted(doc["blocks"]))]
             if notes:
                 notes.pop(rng.randrange(len(notes)))
-        doc.update(student_id=f"s{i:05d}", student_name=f"Student {i}", saved_at="2026-11-27T10:00:00+09:00")
+        doc.update(
+            student_id=f"s{i:05d}",
+            student_name=f"Student {i}",
+            saved_at="2026-11-27T10:00:00+09:00",
+        )
         path = folder / f"s{i:05d}.json"
         path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
         paths.append(path)
@@ -65,7 +70,9 @@ def cpu_timed(fn) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=200)
-    parser.add_argument("--gallery", type=int, default=50, help="canvases in the gallery run (0: skip it)")
+    parser.add_argument(
+        "--gallery", type=int, default=50, help="canvases in the gallery run (0: skip it)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -78,8 +85,12 @@ def main() -> None:
 
         base()  # warm the file cache and the rule book
         t_base = min(timed(base) for _ in range(3))
-        t_ours = min(timed(lambda: bmc_main(["canvas", "grade", str(root / "class"), "--out", out, "--quiet"]))
-                     for _ in range(3))
+        t_ours = min(
+            timed(
+                lambda: bmc_main(["canvas", "grade", str(root / "class"), "--out", out, "--quiet"])
+            )
+            for _ in range(3)
+        )
         print(f"{args.files} canvases")
         print(f"baseline (read + check_canvas each): {t_base:.2f} s")
         print(f"bmc canvas grade (in process):       {t_ours:.2f} s")
@@ -88,18 +99,42 @@ def main() -> None:
             from bmclib.plots import save_canvas
 
             small = make_class(root / "gallery_class", args.gallery, seed=2)
+
             def draw():
                 for p in small:
                     canvas = Canvas.load(p)
                     framed = [b for f in check_canvas(canvas) for b in f.blocks]
-                    save_canvas(canvas, root / "draw" / f"{p.stem}.png", dpi=DPI, lang="en", highlight=framed)
+                    save_canvas(
+                        canvas,
+                        root / "draw" / f"{p.stem}.png",
+                        dpi=DPI,
+                        lang="en",
+                        highlight=framed,
+                    )
 
             (w_draw, c_draw) = cpu_timed(draw)
-            (w_gallery, c_gallery) = cpu_timed(lambda: bmc_main(["canvas", "gallery", str(root / "gallery_class"),
-                                                                 "--out", str(root / "gallery"), "--quiet"]))
-            print(f"{args.gallery} canvases drawn alone (PNG, {DPI} dpi): {w_draw:.2f} s wall, {c_draw:.2f} s CPU")
-            print(f"bmc canvas gallery (in process):       {w_gallery:.2f} s wall, {c_gallery:.2f} s CPU")
+            (w_gallery, c_gallery) = cpu_timed(
+                lambda: bmc_main(
+                    [
+                        "canvas",
+                        "gallery",
+                        str(root / "gallery_class"),
+                        "--out",
+                        str(root / "gallery"),
+                        "--quiet",
+                    ]
+                )
+            )
+            print(
+                f"{args.gallery} canvases drawn alone (PNG, {DPI} "
+                f"dpi): {w_draw:.2f} s wall, {c_draw:.2f} s CPU"
+            )
+            print(
+                "bmc canvas gallery (in process):       "
+                f"{w_gallery:.2f} s wall, {c_gallery:.2f} s CPU"
+            )
             print(f"ratio (CPU): {c_gallery / c_draw:.2f} (target <= 1.2)")
+
 
 if __name__ == "__main__":
     main()

@@ -3,9 +3,11 @@
 Generates N answer files x 20 items in a temporary folder, then times
 - the baseline: json-load every file and write one CSV row each (no checks, no scoring);
 - ``bmc grade`` end to end in this process (``bmclib.cli.main``);
-- a 500-file class graded by the ``bmc`` command in a fresh process (wall time, interpreter included).
+- a 500-file class graded by the ``bmc`` command in a fresh process (wall time, interpreter
+  included).
 
-Targets: ratio <= 2.0; the 500-file class under 1 s. Run: ``python benchmarks/grading.py [--files 10000]``.
+Targets: ratio <= 2.0; the 500-file class under 1 s. Run:
+``python benchmarks/grading.py [--files 10000]``.
 """
 
 import argparse
@@ -20,8 +22,14 @@ from pathlib import Path
 
 from bmclib.cli import main as bmc_main
 
-TYPES = ["personal_assistance", "dedicated_personal_assistance", "self_service", "automated_services",
-         "communities", "co_creation"]
+TYPES = [
+    "personal_assistance",
+    "dedicated_personal_assistance",
+    "self_service",
+    "automated_services",
+    "communities",
+    "co_creation",
+]
 
 
 def make_class(folder: Path, n_files: int, n_items: int = 20, seed: int = 1) -> Path:
@@ -37,9 +45,15 @@ def make_class(folder: Path, n_files: int, n_items: int = 20, seed: int = 1) -> 
     answers = folder / "answers"
     answers.mkdir()
     for i in range(n_files):
-        doc = {"format": "bmclib-answers", "version": 1, "student_id": f"s{i:05d}", "student_name": f"Student {i}",
-               "exercise_set": "bench-set", "answers": {it: rng.choice(TYPES) for it in items},
-               "saved_at": "2026-11-20T10:00:00+09:00"}
+        doc = {
+            "format": "bmclib-answers",
+            "version": 1,
+            "student_id": f"s{i:05d}",
+            "student_name": f"Student {i}",
+            "exercise_set": "bench-set",
+            "answers": {it: rng.choice(TYPES) for it in items},
+            "saved_at": "2026-11-20T10:00:00+09:00",
+        }
         (answers / f"s{i:05d}.json").write_text(json.dumps(doc), encoding="utf-8")
     return key
 
@@ -67,13 +81,35 @@ def main() -> None:
         key = make_class(root, args.files)
         baseline(root / "answers", root / "warm.csv")  # warm the file cache for both
         t_base = min(timed(lambda: baseline(root / "answers", root / "base.csv")) for _ in range(3))
-        t_ours = min(timed(lambda: bmc_main(["grade", str(root / "answers"), "--key", str(key), "--out",
-                                             str(root / "grades.csv"), "--quiet"])) for _ in range(3))
+        t_ours = min(
+            timed(
+                lambda: bmc_main(
+                    [
+                        "grade",
+                        str(root / "answers"),
+                        "--key",
+                        str(key),
+                        "--out",
+                        str(root / "grades.csv"),
+                        "--quiet",
+                    ]
+                )
+            )
+            for _ in range(3)
+        )
         small = root / "small"
         small.mkdir()
         small_key = make_class(small, 500)
-        cmd = [str(Path(sys.executable).with_name("bmc")), "grade", str(small / "answers"), "--key", str(small_key),
-               "--out", str(small / "grades.csv"), "--quiet"]
+        cmd = [
+            str(Path(sys.executable).with_name("bmc")),
+            "grade",
+            str(small / "answers"),
+            "--key",
+            str(small_key),
+            "--out",
+            str(small / "grades.csv"),
+            "--quiet",
+        ]
         subprocess.run(cmd, check=True)
         t_small = min(timed(lambda: subprocess.run(cmd, check=True)) for _ in range(3))
     print(f"{args.files} files x 20 items")

@@ -12,6 +12,7 @@ import time
 
 def import_seconds(module: str, runs: int) -> float:
     """Median wall time of ``python -c "import <module>"`` minus an empty interpreter's start."""
+
     def run(code: str) -> float:
         start = time.perf_counter()
         subprocess.run([sys.executable, "-c", code], check=True)

@@ -1,4 +1,5 @@
-"""Peak memory of ``bmc grade`` and ``bmc report`` on hostile archives, against a normal class (issue 9).
+"""Peak memory of ``bmc grade`` and ``bmc report`` on hostile archives, against a normal class
+(issue 9).
 
 A breaker found that valid answer files were parsed and kept whole: a zip of 106 KB holding 20
 files of 5 MB each (``"attempts": [{}, {}, ...]``) took 2.5 GB. Issue 9 asks for a few hundred MB
@@ -69,7 +70,10 @@ def hostile_zip(kind: str, entries: int = 20) -> bytes:
 
 
 def normal_class(folder: Path, students: int) -> None:
-    samples = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(data_path("sample_class").glob("s*.json"))]
+    samples = [
+        json.loads(p.read_text(encoding="utf-8"))
+        for p in sorted(data_path("sample_class").glob("s*.json"))
+    ]
     folder.mkdir()
     for n in range(students):
         doc = dict(samples[n % len(samples)], student_id=f"s{n:04d}")
@@ -77,7 +81,9 @@ def normal_class(folder: Path, students: int) -> None:
 
 
 def run(args: list[str], cwd: Path) -> tuple[int, int, int]:
-    done = subprocess.run([sys.executable, "-c", CHILD, *args], cwd=cwd, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, *args], cwd=cwd, capture_output=True, text=True, check=False
+    )
     if done.returncode != 0 or not done.stdout.strip():
         raise SystemExit(f"bmc {' '.join(args)} failed:\n{done.stderr[-3000:]}")
     code, added, rss = map(int, done.stdout.split()[-3:])
@@ -95,20 +101,30 @@ def main() -> None:
         inputs = {f"normal class ({opts.students} files)": "class"}
         for kind in ("objects", "lists", "answers"):
             (tmp / f"{kind}.zip").write_bytes(hostile_zip(kind))
-            inputs[f"{kind}.zip ({(tmp / f'{kind}.zip').stat().st_size // 1024} KB, 20 x 5 MB)"] = f"{kind}.zip"
+            inputs[f"{kind}.zip ({(tmp / f'{kind}.zip').stat().st_size // 1024} KB, 20 x 5 MB)"] = (
+                f"{kind}.zip"
+            )
         mb = 1024 * 1024
         for command in ("grade", "report"):
             print(f"bmc {command}:")
-            print(f"  {'input':<42} {'exit':>4} {'run adds':>10} {'ratio':>6} {'peak RSS':>9} {'ratio':>6}")
+            print(
+                f"  {'input':<42} {'exit':>4} {'run adds':>10} "
+                f"{'ratio':>6} {'peak RSS':>9} {'ratio':>6}"
+            )
             base = None
             for label, path in inputs.items():
                 out = ["--out", "g.csv"] if command == "grade" else ["--out", "rep"]
-                code, added, rss = run([command, path, "--key", key, *out, "--problems", "p.csv", "--quiet"]
-                                      if command == "grade" else [command, path, "--key", key, *out,
-                                                                  "--problems", "p.csv"], tmp)
+                code, added, rss = run(
+                    [command, path, "--key", key, *out, "--problems", "p.csv", "--quiet"]
+                    if command == "grade"
+                    else [command, path, "--key", key, *out, "--problems", "p.csv"],
+                    tmp,
+                )
                 base = base or (added, rss)
-                print(f"  {label:<42} {code:>4} {added / mb:>8.1f}MB {added / base[0]:>5.1f}x "
-                      f"{rss / mb:>7.1f}MB {rss / base[1]:>5.1f}x")
+                print(
+                    f"  {label:<42} {code:>4} {added / mb:>8.1f}MB {added / base[0]:>5.1f}x "
+                    f"{rss / mb:>7.1f}MB {rss / base[1]:>5.1f}x"
+                )
 
 
 if __name__ == "__main__":

@@ -38,12 +38,23 @@ RULES_VERSION = 2
 STRENGTHS = ("decides", "supports", "leans", "leans_against", "against", "rules_out")
 #: The values set by hand from the playbook's wording before any fitting. ``fit_strengths``
 #: prefers values close to these when two candidates agree equally well with the bank.
-HAND_SET_STRENGTHS = {"decides": 4.0, "supports": 1.5, "leans": 1.0, "leans_against": -1.0,
-                      "against": -1.5, "rules_out": -5.0}
+HAND_SET_STRENGTHS = {
+    "decides": 4.0,
+    "supports": 1.5,
+    "leans": 1.0,
+    "leans_against": -1.0,
+    "against": -1.5,
+    "rules_out": -5.0,
+}
 #: The values ``fit_strengths`` tries for each strength.
-STRENGTH_GRID = {"decides": (3.0, 4.0, 5.0, 6.0), "supports": (1.0, 1.5, 2.0, 2.5), "leans": (0.5, 1.0),
-                 "leans_against": (-0.5, -1.0), "against": (-1.0, -1.5, -2.0, -2.5, -3.0),
-                 "rules_out": (-4.0, -5.0, -6.0, -8.0)}
+STRENGTH_GRID = {
+    "decides": (3.0, 4.0, 5.0, 6.0),
+    "supports": (1.0, 1.5, 2.0, 2.5),
+    "leans": (0.5, 1.0),
+    "leans_against": (-0.5, -1.0),
+    "against": (-1.0, -1.5, -2.0, -2.5, -3.0),
+    "rules_out": (-4.0, -5.0, -6.0, -8.0),
+}
 #: Words that belong to authoring, not to what a student reads.
 JARGON = re.compile(r"\bseeds?\b|research file|시드|리서치 자료|\b[a-z]+_[a-z_]+\b", re.IGNORECASE)
 
@@ -81,13 +92,20 @@ class RuleSet:
 
 
 def _text_problem(value: Any, where: str, label: str, line: int) -> list[Problem]:
-    if not (isinstance(value, dict) and all(isinstance(value.get(k), str) and value[k].strip() for k in ("en", "ko"))):
+    if not (
+        isinstance(value, dict)
+        and all(isinstance(value.get(k), str) and value[k].strip() for k in ("en", "ko"))
+    ):
         return [Problem(label, line, Msg("data.needs_en_ko", where=where))]
     out = []
     for lang in ("en", "ko"):
         found = JARGON.search(value[lang])
         if found:
-            out.append(Problem(label, line, Msg("advisor.jargon", where=where, lang=lang, word=found.group(0))))
+            out.append(
+                Problem(
+                    label, line, Msg("advisor.jargon", where=where, lang=lang, word=found.group(0))
+                )
+            )
     return out
 
 
@@ -95,14 +113,28 @@ def _check_attrs(raw: Any, where: str, label: str, line: int, *, lists: bool) ->
     """Problems in a ``when`` mapping (attribute -> list of values) or an example's attributes."""
     specs = attributes()
     if not isinstance(raw, dict) or not raw:
-        return [Problem(label, line, Msg("advisor.when_lists" if lists else "advisor.when_values", where=where))]
+        return [
+            Problem(
+                label,
+                line,
+                Msg("advisor.when_lists" if lists else "advisor.when_values", where=where),
+            )
+        ]
     problems = []
     for name, values in raw.items():
         if name not in specs:
-            problems.append(Problem(label, line, Msg("canvas.at", where=where, error=unknown("attribute", name, specs))))
+            problems.append(
+                Problem(
+                    label,
+                    line,
+                    Msg("canvas.at", where=where, error=unknown("attribute", name, specs)),
+                )
+            )
             continue
         if lists and (not isinstance(values, list) or not values):
-            problems.append(Problem(label, line, Msg("advisor.needs_values", where=where, name=name)))
+            problems.append(
+                Problem(label, line, Msg("advisor.needs_values", where=where, name=name))
+            )
             continue
         for v in values if lists else [values]:
             try:
@@ -116,15 +148,28 @@ def _parse_rules(data: Any, text: str, label: str) -> tuple[RuleSet | None, list
     if not isinstance(data, dict):
         return None, [Problem(label, 1, Msg("data.wrong_format", format=RULES_FORMAT))]
     if data.get("format") != RULES_FORMAT:
-        return None, [Problem(label, line_of(text, '"format"'), Msg("data.wrong_format", format=RULES_FORMAT))]
+        return None, [
+            Problem(label, line_of(text, '"format"'), Msg("data.wrong_format", format=RULES_FORMAT))
+        ]
     if data.get("version") != RULES_VERSION:
-        return None, [Problem(label, line_of(text, '"version"'), Msg("advisor.version", version=repr(data.get("version")),
-                                                                     expected=RULES_VERSION))]
+        return None, [
+            Problem(
+                label,
+                line_of(text, '"version"'),
+                Msg("advisor.version", version=repr(data.get("version")), expected=RULES_VERSION),
+            )
+        ]
     problems: list[Problem] = []
     strengths = data.get("strengths")
     sline = line_of(text, '"strengths"')
-    if not isinstance(strengths, dict) or set(strengths) != set(STRENGTHS) or not all(
-            isinstance(strengths[s], (int, float)) and not isinstance(strengths[s], bool) for s in STRENGTHS):
+    if (
+        not isinstance(strengths, dict)
+        or set(strengths) != set(STRENGTHS)
+        or not all(
+            isinstance(strengths[s], (int, float)) and not isinstance(strengths[s], bool)
+            for s in STRENGTHS
+        )
+    ):
         return None, [Problem(label, sline, Msg("advisor.strengths", names=", ".join(STRENGTHS)))]
     values = [float(strengths[s]) for s in STRENGTHS]
     if not (values[0] > values[1] > values[2] > 0 > values[3] > values[4] > values[5]):
@@ -147,18 +192,53 @@ def _parse_rules(data: Any, text: str, label: str) -> tuple[RuleSet | None, list
             problems.append(Problem(label, line, Msg("data.duplicate_id", id=rid, first=seen[rid])))
         seen.setdefault(rid, line)
         if raw.get("type") not in type_ids:
-            problems.append(Problem(label, line, Msg("advisor.in_rule", rule=rid, error=unknown(
-                "relationship type", raw.get("type"), type_ids))))
+            problems.append(
+                Problem(
+                    label,
+                    line,
+                    Msg(
+                        "advisor.in_rule",
+                        rule=rid,
+                        error=unknown("relationship type", raw.get("type"), type_ids),
+                    ),
+                )
+            )
         if raw.get("strength") not in STRENGTHS:
-            problems.append(Problem(label, line, Msg("advisor.in_rule", rule=rid, error=unknown(
-                "strength", raw.get("strength"), STRENGTHS))))
-        problems += _check_attrs(raw.get("when"), Msg("advisor.rule_field", rule=rid, field="when"), label, line,
-                                 lists=True)
-        problems += _text_problem(raw.get("reason"), Msg("advisor.rule_field", rule=rid, field="reason"), label, line)
+            problems.append(
+                Problem(
+                    label,
+                    line,
+                    Msg(
+                        "advisor.in_rule",
+                        rule=rid,
+                        error=unknown("strength", raw.get("strength"), STRENGTHS),
+                    ),
+                )
+            )
+        problems += _check_attrs(
+            raw.get("when"),
+            Msg("advisor.rule_field", rule=rid, field="when"),
+            label,
+            line,
+            lists=True,
+        )
+        problems += _text_problem(
+            raw.get("reason"), Msg("advisor.rule_field", rule=rid, field="reason"), label, line
+        )
         if len(problems) == bad:
-            when = {name: [parse_attribute(name, v) for v in vals] for name, vals in raw["when"].items()}
-            rules.append(Rule(rid, raw["type"], when, raw["strength"], float(strengths[raw["strength"]]),
-                              {"en": raw["reason"]["en"], "ko": raw["reason"]["ko"]}))
+            when = {
+                name: [parse_attribute(name, v) for v in vals] for name, vals in raw["when"].items()
+            }
+            rules.append(
+                Rule(
+                    rid,
+                    raw["type"],
+                    when,
+                    raw["strength"],
+                    float(strengths[raw["strength"]]),
+                    {"en": raw["reason"]["en"], "ko": raw["reason"]["ko"]},
+                )
+            )
     examples = []
     for raw in data.get("examples") or []:
         eid = raw.get("id") if isinstance(raw, dict) else None
@@ -168,11 +248,27 @@ def _parse_rules(data: Any, text: str, label: str) -> tuple[RuleSet | None, list
             problems.append(Problem(label, line, Msg("advisor.example_id")))
             continue
         if raw.get("type") not in type_ids:
-            problems.append(Problem(label, line, Msg("advisor.in_example", example=eid, error=unknown(
-                "relationship type", raw.get("type"), type_ids))))
-        problems += _check_attrs(raw.get("attrs"), Msg("advisor.example_field", example=eid, field="attrs"), label,
-                                 line, lists=False)
-        problems += _text_problem(raw.get("note"), Msg("advisor.example_field", example=eid, field="note"), label, line)
+            problems.append(
+                Problem(
+                    label,
+                    line,
+                    Msg(
+                        "advisor.in_example",
+                        example=eid,
+                        error=unknown("relationship type", raw.get("type"), type_ids),
+                    ),
+                )
+            )
+        problems += _check_attrs(
+            raw.get("attrs"),
+            Msg("advisor.example_field", example=eid, field="attrs"),
+            label,
+            line,
+            lists=False,
+        )
+        problems += _text_problem(
+            raw.get("note"), Msg("advisor.example_field", example=eid, field="note"), label, line
+        )
         if len(problems) == bad:
             attrs = {name: parse_attribute(name, v) for name, v in raw["attrs"].items()}
             examples.append(Example(eid, attrs, raw["type"], dict(raw["note"])))
@@ -269,7 +365,8 @@ class Advice(list):
     lang: str | None = None
 
     def summary(self, lang: str | None = None) -> str:
-        """Plain-text ranking with reasons (for a terminal), in ``lang`` (default: the session's)."""
+        """Plain-text ranking with reasons (for a terminal), in ``lang`` (default: the
+        session's)."""
         lang = lang_or_session(lang or self.lang)
         lines = []
         for rank, fit in enumerate(self, start=1):
@@ -279,8 +376,15 @@ class Advice(list):
         return "\n".join(lines)
 
     def to_dict(self) -> list[dict]:
-        return [{"type_id": f.type_id, "score": round(f.score, 4), "reasons": f.reasons, "against": f.against}
-                for f in self]
+        return [
+            {
+                "type_id": f.type_id,
+                "score": round(f.score, 4),
+                "reasons": f.reasons,
+                "against": f.against,
+            }
+            for f in self
+        ]
 
     def _repr_html_(self) -> str:
         lang = lang_or_session(self.lang)
@@ -290,11 +394,15 @@ class Advice(list):
             items = "".join(f"<li>✔ {html.escape(r)}</li>" for r in f.reasons[lang])
             items += "".join(f"<li>✘ {html.escape(r)}</li>" for r in f.against[lang])
             bar = f"<div style='background:#4c72b0;height:8px;width:{int(f.score * 100)}px'></div>"
-            rows.append(f"<tr><td {left}>{rank}</td><td {left}><b>{html.escape(f.label[lang])}</b></td>"
-                        f"<td {left}>{f.score:.2f}{bar}</td>"
-                        f"<td {left}><ul style='margin:0;padding-left:1.2em;text-align:left'>{items}</ul></td></tr>")
-        head = "".join(f"<th {left}>{html.escape(_ui(k, lang))}</th>" for k in ("advisor_rank", "advisor_type",
-                                                                                "advisor_score", "advisor_why"))
+            rows.append(
+                f"<tr><td {left}>{rank}</td><td {left}><b>{html.escape(f.label[lang])}</b></td>"
+                f"<td {left}>{f.score:.2f}{bar}</td><td {left}><ul "
+                f"style='margin:0;padding-left:1.2em;text-align:left'>{items}</ul></td></tr>"
+            )
+        head = "".join(
+            f"<th {left}>{html.escape(_ui(k, lang))}</th>"
+            for k in ("advisor_rank", "advisor_type", "advisor_score", "advisor_why")
+        )
         return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
@@ -303,10 +411,12 @@ def check_attrs(attrs: Mapping[str, object]) -> dict:
 
     >>> check_attrs({"market": "b2b", "online": "yes"})
     {'market': 'b2b', 'online': True}
-    >>> check_attrs({"size": "big"})
+    >>> check_attrs({"size": "big"})  # doctest: +NORMALIZE_WHITESPACE
     Traceback (most recent call last):
     ...
-    bmclib.errors.UnknownIdError: 'size' is not an attribute. Attributes are: market, customer_count, value_per_customer, decision_complexity, online, uses_behaviour_data, user_generated_value, network_effects, peer_support.
+    bmclib.errors.UnknownIdError: 'size' is not an attribute. Attributes are: market,
+    customer_count, value_per_customer, decision_complexity, online, uses_behaviour_data,
+    user_generated_value, network_effects, peer_support.
     """
     specs = attributes()
     out = {}
@@ -334,10 +444,16 @@ def _rank(typed: Mapping[str, object], values: Mapping[str, float]) -> list[Fit]
         ranked = sorted(fired[t], key=lambda r: -abs(values[r.strength]))
         pro = [r for r in ranked if values[r.strength] > 0]
         con = [r for r in ranked if values[r.strength] < 0]
-        fits.append(Fit(t, exps[t] / norm,
-                        {lang: [r.reason[lang] for r in pro] for lang in ("en", "ko")},
-                        {lang: [r.reason[lang] for r in con] for lang in ("en", "ko")},
-                        tuple(r.id for r in ranked), totals[t]))
+        fits.append(
+            Fit(
+                t,
+                exps[t] / norm,
+                {lang: [r.reason[lang] for r in pro] for lang in ("en", "ko")},
+                {lang: [r.reason[lang] for r in con] for lang in ("en", "ko")},
+                tuple(r.id for r in ranked),
+                totals[t],
+            )
+        )
     fits.sort(key=lambda f: (-f.total, order.index(f.type_id)))
     return fits
 
@@ -352,8 +468,9 @@ def advise(attrs: Mapping[str, object], *, lang: str | None = None) -> Advice:
     ...                "decision_complexity": "high"})
     >>> fits[0].type_id, round(fits[0].score, 2)
     ('dedicated_personal_assistance', 1.0)
-    >>> print(fits[0].reasons["en"][0])
-    A small B2B market with only a handful of clients, such as an early beachhead market, is where the playbook gives each client a dedicated person.
+    >>> print(fits[0].reasons["en"][0])  # doctest: +NORMALIZE_WHITESPACE
+    A small B2B market with only a handful of clients, such as an early beachhead market, is where
+    the playbook gives each client a dedicated person.
     >>> advise({"market": "b2g"})
     Traceback (most recent call last):
     ...
@@ -388,10 +505,14 @@ class ChoiceAdvice:
         lang = lang_or_session(lang)
         label, best = self.fit.label[lang], self.best.label[lang]
         ko = lang == "ko"
-        names = {"label": label, "best": best, "rank": self.rank,
-                 "label_topic": josa(label, "은/는") if ko else label,
-                 "label_object": josa(label, "을/를") if ko else label,
-                 "best_subject": josa(best, "이/가") if ko else best}
+        names = {
+            "label": label,
+            "best": best,
+            "rank": self.rank,
+            "label_topic": josa(label, "은/는") if ko else label,
+            "label_object": josa(label, "을/를") if ko else label,
+            "best_subject": josa(best, "이/가") if ko else best,
+        }
         if self.rank == 1:
             lines = [_ui("advisor_choice_fits", lang, **names)]
             lines += self.fit.reasons[lang] + self.fit.against[lang]
@@ -430,6 +551,7 @@ def explain_choice(attrs: Mapping[str, object], type_id: str) -> ChoiceAdvice:
 
 
 # -- agreement with a case bank, and fitting the strengths ---------------------------------------
+
 
 def _evidence(items: Sequence[tuple[Mapping, str]]) -> tuple[Any, Any]:
     """Per item, how many rules of each strength hold for each type; and each answer's index.
@@ -480,8 +602,12 @@ def agreement(cases: Sequence, values: Mapping[str, float] | None = None) -> tup
     return int((ranks == 0).sum()), int((ranks <= 1).sum()), len(cases)
 
 
-def fit_strengths(cases: Sequence, *, grid: Mapping[str, Sequence[float]] | None = None,
-                  prior: Mapping[str, float] | None = None) -> dict[str, float]:
+def fit_strengths(
+    cases: Sequence,
+    *,
+    grid: Mapping[str, Sequence[float]] | None = None,
+    prior: Mapping[str, float] | None = None,
+) -> dict[str, float]:
     """The strength values, from ``grid``, that agree best with ``cases``.
 
     Only values that keep every playbook example ranked first, and that keep the strengths in
@@ -490,15 +616,22 @@ def fit_strengths(cases: Sequence, *, grid: Mapping[str, Sequence[float]] | None
 
     With no cases the fit only keeps the examples right and stays near the hand-set values:
 
-    >>> fit_strengths([])
-    {'decides': 4.0, 'supports': 1.0, 'leans': 0.5, 'leans_against': -1.0, 'against': -1.5, 'rules_out': -5.0}
+    >>> fit_strengths([])  # doctest: +NORMALIZE_WHITESPACE
+    {'decides': 4.0, 'supports': 1.0, 'leans': 0.5, 'leans_against': -1.0, 'against': -1.5,
+     'rules_out': -5.0}
     """
     import numpy as np
 
     grid = grid or STRENGTH_GRID
     prior = prior or HAND_SET_STRENGTHS
-    combos = np.array([c for c in itertools.product(*(grid[s] for s in STRENGTHS))
-                       if c[0] > c[1] > c[2] > 0 > c[3] > c[4] > c[5]], dtype=float)
+    combos = np.array(
+        [
+            c
+            for c in itertools.product(*(grid[s] for s in STRENGTHS))
+            if c[0] > c[1] > c[2] > 0 > c[3] > c[4] > c[5]
+        ],
+        dtype=float,
+    )
     if not len(combos):
         raise BMCError(Msg("advisor.grid_order"))
     examples = [(e.attrs, e.type) for e in playbook_examples()]

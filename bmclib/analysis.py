@@ -22,17 +22,46 @@ from typing import Any
 
 from .errors import BMCError, DataError, unknown_id
 from .fileio import Problem, id_line, line_of, read_json
-from .i18n import Msg, check_lang, lang_or_session
+from .i18n import Msg, check_lang
 from .paths import data_path
 
 CHARTS_FORMAT = "bmclib-charts"
-LOYALTY_STAGE_IDS = ("prospect", "first_time_buyer", "repeat_customer", "member", "advocate", "passionate_fan")
-ADVOCATE_LEVEL_IDS = ("physical_rewards", "attention", "empowerment", "special_experiences", "influence")
-_PALETTE_KEYS = ("name", "segments", "untagged", "block_fill", "block_edge", "title", "text", "muted",
-                 "highlight_fill", "highlight_edge", "ladder", "pyramid", "curve", "bars", "marker_line")
+LOYALTY_STAGE_IDS = (
+    "prospect",
+    "first_time_buyer",
+    "repeat_customer",
+    "member",
+    "advocate",
+    "passionate_fan",
+)
+ADVOCATE_LEVEL_IDS = (
+    "physical_rewards",
+    "attention",
+    "empowerment",
+    "special_experiences",
+    "influence",
+)
+_PALETTE_KEYS = (
+    "name",
+    "segments",
+    "untagged",
+    "block_fill",
+    "block_edge",
+    "title",
+    "text",
+    "muted",
+    "highlight_fill",
+    "highlight_edge",
+    "ladder",
+    "pyramid",
+    "curve",
+    "bars",
+    "marker_line",
+)
 
 
 # -- Pareto -----------------------------------------------------------------------------------
+
 
 def _revenue_values(revenue: Any) -> list[float]:
     """The revenue figures as floats, checked: numbers, finite, not negative, not all zero."""
@@ -50,7 +79,9 @@ def _revenue_values(revenue: Any) -> list[float]:
     values = []
     for key, value in items:
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            raise BMCError(Msg("analysis.revenue_not_number", customer=repr(key), value=repr(value)))
+            raise BMCError(
+                Msg("analysis.revenue_not_number", customer=repr(key), value=repr(value))
+            )
         value = float(value)
         if math.isnan(value) or math.isinf(value):
             raise BMCError(Msg("analysis.revenue_missing", customer=repr(key), value=value))
@@ -125,6 +156,7 @@ def pareto_share(revenue: Any, top: float = 0.2) -> float:
 
 # -- chart data (data/charts.json) ---------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class ChartItem:
     """One labelled step of a lesson chart: a loyalty stage or an advocate level."""
@@ -138,7 +170,10 @@ class ChartItem:
 
 
 def _check_text(value: Any, where: str, label: str, line: int, problems: list[Problem]) -> None:
-    if not (isinstance(value, dict) and all(isinstance(value.get(k), str) and value.get(k) for k in ("en", "ko"))):
+    if not (
+        isinstance(value, dict)
+        and all(isinstance(value.get(k), str) and value.get(k) for k in ("en", "ko"))
+    ):
         problems.append(Problem(label, line, Msg("data.needs_en_ko", where=where)))
 
 
@@ -147,42 +182,83 @@ def _parse_charts(data: Any, text: str, label: str) -> list[Problem]:
     if not isinstance(data, dict):
         return [Problem(label, 1, Msg("data.wrong_format", format=CHARTS_FORMAT))]
     if data.get("format") != CHARTS_FORMAT:
-        return [Problem(label, line_of(text, '"format"'), Msg("data.wrong_format", format=CHARTS_FORMAT))]
+        return [
+            Problem(
+                label, line_of(text, '"format"'), Msg("data.wrong_format", format=CHARTS_FORMAT)
+            )
+        ]
     if data.get("version") != 1:
-        return [Problem(label, line_of(text, '"version"'), Msg("data.unknown_version", version=repr(data.get("version"))))]
+        return [
+            Problem(
+                label,
+                line_of(text, '"version"'),
+                Msg("data.unknown_version", version=repr(data.get("version"))),
+            )
+        ]
     palette = data.get("palette")
     if not isinstance(palette, dict):
-        problems.append(Problem(label, line_of(text, '"palette"'), Msg("charts.missing_object", name="palette")))
+        problems.append(
+            Problem(label, line_of(text, '"palette"'), Msg("charts.missing_object", name="palette"))
+        )
     else:
         missing = [k for k in _PALETTE_KEYS if k not in palette]
         if missing:
-            problems.append(Problem(label, line_of(text, '"palette"'), Msg("charts.palette_lacks", keys=", ".join(missing))))
-        elif not palette["segments"] or len(palette["ladder"]) != len(LOYALTY_STAGE_IDS) \
-                or len(palette["pyramid"]) != len(ADVOCATE_LEVEL_IDS):
+            problems.append(
+                Problem(
+                    label,
+                    line_of(text, '"palette"'),
+                    Msg("charts.palette_lacks", keys=", ".join(missing)),
+                )
+            )
+        elif (
+            not palette["segments"]
+            or len(palette["ladder"]) != len(LOYALTY_STAGE_IDS)
+            or len(palette["pyramid"]) != len(ADVOCATE_LEVEL_IDS)
+        ):
             problems.append(Problem(label, line_of(text, '"palette"'), Msg("charts.palette_sizes")))
-    for section, list_key, ids in (("loyalty_ladder", "stages", LOYALTY_STAGE_IDS),
-                                   ("advocate_pyramid", "levels", ADVOCATE_LEVEL_IDS)):
+    for section, list_key, ids in (
+        ("loyalty_ladder", "stages", LOYALTY_STAGE_IDS),
+        ("advocate_pyramid", "levels", ADVOCATE_LEVEL_IDS),
+    ):
         part = data.get(section)
         line = line_of(text, f'"{section}"')
         if not isinstance(part, dict) or not isinstance(part.get(list_key), list):
-            problems.append(Problem(label, line, Msg("charts.missing_list", section=section, list=list_key)))
+            problems.append(
+                Problem(label, line, Msg("charts.missing_list", section=section, list=list_key))
+            )
             continue
         _check_text(part.get("title"), f"{section}.title", label, line, problems)
         got = [item.get("id") if isinstance(item, dict) else None for item in part[list_key]]
         if tuple(got) != ids:
-            problems.append(Problem(label, line, Msg("charts.order", where=f"{section}.{list_key}", ids=", ".join(ids),
-                                                     found=", ".join(map(str, got)))))
+            problems.append(
+                Problem(
+                    label,
+                    line,
+                    Msg(
+                        "charts.order",
+                        where=f"{section}.{list_key}",
+                        ids=", ".join(ids),
+                        found=", ".join(map(str, got)),
+                    ),
+                )
+            )
             continue
         for item in part[list_key]:
             iline = id_line(text, item["id"])
             _check_text(item.get("label"), f"'{item['id']}' label", label, iline, problems)
-            _check_text(item.get("description"), f"'{item['id']}' description", label, iline, problems)
+            _check_text(
+                item.get("description"), f"'{item['id']}' description", label, iline, problems
+            )
     pareto = data.get("pareto")
     if not isinstance(pareto, dict):
-        problems.append(Problem(label, line_of(text, '"pareto"'), Msg("charts.missing_object", name="pareto")))
+        problems.append(
+            Problem(label, line_of(text, '"pareto"'), Msg("charts.missing_object", name="pareto"))
+        )
     else:
         for key in ("title", "xlabel", "ylabel", "annotation", "curve_label", "bars_label"):
-            _check_text(pareto.get(key), f"pareto.{key}", label, line_of(text, f'"{key}"'), problems)
+            _check_text(
+                pareto.get(key), f"pareto.{key}", label, line_of(text, f'"{key}"'), problems
+            )
     return problems
 
 
@@ -217,11 +293,14 @@ def palette() -> dict:
 
 
 def _items(section: str, key: str) -> tuple[ChartItem, ...]:
-    return tuple(ChartItem(d["id"], d["label"], d["description"]) for d in chart_data()[section][key])
+    return tuple(
+        ChartItem(d["id"], d["label"], d["description"]) for d in chart_data()[section][key]
+    )
 
 
 def loyalty_stages() -> tuple[ChartItem, ...]:
-    """The six stages of the loyalty ladder, from prospect to passionate fan (as the canvas playbook names them).
+    """The six stages of the loyalty ladder, from prospect to passionate fan (as the canvas playbook
+    names them).
 
     >>> [s.label["ko"] for s in loyalty_stages()]
     ['잠재 구매자', '구매자', '고객', '멤버', '옹호자', '열혈팬']
@@ -230,7 +309,8 @@ def loyalty_stages() -> tuple[ChartItem, ...]:
 
 
 def advocate_levels() -> tuple[ChartItem, ...]:
-    """The five levels of what advocates want, from the base (physical rewards) to the top (influence).
+    """The five levels of what advocates want, from the base (physical rewards) to the top
+    (influence).
 
     >>> [lv.label["en"] for lv in advocate_levels()]
     ['Physical rewards', 'Attention', 'Empowerment', 'Special experiences', 'Influence']
@@ -254,10 +334,11 @@ def loyalty_counts(counts: Any) -> dict[str, float]:
 
     >>> loyalty_counts({"prospect": 1000, "구매자": 200})["first_time_buyer"]
     200.0
-    >>> loyalty_counts({"fan": 3})
+    >>> loyalty_counts({"fan": 3})  # doctest: +NORMALIZE_WHITESPACE
     Traceback (most recent call last):
     ...
-    bmclib.errors.UnknownIdError: 'fan' is not a loyalty stage. Loyalty stages are: prospect, first_time_buyer, repeat_customer, member, advocate, passionate_fan.
+    bmclib.errors.UnknownIdError: 'fan' is not a loyalty stage. Loyalty stages are: prospect,
+    first_time_buyer, repeat_customer, member, advocate, passionate_fan.
     """
     if isinstance(counts, Mapping) or hasattr(counts, "items") and hasattr(counts, "index"):
         items = list(counts.items())
@@ -273,7 +354,12 @@ def loyalty_counts(counts: Any) -> dict[str, float]:
         stage_id = aliases.get(key) or aliases.get(str(key).strip().casefold())
         if stage_id is None:
             raise unknown_id("loyalty stage", key, LOYALTY_STAGE_IDS)
-        if isinstance(value, bool) or not isinstance(value, numbers.Real) or math.isnan(value) or value < 0:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, numbers.Real)
+            or math.isnan(value)
+            or value < 0
+        ):
             raise BMCError(Msg("analysis.bad_count", stage=stage_id, value=repr(value)))
         out[stage_id] += float(value)
     return out

@@ -48,7 +48,8 @@ def resolve_answers_dir(given: str | os.PathLike | None = None) -> Path:
     return Path(chosen).expanduser().absolute()
 
 
-#: ``bmc.answers_dir()``: the folder the exercises save into (a lesson saves its own files there too).
+#: ``bmc.answers_dir()``: the folder the exercises save into (a lesson saves its own files there
+#: too).
 answers_dir = resolve_answers_dir
 
 
@@ -135,7 +136,8 @@ class AnswerFile:
 
 
 _describe = value_kind
-#: an answer file with more JSON objects than this is not one bmclib wrote (1,000 attempts are ~1,000)
+#: an answer file with more JSON objects than this is not one bmclib wrote (1,000 attempts are
+#: ~1,000)
 MAX_OBJECTS = 100_000
 
 
@@ -177,7 +179,9 @@ def _check_text(field_name: str, value: str) -> None:
         raise _Refused(Msg("answers.bad_text", field=field_name, why=why))
 
 
-def parse_answers(data: bytes, source: str = "<answers>", *, keep_attempts: bool = True) -> AnswerFile:
+def parse_answers(
+    data: bytes, source: str = "<answers>", *, keep_attempts: bool = True
+) -> AnswerFile:
     """Parse the bytes of an answer file; raise ``AnswerFileError`` with a plain reason.
 
     Refused besides what CONTRACT.md section 3 requires: a name given twice in one object (which
@@ -223,11 +227,17 @@ def _answer_file(raw: Any, source: str, keep_attempts: bool) -> AnswerFile:
         raise AnswerFileError(source, Msg("answers.top_level", value=_describe(raw)))
     if raw.get("format") != FORMAT:
         got = raw.get("format")
-        raise AnswerFileError(source, Msg("answers.wrong_format", found=repr(got), format=FORMAT)
-                              if "format" in raw else Msg("answers.no_format", format=FORMAT))
+        raise AnswerFileError(
+            source,
+            Msg("answers.wrong_format", found=repr(got), format=FORMAT)
+            if "format" in raw
+            else Msg("answers.no_format", format=FORMAT),
+        )
     version = raw.get("version")
     if version != VERSION or isinstance(version, bool):
-        raise AnswerFileError(source, Msg("answers.version", version=repr(version), expected=VERSION))
+        raise AnswerFileError(
+            source, Msg("answers.version", version=repr(version), expected=VERSION)
+        )
     student = raw.get("student_id")
     if isinstance(student, int) and not isinstance(student, bool):
         student = str(student)
@@ -246,7 +256,9 @@ def _answer_file(raw: Any, source: str, keep_attempts: bool) -> AnswerFile:
         if choice is None:
             continue
         if not isinstance(choice, str):
-            raise AnswerFileError(source, Msg("answers.not_string", item=item, value=_describe(choice)))
+            raise AnswerFileError(
+                source, Msg("answers.not_string", item=item, value=_describe(choice))
+            )
         _check_text("answers", item)
         _check_text("answers", choice)
         clean[item] = choice
@@ -265,7 +277,9 @@ def _answer_file(raw: Any, source: str, keep_attempts: bool) -> AnswerFile:
         saved_at=saved_at if isinstance(saved_at, str) else "",
         attempts=[a for a in attempts if isinstance(a, dict)] if isinstance(attempts, list) else [],
         source=source,
-        attempts_dropped=dropped if isinstance(dropped, int) and not isinstance(dropped, bool) and dropped > 0 else 0,
+        attempts_dropped=dropped
+        if isinstance(dropped, int) and not isinstance(dropped, bool) and dropped > 0
+        else 0,
     )
 
 
@@ -280,21 +294,24 @@ def read_answers(path: str | os.PathLike) -> AnswerFile:
     except FileTooLarge as exc:
         raise AnswerFileError(str(path), Msg("answers.too_large", reason=exc.msg)) from None
     except OSError as exc:
-        raise AnswerFileError(str(path), Msg("file.cannot_read", reason=os_reason(exc)),
-                              unreadable=True) from None
+        raise AnswerFileError(
+            str(path), Msg("file.cannot_read", reason=os_reason(exc)), unreadable=True
+        ) from None
     return parse_answers(data, str(path))
 
 
 @contextmanager
 def _locked(path: Path):
-    """Hold an exclusive lock beside ``path`` while reading and rewriting it (where the OS has flock).
+    """Hold an exclusive lock beside ``path`` while reading and rewriting it (where the OS has
+    flock).
 
     Yields True when the lock is held. Temporary files left by a save that was killed are
     removed here: under the lock no other save can be under way, so every one found is stale.
     """
     try:
         from fcntl import LOCK_EX, LOCK_UN, flock
-    except ImportError:  # Windows, or JupyterLite (whose fcntl is an empty stub): atomic replace alone
+    # Windows, or JupyterLite (whose fcntl is an empty stub): atomic replace alone
+    except ImportError:
         clean_stale_temp_files(path, older_than=60)
         yield False
         return
@@ -302,7 +319,8 @@ def _locked(path: Path):
     with open(path.with_name(f".{path.name}.lock"), "a") as lock:
         try:
             flock(lock, LOCK_EX)
-        except OSError as exc:  # e.g. ENOLCK on a network folder without a lock service: save all the same
+        # e.g. ENOLCK on a network folder without a lock service: save all the same
+        except OSError as exc:
             _warn_no_lock(path, exc)
             clean_stale_temp_files(path, older_than=60)
             yield False
@@ -325,7 +343,11 @@ def _warn_no_lock(path: Path, exc: OSError) -> None:
     if folder in _WARNED_NO_LOCK:
         return
     _WARNED_NO_LOCK.add(folder)
-    warnings.warn(Msg("answers.no_lock", folder=folder, reason=os_reason(exc)).text(), RuntimeWarning, stacklevel=4)
+    warnings.warn(
+        Msg("answers.no_lock", folder=folder, reason=os_reason(exc)).text(),
+        RuntimeWarning,
+        stacklevel=4,
+    )
 
 
 def answers_text(payload: dict) -> str:
@@ -345,7 +367,9 @@ def answers_text(payload: dict) -> str:
     attempts = payload.get("attempts")
     if not attempts:
         return to_json(payload)
-    head = json.dumps({k: v for k, v in payload.items() if k != "attempts"}, ensure_ascii=False, indent=2)
+    head = json.dumps(
+        {k: v for k, v in payload.items() if k != "attempts"}, ensure_ascii=False, indent=2
+    )
     lines = ",\n".join("    " + json.dumps(a, ensure_ascii=False) for a in attempts)
     body = f'  "attempts": [\n{lines}\n  ]'
     return (head[:-2] + ",\n" + body + "\n}\n") if len(payload) > 1 else "{\n" + body + "\n}\n"
@@ -364,7 +388,8 @@ def write_answers(path: str | os.PathLike, answers: AnswerFile) -> Path:
 
 
 def set_aside(path: Path, tag: str) -> Path:
-    """Move a file that must not be overwritten to ``<stem>.<tag>.json`` beside it (never deleted)."""
+    """Move a file that must not be overwritten to ``<stem>.<tag>.json`` beside it (never
+    deleted)."""
     tag = re.sub(r"[^\w.-]+", "_", tag).strip("._") or "old"
     aside = path.with_name(f"{path.stem}.{tag}{path.suffix}")
     if aside.exists():
@@ -377,8 +402,14 @@ def _attempt_key(a: dict) -> tuple:
     return tuple(str(a.get(k)) for k in ("at", "item", "choice", "event"))
 
 
-def record_change(path: str | os.PathLike, answers: AnswerFile, item_id: str, choice: str | None, *,
-                  event: str = "choose") -> AnswerFile:
+def record_change(
+    path: str | os.PathLike,
+    answers: AnswerFile,
+    item_id: str,
+    choice: str | None,
+    *,
+    event: str = "choose",
+) -> AnswerFile:
     """Record one change and save it, keeping whatever another open copy saved meanwhile.
 
     The change is applied to ``answers`` in memory first, so it is never lost: when the save
@@ -411,13 +442,24 @@ def record_change(path: str | os.PathLike, answers: AnswerFile, item_id: str, ch
                 if exc.unreadable:
                     raise
                 set_aside(target, f"bad-{datetime.now():%Y%m%d-%H%M%S}")
-        merged = AnswerFile(student_id=answers.student_id, exercise_set=answers.exercise_set,
-                            answers=dict(answers.answers), student_name=answers.student_name,
-                            saved_at=answers.saved_at, attempts=list(answers.attempts), source=str(target),
-                            attempts_dropped=answers.attempts_dropped)
+        merged = AnswerFile(
+            student_id=answers.student_id,
+            exercise_set=answers.exercise_set,
+            answers=dict(answers.answers),
+            student_name=answers.student_name,
+            saved_at=answers.saved_at,
+            attempts=list(answers.attempts),
+            source=str(target),
+            attempts_dropped=answers.attempts_dropped,
+        )
         if disk is not None and (disk.exercise_set, normalise_id(disk.student_id)) != (
-                answers.exercise_set, normalise_id(answers.student_id)):
-            set_aside(target, disk.student_id if disk.exercise_set == answers.exercise_set else "bad-other-set")
+            answers.exercise_set,
+            normalise_id(answers.student_id),
+        ):
+            set_aside(
+                target,
+                disk.student_id if disk.exercise_set == answers.exercise_set else "bad-other-set",
+            )
         elif disk is not None:
             merged.answers = dict(disk.answers)
             for item, value in answers.pending.items():
@@ -430,7 +472,7 @@ def record_change(path: str | os.PathLike, answers: AnswerFile, item_id: str, ch
             # this copy adds only its attempts that no save has written yet. (Adding all it holds
             # would bring back attempts another copy has since dropped, and count them twice.)
             seen = {_attempt_key(a) for a in disk.attempts}
-            new = answers.attempts[-answers.unsaved:] if answers.unsaved else []
+            new = answers.attempts[-answers.unsaved :] if answers.unsaved else []
             merged.attempts = disk.attempts + [a for a in new if _attempt_key(a) not in seen]
             merged.attempts.sort(key=lambda a: str(a.get("at", "")))
             merged.attempts_dropped = disk.attempts_dropped
@@ -441,7 +483,9 @@ def record_change(path: str | os.PathLike, answers: AnswerFile, item_id: str, ch
     return merged
 
 
-def load_or_new(path: str | os.PathLike, *, student_id: str, exercise_set: str, student_name: str = "") -> AnswerFile:
+def load_or_new(
+    path: str | os.PathLike, *, student_id: str, exercise_set: str, student_name: str = ""
+) -> AnswerFile:
     """Open an existing answer file to continue, or start a new one.
 
     A file that was read and is damaged, or belongs to another exercise set, is kept aside as
@@ -464,4 +508,9 @@ def load_or_new(path: str | os.PathLike, *, student_id: str, exercise_set: str, 
             af.source = str(target)
             return af
         set_aside(target, f"bad-{datetime.now():%Y%m%d-%H%M%S}")
-    return AnswerFile(student_id=student_id, exercise_set=exercise_set, student_name=student_name, source=str(target))
+    return AnswerFile(
+        student_id=student_id,
+        exercise_set=exercise_set,
+        student_name=student_name,
+        source=str(target),
+    )

@@ -36,7 +36,8 @@ from .errors import BMCError
 from .exercises import DEFAULT_SET, MODES
 from .i18n import Msg, check_lang
 
-#: a kernel with no page connected for this long is shut down (a closed tab, a page fetched by a script)
+#: a kernel with no page connected for this long is shut down (a closed tab, a page fetched by a
+#: script)
 CULL_IDLE_SECONDS = 600
 #: the most kernels (open exercise pages) that run at once: each takes about 60 MB
 MAX_KERNELS = 8
@@ -60,9 +61,15 @@ def app_notebook() -> Path:
     return package_dir() / "app_notebooks" / "exercise.ipynb"
 
 
-def app_command(notebook: str | os.PathLike | None = None, *, port: int = 8866, python: str | None = None,
-                cull_seconds: int | None = None, max_kernels: int | None = None,
-                temp_dir: str | os.PathLike | None = None) -> list[str]:
+def app_command(
+    notebook: str | os.PathLike | None = None,
+    *,
+    port: int = 8866,
+    python: str | None = None,
+    cull_seconds: int | None = None,
+    max_kernels: int | None = None,
+    temp_dir: str | os.PathLike | None = None,
+) -> list[str]:
     """The command that serves ``notebook`` with Voila on ``127.0.0.1:port`` (pure: starts nothing).
 
     Voila strips code and tracebacks; ``port_retries=0`` makes a busy port an error instead
@@ -90,15 +97,26 @@ def app_command(notebook: str | os.PathLike | None = None, *, port: int = 8866, 
         raise BMCError(Msg("app.bad_port", port=repr(port)))
     cull = cull_seconds if cull_seconds is not None else CULL_IDLE_SECONDS
     cap = max_kernels if max_kernels is not None else MAX_KERNELS
-    command = [python or sys.executable, "-m", "bmclib.voila_app", str(notebook or app_notebook()), "--no-browser",
-               f"--port={port}", "--Voila.ip=127.0.0.1", "--Voila.port_retries=0", "--Voila.log_level=WARN",
-               "--strip_sources=True", "--show_tracebacks=False", "--theme=light",
-               f"--Voila.root_dir={package_dir()}",
-               "--VoilaConfiguration.file_allowlist=" + FONT.replace(".", "[.]"),
-               "--VoilaConfiguration.multi_kernel_manager_class=bmclib.voila_app.CappedKernelManager",
-               f"--CappedKernelManager.max_kernels={cap}",
-               f"--MappingKernelManager.cull_idle_timeout={cull}",
-               f"--MappingKernelManager.cull_interval={min(60, max(1, cull // 2))}"]
+    command = [
+        python or sys.executable,
+        "-m",
+        "bmclib.voila_app",
+        str(notebook or app_notebook()),
+        "--no-browser",
+        f"--port={port}",
+        "--Voila.ip=127.0.0.1",
+        "--Voila.port_retries=0",
+        "--Voila.log_level=WARN",
+        "--strip_sources=True",
+        "--show_tracebacks=False",
+        "--theme=light",
+        f"--Voila.root_dir={package_dir()}",
+        "--VoilaConfiguration.file_allowlist=" + FONT.replace(".", "[.]"),
+        "--VoilaConfiguration.multi_kernel_manager_class=bmclib.voila_app.CappedKernelManager",
+        f"--CappedKernelManager.max_kernels={cap}",
+        f"--MappingKernelManager.cull_idle_timeout={cull}",
+        f"--MappingKernelManager.cull_interval={min(60, max(1, cull // 2))}",
+    ]
     if temp_dir is not None:
         command.append(f"--Voila.connection_dir_root={temp_dir}")
     return command
@@ -124,10 +142,16 @@ def app_title(env: Mapping[str, str]) -> str:
     return Msg("app.title_" + (env.get("BMC_APP_MODE") or "practice"), block=name).text(lang)
 
 
-def app_env(*, lang: str = "ko", answers: str | os.PathLike = "answers",
-            exercise_set: str = DEFAULT_SET, mode: str = "practice",
-            key: str | os.PathLike | None = None, review: bool = False,
-            environ: Mapping[str, str] | None = None) -> dict[str, str]:
+def app_env(
+    *,
+    lang: str = "ko",
+    answers: str | os.PathLike = "answers",
+    exercise_set: str = DEFAULT_SET,
+    mode: str = "practice",
+    key: str | os.PathLike | None = None,
+    review: bool = False,
+    environ: Mapping[str, str] | None = None,
+) -> dict[str, str]:
     """The environment for Voila and its kernel: ``environ`` (default ``os.environ``) plus the
     app's settings. The answers folder is made absolute, since the kernel runs elsewhere.
 
@@ -154,14 +178,21 @@ def app_env(*, lang: str = "ko", answers: str | os.PathLike = "answers",
     elif exercise_set not in known:
         from .errors import unknown
 
-        raise BMCError(Msg("paths.unknown_or_path", error=unknown("exercise set", exercise_set, known)))
+        raise BMCError(
+            Msg("paths.unknown_or_path", error=unknown("exercise set", exercise_set, known))
+        )
     if mode == "assessment":
         from .exercises import load_exercise_set, refuse_assessment_on_shipped
 
         refuse_assessment_on_shipped(load_exercise_set(exercise_set).id)
     env = dict(os.environ if environ is None else environ)
-    env.update(BMC_APP_LANG=lang, BMC_APP_SET=exercise_set, BMC_APP_MODE=mode,
-               BMC_ANSWERS_DIR=str(Path(answers).expanduser().absolute()), BMC_APP_FONT_URL=f"/voila/files/{FONT}")
+    env.update(
+        BMC_APP_LANG=lang,
+        BMC_APP_SET=exercise_set,
+        BMC_APP_MODE=mode,
+        BMC_ANSWERS_DIR=str(Path(answers).expanduser().absolute()),
+        BMC_APP_FONT_URL=f"/voila/files/{FONT}",
+    )
     if key is not None:
         from .keys import load_key
 
@@ -194,9 +225,15 @@ def exercise_from_env(environ: Mapping[str, str] | None = None):
     set_id = env.get("BMC_APP_SET") or DEFAULT_SET
     build = relationship_exercise if set_id == DEFAULT_SET else block_exercise
     student_id, student_name = student_from_env(environ=env)  # BMC_STUDENT_ID, else JUPYTERHUB_USER
-    exercise = build(set_id, env.get("BMC_APP_LANG") or "ko", env.get("BMC_APP_MODE") or "practice",
-                     answers_dir=env.get("BMC_ANSWERS_DIR") or None, student_id=student_id or None,
-                     student_name=student_name or None, key=env.get("BMC_APP_KEY") or None)
+    exercise = build(
+        set_id,
+        env.get("BMC_APP_LANG") or "ko",
+        env.get("BMC_APP_MODE") or "practice",
+        answers_dir=env.get("BMC_ANSWERS_DIR") or None,
+        student_id=student_id or None,
+        student_name=student_name or None,
+        key=env.get("BMC_APP_KEY") or None,
+    )
     _font(env)
     return exercise
 
@@ -222,7 +259,8 @@ def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
 
 
 def wait_for_port(port: int, timeout: float = 60.0, host: str = "127.0.0.1", proc=None) -> bool:
-    """Wait until ``host:port`` accepts connections (False after ``timeout`` or if ``proc`` ends)."""
+    """Wait until ``host:port`` accepts connections (False after ``timeout`` or if ``proc``
+    ends)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
@@ -261,8 +299,9 @@ def _quiet_ipython_dir(temp: str) -> str:
     ``temp``), and their input history goes away with ``temp``."""
     profile = Path(temp) / "ipython" / "profile_default"
     profile.mkdir(parents=True)
-    (profile / "ipython_kernel_config.json").write_text('{"IPKernelApp": {"log_level": "ERROR"}}\n',
-                                                        encoding="utf-8")
+    (profile / "ipython_kernel_config.json").write_text(
+        '{"IPKernelApp": {"log_level": "ERROR"}}\n', encoding="utf-8"
+    )
     return str(profile.parent)
 
 
@@ -286,10 +325,17 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child before e
         pass
 
 
-def run_app(lang: str = "ko", port: int = 8866, answers: str | os.PathLike = "answers",
-            exercise_set: str = DEFAULT_SET, mode: str = "practice",
-            open_browser: bool = True, key: str | os.PathLike | None = None, token: str | None = None,
-            review: bool = False) -> int:
+def run_app(
+    lang: str = "ko",
+    port: int = 8866,
+    answers: str | os.PathLike = "answers",
+    exercise_set: str = DEFAULT_SET,
+    mode: str = "practice",
+    open_browser: bool = True,
+    key: str | os.PathLike | None = None,
+    token: str | None = None,
+    review: bool = False,
+) -> int:
     """Serve an exercise as a web app on ``http://127.0.0.1:<port>/?token=...`` until stopped.
 
     The address is printed once the app answers on the port (at most :data:`READY_SECONDS`
@@ -319,14 +365,17 @@ def run_app(lang: str = "ko", port: int = 8866, answers: str | os.PathLike = "an
     """
     if not voila_installed():
         raise BMCError(Msg("app.no_voila"))
-    env = app_env(lang=lang, answers=answers, exercise_set=exercise_set, mode=mode, key=key, review=review)
+    env = app_env(
+        lang=lang, answers=answers, exercise_set=exercise_set, mode=mode, key=key, review=review
+    )
     token = token or os.environ.get("BMC_APP_TOKEN") or secrets.token_urlsafe(24)
     cull = os.environ.get("BMC_APP_CULL_SECONDS", "")
     cap = os.environ.get("BMC_APP_MAX_KERNELS", "")
     if not port_is_free(port):
         raise BMCError(Msg("app.port_busy", port=port))
     Path(env["BMC_ANSWERS_DIR"]).mkdir(parents=True, exist_ok=True)
-    env["BMC_APP_TOKEN"] = token  # Voila takes it out of its environment at once: kernels never see it
+    # Voila takes it out of its environment at once: kernels never see it
+    env["BMC_APP_TOKEN"] = token
     env["BMC_APP_TITLE"] = app_title(env)
     url = f"http://127.0.0.1:{port}/?token={token}"
     linux = sys.platform.startswith("linux")
@@ -335,32 +384,48 @@ def run_app(lang: str = "ko", port: int = 8866, answers: str | os.PathLike = "an
     def stop_requested(_signum, _frame):
         raise KeyboardInterrupt  # kill and a closed terminal stop the app as Ctrl-C does
 
-    temp = tempfile.mkdtemp(prefix="bmc-app-")  # private (0700): connection files, the kernels' IPython folder
+    # private (0700): connection files, the kernels' IPython folder
+    temp = tempfile.mkdtemp(prefix="bmc-app-")
     env["IPYTHONDIR"] = _quiet_ipython_dir(temp)
     proc = None
     try:
-        command = app_command(port=port, cull_seconds=int(cull) if cull.isdigit() else None,
-                              max_kernels=int(cap) if cap.isdigit() else None, temp_dir=temp)
+        command = app_command(
+            port=port,
+            cull_seconds=int(cull) if cull.isdigit() else None,
+            max_kernels=int(cap) if cap.isdigit() else None,
+            temp_dir=temp,
+        )
         if threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
                 if sig is not None:
                     previous[sig] = signal.signal(sig, stop_requested)
         print(Msg("app.starting", port=port).text(lang), flush=True)
         # a session of its own: Ctrl-C in the terminal reaches bmc only, which stops Voila cleanly
-        proc = subprocess.Popen(command, env=env, start_new_session=True,
-                                preexec_fn=_die_with_parent if linux else None)  # noqa: PLW1509
+        proc = subprocess.Popen(
+            command, env=env, start_new_session=True, preexec_fn=_die_with_parent if linux else None
+        )
         if not wait_for_port(port, timeout=READY_SECONDS, proc=proc):
             if proc.poll() is not None:
-                print(Msg("app.not_ready_exit", code=proc.returncode).text(lang), file=sys.stderr, flush=True)
+                print(
+                    Msg("app.not_ready_exit", code=proc.returncode).text(lang),
+                    file=sys.stderr,
+                    flush=True,
+                )
                 return proc.returncode or 1
-            print(Msg("app.not_ready_timeout", port=port, seconds=READY_SECONDS).text(lang), file=sys.stderr,
-                  flush=True)
+            print(
+                Msg("app.not_ready_timeout", port=port, seconds=READY_SECONDS).text(lang),
+                file=sys.stderr,
+                flush=True,
+            )
             _stop(proc)
             return 1
         if review:
             print(Msg("app.serving_review", lang=lang, url=url).text(lang), flush=True)
         else:
-            print(Msg("app.serving", set=exercise_set, mode=mode, lang=lang, url=url).text(lang), flush=True)
+            print(
+                Msg("app.serving", set=exercise_set, mode=mode, lang=lang, url=url).text(lang),
+                flush=True,
+            )
         print(Msg("app.saved_in", folder=env["BMC_ANSWERS_DIR"]).text(lang), flush=True)
         if open_browser:
             threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()

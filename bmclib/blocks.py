@@ -19,8 +19,15 @@ from .paths import data_path
 
 #: Block ids in the canvas playbook order (CONTRACT.md section 1). The data file must match.
 BLOCK_IDS = (
-    "customer_segments", "value_propositions", "channels", "customer_relationships",
-    "revenue_streams", "key_resources", "key_activities", "key_partnerships", "cost_structure",
+    "customer_segments",
+    "value_propositions",
+    "channels",
+    "customer_relationships",
+    "revenue_streams",
+    "key_resources",
+    "key_activities",
+    "key_partnerships",
+    "cost_structure",
 )
 
 
@@ -40,7 +47,8 @@ class Category:
         return f"Category({self.id!r}, {self.label['en']!r})"
 
     def get(self, key: str, lang: str | None = None, default: Any = None) -> Any:
-        """An extra field (``when_fits``, ``pitfalls``, ``parent`` ...), in one language if given."""
+        """An extra field (``when_fits``, ``pitfalls``, ``parent`` ...), in one language if
+        given."""
         value = self.extra.get(key, default)
         return tr(value, lang) if lang else value
 
@@ -58,7 +66,8 @@ class Category:
 
 @dataclass(frozen=True)
 class Taxonomy:
-    """A named list of categories within a block (a block may have two, e.g. channel types and phases)."""
+    """A named list of categories within a block (a block may have two, e.g. channel types and
+    phases)."""
 
     id: str
     block: str
@@ -126,13 +135,17 @@ class BlockList(tuple):
             f"<td>{html.escape(b.question['en'])}<br>{html.escape(b.question['ko'])}</td></tr>"
             for b in self
         )
-        head = "".join(f"<th style='text-align:left'>{html.escape(Msg(k).text())}</th>"
-                       for k in ("blocks.number", "blocks.id", "blocks.name", "blocks.question"))
+        head = "".join(
+            f"<th style='text-align:left'>{html.escape(Msg(k).text())}</th>"
+            for k in ("blocks.number", "blocks.id", "blocks.name", "blocks.question")
+        )
         return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
 
 
 def _text_problems(value: Any, where: str, label: str, line: int) -> list[Problem]:
-    if not isinstance(value, dict) or any(not isinstance(value.get(k), str) or not value.get(k).strip() for k in LANGS):
+    if not isinstance(value, dict) or any(
+        not isinstance(value.get(k), str) or not value.get(k).strip() for k in LANGS
+    ):
         return [Problem(label, line, Msg("data.needs_en_ko", where=where))]
     return []
 
@@ -142,7 +155,9 @@ def _parse_blocks(data: Any, text: str, label: str) -> tuple[BlockList | None, l
     if not isinstance(data, dict) or data.get("format") != "bmclib-blocks":
         return None, [Problem(label, 1, Msg("data.wrong_format", format="bmclib-blocks"))]
     if data.get("version") != 1:
-        return None, [Problem(label, 1, Msg("data.unknown_version", version=repr(data.get("version"))))]
+        return None, [
+            Problem(label, 1, Msg("data.unknown_version", version=repr(data.get("version"))))
+        ]
     raw_blocks = data.get("blocks")
     if not isinstance(raw_blocks, list):
         return None, [Problem(label, 1, Msg("blocks.not_a_list"))]
@@ -150,7 +165,9 @@ def _parse_blocks(data: Any, text: str, label: str) -> tuple[BlockList | None, l
     if tuple(ids) != BLOCK_IDS:
         for i in ids:
             if i not in BLOCK_IDS:
-                problems.append(Problem(label, id_line(text, str(i)), unknown("block", i, BLOCK_IDS)))
+                problems.append(
+                    Problem(label, id_line(text, str(i)), unknown("block", i, BLOCK_IDS))
+                )
         missing = [b for b in BLOCK_IDS if b not in ids]
         if missing:
             problems.append(Problem(label, 1, Msg("blocks.missing", blocks=", ".join(missing))))
@@ -163,47 +180,103 @@ def _parse_blocks(data: Any, text: str, label: str) -> tuple[BlockList | None, l
         bid = raw["id"]
         line = id_line(text, bid)
         for key in ("name", "question", "description"):
-            problems += _text_problems(raw.get(key), Msg("blocks.field_of", kind=Msg("kind.block"), id=bid,
-                                                         field=key), label, line)
+            problems += _text_problems(
+                raw.get(key),
+                Msg("blocks.field_of", kind=Msg("kind.block"), id=bid, field=key),
+                label,
+                line,
+            )
         taxonomies = []
         for rt in raw.get("taxonomies") or []:
             tid = rt.get("id", "?")
             tline = id_line(text, tid)
-            problems += _text_problems(rt.get("name"), Msg("blocks.field_of", kind=Msg("kind.taxonomy"), id=tid,
-                                                           field="name"), label, tline)
+            problems += _text_problems(
+                rt.get("name"),
+                Msg("blocks.field_of", kind=Msg("kind.taxonomy"), id=tid, field="name"),
+                label,
+                tline,
+            )
             if tid in seen:
-                problems.append(Problem(label, tline, Msg("blocks.duplicate_id", id=tid, where=seen[tid])))
+                problems.append(
+                    Problem(label, tline, Msg("blocks.duplicate_id", id=tid, where=seen[tid]))
+                )
             seen[tid] = Msg("blocks.where", kind=Msg("kind.block"), id=bid)
             cats = []
             for rc in rt.get("categories") or []:
                 cid = rc.get("id", "?") if isinstance(rc, dict) else "?"
                 cline = id_line(text, cid)
                 if cid in seen:
-                    problems.append(Problem(label, cline, Msg("blocks.duplicate_id", id=cid, where=seen[cid])))
+                    problems.append(
+                        Problem(label, cline, Msg("blocks.duplicate_id", id=cid, where=seen[cid]))
+                    )
                 seen[cid] = Msg("blocks.where", kind=Msg("kind.taxonomy"), id=tid)
                 for key in ("label", "definition"):
-                    problems += _text_problems(rc.get(key), Msg("blocks.field_of", kind=Msg("kind.category"),
-                                                                id=cid, field=key), label, cline)
-                extra = {k: v for k, v in rc.items() if k not in ("id", "label", "definition", "example")}
-                cats.append(Category(cid, bid, tid, rc.get("label") or {}, rc.get("definition") or {},
-                                     rc.get("example") or {}, extra))
+                    problems += _text_problems(
+                        rc.get(key),
+                        Msg("blocks.field_of", kind=Msg("kind.category"), id=cid, field=key),
+                        label,
+                        cline,
+                    )
+                extra = {
+                    k: v for k, v in rc.items() if k not in ("id", "label", "definition", "example")
+                }
+                cats.append(
+                    Category(
+                        cid,
+                        bid,
+                        tid,
+                        rc.get("label") or {},
+                        rc.get("definition") or {},
+                        rc.get("example") or {},
+                        extra,
+                    )
+                )
             if not cats:
                 problems.append(Problem(label, tline, Msg("blocks.no_categories", id=tid)))
             taxonomies.append(Taxonomy(tid, bid, rt.get("name") or {}, tuple(cats)))
         if not taxonomies:
             problems.append(Problem(label, line, Msg("blocks.no_taxonomies", id=bid)))
-        extra = {k: v for k, v in raw.items()
-                 if k not in ("id", "number", "short", "group", "name", "question", "description", "taxonomies")}
-        blocks.append(Block(bid, number, raw.get("short", ""), raw.get("group", ""), raw.get("name") or {},
-                            raw.get("question") or {}, raw.get("description") or {}, tuple(taxonomies), extra))
+        extra = {
+            k: v
+            for k, v in raw.items()
+            if k
+            not in (
+                "id",
+                "number",
+                "short",
+                "group",
+                "name",
+                "question",
+                "description",
+                "taxonomies",
+            )
+        }
+        blocks.append(
+            Block(
+                bid,
+                number,
+                raw.get("short", ""),
+                raw.get("group", ""),
+                raw.get("name") or {},
+                raw.get("question") or {},
+                raw.get("description") or {},
+                tuple(taxonomies),
+                extra,
+            )
+        )
     # parents of pricing sub-types must exist in the same taxonomy
     for b in blocks:
         for t in b.taxonomies:
             for c in t.categories:
                 parent = c.extra.get("parent")
                 if parent is not None and parent not in t.ids:
-                    problems.append(Problem(label, id_line(text, c.id), Msg("blocks.parent", id=c.id,
-                                                                            error=unknown("category", parent, t.ids))))
+                    problems.append(
+                        Problem(
+                            label,
+                            id_line(text, c.id),
+                            Msg("blocks.parent", id=c.id, error=unknown("category", parent, t.ids)),
+                        )
+                    )
     return (None if problems else BlockList(blocks)), problems
 
 
@@ -239,10 +312,13 @@ def block(block_id: str) -> Block:
 
     >>> block("channels").number
     3
-    >>> block("value_proposition")
+    >>> block("value_proposition")  # doctest: +NORMALIZE_WHITESPACE
     Traceback (most recent call last):
     ...
-    bmclib.errors.UnknownIdError: 'value_proposition' is not a block. Did you mean 'value_propositions'? Blocks are: customer_segments, value_propositions, channels, customer_relationships, revenue_streams, key_resources, key_activities, key_partnerships, cost_structure.
+    bmclib.errors.UnknownIdError: 'value_proposition' is not a block. Did you mean
+    'value_propositions'? Blocks are: customer_segments, value_propositions, channels,
+    customer_relationships, revenue_streams, key_resources, key_activities, key_partnerships,
+    cost_structure.
     """
     for b in blocks():
         if b.id == block_id:
@@ -287,13 +363,15 @@ def category(category_id: str) -> Category:
 def relationship_types() -> tuple[Category, ...]:
     """The six customer-relationship types, in the book's order.
 
-    >>> [t.id for t in relationship_types()]
-    ['personal_assistance', 'dedicated_personal_assistance', 'self_service', 'automated_services', 'communities', 'co_creation']
+    >>> [t.id for t in relationship_types()]  # doctest: +NORMALIZE_WHITESPACE
+    ['personal_assistance', 'dedicated_personal_assistance', 'self_service', 'automated_services',
+     'communities', 'co_creation']
     """
     return taxonomy("relationship_types").categories
 
 
 # -- case attributes (CONTRACT.md section 2) --------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Attribute:
@@ -314,15 +392,28 @@ class Attribute:
 
 
 #: the attributes the contract names, in its order (CONTRACT.md section 2); the data file must match
-ATTRIBUTE_IDS = ("market", "customer_count", "value_per_customer", "decision_complexity", "online",
-                 "uses_behaviour_data", "user_generated_value", "network_effects", "peer_support")
+ATTRIBUTE_IDS = (
+    "market",
+    "customer_count",
+    "value_per_customer",
+    "decision_complexity",
+    "online",
+    "uses_behaviour_data",
+    "user_generated_value",
+    "network_effects",
+    "peer_support",
+)
 
 
-def _parse_attributes(data: Any, text: str, label: str) -> tuple[dict[str, Attribute] | None, list[Problem]]:
+def _parse_attributes(
+    data: Any, text: str, label: str
+) -> tuple[dict[str, Attribute] | None, list[Problem]]:
     if not isinstance(data, dict) or data.get("format") != "bmclib-attributes":
         return None, [Problem(label, 1, Msg("data.wrong_format", format="bmclib-attributes"))]
     if data.get("version") != 1:
-        return None, [Problem(label, 1, Msg("data.unknown_version", version=repr(data.get("version"))))]
+        return None, [
+            Problem(label, 1, Msg("data.unknown_version", version=repr(data.get("version"))))
+        ]
     raw = data.get("attributes")
     if not isinstance(raw, list):
         return None, [Problem(label, 1, Msg("attributes.not_a_list"))]
@@ -341,20 +432,37 @@ def _parse_attributes(data: Any, text: str, label: str) -> tuple[dict[str, Attri
             problems.append(Problem(label, line, Msg("attributes.kind", id=aid, kind=repr(kind))))
             continue
         values = a.get("values")
-        if kind == "choice" and (not isinstance(values, list) or not values
-                                 or not all(isinstance(v, str) and v for v in values)):
+        if kind == "choice" and (
+            not isinstance(values, list)
+            or not values
+            or not all(isinstance(v, str) and v for v in values)
+        ):
             problems.append(Problem(label, line, Msg("attributes.values", id=aid)))
             continue
         for key in ("label", "question"):
-            problems += _text_problems(a.get(key), Msg("blocks.field_of", kind=Msg("kind.attribute"), id=aid,
-                                                       field=key), label, line)
+            problems += _text_problems(
+                a.get(key),
+                Msg("blocks.field_of", kind=Msg("kind.attribute"), id=aid, field=key),
+                label,
+                line,
+            )
         labels = a.get("value_labels", {})
         if kind == "choice":
             for v in values:
-                problems += _text_problems(labels.get(v) if isinstance(labels, dict) else None,
-                                           Msg("attributes.value_label", id=aid, value=v), label, line)
-        out[aid] = Attribute(aid, kind, (False, True) if kind == "bool" else tuple(values), a.get("label") or {},
-                             a.get("question") or {}, labels if isinstance(labels, dict) else {})
+                problems += _text_problems(
+                    labels.get(v) if isinstance(labels, dict) else None,
+                    Msg("attributes.value_label", id=aid, value=v),
+                    label,
+                    line,
+                )
+        out[aid] = Attribute(
+            aid,
+            kind,
+            (False, True) if kind == "bool" else tuple(values),
+            a.get("label") or {},
+            a.get("question") or {},
+            labels if isinstance(labels, dict) else {},
+        )
     missing = [i for i in ATTRIBUTE_IDS if i not in out]
     if missing and not problems:
         problems.append(Problem(label, 1, Msg("attributes.missing", ids=", ".join(missing))))

@@ -29,7 +29,16 @@ from .i18n import Msg, check_lang
 FORMAT = "bmclib-canvas"
 VERSION = 1
 _NOTE_KEYS = ("text", "segment")
-_TOP_KEYS = ("format", "version", "title", "lang", "student_id", "student_name", "saved_at", "blocks")
+_TOP_KEYS = (
+    "format",
+    "version",
+    "title",
+    "lang",
+    "student_id",
+    "student_name",
+    "saved_at",
+    "blocks",
+)
 #: who made the canvas and when (CONTRACT.md section 7); written only when known
 _WHO_KEYS = ("student_id", "student_name", "saved_at")
 _HANGUL = re.compile(r"[\uac00-\ud7a3\u3130-\u318f]")
@@ -39,7 +48,8 @@ _describe = value_kind
 
 
 def _clean_text(text: str) -> str:
-    """Strip every line and drop blank lines, so notes look the same in JSON, Markdown and figures."""
+    """Strip every line and drop blank lines, so notes look the same in JSON, Markdown and
+    figures."""
     return "\n".join(line.strip() for line in text.strip().splitlines() if line.strip())
 
 
@@ -47,8 +57,11 @@ def _tag_problem(segment: Any) -> Msg | None:
     if segment is None:
         return None
     if not isinstance(segment, str) or not segment.strip() or re.search(r"[\[\]\n\r]", segment):
-        return (Msg("canvas.bad_tag", value=repr(segment)) if isinstance(segment, str)
-                else Msg("canvas.bad_tag", value=_describe(segment)))
+        return (
+            Msg("canvas.bad_tag", value=repr(segment))
+            if isinstance(segment, str)
+            else Msg("canvas.bad_tag", value=_describe(segment))
+        )
     return None
 
 
@@ -72,10 +85,16 @@ class Note:
         if problem:
             raise BMCError(problem)
         object.__setattr__(self, "text", _clean_text(self.text))
-        object.__setattr__(self, "segment", self.segment.strip() if self.segment is not None else None)
+        object.__setattr__(
+            self, "segment", self.segment.strip() if self.segment is not None else None
+        )
 
     def __repr__(self) -> str:
-        return f"Note({self.text!r}, segment={self.segment!r})" if self.segment else f"Note({self.text!r})"
+        return (
+            f"Note({self.text!r}, segment={self.segment!r})"
+            if self.segment
+            else f"Note({self.text!r})"
+        )
 
     def __str__(self) -> str:
         return f"[{self.segment}] {self.text}" if self.segment else self.text
@@ -176,7 +195,8 @@ class Canvas:
         return [(b, n) for b in BLOCK_IDS for n in self.blocks[b]]
 
     def segments(self) -> tuple[str, ...]:
-        """The segment tags in use: those of Customer Segments first, then any others, in order of appearance.
+        """The segment tags in use: those of Customer Segments first, then any others, in order of
+        appearance.
 
         >>> Canvas(blocks={"channels": [{"text": "Shops", "segment": "b"}],
         ...                "customer_segments": [{"text": "A", "segment": "a"}]}).segments()
@@ -306,9 +326,11 @@ class Canvas:
         return "\n".join(lines)
 
     @classmethod
-    def from_markdown(cls, text: str, *, lang: str | None = None, source: str | None = None) -> Canvas:
-        """A canvas from Markdown: ``# title``, ``## block`` headings (name in English or Korean, or id),
-        ``- note`` bullets with an optional ``[segment]`` tag; indented lines continue a note.
+    def from_markdown(
+        cls, text: str, *, lang: str | None = None, source: str | None = None
+    ) -> Canvas:
+        """A canvas from Markdown: ``# title``, ``## block`` headings (name in English or Korean, or
+        id), ``- note`` bullets with an optional ``[segment]`` tag; indented lines continue a note.
 
         The language comes from ``lang``, else from a ``<!-- bmclib-canvas lang=.. -->`` line,
         else from the headings (Korean names mean ``"ko"``).
@@ -332,11 +354,15 @@ class Canvas:
     def __repr__(self) -> str:
         filled = sum(1 for v in self.blocks.values() if v)
         segs = ", ".join(self.segments()) or "none"
-        return (f"<Canvas {self.title!r} ({self.lang}): {len(self)} note{'s' if len(self) != 1 else ''} "
-                f"in {filled} of 9 blocks; segments: {segs}>")
+        return (
+            f"<Canvas {self.title!r} ({self.lang}): "
+            f"{len(self)} note{'s' if len(self) != 1 else ''} "
+            f"in {filled} of 9 blocks; segments: {segs}>"
+        )
 
     def segment_colours(self) -> dict[str, str]:
-        """One colour per segment tag, from the named palette (the same tag always gets the same colour)."""
+        """One colour per segment tag, from the named palette (the same tag always gets the same
+        colour)."""
         from .analysis import palette
 
         colours = palette()["segments"]
@@ -353,13 +379,23 @@ class Canvas:
             items = []
             for note in self.blocks[block_id]:
                 colour = colours.get(note.segment, pal["untagged"])
-                tag = (f"<span style='color:{colour};font-weight:bold'>[{html.escape(note.segment)}]</span> "
-                       if note.segment else "")
+                tag = (
+                    "<span "
+                    f"style='color:{colour};font-weight:bold'>[{html.escape(note.segment)}]</span> "
+                    if note.segment
+                    else ""
+                )
                 text = html.escape(note.text).replace("\n", "<br>")
                 items.append(f"<li><span style='color:{colour}'>&#9679;</span> {tag}{text}</li>")
-            body = f"<ul style='list-style:none;padding-left:0;margin:4px 0'>{''.join(items)}</ul>" if items else ""
-            return (f"<td {attrs} style='vertical-align:top;border:1px solid {pal['block_edge']};"
-                    f"background:{pal['block_fill']};padding:6px;width:20%'><b>{name}</b>{body}</td>")
+            body = (
+                f"<ul style='list-style:none;padding-left:0;margin:4px 0'>{''.join(items)}</ul>"
+                if items
+                else ""
+            )
+            return (
+                f"<td {attrs} style='vertical-align:top;border:1px solid {pal['block_edge']};"
+                f"background:{pal['block_fill']};padding:6px;width:20%'><b>{name}</b>{body}</td>"
+            )
 
         title = html.escape(self.title or "")
         return (
@@ -398,6 +434,7 @@ def as_canvas(canvas: Any) -> Canvas:
 
 # -- parsing JSON ------------------------------------------------------------------------------
 
+
 def _line_at(text: str, pos: int) -> int:
     return text.count("\n", 0, pos) + 1 if text and pos >= 0 else 0
 
@@ -408,7 +445,9 @@ def _key_pos(text: str, key: str, start: int = 0) -> int:
         return -1
     import json
 
-    m = re.compile(re.escape(json.dumps(key, ensure_ascii=False)) + r"\s*:").search(text, max(start, 0))
+    m = re.compile(re.escape(json.dumps(key, ensure_ascii=False)) + r"\s*:").search(
+        text, max(start, 0)
+    )
     return m.start() if m else -1
 
 
@@ -418,39 +457,89 @@ def _typo(word: str, known: tuple[str, ...]) -> str | None:
 
 
 def _parse(data: Any, text: str, label: str, *, lint: bool = False):
-    """Check parsed canvas JSON. Returns ``(canvas or None, problems, first unknown-block Problem or None)``.
+    """Check parsed canvas JSON. Returns
+    ``(canvas or None, problems, first unknown-block Problem or None)``.
 
     With ``lint``, keys that look like typos of known keys are problems too (``bmc validate``).
     """
     problems: list[Problem] = []
     if not isinstance(data, dict):
-        return None, [Problem(label, 1 if text else 0, Msg("canvas.not_object", format=FORMAT,
-                                                             value=_describe(data)))], None
+        return (
+            None,
+            [
+                Problem(
+                    label,
+                    1 if text else 0,
+                    Msg("canvas.not_object", format=FORMAT, value=_describe(data)),
+                )
+            ],
+            None,
+        )
     fmt_line = _line_at(text, _key_pos(text, "format"))
     if "format" not in data:
-        return None, [Problem(label, 1 if text else 0, Msg("canvas.no_format", format=FORMAT))], None
+        return (
+            None,
+            [Problem(label, 1 if text else 0, Msg("canvas.no_format", format=FORMAT))],
+            None,
+        )
     if data["format"] != FORMAT:
-        return None, [Problem(label, fmt_line, Msg("canvas.wrong_format", found=repr(data["format"]),
-                                                     format=FORMAT))], None
+        return (
+            None,
+            [
+                Problem(
+                    label,
+                    fmt_line,
+                    Msg("canvas.wrong_format", found=repr(data["format"]), format=FORMAT),
+                )
+            ],
+            None,
+        )
     version = data.get("version")
     if version != VERSION or isinstance(version, bool):
-        return None, [Problem(label, _line_at(text, _key_pos(text, "version")) or fmt_line,
-                              Msg("data.unknown_version", version=repr(version)))], None
+        return (
+            None,
+            [
+                Problem(
+                    label,
+                    _line_at(text, _key_pos(text, "version")) or fmt_line,
+                    Msg("data.unknown_version", version=repr(version)),
+                )
+            ],
+            None,
+        )
     half = lone_surrogate(data)
     if half is not None:
         pos = text.lower().find(f"\\u{ord(half):04x}")
-        return None, [Problem(label, _line_at(text, pos) if pos >= 0 else 1,
-                              Msg("text.surrogate", code=f"U+{ord(half):04X}"))], None
+        return (
+            None,
+            [
+                Problem(
+                    label,
+                    _line_at(text, pos) if pos >= 0 else 1,
+                    Msg("text.surrogate", code=f"U+{ord(half):04X}"),
+                )
+            ],
+            None,
+        )
     title = data.get("title", "")
     if title is None:
         title = ""
     if not isinstance(title, str):
-        problems.append(Problem(label, _line_at(text, _key_pos(text, "title")),
-                                Msg("canvas.title_text", value=_describe(title))))
+        problems.append(
+            Problem(
+                label,
+                _line_at(text, _key_pos(text, "title")),
+                Msg("canvas.title_text", value=_describe(title)),
+            )
+        )
         title = ""
     lang = data.get("lang", "en")
     if lang not in ("en", "ko"):
-        problems.append(Problem(label, _line_at(text, _key_pos(text, "lang")), Msg("error.lang", lang=repr(lang))))
+        problems.append(
+            Problem(
+                label, _line_at(text, _key_pos(text, "lang")), Msg("error.lang", lang=repr(lang))
+            )
+        )
         lang = "en"
     who = {}
     for key in _WHO_KEYS:
@@ -460,29 +549,49 @@ def _parse(data: Any, text: str, label: str, *, lint: bool = False):
         if value is None:
             value = ""
         if not isinstance(value, str):
-            problems.append(Problem(label, _line_at(text, _key_pos(text, key)),
-                                    Msg("canvas.who_text", key=key, value=_describe(value))))
+            problems.append(
+                Problem(
+                    label,
+                    _line_at(text, _key_pos(text, key)),
+                    Msg("canvas.who_text", key=key, value=_describe(value)),
+                )
+            )
             value = ""
         elif key == "saved_at" and value.strip() and lint:
             from .answers import parse_time
 
             if parse_time(value) is None:
-                problems.append(Problem(label, _line_at(text, _key_pos(text, key)),
-                                        Msg("canvas.saved_at_time", value=repr(value))))
+                problems.append(
+                    Problem(
+                        label,
+                        _line_at(text, _key_pos(text, key)),
+                        Msg("canvas.saved_at_time", value=repr(value)),
+                    )
+                )
         who[key] = value.strip()
     if lint:
         for key in data:
             guess = _typo(key, _TOP_KEYS) if key not in _TOP_KEYS else None
             if guess:
-                problems.append(Problem(label, _line_at(text, _key_pos(text, key)),
-                                        Msg("canvas.key_typo", key=key, guess=guess)))
+                problems.append(
+                    Problem(
+                        label,
+                        _line_at(text, _key_pos(text, key)),
+                        Msg("canvas.key_typo", key=key, guess=guess),
+                    )
+                )
     raw_blocks = data.get("blocks", {})
     blocks_pos = _key_pos(text, "blocks")
     if raw_blocks is None:
         raw_blocks = {}
     if not isinstance(raw_blocks, dict):
-        problems.append(Problem(label, _line_at(text, blocks_pos), Msg("canvas.blocks_object",
-                                                                       value=_describe(raw_blocks))))
+        problems.append(
+            Problem(
+                label,
+                _line_at(text, blocks_pos),
+                Msg("canvas.blocks_object", value=_describe(raw_blocks)),
+            )
+        )
         raw_blocks = {}
     unknown_block = None
     parsed: dict[str, list[Note]] = {}
@@ -497,13 +606,19 @@ def _parse(data: Any, text: str, label: str, *, lint: bool = False):
         if notes is None:
             notes = []
         if not isinstance(notes, list):
-            problems.append(Problem(label, bline, Msg("canvas.block_list", block=block_id, value=_describe(notes))))
+            problems.append(
+                Problem(
+                    label, bline, Msg("canvas.block_list", block=block_id, value=_describe(notes))
+                )
+            )
             continue
         out = []
         for i, raw in enumerate(notes, start=1):
             where = Msg("canvas.note_where", block=block_id, n=i)
             nline = bline
-            note_text = raw if isinstance(raw, str) else raw.get("text") if isinstance(raw, dict) else None
+            note_text = (
+                raw if isinstance(raw, str) else raw.get("text") if isinstance(raw, dict) else None
+            )
             if isinstance(note_text, str) and text:
                 import json
 
@@ -514,26 +629,66 @@ def _parse(data: Any, text: str, label: str, *, lint: bool = False):
                     for key in raw:
                         guess = _typo(key, _NOTE_KEYS) if key not in _NOTE_KEYS else None
                         if guess:
-                            problems.append(Problem(label, nline, Msg("canvas.at", where=where, error=Msg(
-                                "canvas.key_typo", key=key, guess=guess))))
+                            problems.append(
+                                Problem(
+                                    label,
+                                    nline,
+                                    Msg(
+                                        "canvas.at",
+                                        where=where,
+                                        error=Msg("canvas.key_typo", key=key, guess=guess),
+                                    ),
+                                )
+                            )
                 if "text" not in raw:
-                    problems.append(Problem(label, nline, Msg("canvas.at", where=where,
-                                                              error=Msg("canvas.note_object_needs_text"))))
+                    problems.append(
+                        Problem(
+                            label,
+                            nline,
+                            Msg(
+                                "canvas.at", where=where, error=Msg("canvas.note_object_needs_text")
+                            ),
+                        )
+                    )
                     continue
                 if not isinstance(raw["text"], str):
-                    problems.append(Problem(label, nline, Msg("canvas.at", where=where, error=Msg(
-                        "canvas.text_text", value=_describe(raw["text"])))))
+                    problems.append(
+                        Problem(
+                            label,
+                            nline,
+                            Msg(
+                                "canvas.at",
+                                where=where,
+                                error=Msg("canvas.text_text", value=_describe(raw["text"])),
+                            ),
+                        )
+                    )
                     continue
                 tag_problem = _tag_problem(raw.get("segment"))
                 if tag_problem:
-                    problems.append(Problem(label, nline, Msg("canvas.at", where=where, error=tag_problem)))
+                    problems.append(
+                        Problem(label, nline, Msg("canvas.at", where=where, error=tag_problem))
+                    )
                     continue
             elif not isinstance(raw, str):
-                problems.append(Problem(label, nline, Msg("canvas.at", where=where,
-                                                          error=Msg("canvas.note_kind", value=_describe(raw)))))
+                problems.append(
+                    Problem(
+                        label,
+                        nline,
+                        Msg(
+                            "canvas.at",
+                            where=where,
+                            error=Msg("canvas.note_kind", value=_describe(raw)),
+                        ),
+                    )
+                )
                 continue
             if not _clean_text(note_text):
-                problems.append(Problem(label, nline, Msg("canvas.at", where=where, error=Msg("canvas.empty_note"))))
+                problems.append(
+                    Problem(
+                        label, nline, Msg("canvas.at", where=where, error=Msg("canvas.empty_note"))
+                    )
+                )
                 continue
             out.append(Note.coerce(raw))
         parsed[block_id] = out
@@ -548,7 +703,8 @@ def check_canvas_file(path: str | Path) -> list[Problem]:
 
     Checks the format and version, the title and language, that every block id exists
     (with a did-you-mean) and that every note is text or ``{"text", "segment"}``; keys that
-    look like typos of known keys are reported too. Coherence (``bmc canvas check``) is not checked here.
+    look like typos of known keys are reported too. Coherence (``bmc canvas check``) is not checked
+    here.
 
     >>> from bmclib.paths import data_path
     >>> check_canvas_file(data_path("canvases", "ikea.ko.json"))
@@ -561,6 +717,7 @@ def check_canvas_file(path: str | Path) -> list[Problem]:
 
 
 # -- parsing Markdown --------------------------------------------------------------------------
+
 
 def _norm(name: str) -> str:
     return re.sub(r"[\s_\-&/]+", "", name).casefold()
@@ -584,7 +741,9 @@ def _unknown_heading(heading: str, names: list[str]) -> Msg:
     message = unknown("block", heading, names)
     if not message.fields["suggestion"]:
         decomposed = {unicodedata.normalize("NFD", n): n for n in names}
-        match = difflib.get_close_matches(unicodedata.normalize("NFD", heading), list(decomposed), n=1, cutoff=0.6)
+        match = difflib.get_close_matches(
+            unicodedata.normalize("NFD", heading), list(decomposed), n=1, cutoff=0.6
+        )
         if match:
             message.fields["suggestion"] = Msg("error.did_you_mean", match=decomposed[match[0]])
     return message
@@ -665,7 +824,13 @@ def _parse_markdown(text: str, *, lang: str | None, source: str) -> Canvas:
                 if tag:
                     segment, body = tag.group(1).strip(), tag.group(2).strip()
             if not body:
-                problems.append(Problem(source, number, Msg("canvas.tag_without_text" if segment else "canvas.empty_note")))
+                problems.append(
+                    Problem(
+                        source,
+                        number,
+                        Msg("canvas.tag_without_text" if segment else "canvas.empty_note"),
+                    )
+                )
                 continue
             last = {"text": body, "segment": segment}
             notes[current].append(last)
@@ -675,7 +840,9 @@ def _parse_markdown(text: str, *, lang: str | None, source: str) -> Canvas:
             continue
         if current is None and unknown_block is not None:
             continue  # lines under an unknown heading: already reported
-        problems.append(Problem(source, number, Msg("canvas.markdown_line", found=repr(stripped[:60]))))
+        problems.append(
+            Problem(source, number, Msg("canvas.markdown_line", found=repr(stripped[:60])))
+        )
     if unknown_block is not None:
         raise UnknownIdError(unknown_block)
     if problems:
@@ -686,7 +853,10 @@ def _parse_markdown(text: str, *, lang: str | None, source: str) -> Canvas:
         lang = "ko" if heading_langs.count("ko") > heading_langs.count("en") else "en"
     if lang is None:
         lang = "ko" if _HANGUL.search(text) else "en"
-    canvas = Canvas(title=title or "", lang=lang, blocks={b: [Note(n["text"], n["segment"]) for n in v]
-                                                          for b, v in notes.items()})
+    canvas = Canvas(
+        title=title or "",
+        lang=lang,
+        blocks={b: [Note(n["text"], n["segment"]) for n in v] for b, v in notes.items()},
+    )
     canvas.source = source if source != "<markdown>" else ""
     return canvas

@@ -1,4 +1,5 @@
-"""Coherence checks of a canvas, after published canvas rubrics and the Lean Sprint playbook's pitfalls.
+"""Coherence checks of a canvas, after published canvas rubrics and the Lean Sprint playbook's
+pitfalls.
 
 ``check_canvas(canvas)`` returns :class:`Finding` objects, worst first. The rules, their
 severities, messages (Korean and English) and every keyword list live in
@@ -7,12 +8,14 @@ severities, messages (Korean and English) and every keyword list live in
 - ``empty_block``: a block without notes (an error for Customer Segments and Value Propositions).
 - ``segment_without_value_proposition`` / ``_channel`` / ``_relationship``: "no orphans": each
   segment tag used in Customer Segments appears on at least one note of those blocks.
-- ``unknown_segment_tag``, ``untagged_segment``: tags that no segment defines; segments without a tag.
+- ``unknown_segment_tag``, ``untagged_segment``: tags that no segment defines; segments without a
+  tag.
 - ``revenue_without_payer``: a revenue note that is not tagged and names no segment.
 - ``free_without_payer``: something free for a segment, and no other segment pays.
 - ``unlinked_infrastructure``: a key partner, resource or activity note with no tag and no word
   in common with a note of another block.
-- ``dedicated_on_low_price``, ``premium_self_service_only``: the Lean Sprint playbook's two relationship pitfalls.
+- ``dedicated_on_low_price``, ``premium_self_service_only``: the Lean Sprint playbook's two
+  relationship pitfalls.
 - ``relationship_mechanism``, ``relationship_without_type``: a relationship note that names a tool
   (points, coupons, lock-in, an app, a chatbot) or nothing, instead of one of the six types.
 
@@ -53,10 +56,19 @@ SEVERITIES = ("error", "warning", "info")
 
 #: The rules this module implements, in the order they run. The data file must define exactly these.
 RULE_IDS = (
-    "empty_block", "segment_without_value_proposition", "segment_without_channel",
-    "segment_without_relationship", "unknown_segment_tag", "untagged_segment", "revenue_without_payer",
-    "free_without_payer", "unlinked_infrastructure", "dedicated_on_low_price", "premium_self_service_only",
-    "relationship_mechanism", "relationship_without_type",
+    "empty_block",
+    "segment_without_value_proposition",
+    "segment_without_channel",
+    "segment_without_relationship",
+    "unknown_segment_tag",
+    "untagged_segment",
+    "revenue_without_payer",
+    "free_without_payer",
+    "unlinked_infrastructure",
+    "dedicated_on_low_price",
+    "premium_self_service_only",
+    "relationship_mechanism",
+    "relationship_without_type",
 )
 _INFRASTRUCTURE = ("key_partnerships", "key_resources", "key_activities")
 _PRICE_BLOCKS = ("value_propositions", "revenue_streams")
@@ -65,9 +77,11 @@ _PERSONAL = ("dedicated_personal_assistance", "personal_assistance")
 
 # -- findings ---------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Finding:
-    """One thing a canvas check found: which rule, how serious, what to do (en and ko), which blocks.
+    """One thing a canvas check found: which rule, how serious, what to do (en and ko), which
+    blocks.
 
     >>> f = Finding("segment_without_relationship", "warning", {"en": "Add one.", "ko": "추가하세요."},
     ...             ("customer_segments", "customer_relationships"))
@@ -89,13 +103,23 @@ class Finding:
         """One line for a terminal: ``severity [rule] blocks: message``, all in ``lang``."""
         lang = lang_or_session(lang)
         names = ", ".join(block(b).name[lang] for b in self.blocks)
-        return Msg("checks.finding", severity=Msg(f"severity.{self.severity}"), rule=Msg(f"rule.{self.rule}"),
-                   blocks=names, message=self.message[lang]).text(lang)
+        return Msg(
+            "checks.finding",
+            severity=Msg(f"severity.{self.severity}"),
+            rule=Msg(f"rule.{self.rule}"),
+            blocks=names,
+            message=self.message[lang],
+        ).text(lang)
 
     def to_dict(self) -> dict:
         """A plain dict for JSON or a DataFrame row."""
-        return {"rule": self.rule, "severity": self.severity, "blocks": list(self.blocks),
-                "message_en": self.message["en"], "message_ko": self.message["ko"]}
+        return {
+            "rule": self.rule,
+            "severity": self.severity,
+            "blocks": list(self.blocks),
+            "message_en": self.message["en"],
+            "message_ko": self.message["ko"],
+        }
 
     def _repr_html_(self) -> str:
         return Findings([self])._repr_html_()
@@ -131,7 +155,9 @@ class Findings(list):
         from .optional import require
 
         pd = require("pandas", "Findings.to_frame()")
-        return pd.DataFrame(self.to_dict(), columns=["rule", "severity", "blocks", "message_en", "message_ko"])
+        return pd.DataFrame(
+            self.to_dict(), columns=["rule", "severity", "blocks", "message_en", "message_ko"]
+        )
 
     def _repr_html_(self, lang: str | None = None) -> str:
         lang = lang_or_session(lang or self.lang)
@@ -147,12 +173,15 @@ class Findings(list):
             f"<td {left}>{html.escape(f.message[lang])}</td></tr>"
             for f in self
         )
-        head = "".join(f"<th {left}>{html.escape(Msg(k).text(lang))}</th>"
-                       for k in ("checks.severity", "checks.rule", "checks.blocks", "checks.message"))
+        head = "".join(
+            f"<th {left}>{html.escape(Msg(k).text(lang))}</th>"
+            for k in ("checks.severity", "checks.rule", "checks.blocks", "checks.message")
+        )
         return f"<table><tr>{head}</tr>{rows}</table>"
 
 
 # -- the rule book (data/canvas_rules.json) ------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -192,7 +221,8 @@ def _is_hangul(word: str) -> bool:
 
 
 def _pattern(keywords: Iterable[str]) -> re.Pattern:
-    """One case-insensitive regex for a keyword list: longest first; Latin words match whole words."""
+    """One case-insensitive regex for a keyword list: longest first; Latin words match whole
+    words."""
     parts = []
     for kw in sorted({k.casefold() for k in keywords}, key=lambda k: (-len(k), k)):
         escaped = re.escape(kw).replace(r"\ ", r"\s+")
@@ -201,21 +231,33 @@ def _pattern(keywords: Iterable[str]) -> re.Pattern:
 
 
 def _both(value: Any) -> bool:
-    return isinstance(value, dict) and all(isinstance(value.get(k), str) and value[k] for k in ("en", "ko"))
+    return isinstance(value, dict) and all(
+        isinstance(value.get(k), str) and value[k] for k in ("en", "ko")
+    )
 
 
 def _words_list(value: Any) -> bool:
     return isinstance(value, dict) and all(
-        isinstance(value.get(k), list) and all(isinstance(w, str) and w.strip() for w in value[k]) for k in ("en", "ko"))
+        isinstance(value.get(k), list) and all(isinstance(w, str) and w.strip() for w in value[k])
+        for k in ("en", "ko")
+    )
 
 
 def _parse_rules(data: Any, text: str, label: str) -> tuple[RuleBook | None, list[Problem]]:
     if not isinstance(data, dict):
         return None, [Problem(label, 1, Msg("data.wrong_format", format=RULES_FORMAT))]
     if data.get("format") != RULES_FORMAT:
-        return None, [Problem(label, line_of(text, '"format"'), Msg("data.wrong_format", format=RULES_FORMAT))]
+        return None, [
+            Problem(label, line_of(text, '"format"'), Msg("data.wrong_format", format=RULES_FORMAT))
+        ]
     if data.get("version") != 1:
-        return None, [Problem(label, line_of(text, '"version"'), Msg("data.unknown_version", version=repr(data.get("version"))))]
+        return None, [
+            Problem(
+                label,
+                line_of(text, '"version"'),
+                Msg("data.unknown_version", version=repr(data.get("version"))),
+            )
+        ]
     problems: list[Problem] = []
     type_ids = tuple(t.id for t in relationship_types())
     rules: dict[str, Rule] = {}
@@ -228,23 +270,49 @@ def _parse_rules(data: Any, text: str, label: str) -> tuple[RuleBook | None, lis
         if rid in rules:
             problems.append(Problem(label, line, Msg("rules.twice", rule=rid)))
         severity = raw.get("severity")
-        bad_sev = [s for s in [severity, *(raw.get("severity_by_block") or {}).values()] if s not in SEVERITIES]
+        bad_sev = [
+            s
+            for s in [severity, *(raw.get("severity_by_block") or {}).values()]
+            if s not in SEVERITIES
+        ]
         if bad_sev:
-            problems.append(Problem(label, line, Msg("rules.severity", rule=rid, allowed=", ".join(SEVERITIES),
-                                                     value=repr(bad_sev[0]))))
+            problems.append(
+                Problem(
+                    label,
+                    line,
+                    Msg(
+                        "rules.severity",
+                        rule=rid,
+                        allowed=", ".join(SEVERITIES),
+                        value=repr(bad_sev[0]),
+                    ),
+                )
+            )
         for key in ("message", "about"):
             if not _both(raw.get(key)):
                 problems.append(Problem(label, line, Msg("rules.needs_text", rule=rid, key=key)))
         rules[rid] = Rule(rid, severity, raw.get("message") or {}, raw)
     missing = [r for r in RULE_IDS if r not in rules]
     if missing:
-        problems.append(Problem(label, line_of(text, '"rules"'), Msg("rules.missing", rules=", ".join(missing))))
-    extras = {"unknown_segment_tag": "suggestion", "free_without_payer": "free_side",
-              "premium_self_service_only": "all_customers", "relationship_mechanism": "example"}
+        problems.append(
+            Problem(label, line_of(text, '"rules"'), Msg("rules.missing", rules=", ".join(missing)))
+        )
+    extras = {
+        "unknown_segment_tag": "suggestion",
+        "free_without_payer": "free_side",
+        "premium_self_service_only": "all_customers",
+        "relationship_mechanism": "example",
+    }
     for rid, key in extras.items():
         if rid in rules and not _both(rules[rid].raw.get(key)):
-            problems.append(Problem(label, id_line(text, rid), Msg("rules.needs_text", rule=rid, key=key)))
-    for rid in ("segment_without_value_proposition", "segment_without_channel", "segment_without_relationship"):
+            problems.append(
+                Problem(label, id_line(text, rid), Msg("rules.needs_text", rule=rid, key=key))
+            )
+    for rid in (
+        "segment_without_value_proposition",
+        "segment_without_channel",
+        "segment_without_relationship",
+    ):
         if rid in rules and rules[rid].raw.get("target") not in BLOCK_IDS:
             problems.append(Problem(label, id_line(text, rid), Msg("rules.target", rule=rid)))
 
@@ -256,44 +324,95 @@ def _parse_rules(data: Any, text: str, label: str) -> tuple[RuleBook | None, lis
         type_of[t.id.replace("_", " ")] = t.id
     synonyms = data.get("relationship_synonyms")
     if not isinstance(synonyms, dict):
-        problems.append(Problem(label, line_of(text, '"relationship_synonyms"'),
-                                Msg("charts.missing_object", name="relationship_synonyms")))
+        problems.append(
+            Problem(
+                label,
+                line_of(text, '"relationship_synonyms"'),
+                Msg("charts.missing_object", name="relationship_synonyms"),
+            )
+        )
         synonyms = {}
     for tid, words in synonyms.items():
         line = line_of(text, f'"{tid}": {{')
         if tid not in type_ids:
-            problems.append(Problem(label, line, Msg("data.in_column", column="relationship_synonyms",
-                                                     error=unknown("relationship type", tid, type_ids))))
+            problems.append(
+                Problem(
+                    label,
+                    line,
+                    Msg(
+                        "data.in_column",
+                        column="relationship_synonyms",
+                        error=unknown("relationship type", tid, type_ids),
+                    ),
+                )
+            )
             continue
         if not _words_list(words):
-            problems.append(Problem(label, line, Msg("rules.word_lists", where=f"relationship_synonyms.{tid}")))
+            problems.append(
+                Problem(label, line, Msg("rules.word_lists", where=f"relationship_synonyms.{tid}"))
+            )
             continue
         for w in words["en"] + words["ko"]:
             other = type_of.setdefault(w.casefold(), tid)
             if other != tid:
-                problems.append(Problem(label, line_of(text, f'"{w}"'), Msg("rules.two_types", word=w, a=other, b=tid)))
+                problems.append(
+                    Problem(
+                        label,
+                        line_of(text, f'"{w}"'),
+                        Msg("rules.two_types", word=w, a=other, b=tid),
+                    )
+                )
 
     mechanisms = []
     for raw in data.get("mechanisms") or []:
         mid = raw.get("id") if isinstance(raw, dict) else None
         line = id_line(text, mid) if mid else line_of(text, '"mechanisms"')
-        if not mid or not _both(raw.get("label")) or not _both(raw.get("hint")) or not _words_list(raw.get("keywords")):
+        if (
+            not mid
+            or not _both(raw.get("label"))
+            or not _both(raw.get("hint"))
+            or not _words_list(raw.get("keywords"))
+        ):
             problems.append(Problem(label, line, Msg("rules.mechanism", id=repr(mid))))
             continue
         wrong = [s for s in raw.get("serves", []) if s not in type_ids]
         if wrong:
-            problems.append(Problem(label, line, Msg("rules.mechanism_type", id=mid, error=unknown(
-                "relationship type", wrong[0], type_ids))))
+            problems.append(
+                Problem(
+                    label,
+                    line,
+                    Msg(
+                        "rules.mechanism_type",
+                        id=mid,
+                        error=unknown("relationship type", wrong[0], type_ids),
+                    ),
+                )
+            )
             continue
-        mechanisms.append(Mechanism(mid, raw["label"], _pattern(raw["keywords"]["en"] + raw["keywords"]["ko"]),
-                                    tuple(raw.get("serves", [])), raw["hint"]))
+        mechanisms.append(
+            Mechanism(
+                mid,
+                raw["label"],
+                _pattern(raw["keywords"]["en"] + raw["keywords"]["ko"]),
+                tuple(raw.get("serves", [])),
+                raw["hint"],
+            )
+        )
     keywords = data.get("keywords") or {}
     for key in ("free", "low_price", "premium"):
         if not _words_list(keywords.get(key)):
-            problems.append(Problem(label, line_of(text, '"keywords"'), Msg("rules.word_lists", where=f"keywords.{key}")))
+            problems.append(
+                Problem(
+                    label,
+                    line_of(text, '"keywords"'),
+                    Msg("rules.word_lists", where=f"keywords.{key}"),
+                )
+            )
     stop = data.get("stopwords")
     if not _words_list(stop):
-        problems.append(Problem(label, line_of(text, '"stopwords"'), Msg("rules.word_lists", where="stopwords")))
+        problems.append(
+            Problem(label, line_of(text, '"stopwords"'), Msg("rules.word_lists", where="stopwords"))
+        )
     particles = data.get("ko_particles")
     if not (isinstance(particles, list) and all(isinstance(p, str) and p for p in particles)):
         problems.append(Problem(label, line_of(text, '"ko_particles"'), Msg("rules.particles")))
@@ -337,8 +456,10 @@ def rule_book() -> RuleBook:
 
 # -- reading notes ------------------------------------------------------------------------------
 
+
 def relationship_types_in(text: str) -> tuple[str, ...]:
-    """The relationship type ids a note names (labels in either language, ids or synonyms), in order.
+    """The relationship type ids a note names (labels in either language, ids or synonyms), in
+    order.
 
     A longer name wins over a shorter one inside it: "Dedicated personal assistance" is not
     also "Personal assistance".
@@ -390,8 +511,10 @@ def _linked(a: str, b: str) -> bool:
 
 def _segment_mentioned(segment_note: Note, text: str) -> bool:
     """Does ``text`` name this customer segment (its tag, or a word of its note)?"""
-    if segment_note.segment and (segment_note.segment.casefold() in text.casefold()
-                                 or any(_mentions(s, text) for s in _stems(segment_note.segment))):
+    if segment_note.segment and (
+        segment_note.segment.casefold() in text.casefold()
+        or any(_mentions(s, text) for s in _stems(segment_note.segment))
+    ):
         return True
     return any(_mentions(s, text) for s in _stems(segment_note.text))
 
@@ -400,7 +523,11 @@ def _segments_of(note: Note, canvas: Canvas) -> set[str]:
     """The segment tags a note serves: its own tag, else the tagged segments its text mentions."""
     if note.segment:
         return {note.segment}
-    return {cs.segment for cs in canvas["customer_segments"] if cs.segment and _segment_mentioned(cs, note.text)}
+    return {
+        cs.segment
+        for cs in canvas["customer_segments"]
+        if cs.segment and _segment_mentioned(cs, note.text)
+    }
 
 
 def _short(text: str, limit: int = 48) -> str:
@@ -415,17 +542,21 @@ def _ordered(block_ids: Iterable[str]) -> tuple[str, ...]:
 
 # -- the checks -------------------------------------------------------------------------------
 
+
 class _Report:
     def __init__(self, book: RuleBook):
         self.book = book
         self.findings: list[Finding] = []
 
-    def add(self, rule_id: str, blocks: Iterable[str], severity: str | None = None, **fields) -> None:
+    def add(
+        self, rule_id: str, blocks: Iterable[str], severity: str | None = None, **fields
+    ) -> None:
         rule = self.book.rules[rule_id]
         message = {}
         for lang in ("en", "ko"):
             values = {k: (v(lang) if callable(v) else v) for k, v in fields.items()}
-            for key in ("note", "price_note"):  # quoted in the sentence; Korean particles fit the note
+            # quoted in the sentence; Korean particles fit the note
+            for key in ("note", "price_note"):
                 if key in values:
                     values.setdefault(f"{key}_text", values[key])
                     values[key] = f'"{values[key]}"'
@@ -467,7 +598,9 @@ def check_canvas(canvas: Canvas | str | Path | dict, lang: str | None = None) ->
     _check_infrastructure(canvas, report)
     _check_relationships(canvas, report)
     rank = {s: i for i, s in enumerate(SEVERITIES)}
-    return Findings(sorted(report.findings, key=lambda f: rank[f.severity]), lang=lang or canvas.lang)
+    return Findings(
+        sorted(report.findings, key=lambda f: rank[f.severity]), lang=lang or canvas.lang
+    )
 
 
 def _check_empty(canvas: Canvas, report: _Report) -> None:
@@ -481,7 +614,11 @@ def _check_segments(canvas: Canvas, report: _Report) -> None:
     rules = report.book.rules
     cs_tags = list(dict.fromkeys(n.segment for n in canvas["customer_segments"] if n.segment))
     for tag in cs_tags:
-        for rid in ("segment_without_value_proposition", "segment_without_channel", "segment_without_relationship"):
+        for rid in (
+            "segment_without_value_proposition",
+            "segment_without_channel",
+            "segment_without_relationship",
+        ):
             target = rules[rid].raw["target"]
             if canvas[target] and not any(n.segment == tag for n in canvas[target]):
                 report.add(rid, ["customer_segments", target], segment=tag, target=_name(target))
@@ -494,9 +631,14 @@ def _check_segments(canvas: Canvas, report: _Report) -> None:
         reported.add((note.segment, block_id))
         close = difflib.get_close_matches(note.segment, cs_tags, n=1, cutoff=0.6)
         suggestion = rules["unknown_segment_tag"].raw["suggestion"]
-        report.add("unknown_segment_tag", [block_id, "customer_segments"], segment=note.segment,
-                   block=_name(block_id), target=_name("customer_segments"),
-                   suggestion=(lambda lang, c=close, s=suggestion: s[lang].format(tag=c[0]) if c else ""))
+        report.add(
+            "unknown_segment_tag",
+            [block_id, "customer_segments"],
+            segment=note.segment,
+            block=_name(block_id),
+            target=_name("customer_segments"),
+            suggestion=(lambda lang, c=close, s=suggestion: s[lang].format(tag=c[0]) if c else ""),
+        )
     if canvas.segments():
         for note in canvas["customer_segments"]:
             if not note.segment:
@@ -511,8 +653,12 @@ def _check_revenue(canvas: Canvas, report: _Report) -> None:
         for note in canvas["revenue_streams"]:
             if note.segment or any(_segment_mentioned(cs, note.text) for cs in segments):
                 continue
-            report.add("revenue_without_payer", ["revenue_streams", "customer_segments"], note=_short(note.text),
-                       example=(lambda lang, e=example: e or Msg("checks.segment_placeholder").text(lang)))
+            report.add(
+                "revenue_without_payer",
+                ["revenue_streams", "customer_segments"],
+                note=_short(note.text),
+                example=(lambda lang, e=example: e or Msg("checks.segment_placeholder").text(lang)),
+            )
     free_notes = [(b, n) for b in _PRICE_BLOCKS for n in canvas[b] if book.free.search(n.text)]
     if not free_notes:
         return
@@ -526,11 +672,21 @@ def _check_revenue(canvas: Canvas, report: _Report) -> None:
     if has_other_payer:
         return
     side = report.book.rules["free_without_payer"].raw["free_side"]
-    tags = ", ".join(f"[{t}]" for t in sorted(free_segments, key=lambda t: canvas.segments().index(t)
-                                                if t in canvas.segments() else 99))
+    tags = ", ".join(
+        f"[{t}]"
+        for t in sorted(
+            free_segments,
+            key=lambda t: canvas.segments().index(t) if t in canvas.segments() else 99,
+        )
+    )
     _block_id, first = free_notes[0]
-    report.add("free_without_payer", [b for b, _n in free_notes] + ["revenue_streams"], note=_short(first.text),
-               free_side=(lambda lang: tags or side[lang]), target=_name("revenue_streams"))
+    report.add(
+        "free_without_payer",
+        [b for b, _n in free_notes] + ["revenue_streams"],
+        note=_short(first.text),
+        free_side=(lambda lang: tags or side[lang]),
+        target=_name("revenue_streams"),
+    )
 
 
 def _check_infrastructure(canvas: Canvas, report: _Report) -> None:
@@ -539,7 +695,9 @@ def _check_infrastructure(canvas: Canvas, report: _Report) -> None:
         for note in canvas[block_id]:
             if note.segment or any(_linked(note.text, other.text) for other in others):
                 continue
-            report.add("unlinked_infrastructure", [block_id], note=_short(note.text), block=_name(block_id))
+            report.add(
+                "unlinked_infrastructure", [block_id], note=_short(note.text), block=_name(block_id)
+            )
 
 
 def _type_label(type_id: str):
@@ -554,18 +712,30 @@ def _overlap(a: set, b: set) -> bool:
 
 def _check_relationships(canvas: Canvas, report: _Report) -> None:
     book = report.book
-    relationships = [(n, relationship_types_in(n.text), _segments_of(n, canvas))
-                     for n in canvas["customer_relationships"]]
-    low_priced = [(b, n, _segments_of(n, canvas)) for b in _PRICE_BLOCKS for n in canvas[b]
-             if book.low_price.search(n.text) or book.free.search(n.text)]
+    relationships = [
+        (n, relationship_types_in(n.text), _segments_of(n, canvas))
+        for n in canvas["customer_relationships"]
+    ]
+    low_priced = [
+        (b, n, _segments_of(n, canvas))
+        for b in _PRICE_BLOCKS
+        for n in canvas[b]
+        if book.low_price.search(n.text) or book.free.search(n.text)
+    ]
     for note, types, segs in relationships:
         personal = [t for t in _PERSONAL if t in types]
         if not personal:
             continue
         clash = next(((b, p) for b, p, psegs in low_priced if _overlap(segs, psegs)), None)
         if clash:
-            report.add("dedicated_on_low_price", ["customer_relationships", clash[0]], note=_short(note.text),
-                       type=_type_label(personal[0]), price_note=_short(clash[1].text), price_block=_name(clash[0]))
+            report.add(
+                "dedicated_on_low_price",
+                ["customer_relationships", clash[0]],
+                note=_short(note.text),
+                type=_type_label(personal[0]),
+                price_note=_short(clash[1].text),
+                price_block=_name(clash[0]),
+            )
     seen = set()
     everyone = book.rules["premium_self_service_only"].raw["all_customers"]
     for block_id, note in ((b, n) for b in _PRICE_BLOCKS for n in canvas[b]):
@@ -579,8 +749,13 @@ def _check_relationships(canvas: Canvas, report: _Report) -> None:
         types = set().union(set(), *(t for _n, t, segs in relationships if _overlap(psegs, segs)))
         if types and types <= {"self_service"}:
             tags = ", ".join(f"[{t}]" for t in sorted(psegs))
-            report.add("premium_self_service_only", ["customer_relationships", block_id], price_note=_short(note.text),
-                       price_block=_name(block_id), segment=(lambda lang, t=tags: t or everyone[lang]))
+            report.add(
+                "premium_self_service_only",
+                ["customer_relationships", block_id],
+                price_note=_short(note.text),
+                price_block=_name(block_id),
+                segment=(lambda lang, t=tags: t or everyone[lang]),
+            )
     type_names = lambda lang: ", ".join(t.label[lang] for t in relationship_types())
     example = book.rules["relationship_mechanism"].raw["example"]
     for note, types, _segs in relationships:
@@ -588,7 +763,12 @@ def _check_relationships(canvas: Canvas, report: _Report) -> None:
             continue
         mechanism = next((m for m in book.mechanisms if m.pattern.search(note.text)), None)
         if mechanism is None:
-            report.add("relationship_without_type", ["customer_relationships"], note=_short(note.text), types=type_names)
+            report.add(
+                "relationship_without_type",
+                ["customer_relationships"],
+                note=_short(note.text),
+                types=type_names,
+            )
             continue
 
         def hint(lang, m=mechanism, n=note):
@@ -596,8 +776,15 @@ def _check_relationships(canvas: Canvas, report: _Report) -> None:
             if m.serves:
                 from .blocks import category
 
-                text += example[lang].format(label=category(m.serves[0]).label[lang], note=_short(n.text, 32))
+                text += example[lang].format(
+                    label=category(m.serves[0]).label[lang], note=_short(n.text, 32)
+                )
             return text
 
-        report.add("relationship_mechanism", ["customer_relationships"], note=_short(note.text),
-                   mechanism=(lambda lang, m=mechanism: m.label[lang]), hint=hint)
+        report.add(
+            "relationship_mechanism",
+            ["customer_relationships"],
+            note=_short(note.text),
+            mechanism=(lambda lang, m=mechanism: m.label[lang]),
+            hint=hint,
+        )

@@ -16,8 +16,14 @@ from .i18n import Msg
 from .paths import data_path
 
 TEXT_COLUMNS = (
-    "id", "company_en", "company_ko", "country", "industry_en", "industry_ko",
-    "description_en", "description_ko",
+    "id",
+    "company_en",
+    "company_ko",
+    "country",
+    "industry_en",
+    "industry_ko",
+    "description_en",
+    "description_ko",
 )
 #: ``checked`` is the ISO date (YYYY-MM-DD) on which the case's facts were last checked against its
 #: sources; the shipped bank fills it for every case, an instructor's own file may leave it empty.
@@ -32,7 +38,8 @@ OPTIONAL_COLUMNS = ("checked",)
 
 
 def case_columns(*, required: bool = False) -> tuple[str, ...]:
-    """The columns of a cases file in the shipped order; ``required=True`` leaves out the optional ones."""
+    """The columns of a cases file in the shipped order; ``required=True`` leaves out the optional
+    ones."""
     columns = TEXT_COLUMNS + tuple(attributes()) + ANSWER_COLUMNS
     return tuple(c for c in columns if c not in OPTIONAL_COLUMNS) if required else columns
 
@@ -59,9 +66,13 @@ def parse_attribute(name: str, raw: Any) -> Any:
             return True
         if word in FALSE_WORDS:
             return False
-        raise BMCError(Msg("cases.bad_value", attribute=name, value=repr(raw), allowed="true, false"))
+        raise BMCError(
+            Msg("cases.bad_value", attribute=name, value=repr(raw), allowed="true, false")
+        )
     if raw not in spec.values:
-        raise BMCError(Msg("cases.bad_value", attribute=name, value=repr(raw), allowed=", ".join(spec.values)))
+        raise BMCError(
+            Msg("cases.bad_value", attribute=name, value=repr(raw), allowed=", ".join(spec.values))
+        )
     return raw
 
 
@@ -103,7 +114,9 @@ class Case:
         return f"Case({self.id!r}, {self.company['en']!r}, primary={self.primary!r})"
 
 
-def check_cases(source: str | Path | bytes, *, name: str | None = None) -> tuple[list[Case], list[Problem]]:
+def check_cases(
+    source: str | Path | bytes, *, name: str | None = None
+) -> tuple[list[Case], list[Problem]]:
     """Read a cases CSV and return the valid cases and every problem found."""
     columns = case_columns(required=True)
     required_cells = tuple(c for c in columns if c not in OPTIONAL_CELLS)
@@ -120,7 +133,9 @@ def check_cases(source: str | Path | bytes, *, name: str | None = None) -> tuple
             problems.append(Problem(table.source, line, Msg("cases.bad_id", id=cid)))
             bad = True
         if cid in first_line:
-            problems.append(Problem(table.source, line, Msg("data.duplicate_id", id=cid, first=first_line[cid])))
+            problems.append(
+                Problem(table.source, line, Msg("data.duplicate_id", id=cid, first=first_line[cid]))
+            )
             bad = True
         first_line.setdefault(cid, line)
         attrs = {}
@@ -135,17 +150,37 @@ def check_cases(source: str | Path | bytes, *, name: str | None = None) -> tuple
                 bad = True
         primary = row["primary"]
         if primary and primary not in type_ids:
-            problems.append(Problem(table.source, line, Msg("data.in_column", column="primary",
-                                                            error=unknown("relationship type", primary, type_ids))))
+            problems.append(
+                Problem(
+                    table.source,
+                    line,
+                    Msg(
+                        "data.in_column",
+                        column="primary",
+                        error=unknown("relationship type", primary, type_ids),
+                    ),
+                )
+            )
             bad = True
         acceptable = split_ids(row["acceptable"])
         for alt in acceptable:
             if alt not in type_ids:
-                problems.append(Problem(table.source, line, Msg("data.in_column", column="acceptable",
-                                                                error=unknown("relationship type", alt, type_ids))))
+                problems.append(
+                    Problem(
+                        table.source,
+                        line,
+                        Msg(
+                            "data.in_column",
+                            column="acceptable",
+                            error=unknown("relationship type", alt, type_ids),
+                        ),
+                    )
+                )
                 bad = True
             elif alt == primary:
-                problems.append(Problem(table.source, line, Msg("cases.acceptable_is_primary", type=alt)))
+                problems.append(
+                    Problem(table.source, line, Msg("cases.acceptable_is_primary", type=alt))
+                )
                 bad = True
         if len(set(acceptable)) != len(acceptable):
             problems.append(Problem(table.source, line, Msg("cases.acceptable_twice")))
@@ -156,28 +191,35 @@ def check_cases(source: str | Path | bytes, *, name: str | None = None) -> tuple
             try:
                 checked = parse_iso_date(raw_checked)
             except BMCError as exc:
-                problems.append(Problem(table.source, line, Msg("data.in_column", column="checked", error=exc.msg)))
+                problems.append(
+                    Problem(
+                        table.source, line, Msg("data.in_column", column="checked", error=exc.msg)
+                    )
+                )
                 bad = True
         if bad or any(not row[c] for c in required_cells):
             continue
-        cases.append(Case(
-            cid,
-            {"en": row["company_en"], "ko": row["company_ko"]},
-            row["country"],
-            {"en": row["industry_en"], "ko": row["industry_ko"]},
-            {"en": row["description_en"], "ko": row["description_ko"]},
-            attrs,
-            primary,
-            tuple(acceptable),
-            {"en": row["rationale_en"], "ko": row["rationale_ko"]},
-            row["source"],
-            checked,
-        ))
+        cases.append(
+            Case(
+                cid,
+                {"en": row["company_en"], "ko": row["company_ko"]},
+                row["country"],
+                {"en": row["industry_en"], "ko": row["industry_ko"]},
+                {"en": row["description_en"], "ko": row["description_ko"]},
+                attrs,
+                primary,
+                tuple(acceptable),
+                {"en": row["rationale_en"], "ko": row["rationale_ko"]},
+                row["source"],
+                checked,
+            )
+        )
     return cases, problems
 
 
 def read_cases(path: str | Path | None = None) -> list[Case]:
-    """All cases of a cases file (the shipped bank by default); raise DataError if any is invalid."""
+    """All cases of a cases file (the shipped bank by default); raise DataError if any is
+    invalid."""
     if path is None:
         return list(_shipped_cases())
     cases, problems = check_cases(path)
@@ -198,8 +240,8 @@ def load_cases(path: str | Path | None = None):
     """The case bank as a pandas DataFrame, one row per company.
 
     Attribute columns are typed (booleans are ``bool``); ``checked`` (the day the case's facts
-    were last checked) is a datetime column, empty where a file does not say. An instructor's own file
-    goes through the same checks: any problem raises ``DataError`` naming file and line.
+    were last checked) is a datetime column, empty where a file does not say. An instructor's own
+    file goes through the same checks: any problem raises ``DataError`` naming file and line.
 
     >>> import bmclib as bmc
     >>> cases = bmc.load_cases()
@@ -213,13 +255,27 @@ def load_cases(path: str | Path | None = None):
     pd = require("pandas", "load_cases()")
     rows = []
     for c in read_cases(path):
-        row = {"id": c.id, "company_en": c.company["en"], "company_ko": c.company["ko"],
-               "country": c.country, "industry_en": c.industry["en"], "industry_ko": c.industry["ko"],
-               "description_en": c.description["en"], "description_ko": c.description["ko"]}
+        row = {
+            "id": c.id,
+            "company_en": c.company["en"],
+            "company_ko": c.company["ko"],
+            "country": c.country,
+            "industry_en": c.industry["en"],
+            "industry_ko": c.industry["ko"],
+            "description_en": c.description["en"],
+            "description_ko": c.description["ko"],
+        }
         row.update(c.attrs)
-        row.update({"primary": c.primary, "acceptable": ";".join(c.acceptable),
-                    "rationale_en": c.rationale["en"], "rationale_ko": c.rationale["ko"], "checked": c.checked,
-                    "source": c.source})
+        row.update(
+            {
+                "primary": c.primary,
+                "acceptable": ";".join(c.acceptable),
+                "rationale_en": c.rationale["en"],
+                "rationale_ko": c.rationale["ko"],
+                "checked": c.checked,
+                "source": c.source,
+            }
+        )
         rows.append(row)
     frame = pd.DataFrame(rows, columns=list(case_columns()))
     frame["checked"] = pd.to_datetime(frame["checked"])

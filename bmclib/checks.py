@@ -25,13 +25,23 @@ from typing import Any
 from .blocks import BLOCK_IDS
 from .errors import BMCError, DataError, unknown, unknown_id
 from .fileio import Problem, id_line, line_of, read_json
-from .i18n import LANGS, Msg, check_lang, fill, lang_or_session, text_of
+from .i18n import LANGS, Msg, fill, lang_or_session, text_of
 from .paths import data_path
 
 CHECKS_FORMAT = "bmclib-checks"
 KINDS = ("pandas", "open")
-TEXT_KEYS = ("right", "wrong", "unanswered", "exercise", "fill_in", "want_number", "want_series", "want_rows",
-             "want_text", "open_task")
+TEXT_KEYS = (
+    "right",
+    "wrong",
+    "unanswered",
+    "exercise",
+    "fill_in",
+    "want_number",
+    "want_series",
+    "want_rows",
+    "want_text",
+    "open_task",
+)
 #: Authoring words that students never read.
 JARGON = re.compile(r"\bseeds?\b|research file|시드|리서치 자료", re.IGNORECASE)
 MEMBER_RUNGS = ("member", "advocate", "passionate_fan")
@@ -47,6 +57,7 @@ class _Shape(Exception):
 
 
 # -- reading a student's value ---------------------------------------------------------------------
+
 
 def _describe(value: Any) -> Msg:
     kind = type(value).__name__
@@ -107,7 +118,9 @@ def _close(a: float, b: float, *, share: bool = False) -> bool:
 
 
 def _same_series(got: Mapping, expected: Mapping, *, share: bool = False) -> bool:
-    return set(got) == set(expected) and all(_close(got[k], expected[k], share=share) for k in expected)
+    return set(got) == set(expected) and all(
+        _close(got[k], expected[k], share=share) for k in expected
+    )
 
 
 def _scaled(got: Mapping, expected: Mapping, factor: float) -> bool:
@@ -115,6 +128,7 @@ def _scaled(got: Mapping, expected: Mapping, factor: float) -> bool:
 
 
 # -- what the lessons compute ----------------------------------------------------------------------
+
 
 @cache
 def _data(name: str):
@@ -137,7 +151,9 @@ def loyalty_stage(customers) -> Any:
     stage = pd.Series("prospect", index=c.index)
     stage.loc[c["orders"] == 1] = "first_time_buyer"
     stage.loc[c["orders"] >= 2] = "repeat_customer"
-    stage.loc[(c["orders"] >= 2) & (c["satisfaction"] >= 4) & (c["first_order"] < "2025-01-01")] = "member"
+    stage.loc[(c["orders"] >= 2) & (c["satisfaction"] >= 4) & (c["first_order"] < "2025-01-01")] = (
+        "member"
+    )
     stage.loc[c["referrals"] >= 1] = "advocate"
     stage.loc[c["resells"]] = "passionate_fan"
     return stage
@@ -148,7 +164,9 @@ def _ladder():
     stage = loyalty_stage(c)
     standing = stage.value_counts().reindex(RUNGS, fill_value=0)
     own = c["revenue"].groupby(stage).mean().reindex(RUNGS)
-    with_referrals = (c["revenue"] + c["referrals"] * c["revenue"].mean()).groupby(stage).mean().reindex(RUNGS)
+    with_referrals = (
+        (c["revenue"] + c["referrals"] * c["revenue"].mean()).groupby(stage).mean().reindex(RUNGS)
+    )
     return c, stage, standing, own, with_referrals
 
 
@@ -162,7 +180,9 @@ def _margin_rate() -> float:
     return 1 - float(costs.loc[costs["kind"] == "variable", "amount"].sum()) / 18
 
 
-# -- the checks: each returns a message key of data/checks.json ("right" or the mistake's hint) ------
+# -- the checks: each returns a message key of data/checks.json ("right" or the mistake's hint)
+# ------
+
 
 def _q0_2(value):
     if not isinstance(value, str):
@@ -178,7 +198,11 @@ def _q1_2(value):
     c = _data("customers")
     expected = (c["orders"] == 0).groupby(c["segment"]).mean().to_dict()
     if isinstance(value, numbers.Real) and not isinstance(value, bool):
-        return "overall" if _close(float(value), float((c["orders"] == 0).mean()), share=True) else "wrong"
+        return (
+            "overall"
+            if _close(float(value), float((c["orders"] == 0).mean()), share=True)
+            else "wrong"
+        )
     got = _mapping(value)
     if _same_series(got, expected, share=True):
         return "right"
@@ -194,10 +218,13 @@ def _q1_2(value):
 def _q2_2(value):
     from .blocks import taxonomy
 
-    means = _data("value_survey").pivot_table(index="element", columns="segment", values="importance",
-                                              aggfunc="mean")
+    means = _data("value_survey").pivot_table(
+        index="element", columns="segment", values="importance", aggfunc="mean"
+    )
     labels = taxonomy("value_elements").labels
-    to_id = {lab: cid for lang in LANGS for cid, lab in labels(lang).items()} | {i: i for i in means.index}
+    to_id = {lab: cid for lang in LANGS for cid, lab in labels(lang).items()} | {
+        i: i for i in means.index
+    }
     got = {to_id.get(label, label) for label in _labels(value, ("element",))}
     cafes = means["cafes"].sort_values(ascending=False)
     if got == set(cafes.index[:3]):
@@ -220,9 +247,11 @@ def _q3_2(value):
         return "right"
     if _scaled(got, expected, 100):
         return "percent"
-    for key, other in (("awareness", table.loc["after_sales"] / table.loc["awareness"]),
-                       ("delivery", table.loc["after_sales"] / table.loc["delivery"]),
-                       ("upside_down", table.loc["purchase"] / table.loc["after_sales"])):
+    for key, other in (
+        ("awareness", table.loc["after_sales"] / table.loc["awareness"]),
+        ("delivery", table.loc["after_sales"] / table.loc["delivery"]),
+        ("upside_down", table.loc["purchase"] / table.loc["after_sales"]),
+    ):
         if _same_series(got, other.to_dict(), share=True):
             return key
     return "segments" if set(got) != set(expected) else "wrong"
@@ -254,9 +283,11 @@ def _q4_2(value):
     if _same_series(got, expected):
         return "right"
     reached = standing[::-1].cumsum()[::-1]
-    for key, other in (("no_referrals", _step_value(standing, own)),
-                       ("share", _step_value(standing, with_referrals, 1.0)),
-                       ("reached", _step_value(reached, with_referrals))):
+    for key, other in (
+        ("no_referrals", _step_value(standing, own)),
+        ("share", _step_value(standing, with_referrals, 1.0)),
+        ("reached", _step_value(reached, with_referrals)),
+    ):
         if _same_series(got, other):
             return key
     if _same_series(got, {k: -v for k, v in expected.items()}):
@@ -271,9 +302,11 @@ def _q4_3(value):
     expected = (costs["cost_per_customer"] / rate).to_dict()
     if _same_series(got, expected):
         return "right"
-    for key, other in (("margin", costs["cost_per_customer"]),
-                       ("multiplied", costs["cost_per_customer"] * rate),
-                       ("unit_cost", costs["unit_cost"] / rate)):
+    for key, other in (
+        ("margin", costs["cost_per_customer"]),
+        ("multiplied", costs["cost_per_customer"] * rate),
+        ("unit_cost", costs["unit_cost"] / rate),
+    ):
         if _same_series(got, other.to_dict()):
             return key
     return "types" if set(got) != set(expected) else "wrong"
@@ -290,7 +323,9 @@ def _q5_2(value):
                 first, last = _mapping(value.iloc[[0]].T), _mapping(value.iloc[[1]].T)
             except _Shape:
                 first = last = {}
-            if _same_series(first, yearly.loc[2024].to_dict()) and _same_series(last, yearly.loc[2025].to_dict()):
+            if _same_series(first, yearly.loc[2024].to_dict()) and _same_series(
+                last, yearly.loc[2025].to_dict()
+            ):
                 return "sums_only"
         if not len(value):
             raise _Shape("want_series", _describe(value))
@@ -338,7 +373,9 @@ def _q7_1(value):
     counts = _data("activities")["category"].value_counts(normalize=True)
     if _close(number, float(counts["problem_solving"]), share=True):
         return "count"
-    if any(_close(number, float(h / hours.sum()), share=True) for h in hours.drop("problem_solving")):
+    if any(
+        _close(number, float(h / hours.sum()), share=True) for h in hours.drop("problem_solving")
+    ):
         return "category"
     return "wrong"
 
@@ -377,8 +414,18 @@ def _q9_1(value):
 
 #: Exercise id -> the function that judges a value (returns a message key).
 CHECKS: dict[str, Callable[[Any], str]] = {
-    "q0_2": _q0_2, "q1_2": _q1_2, "q2_2": _q2_2, "q3_2": _q3_2, "q4_1": _q4_1, "q4_2": _q4_2,
-    "q4_3": _q4_3, "q5_2": _q5_2, "q6_1": _q6_1, "q7_1": _q7_1, "q8_1": _q8_1, "q9_1": _q9_1,
+    "q0_2": _q0_2,
+    "q1_2": _q1_2,
+    "q2_2": _q2_2,
+    "q3_2": _q3_2,
+    "q4_1": _q4_1,
+    "q4_2": _q4_2,
+    "q4_3": _q4_3,
+    "q5_2": _q5_2,
+    "q6_1": _q6_1,
+    "q7_1": _q7_1,
+    "q8_1": _q8_1,
+    "q9_1": _q9_1,
 }
 #: The mistakes each check can name (besides "right" and the generic "wrong").
 HINTS: dict[str, tuple[str, ...]] = {
@@ -399,6 +446,7 @@ HINTS: dict[str, tuple[str, ...]] = {
 
 # -- the data file ---------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Exercise:
     """One lesson exercise: a checked pandas task or an open task with a model answer."""
@@ -417,27 +465,44 @@ def _fields(text: str) -> set[str]:
 
 
 def _text_ok(value: Any) -> bool:
-    return isinstance(value, dict) and all(isinstance(value.get(k), str) and value[k].strip() for k in LANGS)
+    return isinstance(value, dict) and all(
+        isinstance(value.get(k), str) and value[k].strip() for k in LANGS
+    )
 
 
-def _parse(data: Any, text: str, label: str) -> tuple[tuple[dict, dict[str, Exercise]] | None, list[Problem]]:
+def _parse(
+    data: Any, text: str, label: str
+) -> tuple[tuple[dict, dict[str, Exercise]] | None, list[Problem]]:
     if not isinstance(data, dict):
         return None, [Problem(label, 1, Msg("data.wrong_format", format=CHECKS_FORMAT))]
     if data.get("format") != CHECKS_FORMAT or data.get("version") != 1:
-        return None, [Problem(label, line_of(text, '"format"'), Msg("data.wrong_format", format=CHECKS_FORMAT))]
+        return None, [
+            Problem(
+                label, line_of(text, '"format"'), Msg("data.wrong_format", format=CHECKS_FORMAT)
+            )
+        ]
     problems: list[Problem] = []
     texts = data.get("texts")
     if not isinstance(texts, dict):
-        return None, [Problem(label, line_of(text, '"texts"'), Msg("charts.missing_object", name="texts"))]
+        return None, [
+            Problem(label, line_of(text, '"texts"'), Msg("charts.missing_object", name="texts"))
+        ]
     for key in TEXT_KEYS:
         if not _text_ok(texts.get(key)):
-            problems.append(Problem(label, line_of(text, f'"{key}"', '"texts"'), Msg("data.needs_en_ko",
-                                                                                    where=f"texts.{key}")))
+            problems.append(
+                Problem(
+                    label,
+                    line_of(text, f'"{key}"', '"texts"'),
+                    Msg("data.needs_en_ko", where=f"texts.{key}"),
+                )
+            )
     exercises: dict[str, Exercise] = {}
     for raw in data.get("exercises") or []:
         eid = raw.get("id") if isinstance(raw, dict) else None
         if not isinstance(eid, str):
-            problems.append(Problem(label, line_of(text, '"exercises"'), Msg("checks_file.exercise_id")))
+            problems.append(
+                Problem(label, line_of(text, '"exercises"'), Msg("checks_file.exercise_id"))
+            )
             continue
         line = id_line(text, eid)
         if eid in exercises:
@@ -445,7 +510,13 @@ def _parse(data: Any, text: str, label: str) -> tuple[tuple[dict, dict[str, Exer
             continue
         kind = raw.get("kind")
         if kind not in KINDS:
-            problems.append(Problem(label, line, Msg("checks_file.at", id=eid, error=unknown("item kind", kind, KINDS))))
+            problems.append(
+                Problem(
+                    label,
+                    line,
+                    Msg("checks_file.at", id=eid, error=unknown("item kind", kind, KINDS)),
+                )
+            )
             continue
         if not isinstance(raw.get("lesson"), str) or not _text_ok(raw.get("task")):
             problems.append(Problem(label, line, Msg("checks_file.lesson_task", id=eid)))
@@ -453,36 +524,86 @@ def _parse(data: Any, text: str, label: str) -> tuple[tuple[dict, dict[str, Exer
         messages = raw.get("messages") or {}
         if kind == "pandas":
             if eid not in CHECKS:
-                problems.append(Problem(label, line, Msg("checks_file.at", id=eid, error=unknown("exercise", eid, CHECKS))))
+                problems.append(
+                    Problem(
+                        label,
+                        line,
+                        Msg("checks_file.at", id=eid, error=unknown("exercise", eid, CHECKS)),
+                    )
+                )
                 continue
             if not isinstance(raw.get("answer"), str) or not raw["answer"].strip():
                 problems.append(Problem(label, line, Msg("checks_file.answer_code", id=eid)))
             for key in ("right", "wrong", *HINTS[eid]):
                 msg = messages.get(key)
                 if not _text_ok(msg):
-                    problems.append(Problem(label, line, Msg("data.needs_en_ko", where=Msg(
-                        "checks_file.message_where", id=eid, key=key))))
+                    problems.append(
+                        Problem(
+                            label,
+                            line,
+                            Msg(
+                                "data.needs_en_ko",
+                                where=Msg("checks_file.message_where", id=eid, key=key),
+                            ),
+                        )
+                    )
                 elif _fields(msg["en"]) != _fields(msg["ko"]):
-                    problems.append(Problem(label, line, Msg("checks_file.fields", id=eid, key=key)))
+                    problems.append(
+                        Problem(label, line, Msg("checks_file.fields", id=eid, key=key))
+                    )
         elif not _text_ok(raw.get("answer")):
             problems.append(Problem(label, line, Msg("checks_file.answer_text", id=eid)))
-        for where, value in [("task", raw.get("task")), ("note", raw.get("note")),
-                             *((f"message '{k}'", v) for k, v in messages.items()),
-                             *([("answer", raw.get("answer"))] if kind == "open" else [])]:
+        for where, value in [
+            ("task", raw.get("task")),
+            ("note", raw.get("note")),
+            *((f"message '{k}'", v) for k, v in messages.items()),
+            *([("answer", raw.get("answer"))] if kind == "open" else []),
+        ]:
             for lang in LANGS:
                 found = JARGON.search(value.get(lang, "")) if isinstance(value, dict) else None
                 if found:
-                    problems.append(Problem(label, line, Msg("advisor.jargon", where=f"{eid} {where}", lang=lang,
-                                                             word=found.group(0))))
+                    problems.append(
+                        Problem(
+                            label,
+                            line,
+                            Msg(
+                                "advisor.jargon",
+                                where=f"{eid} {where}",
+                                lang=lang,
+                                word=found.group(0),
+                            ),
+                        )
+                    )
         note = raw.get("note")
         if note is not None and not _text_ok(note):
-            problems.append(Problem(label, line, Msg("data.needs_en_ko", where=Msg("checks_file.message_where",
-                                                                                    id=eid, key="note"))))
-        exercises[eid] = Exercise(eid, raw["lesson"], kind, dict(raw["task"]), raw.get("answer"), messages,
-                                  dict(note) if note else None)
+            problems.append(
+                Problem(
+                    label,
+                    line,
+                    Msg(
+                        "data.needs_en_ko",
+                        where=Msg("checks_file.message_where", id=eid, key="note"),
+                    ),
+                )
+            )
+        exercises[eid] = Exercise(
+            eid,
+            raw["lesson"],
+            kind,
+            dict(raw["task"]),
+            raw.get("answer"),
+            messages,
+            dict(note) if note else None,
+        )
     missing = sorted(set(CHECKS) - set(exercises))
     if missing:
-        problems.append(Problem(label, line_of(text, '"exercises"'), Msg("checks_file.missing", ids=", ".join(missing))))
+        problems.append(
+            Problem(
+                label,
+                line_of(text, '"exercises"'),
+                Msg("checks_file.missing", ids=", ".join(missing)),
+            )
+        )
     return (None if problems else (texts, exercises)), problems
 
 
@@ -519,8 +640,8 @@ _COLOURS = {"right": "#e8f5e9", "wrong": "#fdecea", "unanswered": "#f2f2f2"}
 
 @dataclass(frozen=True)
 class CheckResult:
-    """What ``bmc.check`` says about one answer. ``status`` is ``right``, ``wrong`` or ``unanswered``;
-    ``message`` holds the feedback in ``en`` and ``ko``."""
+    """What ``bmc.check`` says about one answer. ``status`` is ``right``, ``wrong`` or
+    ``unanswered``; ``message`` holds the feedback in ``en`` and ``ko``."""
 
     exercise: str
     status: str
@@ -543,8 +664,10 @@ class CheckResult:
 
     def _repr_html_(self) -> str:
         head, body = self.summary().split("\n", 1)
-        return (f"<div style='background:{_COLOURS[self.status]};padding:6px 10px;border-radius:4px'>"
-                f"<b>{html.escape(head)}</b><br>{html.escape(body)}</div>")
+        return (
+            f"<div style='background:{_COLOURS[self.status]};padding:6px 10px;border-radius:4px'>"
+            f"<b>{html.escape(head)}</b><br>{html.escape(body)}</div>"
+        )
 
 
 def check(exercise_id: str, value: Any = ..., *, lang: str | None = None) -> CheckResult:
@@ -599,13 +722,18 @@ class ModelAnswers(list):
         texts = _loaded()[0]
         parts = []
         for e in self:
-            answer = (f"<pre>{html.escape(e.answer)}</pre>" if isinstance(e.answer, str)
-                      else f"<p>{html.escape(e.answer[lang])}</p>")
+            answer = (
+                f"<pre>{html.escape(e.answer)}</pre>"
+                if isinstance(e.answer, str)
+                else f"<p>{html.escape(e.answer[lang])}</p>"
+            )
             if e.note:
                 answer += f"<p>{html.escape(e.note[lang])}</p>"
             title = fill(texts["exercise"][lang], id=e.id)
-            parts.append(f"<details><summary><b>{html.escape(title)}</b> {html.escape(e.task[lang])}</summary>"
-                         f"{answer}</details>")
+            parts.append(
+                f"<details><summary><b>{html.escape(title)}</b> "
+                f"{html.escape(e.task[lang])}</summary>{answer}</details>"
+            )
         return "".join(parts)
 
 

@@ -56,7 +56,11 @@ def _outputs(args, *names: str, reads: dict | None = None) -> list:
     errors. ``reads`` maps flags to more files the command reads (``{"--key": path}``)."""
     from pathlib import Path
 
-    outs = [("--" + name.replace("_", "-"), Path(getattr(args, name))) for name in names if getattr(args, name, None)]
+    outs = [
+        ("--" + name.replace("_", "-"), Path(getattr(args, name)))
+        for name in names
+        if getattr(args, name, None)
+    ]
     return _check_outputs(outs, getattr(args, "paths", []), reads or {})
 
 
@@ -66,7 +70,9 @@ def _check_outputs(outs: list, paths, reads: dict) -> list:
     from .fileio import file_identity, output_problem, shown_path
 
     inputs = {file_identity(p) for p in paths if os.path.isfile(p)} - {None}
-    others = {file_identity(p): flag for flag, p in reads.items() if p is not None and os.path.isfile(p)}
+    others = {
+        file_identity(p): flag for flag, p in reads.items() if p is not None and os.path.isfile(p)
+    }
     seen = {}
     for flag, path in outs:
         shown = shown_path(path)
@@ -75,7 +81,11 @@ def _check_outputs(outs: list, paths, reads: dict) -> list:
             raise BMCError(Msg("cli.same_file", a=seen[real], b=flag, path=shown))
         seen[real] = flag
         if path.is_dir():
-            raise BMCError(Msg("cli.out_folder", flag=flag, path=shown, example=shown_path(path / "grades.csv")))
+            raise BMCError(
+                Msg(
+                    "cli.out_folder", flag=flag, path=shown, example=shown_path(path / "grades.csv")
+                )
+            )
         why = output_problem(path)
         if why is not None:
             raise BMCError(Msg("cli.out_not_regular", flag=flag, path=shown, why=why))
@@ -105,7 +115,9 @@ def _not_read(outs: list, read: frozenset, extra: dict) -> None:
         if identity in read:
             raise BMCError(Msg("cli.out_read", flag=flag, path=shown_path(path)))
         if identity in extra_ids:
-            raise BMCError(Msg("cli.out_is_input", flag=flag, path=shown_path(path), other=extra_ids[identity]))
+            raise BMCError(
+                Msg("cli.out_is_input", flag=flag, path=shown_path(path), other=extra_ids[identity])
+            )
 
 
 def _key_file(ref: str):
@@ -137,13 +149,28 @@ def _cmd_grade(args) -> int:
     key = load_key(args.key)
     for warning in key.warnings:
         _say(warning, err=True)
-    batch = grade_batch(args.paths, key, partial=args.partial, student=args.student,
-                        progress=not args.quiet, max_file_size=args.max_file_size, attempts=False)
+    batch = grade_batch(
+        args.paths,
+        key,
+        partial=args.partial,
+        student=args.student,
+        progress=not args.quiet,
+        max_file_size=args.max_file_size,
+        attempts=False,
+    )
     _not_read(outs, batch.read, reads)
     if args.student and not batch.rows:
         _say(Msg("cli.no_student", student=args.student, set=key.exercise_set), err=True)
-    write_outputs(batch, args.out, args.format, sources=args.sources, problems=args.problems,
-                  scale=args.scale, column=args.column, excel=args.excel)
+    write_outputs(
+        batch,
+        args.out,
+        args.format,
+        sources=args.sources,
+        problems=args.problems,
+        scale=args.scale,
+        column=args.column,
+        excel=args.excel,
+    )
     if not args.problems:
         for source, problem in batch.problems:
             _say(f"{source}: {text_of(problem)}", err=True)
@@ -154,8 +181,10 @@ def _cmd_grade(args) -> int:
     if lti is not None:  # after the CSV is written: it stays the fallback
         from .lti import push_from_cli
 
-        return max(batch.exit_code, push_from_cli(batch, lti, grades_file=args.out, dry_run=args.dry_run,
-                                                  quiet=args.quiet))
+        return max(
+            batch.exit_code,
+            push_from_cli(batch, lti, grades_file=args.out, dry_run=args.dry_run, quiet=args.quiet),
+        )
     return batch.exit_code
 
 
@@ -167,7 +196,9 @@ def _cmd_collect(args) -> int:
     if args.start_stopped and not args.hub:
         raise BMCError(Msg("cli.start_stopped"))
     if args.hub:
-        result = collect_hub(args.hub, args.out, start_stopped=args.start_stopped, exercise_set=args.set)
+        result = collect_hub(
+            args.hub, args.out, start_stopped=args.start_stopped, exercise_set=args.set
+        )
     else:
         result = collect_folders(args.roots, args.out, exercise_set=args.set)
     if args.json:
@@ -178,8 +209,11 @@ def _cmd_collect(args) -> int:
         _say(f"{source}: {text_of(problem)}", err=True)
     for user, reason in result.unreachable:
         _say(Msg("cli.not_reached", user=user, reason=reason), err=True)
-    if args.hub and not args.start_stopped and any(reason == Msg("collect.no_server")
-                                                    for _user, reason in result.unreachable):
+    if (
+        args.hub
+        and not args.start_stopped
+        and any(reason == Msg("collect.no_server") for _user, reason in result.unreachable)
+    ):
         _say(Msg("cli.start_stopped_hint"), err=True)
     for source, note in result.notes:
         _say(Msg("cli.note", source=source, note=note), err=True)
@@ -205,8 +239,9 @@ def _cmd_report(args) -> int:
     key = load_key(args.key)
     for warning in key.warnings:
         _say(warning, err=True)
-    report = build_report(args.paths, key, partial=args.partial, items=args.items,
-                          max_file_size=args.max_file_size)
+    report = build_report(
+        args.paths, key, partial=args.partial, items=args.items, max_file_size=args.max_file_size
+    )
     _not_read(outs, getattr(report, "read", frozenset()), reads)
     index = report.write(args.out)
     if args.problems:
@@ -243,8 +278,12 @@ def _cmd_canvas_grade(args) -> int:
     rubric = load_rubric(args.rubric)
     for warning in rubric.warnings:
         _say(warning, err=True)
-    batch = grade_canvases(args.paths, rubric, progress=not args.quiet, max_file_size=args.max_file_size)
-    write_canvas_grades(batch, args.out, args.format, column=args.column, scale=args.scale, excel=args.excel)
+    batch = grade_canvases(
+        args.paths, rubric, progress=not args.quiet, max_file_size=args.max_file_size
+    )
+    write_canvas_grades(
+        batch, args.out, args.format, column=args.column, scale=args.scale, excel=args.excel
+    )
     write_sources(batch, args.sources)
     if args.problems:
         write_problems(batch, args.problems)
@@ -264,8 +303,14 @@ def _cmd_canvas_gallery(args) -> int:
     rubric = load_rubric(args.rubric)
     for warning in rubric.warnings:
         _say(warning, err=True)
-    gallery = build_gallery(args.paths, args.out, rubric=rubric, fmt=args.format, progress=not args.quiet,
-                            max_file_size=args.max_file_size)
+    gallery = build_gallery(
+        args.paths,
+        args.out,
+        rubric=rubric,
+        fmt=args.format,
+        progress=not args.quiet,
+        max_file_size=args.max_file_size,
+    )
     if args.problems:
         from .grading import write_problems
 
@@ -287,7 +332,8 @@ def _cmd_canvas(args) -> int:
     if args.canvas_cmd == "gallery":
         return _cmd_canvas_gallery(args)
     canvas = Canvas.load(args.file)
-    lang = args.lang or _env_lang() or canvas.lang  # a Korean canvas is checked in Korean unless asked
+    # a Korean canvas is checked in Korean unless asked
+    lang = args.lang or _env_lang() or canvas.lang
     if args.canvas_cmd == "check":
         from .canvas_checks import check_canvas
 
@@ -314,8 +360,16 @@ def _cmd_app(args) -> int:
     from .app import run_app
 
     review = {"review": True} if args.review else {}
-    return run_app(lang=args.lang or _env_lang() or "ko", port=args.port, answers=args.answers, exercise_set=args.set,
-                   mode=args.mode, open_browser=not args.no_browser, key=args.key, **review)
+    return run_app(
+        lang=args.lang or _env_lang() or "ko",
+        port=args.port,
+        answers=args.answers,
+        exercise_set=args.set,
+        mode=args.mode,
+        open_browser=not args.no_browser,
+        key=args.key,
+        **review,
+    )
 
 
 def _size(text: str) -> int:
@@ -328,16 +382,26 @@ def _size(text: str) -> int:
 def _cmd_lite(args) -> int:
     from .lite import build_site
 
-    site = build_site(args.out, langs=[args.lang] if args.lang else ("ko", "en"), cache_dir=args.cache,
-                      wheel=args.wheel, pyodide_dist=args.pyodide_dist, lessons=args.with_lessons,
-                      log=None if args.quiet else lambda line: print(line, file=sys.stderr))
+    site = build_site(
+        args.out,
+        langs=[args.lang] if args.lang else ("ko", "en"),
+        cache_dir=args.cache,
+        wheel=args.wheel,
+        pyodide_dist=args.pyodide_dist,
+        lessons=args.with_lessons,
+        log=None if args.quiet else lambda line: print(line, file=sys.stderr),
+    )
     print(site.summary())
     return 0
 
 
 def _lang(parser: argparse.ArgumentParser, default: str = "(default: BMC_LANG, else en)") -> None:
-    parser.add_argument("--lang", choices=list(LANGS), default=None,
-                        help=f"language of everything this command prints {default}")
+    parser.add_argument(
+        "--lang",
+        choices=list(LANGS),
+        default=None,
+        help=f"language of everything this command prints {default}",
+    )
 
 
 def _env_lang() -> str | None:
@@ -350,13 +414,18 @@ def _env_lang() -> str | None:
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
 
-    parser = argparse.ArgumentParser(prog="bmc", description="Business Model Canvas course kit: "
-                                     "validate data, advise, grade a class, draw canvases, run the app.")
+    parser = argparse.ArgumentParser(
+        prog="bmc",
+        description="Business Model Canvas course kit: "
+        "validate data, advise, grade a class, draw canvases, run the app.",
+    )
     parser.add_argument("--version", action="version", version=f"bmc {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("validate", help="check data files (default: the shipped data)")
-    p.add_argument("paths", nargs="*", metavar="PATH", help="cases, keys, exercise sets, canvases, folders")
+    p.add_argument(
+        "paths", nargs="*", metavar="PATH", help="cases, keys, exercise sets, canvases, folders"
+    )
     _lang(p)
     p.set_defaults(func=_cmd_validate)
 
@@ -365,7 +434,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     try:
         specs = attributes()
-    except DataError as exc:  # a broken attributes file: every other command (and --help) still works
+    # a broken attributes file: every other command (and --help) still works
+    except DataError as exc:
         specs = {}
         p.set_defaults(data_error=exc)
     for name, spec in specs.items():
@@ -373,10 +443,21 @@ def build_parser() -> argparse.ArgumentParser:
         if spec.kind == "choice":
             p.add_argument(flag, dest=name, choices=list(spec.values), help=spec.question["en"])
         else:  # `--online` alone means true; `--online false` or `--no-online` say no
-            p.add_argument(flag, dest=name, nargs="?", const="true", choices=["true", "false", "yes", "no"],
-                           help=spec.question["en"])
-            p.add_argument("--no-" + name.replace("_", "-"), dest=name, action="store_const", const="false",
-                           help=argparse.SUPPRESS)
+            p.add_argument(
+                flag,
+                dest=name,
+                nargs="?",
+                const="true",
+                choices=["true", "false", "yes", "no"],
+                help=spec.question["en"],
+            )
+            p.add_argument(
+                "--no-" + name.replace("_", "-"),
+                dest=name,
+                action="store_const",
+                const="false",
+                help=argparse.SUPPRESS,
+            )
     p.add_argument("--case", help="start from a case in the case bank (its id)")
     _lang(p)
     p.add_argument("--json", action="store_true", help="print JSON")
@@ -386,40 +467,86 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--key", required=True, help="answer key CSV")
     p.add_argument("--out", required=True, help="grades CSV to write")
-    p.add_argument("--problems", help="write files that could not be graded here (CSV: source,problem)")
-    p.add_argument("--format", choices=["csv", "canvas", "moodle"], default="csv",
-                   help="csv (default), or the grade-import layout of Canvas or Moodle")
-    p.add_argument("--partial", type=float, default=DEFAULT_PARTIAL, help="share of points for an acceptable answer")
-    p.add_argument("--scale", type=float, metavar="N",
-                   help="canvas/moodle: write each grade out of N (100: percentages, a new Moodle grade item's maximum)")
-    p.add_argument("--column", metavar="TITLE",
-                   help="canvas/moodle: the grade column's title; for Canvas 'Title (assignment id)' updates that "
-                   "existing assignment")
-    p.add_argument("--excel", action="store_true",
-                   help="start the file with a UTF-8 byte-order mark, so Excel shows Korean names on a double-click")
+    p.add_argument(
+        "--problems", help="write files that could not be graded here (CSV: source,problem)"
+    )
+    p.add_argument(
+        "--format",
+        choices=["csv", "canvas", "moodle"],
+        default="csv",
+        help="csv (default), or the grade-import layout of Canvas or Moodle",
+    )
+    p.add_argument(
+        "--partial",
+        type=float,
+        default=DEFAULT_PARTIAL,
+        help="share of points for an acceptable answer",
+    )
+    p.add_argument(
+        "--scale",
+        type=float,
+        metavar="N",
+        help="canvas/moodle: write each grade out of N (100: percentages, a new Moodle grade item's maximum)",
+    )
+    p.add_argument(
+        "--column",
+        metavar="TITLE",
+        help="canvas/moodle: the grade column's title; for Canvas 'Title (assignment id)' updates that "
+        "existing assignment",
+    )
+    p.add_argument(
+        "--excel",
+        action="store_true",
+        help="start the file with a UTF-8 byte-order mark, so Excel shows Korean names on a double-click",
+    )
     p.add_argument("--student", help="grade only this student id")
     _lang(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
-    p.add_argument("--max-file-size", type=_size, default=DEFAULT_MAX_FILE_SIZE, metavar="SIZE",
-                   help="larger answer files and archive entries are problems, never read (default 5MB)")
-    p.add_argument("--push-lti", metavar="CONFIG", help="then send the scores to the learning platform's "
-                   "gradebook (LTI 1.3 AGS) with the settings in CONFIG (a TOML file on the hub; see README)")
-    p.add_argument("--dry-run", action="store_true", help="with --push-lti: print what would be sent, send nothing")
+    p.add_argument(
+        "--max-file-size",
+        type=_size,
+        default=DEFAULT_MAX_FILE_SIZE,
+        metavar="SIZE",
+        help="larger answer files and archive entries are problems, never read (default 5MB)",
+    )
+    p.add_argument(
+        "--push-lti",
+        metavar="CONFIG",
+        help="then send the scores to the learning platform's "
+        "gradebook (LTI 1.3 AGS) with the settings in CONFIG (a TOML file on the hub; see README)",
+    )
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="with --push-lti: print what would be sent, send nothing",
+    )
     p.set_defaults(func=_cmd_grade)
 
-    p = sub.add_parser("collect", help="gather a class's answer files from users' folders or a JupyterHub",
-                       description="Copy every answer file found under ROOT/<user>/ (or, with --hub, in "
-                       "the answers/ folders of each running server) into OUT/<user>/, for bmc grade. "
-                       "Hidden folders and JSON files that are not answer files are skipped and counted; "
-                       "the sources are never changed.")
-    p.add_argument("roots", nargs="*", metavar="ROOT", help="a folder holding one folder per user, e.g. /home")
+    p = sub.add_parser(
+        "collect",
+        help="gather a class's answer files from users' folders or a JupyterHub",
+        description="Copy every answer file found under ROOT/<user>/ (or, with --hub, in "
+        "the answers/ folders of each running server) into OUT/<user>/, for bmc grade. "
+        "Hidden folders and JSON files that are not answer files are skipped and counted; "
+        "the sources are never changed.",
+    )
+    p.add_argument(
+        "roots", nargs="*", metavar="ROOT", help="a folder holding one folder per user, e.g. /home"
+    )
     p.add_argument("--out", required=True, help="folder to copy into (one folder per user)")
-    p.add_argument("--hub", metavar="URL", help="collect through this JupyterHub's REST API instead; "
-                   "token from JUPYTERHUB_API_TOKEN (scopes list:users, read:users, tokens: bmc reads each "
-                   "server with a short-lived token of that user's own, never with this one)")
-    p.add_argument("--start-stopped", action="store_true",
-                   help="with --hub: start stopped servers to collect from them, then stop them again "
-                   "(the token also needs the servers scope)")
+    p.add_argument(
+        "--hub",
+        metavar="URL",
+        help="collect through this JupyterHub's REST API instead; "
+        "token from JUPYTERHUB_API_TOKEN (scopes list:users, read:users, tokens: bmc reads each "
+        "server with a short-lived token of that user's own, never with this one)",
+    )
+    p.add_argument(
+        "--start-stopped",
+        action="store_true",
+        help="with --hub: start stopped servers to collect from them, then stop them again "
+        "(the token also needs the servers scope)",
+    )
     p.add_argument("--set", help="only answer files of this exercise set")
     p.add_argument("--json", action="store_true", help="print what was copied as JSON")
     _lang(p)
@@ -429,22 +556,41 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--key", required=True)
     p.add_argument("--out", required=True, help="folder for index.html and the figures")
-    p.add_argument("--problems", help="write files that could not be graded here (CSV: source,problem)")
+    p.add_argument(
+        "--problems", help="write files that could not be graded here (CSV: source,problem)"
+    )
     p.add_argument("--partial", type=float, default=DEFAULT_PARTIAL)
-    p.add_argument("--items", help="the exercise set (id or items CSV) whose companies name the items "
-                   "(default: the shipped set, or exercises/<set>.csv beside the key's folder)")
+    p.add_argument(
+        "--items",
+        help="the exercise set (id or items CSV) whose companies name the items "
+        "(default: the shipped set, or exercises/<set>.csv beside the key's folder)",
+    )
     _lang(p)
-    p.add_argument("--max-file-size", type=_size, default=DEFAULT_MAX_FILE_SIZE, metavar="SIZE",
-                   help="larger answer files and archive entries are problems, never read (default 5MB)")
+    p.add_argument(
+        "--max-file-size",
+        type=_size,
+        default=DEFAULT_MAX_FILE_SIZE,
+        metavar="SIZE",
+        help="larger answer files and archive entries are problems, never read (default 5MB)",
+    )
     p.set_defaults(func=_cmd_report)
 
-    p = sub.add_parser("new-set", help="make a relationship exercise set and its key from a cases CSV")
+    p = sub.add_parser(
+        "new-set", help="make a relationship exercise set and its key from a cases CSV"
+    )
     p.add_argument("cases", help="cases CSV (same columns as data/cases.csv)")
     p.add_argument("--set", required=True, help="id of the new exercise set, e.g. my-class-quiz")
-    p.add_argument("--out", default=".", help="folder to write exercises/<set>.csv and keys/<set>.csv into")
-    p.add_argument("--only", help="comma-separated case ids to include, in this order (default: all)")
-    p.add_argument("--force", action="store_true",
-                   help="replace an existing items file and key of that set (your edits to them are lost)")
+    p.add_argument(
+        "--out", default=".", help="folder to write exercises/<set>.csv and keys/<set>.csv into"
+    )
+    p.add_argument(
+        "--only", help="comma-separated case ids to include, in this order (default: all)"
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an existing items file and key of that set (your edits to them are lost)",
+    )
     _lang(p)
     p.set_defaults(func=_cmd_new_set)
 
@@ -457,83 +603,148 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("file")
     c.add_argument("--out", required=True)
     _lang(c, "(default: BMC_LANG, else the canvas's language)")
-    c = csub.add_parser("grade", help="grade a class's canvases (files, folders, zips) with a rubric",
-                        description="Grade every canvas file under PATH with a rubric (default: the shipped "
-                        "data/rubrics/canvas-default.csv). Exit status: 0 all files graded, 1 some files "
-                        "rejected (grades for the rest are written), 2 usage error or invalid rubric.")
+    c = csub.add_parser(
+        "grade",
+        help="grade a class's canvases (files, folders, zips) with a rubric",
+        description="Grade every canvas file under PATH with a rubric (default: the shipped "
+        "data/rubrics/canvas-default.csv). Exit status: 0 all files graded, 1 some files "
+        "rejected (grades for the rest are written), 2 usage error or invalid rubric.",
+    )
     c.add_argument("paths", nargs="+", metavar="PATH")
     c.add_argument("--out", required=True, help="grades CSV to write")
-    c.add_argument("--problems", help="write files that could not be graded here (CSV: source,problem)")
+    c.add_argument(
+        "--problems", help="write files that could not be graded here (CSV: source,problem)"
+    )
     c.add_argument("--rubric", help="rubric CSV (default: the shipped canvas rubric)")
-    c.add_argument("--format", choices=["csv", "canvas", "moodle"], default="csv",
-                   help="csv (default), or the grade-import layout of Canvas or Moodle")
-    c.add_argument("--scale", type=float, metavar="N",
-                   help="canvas/moodle: write each grade out of N (100: percentages, a new Moodle grade item's maximum)")
-    c.add_argument("--column", metavar="TITLE",
-                   help="canvas/moodle: the grade column's title (default: capstone_canvas); for Canvas "
-                   "'Title (assignment id)' updates that existing assignment")
-    c.add_argument("--excel", action="store_true",
-                   help="start the file with a UTF-8 byte-order mark, so Excel shows Korean names on a double-click")
+    c.add_argument(
+        "--format",
+        choices=["csv", "canvas", "moodle"],
+        default="csv",
+        help="csv (default), or the grade-import layout of Canvas or Moodle",
+    )
+    c.add_argument(
+        "--scale",
+        type=float,
+        metavar="N",
+        help="canvas/moodle: write each grade out of N (100: percentages, a new Moodle grade item's maximum)",
+    )
+    c.add_argument(
+        "--column",
+        metavar="TITLE",
+        help="canvas/moodle: the grade column's title (default: capstone_canvas); for Canvas "
+        "'Title (assignment id)' updates that existing assignment",
+    )
+    c.add_argument(
+        "--excel",
+        action="store_true",
+        help="start the file with a UTF-8 byte-order mark, so Excel shows Korean names on a double-click",
+    )
     _lang(c, "and of the feedback (default: BMC_LANG, else en)")
     c.add_argument("--quiet", action="store_true", help="no progress bar or summary")
-    c.add_argument("--max-file-size", type=_size, default=DEFAULT_MAX_FILE_SIZE, metavar="SIZE",
-                   help="larger files and archive entries are problems, never read (default 5MB)")
-    c = csub.add_parser("gallery", help="an HTML page with every student's canvas, findings and score",
-                        description="Write DIR/index.html and one picture per canvas beside it, for a "
-                        "seminar review: sortable by score and by name, no network resources.")
+    c.add_argument(
+        "--max-file-size",
+        type=_size,
+        default=DEFAULT_MAX_FILE_SIZE,
+        metavar="SIZE",
+        help="larger files and archive entries are problems, never read (default 5MB)",
+    )
+    c = csub.add_parser(
+        "gallery",
+        help="an HTML page with every student's canvas, findings and score",
+        description="Write DIR/index.html and one picture per canvas beside it, for a "
+        "seminar review: sortable by score and by name, no network resources.",
+    )
     c.add_argument("paths", nargs="+", metavar="PATH")
-    c.add_argument("--out", required=True, metavar="DIR", help="folder for index.html and the pictures")
-    c.add_argument("--problems", help="write files that could not be read here (CSV: source,problem); "
-                   "they are listed on the page too")
+    c.add_argument(
+        "--out", required=True, metavar="DIR", help="folder for index.html and the pictures"
+    )
+    c.add_argument(
+        "--problems",
+        help="write files that could not be read here (CSV: source,problem); "
+        "they are listed on the page too",
+    )
     c.add_argument("--rubric", help="rubric CSV (default: the shipped canvas rubric)")
     c.add_argument("--format", choices=["png", "svg"], default="png", help="picture format")
     _lang(c, "and of the page (default: BMC_LANG, else en)")
     c.add_argument("--quiet", action="store_true", help="no progress bar or summary")
-    c.add_argument("--max-file-size", type=_size, default=DEFAULT_MAX_FILE_SIZE, metavar="SIZE",
-                   help="larger files and archive entries are problems, never read (default 5MB)")
+    c.add_argument(
+        "--max-file-size",
+        type=_size,
+        default=DEFAULT_MAX_FILE_SIZE,
+        metavar="SIZE",
+        help="larger files and archive entries are problems, never read (default 5MB)",
+    )
     p.set_defaults(func=_cmd_canvas)
 
     p = sub.add_parser("app", help="serve the exercises as a no-code web app (Voila) on 127.0.0.1")
     _lang(p, "(default: BMC_LANG, else ko)")
     p.add_argument("--port", type=int, default=8866)
     p.add_argument("--answers", default="answers", help="folder for answer files")
-    p.add_argument("--set", default=DEFAULT_SET,
-                   help="exercise set id, or the path of your own exercise-set CSV")
+    p.add_argument(
+        "--set",
+        default=DEFAULT_SET,
+        help="exercise set id, or the path of your own exercise-set CSV",
+    )
     p.add_argument("--key", help="key CSV for practice feedback on your own set")
     p.add_argument("--mode", choices=["practice", "assessment"], default="practice")
-    p.add_argument("--review", action="store_true",
-                   help="serve the review of what you missed in every practice set instead of one set")
+    p.add_argument(
+        "--review",
+        action="store_true",
+        help="serve the review of what you missed in every practice set instead of one set",
+    )
     p.add_argument("--no-browser", action="store_true")
     p.set_defaults(func=_cmd_app)
 
-    p = sub.add_parser("progress", help="your progress over every exercise set in your answers folder",
-                       description="Read every answer file in the answers folder, score the practice sets "
-                       "against their practice keys (other sets are counted, never scored) and print one "
-                       "line per set, the next step, and the questions to look at again.")
-    p.add_argument("--answers", help="the answers folder (default: $BMC_ANSWERS_DIR, else ./answers)")
+    p = sub.add_parser(
+        "progress",
+        help="your progress over every exercise set in your answers folder",
+        description="Read every answer file in the answers folder, score the practice sets "
+        "against their practice keys (other sets are counted, never scored) and print one "
+        "line per set, the next step, and the questions to look at again.",
+    )
+    p.add_argument(
+        "--answers", help="the answers folder (default: $BMC_ANSWERS_DIR, else ./answers)"
+    )
     p.add_argument("--lang", choices=["en", "ko"], default=None, help="default: $BMC_LANG, else en")
-    p.add_argument("--set", action="append", metavar="CSV",
-                   help="the items file of one of your own exercise sets, so its question count is known "
-                   "(repeat for more)")
+    p.add_argument(
+        "--set",
+        action="append",
+        metavar="CSV",
+        help="the items file of one of your own exercise sets, so its question count is known "
+        "(repeat for more)",
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=_cmd_progress)
 
-    p = sub.add_parser("lite", help="build the exercises as a static site that runs in the browser (JupyterLite)")
+    p = sub.add_parser(
+        "lite", help="build the exercises as a static site that runs in the browser (JupyterLite)"
+    )
     lsub = p.add_subparsers(dest="lite_cmd", required=True, metavar="ACTION")
     c = lsub.add_parser("build", help="build the site (needs pip install 'bmclib[lite]' and npm)")
-    c.add_argument("--out", required=True, help="folder to write (new, empty, or a site built before)")
+    c.add_argument(
+        "--out", required=True, help="folder to write (new, empty, or a site built before)"
+    )
     c.add_argument("--lang", choices=["en", "ko"], help="only this language (default: both)")
-    c.add_argument("--cache", help="download cache (default: $BMC_LITE_CACHE or ~/.cache/bmclib/lite)")
+    c.add_argument(
+        "--cache", help="download cache (default: $BMC_LITE_CACHE or ~/.cache/bmclib/lite)"
+    )
     c.add_argument("--wheel", help="bmclib wheel to ship (default: built from this source tree)")
-    c.add_argument("--pyodide-dist", help="Pyodide release archive (.tar.bz2): adds pandas and matplotlib")
-    c.add_argument("--with-lessons", action="store_true", help="also ship the lessons (use with --pyodide-dist)")
+    c.add_argument(
+        "--pyodide-dist", help="Pyodide release archive (.tar.bz2): adds pandas and matplotlib"
+    )
+    c.add_argument(
+        "--with-lessons",
+        action="store_true",
+        help="also ship the lessons (use with --pyodide-dist)",
+    )
     c.add_argument("--quiet", action="store_true", help="print only the summary")
     p.set_defaults(func=_cmd_lite)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run ``bmc``; return the exit status (0 ok, 1 problems found, 2 usage error or invalid input)."""
+    """Run ``bmc``; return the exit status (0 ok, 1 problems found, 2 usage error or invalid
+    input)."""
     try:
         code = _run(argv)
         sys.stdout.flush()  # inside the try: a reader that went away is handled below, not at exit

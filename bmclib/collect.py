@@ -51,13 +51,16 @@ from .inputs import COLLECTION_FILE, COLLECTION_FORMAT, looks_like_answer
 MAX_BYTES = 5 * 1024 * 1024
 
 #: Why files were skipped: key -> the message naming them in the summary (in this order).
-SKIP_REASONS = {key: Msg(f"collect.skip_{key}", mb=MAX_BYTES // (1024 * 1024))
-                for key in ("hidden", "not_answer", "other_set", "symlink", "special", "too_large")}
+SKIP_REASONS = {
+    key: Msg(f"collect.skip_{key}", mb=MAX_BYTES // (1024 * 1024))
+    for key in ("hidden", "not_answer", "other_set", "symlink", "special", "too_large")
+}
 
 _UNSAFE = re.compile(r"[^\w.@+-]+")
 
 
-#: the longest file or folder name collect writes (file systems allow 255 bytes; Hangul takes 3 each)
+#: the longest file or folder name collect writes (file systems allow 255 bytes; Hangul takes 3
+#: each)
 MAX_NAME = 80
 
 
@@ -83,7 +86,7 @@ def safe_name(name: str) -> str:
     if len(suffix) > 10:
         stem, suffix = text, ""
     tag = hashlib.sha1(text.encode("utf-8", "backslashreplace")).hexdigest()[:8]
-    return f"{stem[:MAX_NAME - len(suffix) - 9]}~{tag}{suffix}"
+    return f"{stem[: MAX_NAME - len(suffix) - 9]}~{tag}{suffix}"
 
 
 def is_hidden(name: str) -> bool:
@@ -123,9 +126,12 @@ def _answer_fields(data: bytes) -> tuple[str, str] | None:
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
         return None
     found, student = raw.get("exercise_set"), raw.get("student_id")
-    return (shown_path(found.strip()) if isinstance(found, str) else "",
-            shown_path(str(student).strip()) if isinstance(student, (str, int)) and not isinstance(student, bool)
-            else "")
+    return (
+        shown_path(found.strip()) if isinstance(found, str) else "",
+        shown_path(str(student).strip())
+        if isinstance(student, (str, int)) and not isinstance(student, bool)
+        else "",
+    )
 
 
 @dataclass(frozen=True)
@@ -155,7 +161,8 @@ class CollectResult:
     @property
     def foreign(self) -> list[Copied]:
         """Copies whose student id is not the name of the user they were found with: legitimate
-        where ids come from ``BMC_STUDENT_ID``, worth a look where they should be the hub's names."""
+        where ids come from ``BMC_STUDENT_ID``, worth a look where they should be the hub's
+        names."""
         return [c for c in self.copied if not belongs_to(c.student_id, c.user)]
 
     @property
@@ -165,16 +172,40 @@ class CollectResult:
 
     def summary(self, lang: str | None = None) -> str:
         """A few plain lines: users, files, skipped, problems (the same every run)."""
-        lines = [Msg("collect.collected", files=len(self.copied), users=len(self.collected_users), out=str(self.out))]
-        skipped = [Msg("collect.count_of", count=self.skipped[k], what=words)
-                   for k, words in SKIP_REASONS.items() if self.skipped[k]]
-        lines.append(Msg("collect.skipped", list="; ".join(text_of(m, lang) for m in skipped)) if skipped
-                     else Msg("collect.skipped_nothing"))
+        lines = [
+            Msg(
+                "collect.collected",
+                files=len(self.copied),
+                users=len(self.collected_users),
+                out=str(self.out),
+            )
+        ]
+        skipped = [
+            Msg("collect.count_of", count=self.skipped[k], what=words)
+            for k, words in SKIP_REASONS.items()
+            if self.skipped[k]
+        ]
+        lines.append(
+            Msg("collect.skipped", list="; ".join(text_of(m, lang) for m in skipped))
+            if skipped
+            else Msg("collect.skipped_nothing")
+        )
         if self.empty_users:
-            lines.append(Msg("collect.empty_users", count=len(self.empty_users), users=", ".join(self.empty_users)))
+            lines.append(
+                Msg(
+                    "collect.empty_users",
+                    count=len(self.empty_users),
+                    users=", ".join(self.empty_users),
+                )
+            )
         if self.unreachable:
-            lines.append(Msg("collect.unreachable", count=len(self.unreachable),
-                             users=", ".join(u for u, _ in self.unreachable)))
+            lines.append(
+                Msg(
+                    "collect.unreachable",
+                    count=len(self.unreachable),
+                    users=", ".join(u for u, _ in self.unreachable),
+                )
+            )
         if self.problems:
             lines.append(Msg("collect.problems", count=len(self.problems)))
         if self.foreign:
@@ -185,10 +216,22 @@ class CollectResult:
         """Everything as plain JSON-able data (reasons in ``lang``)."""
         return {
             "out": str(self.out),
-            "users": {u: {"folder": self.users[u],
-                          "files": [{"source": c.source, "target": c.target, "exercise_set": c.exercise_set,
-                                     "student_id": c.student_id} for c in self.copied if c.user == u]}
-                      for u in self.collected_users},
+            "users": {
+                u: {
+                    "folder": self.users[u],
+                    "files": [
+                        {
+                            "source": c.source,
+                            "target": c.target,
+                            "exercise_set": c.exercise_set,
+                            "student_id": c.student_id,
+                        }
+                        for c in self.copied
+                        if c.user == u
+                    ],
+                }
+                for u in self.collected_users
+            },
             "empty_users": list(self.empty_users),
             "skipped": {k: self.skipped[k] for k in SKIP_REASONS if self.skipped[k]},
             "problems": [{"source": s, "problem": text_of(p, lang)} for s, p in self.problems],
@@ -198,6 +241,7 @@ class CollectResult:
 
 
 # -- writing the copies -------------------------------------------------------------------------
+
 
 def _folders_for(names: Iterable[str], taken: dict[str, str]) -> dict[str, str]:
     """Map user names to distinct safe folder names (``taken``: names already given)."""
@@ -268,7 +312,9 @@ def _store(result: CollectResult, user: str, found: list[_Found]) -> None:
         os.replace(f.staged, target)
         result.copied.append(Copied(user, f.source, str(target), f.exercise_set, f.student_id))
         if not belongs_to(f.student_id, user):
-            result.notes.append((f.source, Msg("collect.names_other", student=f.student_id, user=user)))
+            result.notes.append(
+                (f.source, Msg("collect.names_other", student=f.student_id, user=user))
+            )
 
 
 def _discard(found: Iterable[_Found]) -> None:
@@ -289,7 +335,11 @@ def _finish(result: CollectResult) -> None:
     for rel in sorted(old - written):
         path = result.out / rel
         try:
-            if path.is_file() and not path.is_symlink() and path.resolve().is_relative_to(result.out.resolve()):
+            if (
+                path.is_file()
+                and not path.is_symlink()
+                and path.resolve().is_relative_to(result.out.resolve())
+            ):
                 path.unlink()
                 result.notes.append((str(path), Msg("collect.stale_removed")))
                 try:
@@ -300,12 +350,25 @@ def _finish(result: CollectResult) -> None:
             result.problems.append((str(path), Msg("file.cannot_read", reason=os_reason(exc))))
     from .answers import now_iso
 
-    write_json_atomic(manifest, {
-        "format": COLLECTION_FORMAT, "version": 1, "collected_at": now_iso(),
-        "users": {folder: shown_path(user) for user, folder in sorted(result.users.items())},
-        "files": [{"target": os.path.relpath(c.target, result.out), "user": shown_path(c.user), "source": c.source,
-                   "student_id": c.student_id, "exercise_set": c.exercise_set} for c in result.copied],
-    })
+    write_json_atomic(
+        manifest,
+        {
+            "format": COLLECTION_FORMAT,
+            "version": 1,
+            "collected_at": now_iso(),
+            "users": {folder: shown_path(user) for user, folder in sorted(result.users.items())},
+            "files": [
+                {
+                    "target": os.path.relpath(c.target, result.out),
+                    "user": shown_path(c.user),
+                    "source": c.source,
+                    "student_id": c.student_id,
+                    "exercise_set": c.exercise_set,
+                }
+                for c in result.copied
+            ],
+        },
+    )
 
 
 def _old_targets(manifest: Path) -> set[str]:
@@ -313,10 +376,20 @@ def _old_targets(manifest: Path) -> set[str]:
         raw = json.loads(manifest.read_bytes())
     except (OSError, ValueError):
         return set()
-    if not isinstance(raw, dict) or raw.get("format") != COLLECTION_FORMAT or not isinstance(raw.get("files"), list):
+    if (
+        not isinstance(raw, dict)
+        or raw.get("format") != COLLECTION_FORMAT
+        or not isinstance(raw.get("files"), list)
+    ):
         return set()
-    return {f["target"] for f in raw["files"] if isinstance(f, dict) and isinstance(f.get("target"), str)
-            and not os.path.isabs(f["target"]) and ".." not in Path(f["target"]).parts}
+    return {
+        f["target"]
+        for f in raw["files"]
+        if isinstance(f, dict)
+        and isinstance(f.get("target"), str)
+        and not os.path.isabs(f["target"])
+        and ".." not in Path(f["target"]).parts
+    }
 
 
 def _umask() -> int:
@@ -333,7 +406,9 @@ def _prepare_out(out: str | os.PathLike) -> Path:
     return path
 
 
-def _classify(result_skipped: Counter, data: bytes, exercise_set: str | None) -> tuple[str, str] | None:
+def _classify(
+    result_skipped: Counter, data: bytes, exercise_set: str | None
+) -> tuple[str, str] | None:
     """The answer file's ``(set, student id)``, or None after counting why the bytes are skipped."""
     found = _answer_fields(data)
     if found is None:
@@ -347,8 +422,13 @@ def _classify(result_skipped: Counter, data: bytes, exercise_set: str | None) ->
 
 # -- home folders ---------------------------------------------------------------------------------
 
-_OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-               | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
+_OPEN_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_BINARY", 0)
+)
 
 
 def _read_regular(path: str, max_bytes: int) -> tuple[str, bytes | None, float | None]:
@@ -383,8 +463,13 @@ def _read_regular(path: str, max_bytes: int) -> tuple[str, bytes | None, float |
         os.close(fd)
 
 
-def _walk_user(result: CollectResult, user_dir: str, avoid: set[tuple[int, int]],
-               exercise_set: str | None, max_bytes: int) -> list[_Found]:
+def _walk_user(
+    result: CollectResult,
+    user_dir: str,
+    avoid: set[tuple[int, int]],
+    exercise_set: str | None,
+    max_bytes: int,
+) -> list[_Found]:
     found: list[_Found] = []
     seen: set[tuple[int, int]] = set()
     stack = [(user_dir, "")]
@@ -395,7 +480,9 @@ def _walk_user(result: CollectResult, user_dir: str, avoid: set[tuple[int, int]]
             with os.scandir(folder) as it:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError as exc:
-            result.problems.append((shown_path(folder), Msg("inputs.folder_unreadable", reason=os_reason(exc))))
+            result.problems.append(
+                (shown_path(folder), Msg("inputs.folder_unreadable", reason=os_reason(exc)))
+            )
             continue
         if (st.st_dev, st.st_ino) in seen:
             continue
@@ -422,34 +509,53 @@ def _walk_user(result: CollectResult, user_dir: str, avoid: set[tuple[int, int]]
                     continue
                 if not is_json:
                     if looks_like_answer(name):
-                        result.notes.append((shown_path(entry.path), Msg("collect.looks_like_answer")))
+                        result.notes.append(
+                            (shown_path(entry.path), Msg("collect.looks_like_answer"))
+                        )
                     continue
                 if not entry.is_file(follow_symlinks=False):
                     result.skipped["special"] += 1
                     continue
                 status, data, mtime = _read_regular(entry.path, max_bytes)
             except OSError as exc:
-                result.problems.append((shown_path(entry.path), Msg("file.cannot_read", reason=os_reason(exc))))
+                result.problems.append(
+                    (shown_path(entry.path), Msg("file.cannot_read", reason=os_reason(exc)))
+                )
                 continue
             if status != "ok":
                 result.skipped[status] += 1
                 continue
             fields = _classify(result.skipped, data, exercise_set)
             if fields is not None:
-                found.append(_Found(f"{rel}{name}", shown_path(entry.path), _stage(result.out, data, mtime), *fields))
+                found.append(
+                    _Found(
+                        f"{rel}{name}",
+                        shown_path(entry.path),
+                        _stage(result.out, data, mtime),
+                        *fields,
+                    )
+                )
             del data
         stack.extend(reversed(subfolders))
     return found
 
 
 def _key(entry_or_path) -> tuple[int, int]:
-    st = (entry_or_path.stat(follow_symlinks=False) if isinstance(entry_or_path, os.DirEntry)
-          else os.stat(entry_or_path))
+    st = (
+        entry_or_path.stat(follow_symlinks=False)
+        if isinstance(entry_or_path, os.DirEntry)
+        else os.stat(entry_or_path)
+    )
     return st.st_dev, st.st_ino
 
 
-def collect_folders(roots: Iterable[str | os.PathLike], out: str | os.PathLike, *,
-                    exercise_set: str | None = None, max_bytes: int = MAX_BYTES) -> CollectResult:
+def collect_folders(
+    roots: Iterable[str | os.PathLike],
+    out: str | os.PathLike,
+    *,
+    exercise_set: str | None = None,
+    max_bytes: int = MAX_BYTES,
+) -> CollectResult:
     """Copy every answer file under ``ROOT/<user>/`` into ``out/<user>/`` (see the module doc).
 
     Args:
@@ -484,18 +590,27 @@ def collect_folders(roots: Iterable[str | os.PathLike], out: str | os.PathLike, 
                 result.empty_users.append(user)
         _finish(result)
     finally:
-        _discard(f for found in per_user.values() for f in found)  # whatever was staged and not stored
+        # whatever was staged and not stored
+        _discard(f for found in per_user.values() for f in found)
     return result
 
 
-def _collect_roots(result: CollectResult, roots: list[Path], per_user: dict[str, list[_Found]],
-                   out_key: tuple[int, int], exercise_set: str | None, max_bytes: int) -> None:
+def _collect_roots(
+    result: CollectResult,
+    roots: list[Path],
+    per_user: dict[str, list[_Found]],
+    out_key: tuple[int, int],
+    exercise_set: str | None,
+    max_bytes: int,
+) -> None:
     for root in roots:
         try:
             with os.scandir(root) as it:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError as exc:
-            result.problems.append((str(root), Msg("inputs.folder_unreadable", reason=os_reason(exc))))
+            result.problems.append(
+                (str(root), Msg("inputs.folder_unreadable", reason=os_reason(exc)))
+            )
             continue
         for entry in entries:
             try:
@@ -513,13 +628,17 @@ def _collect_roots(result: CollectResult, roots: list[Path], per_user: dict[str,
                 if _key(entry) == out_key:
                     continue
             except OSError as exc:
-                result.problems.append((entry.path, Msg("inputs.folder_unreadable", reason=os_reason(exc))))
+                result.problems.append(
+                    (entry.path, Msg("inputs.folder_unreadable", reason=os_reason(exc)))
+                )
                 continue
             found = _walk_user(result, entry.path, {out_key}, exercise_set, max_bytes)
             per_user.setdefault(entry.name, []).extend(found)
 
 
-# -- through a hub's REST API ------------------------------------------------------------------------
+# -- through a hub's REST API
+# ------------------------------------------------------------------------
+
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     """Refuse redirects: the token must never travel to another address."""
@@ -555,8 +674,15 @@ class HubClient:
         self.timeout = timeout
         self._opener = urllib.request.build_opener(_NoRedirect())
 
-    def request(self, method: str, path: str, *, body: Any = None, limit: int | None = None,
-                accept: str = "application/json") -> tuple[int, Any]:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        limit: int | None = None,
+        accept: str = "application/json",
+    ) -> tuple[int, Any]:
         """``(status, parsed JSON or None)``; raises :class:`HubError` on failure."""
         url = self.origin + path
         data = None if body is None else json.dumps(body).encode("utf-8")
@@ -571,11 +697,20 @@ class HubClient:
                 status = resp.status
         except urllib.error.HTTPError as exc:
             reason = _hub_message(exc)
-            raise HubError(Msg("collect.http", request=f"{method} {path}", code=exc.code,
-                               reason=f": {reason}" if reason else ""), exc.code) from None
+            raise HubError(
+                Msg(
+                    "collect.http",
+                    request=f"{method} {path}",
+                    code=exc.code,
+                    reason=f": {reason}" if reason else "",
+                ),
+                exc.code,
+            ) from None
         except (urllib.error.URLError, OSError) as exc:
             why = getattr(exc, "reason", exc)
-            raise HubError(Msg("collect.no_answer", request=f"{method} {path}", why=str(why))) from None
+            raise HubError(
+                Msg("collect.no_answer", request=f"{method} {path}", why=str(why))
+            ) from None
         if limit is not None and len(raw) > limit:
             raise HubError(Msg("collect.too_large", request=f"{method} {path}", limit=limit), -1)
         if not raw.strip():
@@ -599,8 +734,11 @@ class HubClient:
         """Every user model, page by page."""
         users, offset = [], 0
         while True:
-            page = self.api("GET", f"/users?offset={offset}&limit=200",
-                            accept="application/jupyterhub-pagination+json")
+            page = self.api(
+                "GET",
+                f"/users?offset={offset}&limit=200",
+                accept="application/jupyterhub-pagination+json",
+            )
             if isinstance(page, list):  # a hub without pagination
                 return users + page
             if not isinstance(page, dict) or not isinstance(page.get("items"), list):
@@ -616,7 +754,8 @@ def _hub_message(exc) -> str:
     try:
         body = json.loads(exc.read(65536).decode("utf-8"))
         return str(body.get("message", ""))[:200] if isinstance(body, dict) else ""
-    except (OSError, ValueError, AttributeError):  # an error page of any shape; the status says enough
+    # an error page of any shape; the status says enough
+    except (OSError, ValueError, AttributeError):
         return ""
 
 
@@ -624,15 +763,28 @@ def _server_urls(model: dict) -> list[tuple[str, str]]:
     """``(server name, url path)`` of a user's ready servers."""
     servers = model.get("servers")
     if isinstance(servers, dict) and servers:
-        return sorted((name, s["url"]) for name, s in servers.items()
-                      if isinstance(s, dict) and s.get("ready") and isinstance(s.get("url"), str))
+        return sorted(
+            (name, s["url"])
+            for name, s in servers.items()
+            if isinstance(s, dict) and s.get("ready") and isinstance(s.get("url"), str)
+        )
     url = model.get("server")
     return [("", url)] if isinstance(url, str) and url else []
 
 
-def _read_server(client: HubClient, server_url: str, prefix: str, skipped: Counter,
-                 problems: list[tuple[str, str]], exercise_set: str | None, max_bytes: int, out: Path,
-                 *, max_folders: int = 2000, max_depth: int = 12) -> list[_Found]:
+def _read_server(
+    client: HubClient,
+    server_url: str,
+    prefix: str,
+    skipped: Counter,
+    problems: list[tuple[str, str]],
+    exercise_set: str | None,
+    max_bytes: int,
+    out: Path,
+    *,
+    max_folders: int = 2000,
+    max_depth: int = 12,
+) -> list[_Found]:
     """Every ``answers/*.json`` answer file a server's contents API shows (hidden ones it hides)."""
     api = server_url.rstrip("/") + "/api/contents/"
     found: list[_Found] = []
@@ -646,11 +798,17 @@ def _read_server(client: HubClient, server_url: str, prefix: str, skipped: Count
         content = model.get("content") if isinstance(model, dict) else None
         if not isinstance(content, list):
             raise HubError(Msg("collect.not_listing", request=f"GET {api + folder}"))
-        entries = sorted((e for e in content if isinstance(e, dict)), key=lambda e: str(e.get("name", "")))
+        entries = sorted(
+            (e for e in content if isinstance(e, dict)), key=lambda e: str(e.get("name", ""))
+        )
         in_answers = folder.rsplit("/", 1)[-1] == "answers"
         subfolders = []
         for entry in entries:
-            name, kind, path = str(entry.get("name", "")), entry.get("type"), str(entry.get("path", ""))
+            name, kind, path = (
+                str(entry.get("name", "")),
+                entry.get("type"),
+                str(entry.get("path", "")),
+            )
             if is_hidden(name):  # a save's lock and temporary files are hidden too: not counted
                 if kind == "directory" or name.rstrip().lower().endswith(".json"):
                     skipped["hidden"] += 1
@@ -667,8 +825,11 @@ def _read_server(client: HubClient, server_url: str, prefix: str, skipped: Count
                 continue
             source = api + path
             try:
-                _s, file_model = client.request("GET", api + quote(path) + "?content=1&type=file&format=text",
-                                                limit=4 * max_bytes + 65536)
+                _s, file_model = client.request(
+                    "GET",
+                    api + quote(path) + "?content=1&type=file&format=text",
+                    limit=4 * max_bytes + 65536,
+                )
             except HubError as exc:
                 if exc.status == -1:
                     skipped["too_large"] += 1
@@ -704,7 +865,9 @@ class _UserOutcome:
     notes: list[tuple[str, str]] = field(default_factory=list)
 
 
-def _start_server(client: HubClient, name: str, timeout: float, sleep: Callable[[float], None]) -> str:
+def _start_server(
+    client: HubClient, name: str, timeout: float, sleep: Callable[[float], None]
+) -> str:
     """Start a user's default server and wait until it is ready; return its URL path."""
     user = quote(name, safe="")
     client.request("POST", f"{client.base}/hub/api/users/{user}/server")
@@ -733,8 +896,11 @@ def _server_token(client: HubClient, name: str) -> tuple[HubClient, Callable[[],
     This needs the ``tokens`` scope for the users collected from.
     """
     user = quote(name, safe="")
-    model = client.api("POST", f"/users/{user}/tokens", body={
-        "scopes": [f"access:servers!user={name}"], "expires_in": 300, "note": "bmc-collect"})
+    model = client.api(
+        "POST",
+        f"/users/{user}/tokens",
+        body={"scopes": [f"access:servers!user={name}"], "expires_in": 300, "note": "bmc-collect"},
+    )
     if not isinstance(model, dict) or not isinstance(model.get("token"), str) or not model["token"]:
         raise HubError(Msg("collect.not_token", request=f"POST /hub/api/users/{user}/tokens"))
     token_id = model.get("id")
@@ -750,8 +916,17 @@ def _server_token(client: HubClient, name: str) -> tuple[HubClient, Callable[[],
     return client.with_token(model["token"]), forget
 
 
-def _collect_user(client: HubClient, model: dict, *, start_stopped: bool, exercise_set: str | None,
-                  max_bytes: int, start_timeout: float, sleep: Callable[[float], None], out: Path) -> _UserOutcome:
+def _collect_user(
+    client: HubClient,
+    model: dict,
+    *,
+    start_stopped: bool,
+    exercise_set: str | None,
+    max_bytes: int,
+    start_timeout: float,
+    sleep: Callable[[float], None],
+    out: Path,
+) -> _UserOutcome:
     outcome = _UserOutcome()
     name = model["name"]
     servers = _server_urls(model)
@@ -776,8 +951,16 @@ def _collect_user(client: HubClient, model: dict, *, start_stopped: bool, exerci
             for server_name, url in servers:
                 prefix = f"{server_name}/" if server_name else ""
                 try:
-                    outcome.found += _read_server(server_client, url, prefix, outcome.skipped, outcome.problems,
-                                                  exercise_set, max_bytes, out)
+                    outcome.found += _read_server(
+                        server_client,
+                        url,
+                        prefix,
+                        outcome.skipped,
+                        outcome.problems,
+                        exercise_set,
+                        max_bytes,
+                        out,
+                    )
                 except HubError as exc:
                     outcome.unreachable = Msg("collect.server_error", url=url, error=exc)
         finally:
@@ -785,17 +968,29 @@ def _collect_user(client: HubClient, model: dict, *, start_stopped: bool, exerci
     finally:
         if started:
             try:
-                client.request("DELETE", f"{client.base}/hub/api/users/{quote(name, safe='')}/server")
+                client.request(
+                    "DELETE", f"{client.base}/hub/api/users/{quote(name, safe='')}/server"
+                )
             except HubError as exc:
                 outcome.notes.append((name, Msg("collect.not_stopped", error=exc)))
     return outcome
 
 
-def collect_hub(url: str, out: str | os.PathLike, *, token: str | None = None, start_stopped: bool = False,
-                exercise_set: str | None = None, max_bytes: int = MAX_BYTES, start_timeout: float = 120.0,
-                workers: int = 4, timeout: float = 30.0,
-                sleep: Callable[[float], None] = time.sleep) -> CollectResult:
-    """Copy every user's ``answers/*.json`` answer files, read through the hub, into ``out/<user>/``.
+def collect_hub(
+    url: str,
+    out: str | os.PathLike,
+    *,
+    token: str | None = None,
+    start_stopped: bool = False,
+    exercise_set: str | None = None,
+    max_bytes: int = MAX_BYTES,
+    start_timeout: float = 120.0,
+    workers: int = 4,
+    timeout: float = 30.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> CollectResult:
+    """Copy every user's ``answers/*.json`` answer files, read through the hub, into
+    ``out/<user>/``.
 
     Args:
         url: the hub's address (``https://hub.example.edu``, with its base URL if it has one).
@@ -810,20 +1005,34 @@ def collect_hub(url: str, out: str | os.PathLike, *, token: str | None = None, s
     A user whose server is not running, cannot be started or does not answer is listed in
     ``unreachable``; the others are collected all the same.
     """
-    client = HubClient(url, os.environ.get("JUPYTERHUB_API_TOKEN", "") if token is None else token,
-                       timeout=timeout)
+    client = HubClient(
+        url, os.environ.get("JUPYTERHUB_API_TOKEN", "") if token is None else token, timeout=timeout
+    )
     try:
-        models = [m for m in client.users() if isinstance(m, dict) and isinstance(m.get("name"), str)]
+        models = [
+            m for m in client.users() if isinstance(m, dict) and isinstance(m.get("name"), str)
+        ]
     except HubError as exc:
-        hint = {401: Msg("collect.hint_401"), 403: Msg("collect.hint_403"),
-                404: Msg("collect.hint_404")}.get(exc.status, "")
+        hint = {
+            401: Msg("collect.hint_401"),
+            403: Msg("collect.hint_403"),
+            404: Msg("collect.hint_404"),
+        }.get(exc.status, "")
         raise BMCError(Msg("collect.cannot_list", error=exc, hint=hint)) from None
     result = CollectResult(_prepare_out(out))
     models.sort(key=lambda m: m["name"])
 
     def work(model):
-        return _collect_user(client, model, start_stopped=start_stopped, exercise_set=exercise_set,
-                             max_bytes=max_bytes, start_timeout=start_timeout, sleep=sleep, out=result.out)
+        return _collect_user(
+            client,
+            model,
+            start_stopped=start_stopped,
+            exercise_set=exercise_set,
+            max_bytes=max_bytes,
+            start_timeout=start_timeout,
+            sleep=sleep,
+            out=result.out,
+        )
 
     outcomes: list[_UserOutcome] = []
     try:

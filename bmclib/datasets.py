@@ -1,6 +1,8 @@
-"""Lesson datasets (``data/datasets/*.csv``), made by ``data/datasets/make_datasets.py`` with a fixed seed.
+"""Lesson datasets (``data/datasets/*.csv``), made by ``data/datasets/make_datasets.py`` with a
+fixed seed.
 
-Each dataset's columns and types are described in ``data/datasets/schema.json``; loading checks them.
+Each dataset's columns and types are described in ``data/datasets/schema.json``; loading checks
+them.
 """
 
 from __future__ import annotations
@@ -18,24 +20,38 @@ _COLUMN_KEYS = ("type", "description", "optional", "min", "values")
 
 
 def _parse_schema(data: object, text: str, label: str) -> tuple[dict | None, list[Problem]]:
-    """Check a datasets schema: every dataset has en/ko descriptions and columns whose ``type`` is one
-    of :data:`KINDS` (a typo such as ``integer`` must not silently turn a column's check off)."""
+    """Check a datasets schema: every dataset has en/ko descriptions and columns whose ``type`` is
+    one of :data:`KINDS` (a typo such as ``integer`` must not silently turn a column's check
+    off)."""
     if not isinstance(data, dict) or data.get("format") != "bmclib-dataset-schema":
         return None, [Problem(label, 1, Msg("data.wrong_format", format="bmclib-dataset-schema"))]
     if data.get("version") != 1:
-        return None, [Problem(label, 1, Msg("data.unknown_version", version=repr(data.get("version"))))]
+        return None, [
+            Problem(label, 1, Msg("data.unknown_version", version=repr(data.get("version"))))
+        ]
     datasets = data.get("datasets")
     if not isinstance(datasets, dict) or not datasets:
         return None, [Problem(label, line_of(text, '"datasets"'), Msg("datasets.no_datasets"))]
     problems: list[Problem] = []
     for name, spec in datasets.items():
         line = line_of(text, f'"{name}"')
-        if not isinstance(spec, dict) or not isinstance(spec.get("columns"), dict) or not spec["columns"]:
+        if (
+            not isinstance(spec, dict)
+            or not isinstance(spec.get("columns"), dict)
+            or not spec["columns"]
+        ):
             problems.append(Problem(label, line, Msg("datasets.no_columns", dataset=name)))
             continue
         desc = spec.get("description")
-        if not (isinstance(desc, dict) and all(isinstance(desc.get(k), str) and desc[k].strip() for k in ("en", "ko"))):
-            problems.append(Problem(label, line, Msg("data.needs_en_ko", where=Msg("datasets.where", dataset=name))))
+        if not (
+            isinstance(desc, dict)
+            and all(isinstance(desc.get(k), str) and desc[k].strip() for k in ("en", "ko"))
+        ):
+            problems.append(
+                Problem(
+                    label, line, Msg("data.needs_en_ko", where=Msg("datasets.where", dataset=name))
+                )
+            )
         for col, cspec in spec["columns"].items():
             cline = id_line(text, col) if f'"{col}"' in text else line
             where = Msg("datasets.column_where", dataset=name, column=col)
@@ -43,16 +59,40 @@ def _parse_schema(data: object, text: str, label: str) -> tuple[dict | None, lis
                 problems.append(Problem(label, cline, Msg("datasets.column_object", where=where)))
                 continue
             if cspec.get("type") not in KINDS:
-                problems.append(Problem(label, cline, Msg("datasets.bad_type", where=where,
-                                                          error=unknown("format", cspec.get("type"), KINDS))))
+                problems.append(
+                    Problem(
+                        label,
+                        cline,
+                        Msg(
+                            "datasets.bad_type",
+                            where=where,
+                            error=unknown("format", cspec.get("type"), KINDS),
+                        ),
+                    )
+                )
             extra = sorted(set(cspec) - set(_COLUMN_KEYS))
             if extra:
-                problems.append(Problem(label, cline, Msg("datasets.unknown_keys", where=where, keys=", ".join(extra),
-                                                          allowed=", ".join(_COLUMN_KEYS))))
+                problems.append(
+                    Problem(
+                        label,
+                        cline,
+                        Msg(
+                            "datasets.unknown_keys",
+                            where=where,
+                            keys=", ".join(extra),
+                            allowed=", ".join(_COLUMN_KEYS),
+                        ),
+                    )
+                )
             d = cspec.get("description")
-            if not (isinstance(d, dict) and all(isinstance(d.get(k), str) and d[k].strip() for k in ("en", "ko"))):
+            if not (
+                isinstance(d, dict)
+                and all(isinstance(d.get(k), str) and d[k].strip() for k in ("en", "ko"))
+            ):
                 problems.append(Problem(label, cline, Msg("data.needs_en_ko", where=where)))
-            if "min" in cspec and (isinstance(cspec["min"], bool) or not isinstance(cspec["min"], (int, float))):
+            if "min" in cspec and (
+                isinstance(cspec["min"], bool) or not isinstance(cspec["min"], (int, float))
+            ):
                 problems.append(Problem(label, cline, Msg("datasets.bad_min", where=where)))
             if "values" in cspec and (not isinstance(cspec["values"], list) or not cspec["values"]):
                 problems.append(Problem(label, cline, Msg("datasets.bad_values", where=where)))
@@ -71,7 +111,8 @@ def check_schema_file(path: str | Path) -> list[Problem]:
 
 @cache
 def schema() -> dict:
-    """``{dataset name: {"description": {...}, "columns": {name: {"type": ..., ...}}}}`` (checked)."""
+    """``{dataset name: {"description": {...}, "columns": {name: {"type": ..., ...}}}}``
+    (checked)."""
     path = data_path("datasets", "schema.json")
     data, text, problems = read_json(path)
     if not problems:
@@ -106,7 +147,9 @@ def _check_cell(value: str, spec: dict) -> Msg | None:
             return None
         else:
             if "values" in spec and value not in spec["values"]:
-                return Msg("datasets.not_one_of", value=repr(value), values=", ".join(spec["values"]))
+                return Msg(
+                    "datasets.not_one_of", value=repr(value), values=", ".join(spec["values"])
+                )
             return None
     except ValueError:
         return Msg("datasets.not_type", value=repr(value), type=Msg(f"datasets.type_{kind}"))
@@ -120,7 +163,13 @@ def check_dataset_file(path: str | Path, name: str | None = None) -> list[Proble
     path = Path(path)
     name = name or path.stem
     if name not in schema():
-        return [Problem(str(path), 0, Msg("datasets.unknown", error=unknown("dataset", name, dataset_names())))]
+        return [
+            Problem(
+                str(path),
+                0,
+                Msg("datasets.unknown", error=unknown("dataset", name, dataset_names())),
+            )
+        ]
     columns = schema()[name]["columns"]
     table, problems = read_csv(path, tuple(columns))
     if table is None:
@@ -129,7 +178,9 @@ def check_dataset_file(path: str | Path, name: str | None = None) -> list[Proble
         for col, spec in columns.items():
             msg = _check_cell(row[col], spec)
             if msg:
-                problems.append(Problem(table.source, line, Msg("datasets.in_column", column=col, error=msg)))
+                problems.append(
+                    Problem(table.source, line, Msg("datasets.in_column", column=col, error=msg))
+                )
     return problems
 
 

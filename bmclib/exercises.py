@@ -13,7 +13,15 @@ from .fileio import Problem, item_id_problem, read_csv, set_id_problem
 from .i18n import Msg, lang_or_session
 from .paths import data_path, shipped_or_path
 
-ITEM_COLUMNS = ("exercise_set", "item_id", "taxonomy", "company_en", "company_ko", "prompt_en", "prompt_ko")
+ITEM_COLUMNS = (
+    "exercise_set",
+    "item_id",
+    "taxonomy",
+    "company_en",
+    "company_ko",
+    "prompt_en",
+    "prompt_ko",
+)
 #: optional: a shipped practice set may link a case of the bank (its text and the advisor's reasons)
 OPTIONAL_COLUMNS = ("case_id",)
 #: the exercise a lesson, the app or a widget opens when none is named
@@ -102,8 +110,17 @@ class ExerciseSet:
 
         pd = require("pandas", "ExerciseSet.to_frame()")
         lang = lang_or_session(lang)
-        return pd.DataFrame([{"item_id": i.id, "kind": i.kind, "company": i.company[lang],
-                              "prompt": i.prompt[lang]} for i in self.items])
+        return pd.DataFrame(
+            [
+                {
+                    "item_id": i.id,
+                    "kind": i.kind,
+                    "company": i.company[lang],
+                    "prompt": i.prompt[lang],
+                }
+                for i in self.items
+            ]
+        )
 
     def kinds(self) -> dict[str, int]:
         """How many items of each kind the set holds, in the order of ``KINDS``.
@@ -118,8 +135,9 @@ def check_exercise_set(
     source: str | Path | bytes, *, name: str | None = None, cases: list[Case] | None = None
 ) -> tuple[ExerciseSet | None, list[Problem]]:
     """Read an exercise-set CSV; return it (or None) and every problem found."""
-    table, problems = read_csv(source, ITEM_COLUMNS, name=name,
-                               required_cells=("exercise_set", "item_id", "taxonomy"))
+    table, problems = read_csv(
+        source, ITEM_COLUMNS, name=name, required_cells=("exercise_set", "item_id", "taxonomy")
+    )
     if table is None:
         return None, problems
     by_case = {c.id: c for c in (cases if cases is not None else read_cases())}
@@ -134,42 +152,81 @@ def check_exercise_set(
             set_ids.setdefault(set_id, line)
             why = set_id_problem(set_id)
             if why:
-                problems.append(Problem(table.source, line, Msg("data.bad_set_id", id=set_id, why=why)))
+                problems.append(
+                    Problem(table.source, line, Msg("data.bad_set_id", id=set_id, why=why))
+                )
         iid = row["item_id"]
         why = item_id_problem(iid) if iid else None
         if why:
-            problems.append(Problem(table.source, line, Msg("data.bad_item_id", id=repr(iid), why=why)))
+            problems.append(
+                Problem(table.source, line, Msg("data.bad_item_id", id=repr(iid), why=why))
+            )
         if iid in seen:
-            problems.append(Problem(table.source, line, Msg("data.duplicate_item", id=iid, first=seen[iid])))
+            problems.append(
+                Problem(table.source, line, Msg("data.duplicate_item", id=iid, first=seen[iid]))
+            )
         seen.setdefault(iid, line)
         tax = row["taxonomy"]
         if tax and tax not in taxonomies:
-            problems.append(Problem(table.source, line, Msg("data.in_column", column="taxonomy",
-                                                            error=unknown("taxonomy", tax, taxonomies))))
+            problems.append(
+                Problem(
+                    table.source,
+                    line,
+                    Msg(
+                        "data.in_column",
+                        column="taxonomy",
+                        error=unknown("taxonomy", tax, taxonomies),
+                    ),
+                )
+            )
         company = {"en": row["company_en"], "ko": row["company_ko"]}
         prompt = {"en": row["prompt_en"], "ko": row["prompt_ko"]}
         kind = row.get("kind", "") or "recognise"
         if kind not in KINDS:
-            problems.append(Problem(table.source, line, Msg("data.in_column", column="kind", error=Msg(
-                "exercises.bad_kind", error=unknown("item kind", kind, KINDS)))))
+            problems.append(
+                Problem(
+                    table.source,
+                    line,
+                    Msg(
+                        "data.in_column",
+                        column="kind",
+                        error=Msg("exercises.bad_kind", error=unknown("item kind", kind, KINDS)),
+                    ),
+                )
+            )
         case_id = row.get("case_id", "")
         if case_id:
             if case_id not in by_case:
-                problems.append(Problem(table.source, line, Msg("data.in_column", column="case_id",
-                                                                error=unknown("case", case_id, sorted(by_case)))))
+                problems.append(
+                    Problem(
+                        table.source,
+                        line,
+                        Msg(
+                            "data.in_column",
+                            column="case_id",
+                            error=unknown("case", case_id, sorted(by_case)),
+                        ),
+                    )
+                )
                 continue
             case = by_case[case_id]
             company = {k: company[k] or case.company[k] for k in company}
             prompt = {k: prompt[k] or case.description[k] for k in prompt}
         for lang in ("en", "ko"):
             if not prompt[lang]:
-                problems.append(Problem(table.source, line, Msg("exercises.empty_prompt", column=f"prompt_{lang}")))
+                problems.append(
+                    Problem(
+                        table.source, line, Msg("exercises.empty_prompt", column=f"prompt_{lang}")
+                    )
+                )
         items.append(Item(iid, tax, company, prompt, case_id, kind))
         lines[iid] = line
     problems += _two_segment_problems(items, lines, table.source)
     if len(set_ids) > 1:
         (a, la), (b, lb) = list(set_ids.items())[:2]
-        problems.append(Problem(table.source, lb, Msg("exercises.two_sets", a=a, la=la, b=b, lb=lb)))
+        problems.append(
+            Problem(table.source, lb, Msg("exercises.two_sets", a=a, la=la, b=b, lb=lb))
+        )
     if not items and not problems:
         problems.append(Problem(table.source, 1, Msg("exercises.no_items")))
     if problems:
@@ -178,14 +235,20 @@ def check_exercise_set(
 
 
 def _two_segment_problems(items: list[Item], lines: dict[str, int], source: str) -> list[Problem]:
-    """A ``two_segments`` item needs a partner: another ``two_segments`` item on the same company."""
+    """A ``two_segments`` item needs a partner: another ``two_segments`` item on the same
+    company."""
     problems = []
     pairs = [i for i in items if i.kind == "two_segments"]
     for item in pairs:
         partners = [o for o in pairs if o is not item and o.company["en"] == item.company["en"]]
         if not partners:
-            problems.append(Problem(source, lines.get(item.id, 0), Msg("exercises.lonely_pair", id=item.id,
-                                                                       company=item.company)))
+            problems.append(
+                Problem(
+                    source,
+                    lines.get(item.id, 0),
+                    Msg("exercises.lonely_pair", id=item.id, company=item.company),
+                )
+            )
     return problems
 
 
@@ -238,8 +301,9 @@ def refuse_assessment_on_shipped(set_id: str) -> None:
         raise BMCError(Msg("exercises.practice_only", set=set_id))
 
 
-def write_set_from_cases(cases, set_id: str, out_dir: str | Path, *, case_ids=None,
-                         overwrite: bool = False) -> tuple[Path, Path]:
+def write_set_from_cases(
+    cases, set_id: str, out_dir: str | Path, *, case_ids=None, overwrite: bool = False
+) -> tuple[Path, Path]:
     """Write a relationship exercise set and its key from cases (an instructor's own or the bank's).
 
     Creates ``<out_dir>/exercises/<set_id>.csv``, the file for students: it names no case of the
@@ -277,15 +341,44 @@ def write_set_from_cases(cases, set_id: str, out_dir: str | Path, *, case_ids=No
     w.writerow(ITEM_COLUMNS)
     for cid in chosen:
         case = by_id[cid]
-        w.writerow([set_id, item_ids[cid], "relationship_types", case.company["en"], case.company["ko"],
-                    case.description["en"], case.description["ko"]])
+        w.writerow(
+            [
+                set_id,
+                item_ids[cid],
+                "relationship_types",
+                case.company["en"],
+                case.company["ko"],
+                case.description["en"],
+                case.description["ko"],
+            ]
+        )
     w = csv.writer(key, lineterminator="\n")
-    w.writerow(["exercise_set", "item_id", "best", "acceptable", "points", "explanation_en", "explanation_ko",
-                "case_id"])
+    w.writerow(
+        [
+            "exercise_set",
+            "item_id",
+            "best",
+            "acceptable",
+            "points",
+            "explanation_en",
+            "explanation_ko",
+            "case_id",
+        ]
+    )
     for cid in chosen:
         case = by_id[cid]
-        w.writerow([set_id, item_ids[cid], case.primary, ";".join(case.acceptable), 1, case.rationale["en"],
-                    case.rationale["ko"], cid])
+        w.writerow(
+            [
+                set_id,
+                item_ids[cid],
+                case.primary,
+                ";".join(case.acceptable),
+                1,
+                case.rationale["en"],
+                case.rationale["ko"],
+                cid,
+            ]
+        )
     write_atomic(items_path, items.getvalue())
     write_atomic(key_path, key.getvalue())
     return items_path, key_path
@@ -305,11 +398,28 @@ def bank_text_warnings(items_path: str | Path) -> list[Problem]:
         for lang in ("en", "ko"):
             case = bank.get(item.prompt[lang].strip())
             if case is not None:
-                out.append(Problem(str(items_path), 0, Msg("exercises.bank_text", id=item.id, company=item.company,
-                                                           column=f"prompt_{lang}"), "warning"))
+                out.append(
+                    Problem(
+                        str(items_path),
+                        0,
+                        Msg(
+                            "exercises.bank_text",
+                            id=item.id,
+                            company=item.company,
+                            column=f"prompt_{lang}",
+                        ),
+                        "warning",
+                    )
+                )
         if any(_plain(item.company[lang]) in companies for lang in ("en", "ko")):
-            out.append(Problem(str(items_path), 0, Msg("exercises.bank_company", id=item.id,
-                                                       company=item.company), "warning"))
+            out.append(
+                Problem(
+                    str(items_path),
+                    0,
+                    Msg("exercises.bank_company", id=item.id, company=item.company),
+                    "warning",
+                )
+            )
     return out
 
 

@@ -28,16 +28,34 @@ DEFAULT_MAX_FILE_SIZE = 5 * 1024 * 1024
 #: data files (cases, keys, exercise sets, canvases) larger than this are refused, never read whole
 MAX_DATA_FILE_SIZE = 50 * 1024 * 1024
 
-_KINDS = {stat.S_IFIFO: "file.kind_fifo", stat.S_IFSOCK: "file.kind_socket", stat.S_IFCHR: "file.kind_device",
-          stat.S_IFBLK: "file.kind_device", stat.S_IFDIR: "file.kind_folder"}
-#: the operating system's errors people meet with files, in plain words (the OS says them in English)
-_ERRNO = {errno.ENOENT: "os.enoent", errno.EACCES: "os.eacces", errno.EPERM: "os.eacces",
-          errno.EISDIR: "os.eisdir", errno.ENOTDIR: "os.enotdir", errno.ENOSPC: "os.enospc",
-          errno.EROFS: "os.erofs", errno.EIO: "os.eio", errno.ELOOP: "os.eloop", errno.EEXIST: "os.eexist",
-          errno.EFBIG: "os.efbig", errno.EDQUOT: "os.enospc"}
+_KINDS = {
+    stat.S_IFIFO: "file.kind_fifo",
+    stat.S_IFSOCK: "file.kind_socket",
+    stat.S_IFCHR: "file.kind_device",
+    stat.S_IFBLK: "file.kind_device",
+    stat.S_IFDIR: "file.kind_folder",
+}
+#: the operating system's errors people meet with files, in plain words (the OS says them in
+#: English)
+_ERRNO = {
+    errno.ENOENT: "os.enoent",
+    errno.EACCES: "os.eacces",
+    errno.EPERM: "os.eacces",
+    errno.EISDIR: "os.eisdir",
+    errno.ENOTDIR: "os.enotdir",
+    errno.ENOSPC: "os.enospc",
+    errno.EROFS: "os.erofs",
+    errno.EIO: "os.eio",
+    errno.ELOOP: "os.eloop",
+    errno.EEXIST: "os.eexist",
+    errno.EFBIG: "os.efbig",
+    errno.EDQUOT: "os.enospc",
+}
 
 
-# -- problems ---------------------------------------------------------------------------------------
+# -- problems
+# ---------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -85,13 +103,21 @@ def value_kind(value: Any) -> Msg:
     >>> value_kind([1]).text("en"), value_kind(None).text("ko")
     ('a list', 'null 값')
     """
-    key = {dict: "object", list: "list", str: "text", bool: "bool", type(None): "null", int: "number",
-           float: "number"}.get(type(value), "other")
+    key = {
+        dict: "object",
+        list: "list",
+        str: "text",
+        bool: "bool",
+        type(None): "null",
+        int: "number",
+        float: "number",
+    }.get(type(value), "other")
     return Msg(f"value.{key}", type=type(value).__name__)
 
 
 def os_reason(exc: BaseException) -> Msg | str:
-    """Why an operating-system error happened, in plain words (a message when the error is a known one).
+    """Why an operating-system error happened, in plain words (a message when the error is a known
+    one).
 
     >>> os_reason(PermissionError(13, "Permission denied")).text("ko")
     '권한이 없습니다'
@@ -126,7 +152,9 @@ def decode_utf8(data: bytes, source: str) -> tuple[str | None, Problem | None]:
         return None, Problem(source, line, Msg("file.not_utf8", byte=f"0x{data[exc.start]:02x}"))
 
 
-# -- reading safely ----------------------------------------------------------------------------------
+# -- reading safely
+# ----------------------------------------------------------------------------------
+
 
 class FileProblem(OSError):
     """A file that cannot be read as an answer or data file; ``str()`` says why in plain words."""
@@ -149,14 +177,15 @@ def size_text(n: int) -> str:
     >>> size_text(5 * 1024 * 1024), size_text(1536), size_text(12)
     ('5 MB', '1.5 KB', '12 bytes')
     """
-    for unit, size in (("GB", 1024 ** 3), ("MB", 1024 ** 2), ("KB", 1024)):
+    for unit, size in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
         if n >= size:
             return f"{n / size:.1f}".rstrip("0").rstrip(".") + f" {unit}"
     return f"{n} bytes"
 
 
 def parse_size(text: str | int) -> int:
-    """Read a size such as ``5MB``, ``500k``, ``2 GB`` or ``4096`` (bytes); ``ValueError`` otherwise.
+    """Read a size such as ``5MB``, ``500k``, ``2 GB`` or ``4096`` (bytes); ``ValueError``
+    otherwise.
 
     >>> parse_size("5MB"), parse_size("500k"), parse_size(" 4096 ")
     (5242880, 512000, 4096)
@@ -164,7 +193,9 @@ def parse_size(text: str | int) -> int:
     if isinstance(text, int) and not isinstance(text, bool):
         value = text
     else:
-        match = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([kmg]?)i?b?\s*", str(text), re.IGNORECASE)
+        match = re.fullmatch(
+            r"\s*([0-9]+(?:\.[0-9]+)?)\s*([kmg]?)i?b?\s*", str(text), re.IGNORECASE
+        )
         if not match:
             raise ValueError(str(Msg("file.bad_size", text=repr(text))))
         value = int(float(match.group(1)) * 1024 ** " kmg".index(match.group(2).lower() or " "))
@@ -194,7 +225,9 @@ def not_regular(path: str | os.PathLike) -> Msg | None:
         return Msg("file.cannot_read", reason=os_reason(exc))
     if stat.S_ISREG(st.st_mode):
         return None
-    return Msg("file.not_regular", kind=Msg(_KINDS.get(stat.S_IFMT(st.st_mode), "file.kind_special")))
+    return Msg(
+        "file.not_regular", kind=Msg(_KINDS.get(stat.S_IFMT(st.st_mode), "file.kind_special"))
+    )
 
 
 def file_identity(path: str | os.PathLike) -> tuple[int, int] | None:
@@ -231,7 +264,11 @@ def output_problem(path: str | os.PathLike) -> Msg | None:
         return None
     if stat.S_ISREG(st.st_mode):
         return None
-    kind = "file.kind_link" if stat.S_ISLNK(st.st_mode) else _KINDS.get(stat.S_IFMT(st.st_mode), "file.kind_special")
+    kind = (
+        "file.kind_link"
+        if stat.S_ISLNK(st.st_mode)
+        else _KINDS.get(stat.S_IFMT(st.st_mode), "file.kind_special")
+    )
     return Msg("file.output_not_regular", kind=Msg(kind))
 
 
@@ -252,12 +289,16 @@ def shown_path(name: str | os.PathLike) -> str:
         text.encode("utf-8")
         return text
     except UnicodeEncodeError:
-        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace") \
-            if _only_escapes(text) else text.encode("utf-8", "backslashreplace").decode("utf-8")
+        return (
+            text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            if _only_escapes(text)
+            else text.encode("utf-8", "backslashreplace").decode("utf-8")
+        )
 
 
 def _only_escapes(text: str) -> bool:
-    """True when every surrogate in ``text`` stands for one undecodable byte (os.fsdecode's escapes)."""
+    """True when every surrogate in ``text`` stands for one undecodable byte (os.fsdecode's
+    escapes)."""
     return all(not 0xD800 <= ord(c) <= 0xDFFF or 0xDC80 <= ord(c) <= 0xDCFF for c in text)
 
 
@@ -318,7 +359,9 @@ def read_limited(path: str | os.PathLike, limit: int = DEFAULT_MAX_FILE_SIZE) ->
             kind = Msg(_KINDS.get(stat.S_IFMT(st.st_mode), "file.kind_special"))
             raise FileProblem(Msg("file.not_regular", kind=kind))
         if st.st_size > limit:
-            raise FileTooLarge(Msg("file.too_large_sized", size=size_text(st.st_size), limit=size_text(limit)))
+            raise FileTooLarge(
+                Msg("file.too_large_sized", size=size_text(st.st_size), limit=size_text(limit))
+            )
         chunks, total = [], 0
         while True:
             chunk = os.read(fd, min(1024 * 1024, limit + 1 - total))
@@ -385,7 +428,9 @@ def walk_files(folder: str | os.PathLike) -> list[str]:
     return found
 
 
-# -- CSV and JSON data files --------------------------------------------------------------------------
+# -- CSV and JSON data files
+# --------------------------------------------------------------------------
+
 
 def _csv_reason(exc: BaseException) -> Msg | str:
     """The csv module's complaint in plain words (its field limit, above all)."""
@@ -451,11 +496,22 @@ def read_csv(
         return None, [Problem(label, 1, Msg("csv.bad_header", reason=_csv_reason(exc)))]
     missing = [c for c in required if c not in header]
     if missing:
-        return None, [Problem(label, 1, Msg("csv.missing_column" if len(missing) == 1 else "csv.missing_columns", columns=", ".join(map(repr, missing)),
-                                            header=",".join(required)))]
+        return None, [
+            Problem(
+                label,
+                1,
+                Msg(
+                    "csv.missing_column" if len(missing) == 1 else "csv.missing_columns",
+                    columns=", ".join(map(repr, missing)),
+                    header=",".join(required),
+                ),
+            )
+        ]
     dupes = sorted({h for h in header if h and header.count(h) > 1})
     if dupes:
-        problems.append(Problem(label, 1, Msg("csv.duplicate_column", columns=", ".join(map(repr, dupes)))))
+        problems.append(
+            Problem(label, 1, Msg("csv.duplicate_column", columns=", ".join(map(repr, dupes))))
+        )
     rows: list[tuple[int, dict[str, str]]] = []
     start = reader.line_num + 1
     while True:
@@ -469,8 +525,10 @@ def read_csv(
         line, start = start, reader.line_num + 1
         if not any(c.strip() for c in cells):
             continue
-        if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
-            problems.append(Problem(label, line, Msg("csv.ragged", cells=len(cells), columns=len(header))))
+        if len(cells) > len(header) and any(c.strip() for c in cells[len(header) :]):
+            problems.append(
+                Problem(label, line, Msg("csv.ragged", cells=len(cells), columns=len(header)))
+            )
             continue
         row = {h: (cells[i].strip() if i < len(cells) else "") for i, h in enumerate(header)}
         for col in raw_columns:
@@ -518,7 +576,9 @@ def json_reason(exc: BaseException, *, with_line: bool = False) -> Msg:
     return Msg("json.invalid", detail=f"{type(exc).__name__}: {exc}")
 
 
-def read_json(source: str | Path | bytes, *, name: str | None = None) -> tuple[Any, str, list[Problem]]:
+def read_json(
+    source: str | Path | bytes, *, name: str | None = None
+) -> tuple[Any, str, list[Problem]]:
     """Return ``(data, text, problems)``; ``data`` is None when the file is unusable.
 
     >>> data, text, problems = read_json(b'{"a": [1, 2}', name="x.json")
@@ -561,7 +621,9 @@ def id_line(text: str, ident: str) -> int:
     return line_of(text, f'"id": "{ident}"', f'"id":"{ident}"', f'"{ident}"')
 
 
-# -- writing -----------------------------------------------------------------------------------------
+# -- writing
+# -----------------------------------------------------------------------------------------
+
 
 def _umask() -> int:
     mask = os.umask(0o022)
@@ -595,8 +657,9 @@ def clean_stale_temp_files(target: Path, *, older_than: float = 0.0) -> int:
 
 
 def write_atomic(path: str | os.PathLike, text: str | bytes, *, fsync: bool = True) -> Path:
-    """Write ``text`` (UTF-8; or bytes as they are) to ``path`` atomically: a temporary file in the same folder, then
-    ``os.replace``. A crash leaves the old file whole; a failure removes the temporary file.
+    """Write ``text`` (UTF-8; or bytes as they are) to ``path`` atomically: a temporary file in the
+    same folder, then ``os.replace``. A crash leaves the old file whole; a failure removes the
+    temporary file.
 
     The new file keeps the mode of the file it replaces, or gets the usual mode the user's umask
     gives (temporary files are created private). A folder raises ``IsADirectoryError``.
@@ -669,8 +732,11 @@ def _stage(target: Path, text: str | bytes, *, fsync: bool = False) -> str:
         mode = 0o666 & ~_umask()
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
-        with (os.fdopen(fd, "wb") if isinstance(text, bytes)
-              else os.fdopen(fd, "w", encoding="utf-8", newline="")) as fh:
+        with (
+            os.fdopen(fd, "wb")
+            if isinstance(text, bytes)
+            else os.fdopen(fd, "w", encoding="utf-8", newline="")
+        ) as fh:
             fh.write(text)
             fh.flush()
             if fsync:
@@ -701,13 +767,29 @@ def write_json_atomic(path: str | os.PathLike, payload: Any) -> Path:
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 #: An exercise-set id: a file name without a folder (letters of any script, digits, ``_ - .``).
 SET_ID = re.compile(r"[^\W_][\w.\-]*")
-#: Unicode's Default_Ignorable_Code_Point ranges (DerivedCoreProperties.txt, Unicode 15.1): characters
-#: that show as nothing (zero-width spaces and joiners, direction marks, variation selectors, Hangul
-#: fillers, tags). Together with every format character (category Cf) they are removed from ids.
-_DEFAULT_IGNORABLE = ((0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160), (0x17B4, 0x17B5),
-                      (0x180B, 0x180F), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x206F), (0x3164, 0x3164),
-                      (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3),
-                      (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF))
+#: Unicode's Default_Ignorable_Code_Point ranges (DerivedCoreProperties.txt, Unicode 15.1):
+#: characters that show as nothing (zero-width spaces and joiners, direction marks, variation
+#: selectors, Hangul fillers, tags). Together with every format character (category Cf) they are
+#: removed from ids.
+_DEFAULT_IGNORABLE = (
+    (0x00AD, 0x00AD),
+    (0x034F, 0x034F),
+    (0x061C, 0x061C),
+    (0x115F, 0x1160),
+    (0x17B4, 0x17B5),
+    (0x180B, 0x180F),
+    (0x200B, 0x200F),
+    (0x202A, 0x202E),
+    (0x2060, 0x206F),
+    (0x3164, 0x3164),
+    (0xFE00, 0xFE0F),
+    (0xFEFF, 0xFEFF),
+    (0xFFA0, 0xFFA0),
+    (0xFFF0, 0xFFF8),
+    (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A),
+    (0xE0000, 0xE0FFF),
+)
 
 
 def is_ignorable(char: str) -> bool:
@@ -718,7 +800,9 @@ def is_ignorable(char: str) -> bool:
     [True, True, True, True, True, False, False]
     """
     code = ord(char)
-    return unicodedata.category(char) == "Cf" or any(lo <= code <= hi for lo, hi in _DEFAULT_IGNORABLE)
+    return unicodedata.category(char) == "Cf" or any(
+        lo <= code <= hi for lo, hi in _DEFAULT_IGNORABLE
+    )
 
 
 def strip_ignorable(text: str) -> str:
@@ -779,7 +863,8 @@ def set_id_problem(set_id: str) -> Msg | None:
 
 def normalise_id(text: str) -> str:
     """The form in which two ids are compared: Unicode NFKC, no invisible characters
-    (:func:`is_ignorable`), no surrounding spaces, case-folded. Show the original text; compare this.
+    (:func:`is_ignorable`), no surrounding spaces, case-folded. Show the original text; compare
+    this.
 
     >>> normalise_id(" S0007\\u200b") == normalise_id("s0007") == normalise_id("ｓ０００７")
     True

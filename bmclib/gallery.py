@@ -54,7 +54,8 @@ _SCRIPT = """(function () {
   document.documentElement.setAttribute("data-sort", sort);
 })();"""
 
-#: Hangul as CSS writes it: the characters the bundled font draws when the computer has no Korean font
+#: Hangul as CSS writes it: the characters the bundled font draws when the computer has no Korean
+#: font
 HANGUL_RANGE = "U+1100-11FF, U+3130-318F, U+A960-A97F, U+AC00-D7A3, U+D7B0-D7FF"
 _HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\uac00-\ud7a3\ud7b0-\ud7ff]")
 _FONT_FACE = "/*bmc-font-face*/"
@@ -62,7 +63,8 @@ _FONT_FACE = "/*bmc-font-face*/"
 _STYLE = """
 /*bmc-font-face*/
 :root { color-scheme: light; }
-body { font-family: "Apple SD Gothic Neo", "Malgun Gothic", "Noto Sans KR", "Noto Sans CJK KR", "NanumGothic",
+body { font-family: "Apple SD Gothic Neo", "Malgun Gothic", "Noto Sans KR", "Noto Sans CJK KR", \
+"NanumGothic",
        "BMC Gothic", system-ui, -apple-system, "Segoe UI", "Helvetica Neue", Arial, sans-serif;
        margin: 1.5rem auto; max-width: 1200px; padding: 0 1rem; color: #222; line-height: 1.5;
        word-break: keep-all; overflow-wrap: break-word; }
@@ -97,7 +99,9 @@ class Gallery:
 
     def summary(self, lang: str | None = None) -> str:
         """One line: the grading's summary, then what was written."""
-        wrote = Msg("gallery.summary", index=str(self.index), pictures=len(self.pictures)).text(lang)
+        wrote = Msg("gallery.summary", index=str(self.index), pictures=len(self.pictures)).text(
+            lang
+        )
         return f"{self.batch.summary(lang)}; {wrote}"
 
 
@@ -127,11 +131,20 @@ def _esc(text: object) -> str:
 
 def _words(lang: str) -> dict[str, str]:
     """The page's own words in ``lang``, escaped for HTML."""
-    msgs = {"title": Msg("gallery.title"), "sort": Msg("gallery.sort"), "by_score": Msg("gallery.by_score"),
-            "by_name": Msg("gallery.by_name"), "student": Msg("gallery.student"), "score": Msg("gallery.score"),
-            "rubric": Msg("gallery.rubric"), "criterion": Msg("gallery.criterion"), "points": Msg("gallery.points"),
-            "id_from_file": Msg("gallery.id_from_file"), "problems": Msg("gallery.problems"),
-            "empty": Msg("gallery.empty")}
+    msgs = {
+        "title": Msg("gallery.title"),
+        "sort": Msg("gallery.sort"),
+        "by_score": Msg("gallery.by_score"),
+        "by_name": Msg("gallery.by_name"),
+        "student": Msg("gallery.student"),
+        "score": Msg("gallery.score"),
+        "rubric": Msg("gallery.rubric"),
+        "criterion": Msg("gallery.criterion"),
+        "points": Msg("gallery.points"),
+        "id_from_file": Msg("gallery.id_from_file"),
+        "problems": Msg("gallery.problems"),
+        "empty": Msg("gallery.empty"),
+    }
     words = {k: _esc(m.text(lang)) for k, m in msgs.items()}
     for key in ("file", "findings", "no_findings", "student_id"):
         words[key] = _esc(ui(key, lang))
@@ -143,7 +156,11 @@ def _who(row: CanvasGrade) -> str:
 
 
 def _sort_key(row: CanvasGrade) -> tuple:
-    return (unicodedata.normalize("NFKC", _who(row)).casefold(), normalise_id(row.student_id), row.source)
+    return (
+        unicodedata.normalize("NFKC", _who(row)).casefold(),
+        normalise_id(row.student_id),
+        row.source,
+    )
 
 
 def _finding_items(row: CanvasGrade, lang: str) -> list[str]:
@@ -155,14 +172,18 @@ def _finding_items(row: CanvasGrade, lang: str) -> list[str]:
     for f in row.findings:
         names = _esc(", ".join(block(b).name[lang] for b in f.blocks))
         severity = _esc(Msg("severity." + f.severity).text(lang))
-        items.append(f"<li><span class='bmc-sev-{_esc(f.severity)}'>{severity}</span>"
-                     f" <b>{names}</b>: {_esc(f.message[lang])}</li>")
+        items.append(
+            f"<li><span class='bmc-sev-{_esc(f.severity)}'>{severity}</span>"
+            f" <b>{names}</b>: {_esc(f.message[lang])}</li>"
+        )
     return items
 
 
 def _card(row: CanvasGrade, order: int, picture: str | None, lang: str, w: dict[str, str]) -> str:
     who = _who(row)
-    heading = _esc(who) + (f" <span class='bmc-meta'>({_esc(row.student_id)})</span>" if row.student_name else "")
+    heading = _esc(who) + (
+        f" <span class='bmc-meta'>({_esc(row.student_id)})</span>" if row.student_name else ""
+    )
     meta = [f"{w['file']}: {_esc(row.source)}"]
     if row.canvas.title:
         meta.insert(0, _esc(row.canvas.title))
@@ -174,53 +195,83 @@ def _card(row: CanvasGrade, order: int, picture: str | None, lang: str, w: dict[
         figure = f"<a href='{src}'><img src='{src}' loading='lazy' alt='{alt}'></a>"
     points = "".join(
         f"<tr{' class=bmc-lost' if s.lost else ''}><td>{_esc(s.criterion.label[lang])}</td>"
-        f"<td class='num'>{fmt_points(s.earned)}/{fmt_points(s.criterion.points)}</td></tr>" for s in row.scores)
+        f"<td class='num'>{fmt_points(s.earned)}/{fmt_points(s.criterion.points)}</td></tr>"
+        for s in row.scores
+    )
     items = _finding_items(row, lang)
-    findings = f"<ul class='bmc-findings'>{''.join(items)}</ul>" if items else f"<p>{w['no_findings']}</p>"
-    return (f"<article class='bmc-card' id='card-{order}' data-order='{order}' data-score='{row.score:g}'>"
-            f"<h2>{heading}</h2>"
-            f"<p class='bmc-score'>{w['score']}: {fmt_points(row.score)}/"
-            f"{fmt_points(row.max_score)} ({row.percent:g}%)</p>"
-            f"<p class='bmc-meta'>{' · '.join(meta)}</p>{figure}"
-            f"<table class='bmc-points'><tr><th>{w['criterion']}</th>"
-            f"<th class='num'>{w['points']}</th></tr>{points}</table>"
-            f"<h3>{w['findings']}</h3>{findings}</article>")
+    findings = (
+        f"<ul class='bmc-findings'>{''.join(items)}</ul>" if items else f"<p>{w['no_findings']}</p>"
+    )
+    return (
+        f"<article class='bmc-card' id='card-{order}' "
+        f"data-order='{order}' data-score='{row.score:g}'><h2>{heading}</h2>"
+        f"<p class='bmc-score'>{w['score']}: {fmt_points(row.score)}/"
+        f"{fmt_points(row.max_score)} ({row.percent:g}%)</p>"
+        f"<p class='bmc-meta'>{' · '.join(meta)}</p>{figure}"
+        f"<table class='bmc-points'><tr><th>{w['criterion']}</th>"
+        f"<th class='num'>{w['points']}</th></tr>{points}</table>"
+        f"<h3>{w['findings']}</h3>{findings}</article>"
+    )
 
 
 def render_gallery(batch: CanvasBatch, pictures: dict[int, str], *, lang: str | None = None) -> str:
     """The HTML page for a graded batch; ``pictures`` maps a row's index in ``batch.rows`` to its
-    picture's file name (relative to the page). Everything is in ``lang`` (default: the session's)."""
+    picture's file name (relative to the page). Everything is in ``lang`` (default: the
+    session's)."""
     lang = lang_or_session(lang)
     w = _words(lang)
     rubric = batch.rubric
     ordered = sorted(range(len(batch.rows)), key=lambda i: _sort_key(batch.rows[i]))
-    head_cells = "".join(f"<th class='num' title='{_esc(c.label[lang])}'>{_esc(c.label[lang])}</th>"
-                         for c in rubric.criteria)
+    head_cells = "".join(
+        f"<th class='num' title='{_esc(c.label[lang])}'>{_esc(c.label[lang])}</th>"
+        for c in rubric.criteria
+    )
     rows, cards = [], []
     for order, i in enumerate(ordered):
         r = batch.rows[i]
         cells = "".join(f"<td class='num'>{fmt_points(p)}</td>" for p in r.criterion_points)
-        rows.append(f"<tr data-order='{order}' data-score='{r.score:g}'><td><a href='#card-{order}'>"
-                    f"{_esc(_who(r))}</a></td><td>{_esc(r.student_id)}</td>"
-                    f"<td class='num'>{fmt_points(r.score)}</td>{cells}</tr>")
+        rows.append(
+            f"<tr data-order='{order}' data-score='{r.score:g}'><td><a href='#card-{order}'>"
+            f"{_esc(_who(r))}</a></td><td>{_esc(r.student_id)}</td>"
+            f"<td class='num'>{fmt_points(r.score)}</td>{cells}</tr>"
+        )
         cards.append(_card(r, order, pictures.get(i), lang, w))
-    legend = "".join(f"<tr><td>{_esc(c.label[lang])}</td><td class='num'>{fmt_points(c.points)}</td>"
-                     f"<td>{_esc(c.about.get(lang, ''))}</td></tr>" for c in rubric.criteria)
+    legend = "".join(
+        f"<tr><td>{_esc(c.label[lang])}</td><td class='num'>{fmt_points(c.points)}</td>"
+        f"<td>{_esc(c.about.get(lang, ''))}</td></tr>"
+        for c in rubric.criteria
+    )
     problems = ""
     if batch.problems:
-        items = "".join(f"<tr><td>{_esc(s)}</td><td>{_esc(text_of(p, lang))}</td></tr>" for s, p in batch.problems)
-        problems = f"<section id='bmc-problems'><h2>{w['problems']}</h2><table>{items}</table></section>"
-    intro = _esc(Msg("gallery.intro", count=len(batch.rows), rubric=rubric.name,
-                     max=fmt_points(rubric.max_score)).text(lang))
+        items = "".join(
+            f"<tr><td>{_esc(s)}</td><td>{_esc(text_of(p, lang))}</td></tr>"
+            for s, p in batch.problems
+        )
+        problems = (
+            f"<section id='bmc-problems'><h2>{w['problems']}</h2><table>{items}</table></section>"
+        )
+    intro = _esc(
+        Msg(
+            "gallery.intro",
+            count=len(batch.rows),
+            rubric=rubric.name,
+            max=fmt_points(rubric.max_score),
+        ).text(lang)
+    )
     digest = base64.b64encode(hashlib.sha256(_SCRIPT.encode("utf-8")).digest()).decode("ascii")
-    csp = (f"default-src 'none'; img-src 'self'; font-src data:; style-src 'unsafe-inline'; "
-           f"script-src 'sha256-{digest}'; base-uri 'none'; form-action 'none'")
-    summary = (f"<table class='bmc-summary'><thead><tr><th>{w['student']}</th><th>{w['student_id']}</th>"
-               f"<th class='num'>{w['score']}</th>{head_cells}</tr></thead>"
-               f"<tbody id='bmc-rows'>{''.join(rows)}</tbody></table>" if rows else f"<p>{w['empty']}</p>")
+    csp = (
+        f"default-src 'none'; img-src 'self'; font-src data:; style-src 'unsafe-inline'; "
+        f"script-src 'sha256-{digest}'; base-uri 'none'; form-action 'none'"
+    )
+    summary = (
+        f"<table class='bmc-summary'><thead><tr><th>{w['student']}</th><th>{w['student_id']}</th>"
+        f"<th class='num'>{w['score']}</th>{head_cells}</tr></thead>"
+        f"<tbody id='bmc-rows'>{''.join(rows)}</tbody></table>"
+        if rows
+        else f"<p>{w['empty']}</p>"
+    )
     page = (
-        "<!DOCTYPE html>\n"
-        f"<html lang='{lang}'><head><meta charset='utf-8'>"
+        f"<!DOCTYPE html>\n<html lang='{lang}'><head><meta charset='utf-8'>"
         f"<meta http-equiv='Content-Security-Policy' content=\"{csp}\">"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
         "<meta name='referrer' content='no-referrer'>"
@@ -230,8 +281,8 @@ def render_gallery(batch: CanvasBatch, pictures: dict[int, str], *, lang: str | 
         f"<a id='bmc-sort-name' href='?sort=name'>{w['by_name']}</a></nav>\n"
         f"{summary}\n<main id='bmc-cards'>{''.join(cards)}</main>\n{problems}\n"
         f"<section id='bmc-rubric'><h2>{w['rubric']}: {_esc(rubric.name)}</h2>"
-        f"<table><tr><th>{w['criterion']}</th><th class='num'>{w['points']}</th><th></th></tr>{legend}</table>"
-        "</section>\n"
+        f"<table><tr><th>{w['criterion']}</th><th "
+        f"class='num'>{w['points']}</th><th></th></tr>{legend}</table></section>\n"
         f"<script>{_SCRIPT}</script>\n</body></html>\n"
     )
     return page.replace(_FONT_FACE, font_face(set(_HANGUL.findall(page))), 1)
@@ -262,13 +313,23 @@ def font_face(hangul: set[str]) -> str:
     buf = io.BytesIO()
     font.save(buf, reorderTables=True)
     data = base64.b64encode(buf.getvalue()).decode("ascii")
-    return ('@font-face { font-family: "BMC Gothic"; font-weight: 100 900; '
-            f'src: url(data:font/woff;base64,{data}) format("woff"); unicode-range: {HANGUL_RANGE}; }}')
+    return (
+        '@font-face { font-family: "BMC Gothic"; font-weight: 100 900; '
+        f'src: url(data:font/woff;base64,{data}) format("woff"); unicode-range: {HANGUL_RANGE}; }}'
+    )
 
 
-def build_gallery(paths: Iterable[str | os.PathLike], out: str | os.PathLike, *, lang: str | None = None,
-                  rubric: Rubric | str | Path | None = None, fmt: str = "png", progress: bool = False,
-                  max_file_size: int = DEFAULT_MAX_FILE_SIZE, dpi: int = DPI) -> Gallery:
+def build_gallery(
+    paths: Iterable[str | os.PathLike],
+    out: str | os.PathLike,
+    *,
+    lang: str | None = None,
+    rubric: Rubric | str | Path | None = None,
+    fmt: str = "png",
+    progress: bool = False,
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE,
+    dpi: int = DPI,
+) -> Gallery:
     """Grade the canvases under ``paths`` and write ``out/index.html`` with one picture per canvas.
 
     Files that cannot be read are listed on the page (and in ``Gallery.batch.problems``);
@@ -302,11 +363,17 @@ def build_gallery(paths: Iterable[str | os.PathLike], out: str | os.PathLike, *,
         name = picture_name(row.student_id, taken, fmt)
         try:
             framed = [b for f in row.findings for b in f.blocks]
-            written.append(save_canvas(row.canvas, out / name, lang=lang, highlight=framed, dpi=dpi))
+            written.append(
+                save_canvas(row.canvas, out / name, lang=lang, highlight=framed, dpi=dpi)
+            )
         except Exception as exc:  # noqa: BLE001 - one canvas that cannot be drawn keeps its card
-            batch.problems.append((row.source, Msg("canvas_grade.draw_failed", reason=f"{type(exc).__name__}: {exc}")))
+            batch.problems.append(
+                (row.source, Msg("canvas_grade.draw_failed", reason=f"{type(exc).__name__}: {exc}"))
+            )
             continue
         pictures[i] = name
     batch.problems.sort(key=lambda p: (p[0], text_of(p[1], "en")))
-    index = write_atomic(out / "index.html", render_gallery(batch, pictures, lang=lang), fsync=False)
+    index = write_atomic(
+        out / "index.html", render_gallery(batch, pictures, lang=lang), fsync=False
+    )
     return Gallery(index, batch, written)

@@ -26,7 +26,8 @@ from .scoring import DEFAULT_PARTIAL, fmt_points, score_item
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 OLDEST = datetime.min.replace(tzinfo=UTC)
-#: how far a file's saved_at may lie ahead of this computer's clock before it counts as "in the future"
+#: how far a file's saved_at may lie ahead of this computer's clock before it counts as "in the
+#: future"
 CLOCK_SKEW = timedelta(minutes=15)
 FORMATS = ("csv", "canvas", "moodle")
 
@@ -54,7 +55,8 @@ class GradeRow:
     source: str
     saved_at: str = ""
     answers: dict = field(default_factory=dict, repr=False, compare=False)
-    attempts: tuple = field(default=(), repr=False, compare=False)  #: the file's attempt log (bounded)
+    #: the file's attempt log (bounded)
+    attempts: tuple = field(default=(), repr=False, compare=False)
 
     @property
     def percent(self) -> float:
@@ -84,7 +86,14 @@ class GradeBatch:
 
     def summary(self, lang: str | None = None) -> str:
         """One line: how many students, files and problems (and what was skipped)."""
-        parts = [Msg("grade.summary", students=len(self.rows), files=self.files_read, problems=len(self.problems))]
+        parts = [
+            Msg(
+                "grade.summary",
+                students=len(self.rows),
+                files=self.files_read,
+                problems=len(self.problems),
+            )
+        ]
         if self.skipped:
             parts.append(Msg("grade.skipped", count=self.skipped))
         if self.duplicates:
@@ -96,9 +105,27 @@ class GradeBatch:
         from .optional import require
 
         pd = require("pandas", "GradeBatch.to_frame()")
-        columns = ["student_id", "student_name", "exercise_set", "score", "max_score", "percent", *self.key.item_ids]
-        rows = [[r.student_id, r.student_name, r.exercise_set, r.score, r.max_score, r.percent, *r.item_points]
-                for r in self.rows]
+        columns = [
+            "student_id",
+            "student_name",
+            "exercise_set",
+            "score",
+            "max_score",
+            "percent",
+            *self.key.item_ids,
+        ]
+        rows = [
+            [
+                r.student_id,
+                r.student_name,
+                r.exercise_set,
+                r.score,
+                r.max_score,
+                r.percent,
+                *r.item_points,
+            ]
+            for r in self.rows
+        ]
         return pd.DataFrame(rows, columns=columns)
 
     def problems_frame(self, lang: str | None = None):
@@ -106,7 +133,9 @@ class GradeBatch:
         from .optional import require
 
         pd = require("pandas", "GradeBatch.problems_frame()")
-        return pd.DataFrame([[s, text_of(p, lang)] for s, p in self.problems], columns=["source", "problem"])
+        return pd.DataFrame(
+            [[s, text_of(p, lang)] for s, p in self.problems], columns=["source", "problem"]
+        )
 
     def __repr__(self) -> str:
         return f"GradeBatch({self.key.exercise_set!r}, {len(self.rows)} students, {len(self.problems)} problems)"
@@ -114,13 +143,23 @@ class GradeBatch:
     def _repr_html_(self) -> str:
         left = "style='text-align:left'"
         head = "".join(f"<th {left}>{html.escape(h)}</th>" for h in grade_table(self)[0][:6])
-        body = "".join("<tr>" + "".join(f"<td {left}>{html.escape(c)}</td>" for c in row[:6]) + "</tr>"
-                       for row in grade_table(self)[1:])
-        problems = "".join(f"<li><code>{html.escape(s)}</code>: {html.escape(text_of(p))}</li>"
-                           for s, p in self.problems)
-        more = f"<p>{html.escape(Msg('grade.problems_head').text())}</p><ul>{problems}</ul>" if problems else ""
-        return (f"<p><b>{html.escape(self.summary())}</b></p><table><thead><tr>{head}</tr></thead>"
-                f"<tbody>{body}</tbody></table>{more}")
+        body = "".join(
+            "<tr>" + "".join(f"<td {left}>{html.escape(c)}</td>" for c in row[:6]) + "</tr>"
+            for row in grade_table(self)[1:]
+        )
+        problems = "".join(
+            f"<li><code>{html.escape(s)}</code>: {html.escape(text_of(p))}</li>"
+            for s, p in self.problems
+        )
+        more = (
+            f"<p>{html.escape(Msg('grade.problems_head').text())}</p><ul>{problems}</ul>"
+            if problems
+            else ""
+        )
+        return (
+            f"<p><b>{html.escape(self.summary())}</b></p><table><thead><tr>{head}</tr></thead>"
+            f"<tbody>{body}</tbody></table>{more}"
+        )
 
 
 def points_for(answers: dict, key: Key, partial: float = DEFAULT_PARTIAL) -> tuple[float, ...]:
@@ -170,17 +209,37 @@ def listed(names, limit: int = MAX_LISTED) -> str | Msg:
     return Msg("list.more", shown=", ".join(names[:limit]), count=len(names) - limit)
 
 
-def candidate(student_id: str, saved_at: str, source: str, payload: object, now: datetime, *,
-              owner: str | None = None) -> Candidate:
+def candidate(
+    student_id: str,
+    saved_at: str,
+    source: str,
+    payload: object,
+    now: datetime,
+    *,
+    owner: str | None = None,
+) -> Candidate:
     """A :class:`Candidate` for a file of ``student_id`` saved at ``saved_at`` (ISO 8601 or ""),
-    found in the collected folder of user ``owner`` (None: not in a folder ``bmc collect`` wrote)."""
+    found in the collected folder of user ``owner`` (None: not in a folder ``bmc collect``
+    wrote)."""
     stamp = parse_time(saved_at) or OLDEST
-    return Candidate(stamp > now + CLOCK_SKEW, stamp, source, payload, normalise_id(student_id), student_id,
-                     saved_at, owner)
+    return Candidate(
+        stamp > now + CLOCK_SKEW,
+        stamp,
+        source,
+        payload,
+        normalise_id(student_id),
+        student_id,
+        saved_at,
+        owner,
+    )
 
 
-def latest_per_student(by_student: dict[str, list[Candidate]], now: datetime,
-                       problems: list[tuple[str, Msg]], notes: list[tuple[str, Msg]] | None = None) -> list[Candidate]:
+def latest_per_student(
+    by_student: dict[str, list[Candidate]],
+    now: datetime,
+    problems: list[tuple[str, Msg]],
+    notes: list[tuple[str, Msg]] | None = None,
+) -> list[Candidate]:
     """The file that counts for each student, sorted by student id; the others become problems.
 
     The latest ``saved_at`` wins; a file saved in the future (more than :data:`CLOCK_SKEW` after
@@ -198,18 +257,28 @@ def latest_per_student(by_student: dict[str, list[Candidate]], now: datetime,
         best = candidates[-1]
         winners.append(best)
         for c in candidates[:-1]:
-            reason = Msg("grade.superseded", winner=best.source, saved=_when(best.stamp), this=_when(c.stamp))
+            reason = Msg(
+                "grade.superseded", winner=best.source, saved=_when(best.stamp), this=_when(c.stamp)
+            )
             if c.future:
                 reason = Msg("grade.future_loser", future=_future(c, now), reason=reason)
             problems.append((c.source, reason))
         if best.future:
-            problems.append((best.source, Msg("grade.future_only" if len(candidates) == 1 else "grade.future_all",
-                                              future=_future(best, now))))
+            problems.append(
+                (
+                    best.source,
+                    Msg(
+                        "grade.future_only" if len(candidates) == 1 else "grade.future_all",
+                        future=_future(best, now),
+                    ),
+                )
+            )
     return sorted(winners, key=lambda c: (c.student, c.shown_id))
 
 
 def with_progress(sources: Iterable, progress: bool, desc: str = "grading") -> Iterable:
-    """``sources`` with a progress bar on stderr when ``progress`` (tqdm hides it off a terminal)."""
+    """``sources`` with a progress bar on stderr when ``progress`` (tqdm hides it off a
+    terminal)."""
     if not progress:
         return sources
     from tqdm import tqdm
@@ -274,7 +343,9 @@ def grade_batch(
             batch.problems.append((src.name, exc.msg))
             continue
         except Exception as exc:  # noqa: BLE001 - whatever goes wrong with one file is that file's problem
-            batch.problems.append((src.name, Msg("grade.unreadable", reason=f"{type(exc).__name__}: {exc}")))
+            batch.problems.append(
+                (src.name, Msg("grade.unreadable", reason=f"{type(exc).__name__}: {exc}"))
+            )
             continue
         finally:
             del src  # the file's bytes are not needed any more
@@ -282,14 +353,21 @@ def grade_batch(
         if wanted is not None and sid != wanted:
             continue
         if af.exercise_set != key.exercise_set:
-            batch.problems.append((af.source, Msg("grade.other_set", found=af.exercise_set, expected=key.exercise_set)))
+            batch.problems.append(
+                (
+                    af.source,
+                    Msg("grade.other_set", found=af.exercise_set, expected=key.exercise_set),
+                )
+            )
             continue
         # only what grading needs is kept until every file is read: the answers to the key's items,
         # the ignored items' names (at most MAX_LISTED) and the attempts' four fields
         af.answers, extra, clashes = key.match(af.answers)
         af.attempts = [{k: a[k] for k in ATTEMPT_FIELDS if k in a} for a in af.attempts]
         kept = (af, listed(extra) if extra else "", clashes[:1])
-        by_student.setdefault(sid, []).append(candidate(af.student_id, af.saved_at, af.source, kept, now, owner=owner))
+        by_student.setdefault(sid, []).append(
+            candidate(af.student_id, af.saved_at, af.source, kept, now, owner=owner)
+        )
     batch.skipped, batch.duplicates = scan.skipped, scan.duplicates
     batch.read = frozenset(scan.seen)
     batch.notes += [(name, Msg("grade.set_aside")) for name in scan.set_aside]
@@ -305,8 +383,20 @@ def grade_batch(
         pts = tuple(score_item(get(k.item_id), k, partial)[1] for k in key.items)
         if extra:
             batch.notes.append((best.source, Msg("score.ignored", items=extra)))
-        batch.rows.append(GradeRow(af.student_id, af.student_name, af.exercise_set, sum(pts), max_score,
-                                   pts, best.source, af.saved_at, answers, tuple(af.attempts)))
+        batch.rows.append(
+            GradeRow(
+                af.student_id,
+                af.student_name,
+                af.exercise_set,
+                sum(pts),
+                max_score,
+                pts,
+                best.source,
+                af.saved_at,
+                answers,
+                tuple(af.attempts),
+            )
+        )
     batch.problems.sort(key=lambda p: (p[0], text_of(p[1], "en")))
     return batch
 
@@ -323,13 +413,24 @@ def _trusted(candidates: list[Candidate], problems: list, notes: list) -> list[C
     left = [c for c in candidates if all(c is not f for f in foreign)]
     if own:
         for c in foreign:
-            problems.append((c.source, Msg("grade.in_other_folder", student=c.shown_id, user=c.owner,
-                                           own=own[0].source)))
+            problems.append(
+                (
+                    c.source,
+                    Msg(
+                        "grade.in_other_folder", student=c.shown_id, user=c.owner, own=own[0].source
+                    ),
+                )
+            )
         return left
     users = sorted({c.owner for c in foreign})
     if len(users) > 1:
         for c in foreign:
-            problems.append((c.source, Msg("grade.in_several_folders", student=c.shown_id, users=", ".join(users))))
+            problems.append(
+                (
+                    c.source,
+                    Msg("grade.in_several_folders", student=c.shown_id, users=", ".join(users)),
+                )
+            )
         return left
     for c in foreign:
         notes.append((c.source, Msg("grade.names_other", student=c.shown_id, user=c.owner)))
@@ -341,12 +442,17 @@ def _when(stamp: datetime) -> str | Msg:
 
 
 def _future(c: Candidate, now: datetime) -> Msg:
-    return Msg("grade.future", saved=c.saved_at, now=now.astimezone(c.stamp.tzinfo).isoformat(timespec="seconds"))
+    return Msg(
+        "grade.future",
+        saved=c.saved_at,
+        now=now.astimezone(c.stamp.tzinfo).isoformat(timespec="seconds"),
+    )
 
 
 # -- writers ---------------------------------------------------------------------------------
 # Every text cell that came from a file (ids, names, set ids, item ids, sources) goes through
 # neutralise(); numbers are written by fmt_points and never start with a formula character.
+
 
 def _check_scale(scale: float | None) -> None:
     if scale is not None and not (isinstance(scale, (int, float)) and 0 < scale < 1e9):
@@ -378,33 +484,72 @@ def write_rows(path: str | os.PathLike, rows: list[list[str]], *, bom: bool = Fa
     write_files_atomic([(path, csv_text(rows, bom=bom))])
 
 
-def grade_table(batch: GradeBatch, fmt: str = "csv", *, scale: float | None = None,
-                column: str | None = None) -> list[list[str]]:
+def grade_table(
+    batch: GradeBatch, fmt: str = "csv", *, scale: float | None = None, column: str | None = None
+) -> list[list[str]]:
     """The grade table (header first) in one of the formats ``csv``, ``canvas``, ``moodle``.
 
     For the platforms, ``scale`` writes each grade out of ``scale`` instead of the key's points
     (``100``: percentages; a new Moodle grade item has maximum 100), and ``column`` names the grade
-    column (Canvas: ``Title (assignment id)`` updates that existing assignment; default: the set id).
+    column (Canvas: ``Title (assignment id)`` updates that existing assignment; default: the set
+    id).
     """
     key, n = batch.key, neutralise
     _check_scale(scale)
     if fmt == "csv":
         if scale is not None or column is not None:
             raise BMCError(Msg("grade.csv_options"))
-        rows = [["student_id", "student_name", "exercise_set", "score", "max_score", "percent",
-                 *map(n, key.item_ids)]]
+        rows = [
+            [
+                "student_id",
+                "student_name",
+                "exercise_set",
+                "score",
+                "max_score",
+                "percent",
+                *map(n, key.item_ids),
+            ]
+        ]
         for r in batch.rows:
-            rows.append([n(r.student_id), n(r.student_name), n(r.exercise_set), fmt_points(r.score),
-                         fmt_points(r.max_score), f"{r.percent:g}", *map(fmt_points, r.item_points)])
+            rows.append(
+                [
+                    n(r.student_id),
+                    n(r.student_name),
+                    n(r.exercise_set),
+                    fmt_points(r.score),
+                    fmt_points(r.max_score),
+                    f"{r.percent:g}",
+                    *map(fmt_points, r.item_points),
+                ]
+            )
         return rows
-    return platform_table(fmt, column.strip() if column and column.strip() else key.exercise_set, key.max_score, [
-        (r.student_id, r.student_name, r.score, f"{fmt_points(r.score)}/{fmt_points(r.max_score)} ({r.percent:g}%)")
-        for r in batch.rows], scale=scale)
+    return platform_table(
+        fmt,
+        column.strip() if column and column.strip() else key.exercise_set,
+        key.max_score,
+        [
+            (
+                r.student_id,
+                r.student_name,
+                r.score,
+                f"{fmt_points(r.score)}/{fmt_points(r.max_score)} ({r.percent:g}%)",
+            )
+            for r in batch.rows
+        ],
+        scale=scale,
+    )
 
 
-def platform_table(fmt: str, title: str, max_score: float, students: Iterable[tuple[str, str, float, str]], *,
-                   scale: float | None = None) -> list[list[str]]:
-    """A learning platform's grade-import layout (header first), for ``fmt`` ``canvas`` or ``moodle``.
+def platform_table(
+    fmt: str,
+    title: str,
+    max_score: float,
+    students: Iterable[tuple[str, str, float, str]],
+    *,
+    scale: float | None = None,
+) -> list[list[str]]:
+    """A learning platform's grade-import layout (header first), for ``fmt`` ``canvas`` or
+    ``moodle``.
 
     ``students`` are ``(student_id, student_name, score, feedback)`` with scores out of
     ``max_score``; ``title`` names the grade column (the assignment); ``scale`` writes each grade
@@ -425,10 +570,12 @@ def platform_table(fmt: str, title: str, max_score: float, students: Iterable[tu
 
     out_of = fmt_points(max_score if scale is None else float(scale))
     if fmt == "canvas":
-        # Canvas gradebook import: Student, ID, SIS User ID, SIS Login ID, Section, then one column per
-        # assignment; an optional second row "Points Possible" sets the assignment's maximum.
-        rows = [["Student", "ID", "SIS User ID", "SIS Login ID", "Section", n(title)],
-                ["Points Possible", "", "", "", "", out_of]]
+        # Canvas gradebook import: Student, ID, SIS User ID, SIS Login ID, Section, then one column
+        # per assignment; an optional second row "Points Possible" sets the assignment's maximum.
+        rows = [
+            ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", n(title)],
+            ["Points Possible", "", "", "", "", out_of],
+        ]
         for sid, name, score, _feedback in students:
             rows.append([n(name or sid), "", n(sid), "", "", grade(score)])
         return rows
@@ -443,7 +590,8 @@ def platform_table(fmt: str, title: str, max_score: float, students: Iterable[tu
 
 
 def sources_path(out: str | os.PathLike) -> Path:
-    """Where the grades' sources are written beside ``out``: ``grades.csv`` -> ``grades.sources.csv``.
+    """Where the grades' sources are written beside ``out``: ``grades.csv`` ->
+    ``grades.sources.csv``.
 
     >>> sources_path("out/grades.csv").as_posix(), sources_path("grades").as_posix()
     ('out/grades.sources.csv', 'grades.sources.csv')
@@ -453,8 +601,15 @@ def sources_path(out: str | os.PathLike) -> Path:
     return out.with_name(f"{stem}.sources.csv")
 
 
-def write_grades(batch: GradeBatch, out: str | os.PathLike, fmt: str = "csv", *, scale: float | None = None,
-                 column: str | None = None, excel: bool = False) -> None:
+def write_grades(
+    batch: GradeBatch,
+    out: str | os.PathLike,
+    fmt: str = "csv",
+    *,
+    scale: float | None = None,
+    column: str | None = None,
+    excel: bool = False,
+) -> None:
     """Write the grades file (atomically, with formula-injection neutralised); ``scale`` and
     ``column`` as in :func:`grade_table`; ``excel`` starts the file with a UTF-8 byte-order mark,
     so Korean names survive a double-click in Excel."""
@@ -467,25 +622,39 @@ def write_sources(batch: GradeBatch, out: str | os.PathLike) -> None:
 
 
 def write_problems(batch: GradeBatch, out: str | os.PathLike, lang: str | None = None) -> None:
-    """Write ``source,problem`` rows (header even when there is no problem), problems in ``lang``."""
+    """Write ``source,problem`` rows (header even when there is no problem), problems in
+    ``lang``."""
     write_rows(out, problem_table(batch, lang))
 
 
 def problem_table(batch, lang: str | None = None) -> list[list[str]]:
     """The problems file's rows (``source, problem``), header first."""
-    return [["source", "problem"], *[[neutralise(s), neutralise(text_of(p, lang))] for s, p in batch.problems]]
+    return [
+        ["source", "problem"],
+        *[[neutralise(s), neutralise(text_of(p, lang))] for s, p in batch.problems],
+    ]
 
 
 def sources_table(batch: GradeBatch) -> list[list[str]]:
     """The sources file's rows (``student_id, student_name, source, saved_at``), header first."""
     n = neutralise
-    return [["student_id", "student_name", "source", "saved_at"],
-            *[[n(r.student_id), n(r.student_name), n(r.source), n(r.saved_at)] for r in batch.rows]]
+    return [
+        ["student_id", "student_name", "source", "saved_at"],
+        *[[n(r.student_id), n(r.student_name), n(r.source), n(r.saved_at)] for r in batch.rows],
+    ]
 
 
-def write_outputs(batch: GradeBatch, out: str | os.PathLike, fmt: str = "csv", *,
-                  sources: str | os.PathLike | None = None, problems: str | os.PathLike | None = None,
-                  scale: float | None = None, column: str | None = None, excel: bool = False) -> None:
+def write_outputs(
+    batch: GradeBatch,
+    out: str | os.PathLike,
+    fmt: str = "csv",
+    *,
+    sources: str | os.PathLike | None = None,
+    problems: str | os.PathLike | None = None,
+    scale: float | None = None,
+    column: str | None = None,
+    excel: bool = False,
+) -> None:
     """Write the grades (as :func:`write_grades`), and beside them the sources and problems files,
     as one: all are written to temporary files first and replace the old ones only when every one
     is complete, so a full disk never leaves new grades beside old problems. An ``OSError`` names

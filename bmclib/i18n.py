@@ -55,7 +55,8 @@ def set_language(lang: str | None) -> None:
 
 
 def get_language() -> str:
-    """The session's language: :func:`set_language`, else ``$BMC_LANG`` (``en`` or ``ko``), else English."""
+    """The session's language: :func:`set_language`, else ``$BMC_LANG`` (``en`` or ``ko``), else
+    English."""
     if _session is not None:
         return _session
     env = os.environ.get("BMC_LANG", "").strip().lower()
@@ -79,7 +80,9 @@ def tr(text: Any, lang: str | None = None) -> Any:
 
 
 #: how each digit is read in Korean (for the particle after a number)
-_DIGIT_SOUNDS = dict(zip("0123456789", ("영", "일", "이", "삼", "사", "오", "육", "칠", "팔", "구"), strict=True))
+_DIGIT_SOUNDS = dict(
+    zip("0123456789", ("영", "일", "이", "삼", "사", "오", "육", "칠", "팔", "구"), strict=True)
+)
 
 
 def _last_sound(word: str) -> str:
@@ -100,8 +103,10 @@ def josa(word: str, pair: str) -> str:
 
     >>> josa("셀프서비스", "이/가"), josa("개별 어시스트", "은/는"), josa("커뮤니티", "와/과")
     ('셀프서비스가', '개별 어시스트는', '커뮤니티와')
-    >>> josa("자동화 서비스", "을/를"), josa("전담 개별 어시스트", "이/가"), josa("코크리에이션", "이/가")
-    ('자동화 서비스를', '전담 개별 어시스트가', '코크리에이션이')
+    >>> josa("자동화 서비스", "을/를"), josa("전담 개별 어시스트", "이/가")
+    ('자동화 서비스를', '전담 개별 어시스트가')
+    >>> josa("코크리에이션", "이/가")
+    '코크리에이션이'
     >>> josa("'chanels'", "은/는"), josa("'채널'", "을/를")
     ("'chanels'은(는)", "'채널'을")
     >>> josa("q4_6", "은/는"), josa("q4_4", "은/는"), josa("7", "으로/로")
@@ -121,9 +126,11 @@ def josa(word: str, pair: str) -> str:
 
 # -- the catalogue ---------------------------------------------------------------------------------
 
+
 @cache
 def catalogue() -> dict[str, dict[str, str]]:
-    """``{key: {"en": ..., "ko": ...}}`` for every message, read once from ``data/messages.json``."""
+    """``{key: {"en": ..., "ko": ...}}`` for every message, read once from
+    ``data/messages.json``."""
     from .paths import data_path
 
     data = json.loads(data_path("messages.json").read_text(encoding="utf-8"))
@@ -143,17 +150,22 @@ _FORMATTER = _Formatter()
 
 
 def fill(template: str, /, **fields: Any) -> str:
-    """``template.format(**fields)`` with Korean particles: ``{note:은/는}`` fits the particle to the note.
+    """``template.format(**fields)`` with Korean particles: ``{note:은/는}`` fits the particle to
+    the note.
 
-    >>> fill('{note:은/는} 무엇입니까?', note='"앱"'), fill('{note:은/는} 무엇입니까?', note='"챗봇"')
-    ('"앱"은 무엇입니까?', '"챗봇"은 무엇입니까?')
+    >>> fill('{note:은/는} 무엇입니까?', note='"앱"')
+    '"앱"은 무엇입니까?'
+    >>> fill('{note:은/는} 무엇입니까?', note='"챗봇"')
+    '"챗봇"은 무엇입니까?'
     """
     return _FORMATTER.format(template, **fields)
 
 
 def render(value: Any, lang: str) -> Any:
     """A field made ready for a template: messages and ``{"en", "ko"}`` mappings in ``lang``."""
-    if isinstance(value, Msg) or (not isinstance(value, str) and callable(getattr(value, "text", None))):
+    if isinstance(value, Msg) or (
+        not isinstance(value, str) and callable(getattr(value, "text", None))
+    ):
         return value.text(lang)  # a message, a problem or an error: all render in one language
     if isinstance(value, Mapping) and "en" in value and "ko" in value:
         return value[lang]
@@ -191,13 +203,15 @@ class Msg:
     ('1/2 answered', '2문항 중 1문항 답함', {'en': '1/2 answered', 'ko': '2문항 중 1문항 답함'})
     """
 
-    __slots__ = ("key", "fields")
+    __slots__ = ("fields", "key")
 
     def __init__(self, key: str, /, **fields: Any):
         if key not in catalogue():
             from .errors import did_you_mean
 
-            raise KeyError(f"no message {key!r} in data/messages.json.{did_you_mean(key, catalogue())}")
+            raise KeyError(
+                f"no message {key!r} in data/messages.json.{did_you_mean(key, catalogue())}"
+            )
         self.key = key
         self.fields = fields
 
@@ -241,7 +255,8 @@ class Msg:
 
 
 def text_of(value: Any, lang: str | None = None) -> str:
-    """Any message-like value as text in ``lang``: a :class:`Msg`, a ``{"en", "ko"}`` mapping or a string."""
+    """Any message-like value as text in ``lang``: a :class:`Msg`, a ``{"en", "ko"}`` mapping or a
+    string."""
     rendered = render(value, lang_or_session(lang))
     return rendered if isinstance(rendered, str) else str(rendered)
 
@@ -251,11 +266,17 @@ def join(items: Iterable[Any], lang: str | None = None) -> str:
     return ", ".join(text_of(i, lang) for i in items)
 
 
-# -- checking the catalogue ---------------------------------------------------------------------------
+# -- checking the catalogue
+# ---------------------------------------------------------------------------
+
 
 def fields_of(template: str) -> set[str]:
     """The field names a template uses (``{name}``, ``{name:spec}``)."""
-    return {name.split(".")[0].split("[")[0] for _, name, _, _ in string.Formatter().parse(template) if name}
+    return {
+        name.split(".")[0].split("[")[0]
+        for _, name, _, _ in string.Formatter().parse(template)
+        if name
+    }
 
 
 def check_messages(data: object, source: str = "messages.json") -> list:
@@ -275,17 +296,22 @@ def check_messages(data: object, source: str = "messages.json") -> list:
         return [Problem(source, 1, Msg("data.messages_entries"))]
     problems = []
     for key, entry in entries.items():
-        if not isinstance(entry, dict) or any(not isinstance(entry.get(lang), str) or not entry[lang].strip()
-                                              for lang in LANGS):
+        if not isinstance(entry, dict) or any(
+            not isinstance(entry.get(lang), str) or not entry[lang].strip() for lang in LANGS
+        ):
             problems.append(Problem(source, 0, Msg("data.messages_missing", key=key)))
             continue
         try:
             en, ko = fields_of(entry["en"]), fields_of(entry["ko"])
         except ValueError as exc:
-            problems.append(Problem(source, 0, Msg("data.messages_bad_template", key=key, error=str(exc))))
+            problems.append(
+                Problem(source, 0, Msg("data.messages_bad_template", key=key, error=str(exc)))
+            )
             continue
         if en != ko:
-            problems.append(Problem(source, 0, Msg("data.messages_fields", key=key, en=_show(en), ko=_show(ko))))
+            problems.append(
+                Problem(source, 0, Msg("data.messages_fields", key=key, en=_show(en), ko=_show(ko)))
+            )
         for _, name, spec, _ in string.Formatter().parse(entry["ko"]):
             if name and spec and any("가" <= c <= "힣" for c in spec) and len(spec.split("/")) != 2:
                 problems.append(Problem(source, 0, Msg("data.messages_josa", key=key, spec=spec)))

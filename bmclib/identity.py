@@ -16,8 +16,11 @@ ID_VARIABLES = ("BMC_STUDENT_ID", "JUPYTERHUB_USER")
 NAME_VARIABLE = "BMC_STUDENT_NAME"
 
 
-def student_from_env(student_id: str | None = None, student_name: str | None = None,
-                     environ: Mapping[str, str] | None = None) -> tuple[str, str]:
+def student_from_env(
+    student_id: str | None = None,
+    student_name: str | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> tuple[str, str]:
     """``(id, name)`` from the arguments, else the environment; ``""`` for what is unknown.
 
     >>> student_from_env(environ={"JUPYTERHUB_USER": "kim"})

@@ -45,7 +45,7 @@ from .i18n import Msg
 MAX_ARCHIVE_DEPTH = 2
 ANSWER_SUFFIXES = (".json", ".zip")
 #: all archive entries of one run together may unpack to this many bytes at most (then: problems)
-MAX_UNPACKED = 1024 ** 3
+MAX_UNPACKED = 1024**3
 #: the manifest ``bmc collect`` writes at the top of its output folder
 COLLECTION_FILE = "bmc-collection.json"
 COLLECTION_FORMAT = "bmclib-collection"
@@ -53,7 +53,8 @@ COLLECTION_FORMAT = "bmclib-collection"
 
 @dataclass(frozen=True)
 class Source:
-    """One answer file (or archive entry): ``data`` when it could be read, else ``problem`` (a message).
+    """One answer file (or archive entry): ``data`` when it could be read, else ``problem`` (a
+    message).
 
     ``name`` is printable (see :func:`bmclib.fileio.shown_path`); ``owner`` is the user whose
     collected folder the file came from (``bmc collect``'s manifest), or None.
@@ -76,7 +77,8 @@ class Scan:
     unpacked: int = 0  #: bytes unpacked from archives so far
     max_unpacked: int = MAX_UNPACKED
     collections: int = 0  #: folders recognised as ``bmc collect`` output (their manifest read)
-    set_aside: list = field(default_factory=list)  #: copies an exercise set aside, not read (see is_set_aside)
+    #: copies an exercise set aside, not read (see is_set_aside)
+    set_aside: list = field(default_factory=list)
 
 
 _reason = os_reason
@@ -117,7 +119,8 @@ def looks_like_answer(name: str) -> bool:
     return "json" in name.lower() and not name.startswith(".") and not is_answer_name(name)
 
 
-#: a copy an exercise set aside (``answers.set_aside``): ``<set>.bad-<time>.json``, ``<set>.bad-other-set.json``
+#: a copy an exercise set aside (``answers.set_aside``): ``<set>.bad-<time>.json``,
+#: ``<set>.bad-other-set.json``
 _SET_ASIDE = re.compile(r"\.bad-[^/]*\.json\s*$", re.IGNORECASE)
 
 
@@ -146,6 +149,7 @@ def is_set_aside(name: str) -> bool:
 
 # -- collected folders --------------------------------------------------------------------------
 
+
 def read_collection(folder: str | os.PathLike) -> dict[str, str] | None:
     """``{folder name: user}`` from the manifest ``bmc collect`` wrote in ``folder``, or None when
     there is none (or it is not one: then it is read as an answer file, and reported as such).
@@ -158,9 +162,15 @@ def read_collection(folder: str | os.PathLike) -> dict[str, str] | None:
         raw = json.loads(read_limited(path, 64 * 1024 * 1024))
     except Exception:  # noqa: BLE001 - no usable manifest: the folder is read as plain folders
         return None
-    if not isinstance(raw, dict) or raw.get("format") != COLLECTION_FORMAT or not isinstance(raw.get("users"), dict):
+    if (
+        not isinstance(raw, dict)
+        or raw.get("format") != COLLECTION_FORMAT
+        or not isinstance(raw.get("users"), dict)
+    ):
         return None
-    return {str(f): str(u) for f, u in raw["users"].items() if isinstance(f, str) and isinstance(u, str)}
+    return {
+        str(f): str(u) for f, u in raw["users"].items() if isinstance(f, str) and isinstance(u, str)
+    }
 
 
 def _collection_above(path: Path) -> tuple[Path, dict[str, str]] | None:
@@ -187,6 +197,7 @@ def _owner_of(path: str, collection: tuple[Path, dict[str, str]] | None) -> str 
 
 # -- walking folders ------------------------------------------------------------------------------
 
+
 def _walk(folder: Path, scan: Scan, collection) -> Iterator[Source | tuple[str, str | None]]:
     """Candidate files under ``folder`` with their owners, in a stable order (a folder's files, then
     its folders, by name), walked with a list so that no depth of folders can exhaust Python's
@@ -200,7 +211,9 @@ def _walk(folder: Path, scan: Scan, collection) -> Iterator[Source | tuple[str, 
             with os.scandir(current) as it:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError as exc:
-            yield Source(shown_path(current), None, Msg("inputs.folder_unreadable", reason=_reason(exc)))
+            yield Source(
+                shown_path(current), None, Msg("inputs.folder_unreadable", reason=_reason(exc))
+            )
             continue
         if any(e.name == COLLECTION_FILE for e in entries):
             users = read_collection(current)
@@ -229,14 +242,22 @@ def _walk(folder: Path, scan: Scan, collection) -> Iterator[Source | tuple[str, 
             if is_answer_name(name):
                 yield entry.path, _owner_of(entry.path, context)
             elif looks_like_answer(name):
-                yield Source(shown_path(entry.path), None, Msg("inputs.looks_like_answer", name=shown_path(name)))
+                yield Source(
+                    shown_path(entry.path),
+                    None,
+                    Msg("inputs.looks_like_answer", name=shown_path(name)),
+                )
             else:
                 scan.skipped += 1
         stack.extend(reversed(subfolders))
 
 
-def iter_sources(paths: Iterable[str | os.PathLike], *, max_file_size: int = DEFAULT_MAX_FILE_SIZE,
-                 scan: Scan | None = None) -> Iterator[Source]:
+def iter_sources(
+    paths: Iterable[str | os.PathLike],
+    *,
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE,
+    scan: Scan | None = None,
+) -> Iterator[Source]:
     """Yield a :class:`Source` for every answer file under ``paths``.
 
     Folders are searched (to any depth) for ``*.json`` and ``*.zip``; archives are read in memory
@@ -277,9 +298,12 @@ def _read_path(path: str, limit: int, scan: Scan) -> Iterator[Source]:
         except OSError:
             st = None
         if st is None or not stat.S_ISREG(st.st_mode):
-            yield Source(name, None, not_regular(path) or Msg("file.cannot_read", reason=Msg("file.missing")))
+            yield Source(
+                name, None, not_regular(path) or Msg("file.cannot_read", reason=Msg("file.missing"))
+            )
             return
-        identity = (st.st_dev, st.st_ino)  # the same file under two names (a folder given twice, a link)
+        # the same file under two names (a folder given twice, a link)
+        identity = (st.st_dev, st.st_ino)
         if identity in scan.seen:
             scan.duplicates += 1
             return
@@ -295,6 +319,7 @@ def _read_path(path: str, limit: int, scan: Scan) -> Iterator[Source]:
 
 # -- zip archives ---------------------------------------------------------------------------------
 
+
 def _overlapping(infos: list[zipfile.ZipInfo]) -> set[int]:
     """Indexes of entries whose data overlaps an earlier entry's (a malformed or malicious zip)."""
     bad, end = set(), -1
@@ -303,8 +328,11 @@ def _overlapping(infos: list[zipfile.ZipInfo]) -> set[int]:
         if info.header_offset < end:
             bad.add(index)
             continue
-        name_length = len(info.orig_filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437",
-                                                    errors="replace"))
+        name_length = len(
+            info.orig_filename.encode(
+                "utf-8" if info.flag_bits & 0x800 else "cp437", errors="replace"
+            )
+        )
         end = info.header_offset + 30 + name_length + info.compress_size
     return bad
 
@@ -355,12 +383,12 @@ def _bad_utf8_names(fileobj) -> tuple[dict[int, int], set[int]]:
     fileobj.seek(start)
     central = fileobj.read(size_cd)
     patches, bad, pos, index = {}, set(), 0, 0
-    while pos + 46 <= len(central) and central[pos:pos + 4] == b"PK\x01\x02":
-        flags, = struct.unpack_from("<H", central, pos + 8)
+    while pos + 46 <= len(central) and central[pos : pos + 4] == b"PK\x01\x02":
+        (flags,) = struct.unpack_from("<H", central, pos + 8)
         name_len, extra_len, comment_len = struct.unpack_from("<HHH", central, pos + 28)
         if flags & 0x800:
             try:
-                central[pos + 46:pos + 46 + name_len].decode("utf-8")
+                central[pos + 46 : pos + 46 + name_len].decode("utf-8")
             except UnicodeDecodeError:
                 patches[start + pos + 9] = central[pos + 9] & ~0x08  # bit 11 of the flags
                 bad.add(index)
@@ -370,7 +398,8 @@ def _bad_utf8_names(fileobj) -> tuple[dict[int, int], set[int]]:
 
 
 def _open_zip(fileobj) -> tuple[zipfile.ZipFile, set[int]]:
-    """Open an archive; also one whose entry names claim UTF-8 but are not (their indexes returned)."""
+    """Open an archive; also one whose entry names claim UTF-8 but are not (their indexes
+    returned)."""
     try:
         return zipfile.ZipFile(fileobj), set()
     except UnicodeDecodeError:
@@ -385,7 +414,9 @@ def _entry_reason(exc: BaseException) -> Msg | str:
     text = str(exc)
     if isinstance(exc, FileTooLarge):
         return exc.msg
-    if isinstance(exc, (zlib.error, lzma.LZMAError, EOFError)) or (isinstance(exc, OSError) and "data stream" in text):
+    if isinstance(exc, (zlib.error, lzma.LZMAError, EOFError)) or (
+        isinstance(exc, OSError) and "data stream" in text
+    ):
         return Msg("inputs.entry_damaged")
     if isinstance(exc, zipfile.BadZipFile):
         return Msg("inputs.entry_checksum" if "CRC" in text else "inputs.entry_damaged")
@@ -442,18 +473,31 @@ def _zip_sources(name: str, fileobj, depth: int, limit: int, scan: Scan) -> Iter
                 yield Source(source, None, Msg("inputs.too_deep", levels=MAX_ARCHIVE_DEPTH + 1))
                 continue
             if scan.unpacked + min(info.file_size, cap) > scan.max_unpacked:
-                yield Source(source, None, Msg("inputs.run_limit", limit=size_text(scan.max_unpacked)))
+                yield Source(
+                    source, None, Msg("inputs.run_limit", limit=size_text(scan.max_unpacked))
+                )
                 continue
             run_left = scan.max_unpacked - scan.unpacked
             try:
                 if info.file_size > cap:
-                    raise FileTooLarge(Msg("inputs.unpacks_to", size=size_text(info.file_size), limit=size_text(cap),
-                                           what=Msg("inputs.an_archive" if nested else "inputs.a_file")))
+                    raise FileTooLarge(
+                        Msg(
+                            "inputs.unpacks_to",
+                            size=size_text(info.file_size),
+                            limit=size_text(cap),
+                            what=Msg("inputs.an_archive" if nested else "inputs.a_file"),
+                        )
+                    )
                 with archive.open(info) as stream:
                     data = read_stream_limited(stream, min(cap, run_left))
             except FileTooLarge as exc:
-                yield Source(source, None, Msg("inputs.run_limit", limit=size_text(scan.max_unpacked))
-                             if run_left < cap and info.file_size <= cap else Msg("inputs.bad_entry", reason=exc.msg))
+                yield Source(
+                    source,
+                    None,
+                    Msg("inputs.run_limit", limit=size_text(scan.max_unpacked))
+                    if run_left < cap and info.file_size <= cap
+                    else Msg("inputs.bad_entry", reason=exc.msg),
+                )
                 continue
             except Exception as exc:  # noqa: BLE001
                 yield Source(source, None, Msg("inputs.bad_entry", reason=_entry_reason(exc)))
@@ -464,4 +508,3 @@ def _zip_sources(name: str, fileobj, depth: int, limit: int, scan: Scan) -> Iter
             else:
                 yield Source(source, data)
             del data
-

@@ -79,16 +79,20 @@ class ItemAttempt:
 
     student_id: str
     item_id: str
-    first_seconds: float | None = None  #: from the student's previous logged action to this item's first answer
+    #: from the student's previous logged action to this item's first answer
+    first_seconds: float | None = None
     changes: int = 0  #: answers chosen after the first one
     checks: int = 0  #: Checks pressed on this item
-    checks_before_right: int | None = None  #: Checks before the first Check of a best answer (None: never)
+    #: Checks before the first Check of a best answer (None: never)
+    checks_before_right: int | None = None
     rapid: bool = False  #: RAPID_CHANGES or more choices within RAPID_SECONDS
-    events: list = field(default_factory=list, repr=False)  #: this item's events: (time, event, choice)
+    #: this item's events: (time, event, choice)
+    events: list = field(default_factory=list, repr=False)
 
 
-def item_attempts(student_id: str, attempts: Iterable[dict], key: Key,
-                  partial: float = DEFAULT_PARTIAL) -> dict[str, ItemAttempt]:
+def item_attempts(
+    student_id: str, attempts: Iterable[dict], key: Key, partial: float = DEFAULT_PARTIAL
+) -> dict[str, ItemAttempt]:
     """Each key item's attempt pattern in one answer file's log (``{"item", "choice", "event",
     "at"}`` entries). Entries without a readable time or item are left out; items the log never
     mentions are absent.
@@ -134,8 +138,10 @@ def item_attempts(student_id: str, attempts: Iterable[dict], key: Key,
         previous = when
     for a in out.values():
         times = [e[0] for e in a.events if e[1] == "choose"]
-        a.rapid = any((times[i + RAPID_CHANGES - 1] - times[i]).total_seconds() <= RAPID_SECONDS
-                      for i in range(len(times) - RAPID_CHANGES + 1))
+        a.rapid = any(
+            (times[i + RAPID_CHANGES - 1] - times[i]).total_seconds() <= RAPID_SECONDS
+            for i in range(len(times) - RAPID_CHANGES + 1)
+        )
     return out
 
 

@@ -44,14 +44,15 @@ from pathlib import Path
 from urllib.parse import quote
 
 from .blocks import block, taxonomy
-from .i18n import LANGS, Msg, check_lang, get_language, ui
 from .errors import BMCError
 from .exercises import DEFAULT_SET
+from .i18n import Msg, check_lang, get_language, ui
 from .paths import data_path
 
 #: the versions that install together (RECIPES.md, "JupyterLite, offline")
 LITE_VERSION = "0.8.6"
-#: what the Pyodide kernel loads when it starts, besides its own wheels (closure taken from the lock)
+#: what the Pyodide kernel loads when it starts, besides its own wheels (closure taken from the
+#: lock)
 KERNEL_NEEDS = ("micropip", "ipython", "jedi")
 #: packages the site adds to the lock: name -> (import names, dependencies in the lock).
 #: ipywidgets' front-end-only requirements (widgetsnbextension, jupyterlab_widgets) are not needed
@@ -62,7 +63,13 @@ FULL_EXTRAS = ("pandas", "matplotlib")
 #: the front-end extensions the site needs (everything else installed here is left out)
 LAB_EXTENSIONS = ("@jupyter-widgets/jupyterlab-manager", "@jupyterlite/pyodide-kernel-extension")
 #: the Pyodide core files the kernel loads
-CORE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json")
+CORE_FILES = (
+    "pyodide.mjs",
+    "pyodide.asm.mjs",
+    "pyodide.asm.wasm",
+    "python_stdlib.zip",
+    "pyodide-lock.json",
+)
 CORE_OPTIONAL = ("pyodide.js", "package.json")
 MARKER = "bmclib-site.json"
 
@@ -79,7 +86,8 @@ class LiteBuildError(BMCError):
 
 
 def _lang() -> str:
-    """The language of build messages: the session's (``set_language``, ``$BMC_LANG``), else English."""
+    """The language of build messages: the session's (``set_language``, ``$BMC_LANG``), else
+    English."""
     return get_language()
 
 
@@ -112,6 +120,7 @@ def default_cache_dir() -> Path:
 
 # -- the tools ---------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Tools:
     """The build tools found here: versions, the Pyodide version they expect, the extensions."""
@@ -129,8 +138,11 @@ def find_tools() -> Tools:
     Raises:
         LiteBuildError: something is missing (the message says what to install).
     """
+
     def missing(problem: str) -> LiteBuildError:
-        return LiteBuildError("lite_need_tools", core=LITE_VERSION, kernel=LITE_VERSION, problem=problem)
+        return LiteBuildError(
+            "lite_need_tools", core=LITE_VERSION, kernel=LITE_VERSION, problem=problem
+        )
 
     try:
         core = importlib.metadata.version("jupyterlite-core")
@@ -141,8 +153,10 @@ def find_tools() -> Tools:
         raise missing(str(exc) or type(exc).__name__) from exc
     from jupyter_core.paths import jupyter_path
 
-    roots = [Path(sys.prefix, "share", "jupyter", "labextensions"),
-             *(Path(p) for p in jupyter_path("labextensions"))]
+    roots = [
+        Path(sys.prefix, "share", "jupyter", "labextensions"),
+        *(Path(p) for p in jupyter_path("labextensions")),
+    ]
     found = []
     for name in LAB_EXTENSIONS:
         where = next((r / name for r in roots if (r / name / "package.json").is_file()), None)
@@ -154,6 +168,7 @@ def find_tools() -> Tools:
 
 # -- Pyodide: the core and the wheels ------------------------------------------------------------
 
+
 def fetch_pyodide_core(version: str, cache_dir: Path, *, log=None) -> Path:
     """The npm package ``pyodide@version`` (the core: no package wheels), downloaded once with
     ``npm pack`` into ``cache_dir/npm``; returns the ``.tgz``."""
@@ -163,15 +178,25 @@ def fetch_pyodide_core(version: str, cache_dir: Path, *, log=None) -> Path:
         return target
     npm = shutil.which("npm")
     if npm is None:
-        raise LiteBuildError("lite_need_npm", version=version, file=target.name, folder=target.parent)
+        raise LiteBuildError(
+            "lite_need_npm", version=version, file=target.name, folder=target.parent
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
-        run = subprocess.run([npm, "pack", f"pyodide@{version}", "--pack-destination", tmp, "--silent"],
-                             cwd=tmp, capture_output=True, text=True, check=False)
+        run = subprocess.run(
+            [npm, "pack", f"pyodide@{version}", "--pack-destination", tmp, "--silent"],
+            cwd=tmp,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         packed = Path(tmp, target.name)
         if run.returncode != 0 or not packed.is_file():
-            raise LiteBuildError("lite_download_failed", what=f"pyodide@{version} (npm)",
-                                 error=_tail(run.stderr or run.stdout))
+            raise LiteBuildError(
+                "lite_download_failed",
+                what=f"pyodide@{version} (npm)",
+                error=_tail(run.stderr or run.stdout),
+            )
         os.replace(packed, target)
     _say(log, "lite_step_pyodide", version=version, source=f"npm pack pyodide@{version}")
     return target
@@ -216,7 +241,9 @@ def _cached_wheel(folder: Path, name: str, version: str) -> Path | None:
     return None
 
 
-def fetch_wheels(specs: Iterable[tuple[str, str]], cache_dir: Path, python: str, *, log=None) -> dict[str, Path]:
+def fetch_wheels(
+    specs: Iterable[tuple[str, str]], cache_dir: Path, python: str, *, log=None
+) -> dict[str, Path]:
     """Pure-Python wheels ``(name, version)`` for the browser's Python, from PyPI with
     ``pip download --no-deps`` (kept in ``cache_dir/wheels``); returns ``{name: path}``."""
     folder = cache_dir / "wheels"
@@ -225,33 +252,69 @@ def fetch_wheels(specs: Iterable[tuple[str, str]], cache_dir: Path, python: str,
     todo = [(n, v) for n, v in specs if _cached_wheel(folder, n, v) is None]
     if todo:
         with tempfile.TemporaryDirectory(dir=folder) as tmp:
-            run = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-                                  "--python-version", python, "--disable-pip-version-check", "-q", "-d", tmp,
-                                  *(f"{n}=={v}" for n, v in todo)],
-                                 capture_output=True, text=True, check=False)
+            run = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "pip",
+                    "download",
+                    "--no-deps",
+                    "--only-binary=:all:",
+                    "--python-version",
+                    python,
+                    "--disable-pip-version-check",
+                    "-q",
+                    "-d",
+                    tmp,
+                    *(f"{n}=={v}" for n, v in todo),
+                ],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
             if run.returncode != 0:
-                raise LiteBuildError("lite_download_failed", what=", ".join(f"{n}=={v}" for n, v in todo),
-                                     error=_tail(run.stderr or run.stdout))
+                raise LiteBuildError(
+                    "lite_download_failed",
+                    what=", ".join(f"{n}=={v}" for n, v in todo),
+                    error=_tail(run.stderr or run.stdout),
+                )
             for path in Path(tmp).glob("*.whl"):
                 os.replace(path, folder / path.name)
     out = {}
     for n, v in specs:
         path = _cached_wheel(folder, n, v)
         if path is None or not path.name.endswith("-none-any.whl"):
-            raise LiteBuildError("lite_download_failed", what=f"{n}=={v}", error=Msg("ui.lite_no_pure_wheel"))
+            raise LiteBuildError(
+                "lite_download_failed", what=f"{n}=={v}", error=Msg("ui.lite_no_pure_wheel")
+            )
         out[n] = path
     _say(log, "lite_step_wheels", count=len(specs), cached=len(specs) - len(todo), folder=folder)
     return out
 
 
 def _entry(name: str, version: str, wheel: Path, imports: list[str], depends: list[str]) -> dict:
-    return {"name": name, "version": version, "file_name": wheel.name, "install_dir": "site",
-            "sha256": _sha256(wheel), "package_type": "package", "imports": imports, "depends": depends,
-            "unvendored_tests": False}
+    return {
+        "name": name,
+        "version": version,
+        "file_name": wheel.name,
+        "install_dir": "site",
+        "sha256": _sha256(wheel),
+        "package_type": "package",
+        "imports": imports,
+        "depends": depends,
+        "unvendored_tests": False,
+    }
 
 
-def prepare_pyodide(dest: Path, bmclib_wheel: Path, cache_dir: Path, version: str, *,
-                    pyodide_dist: Path | None = None, log=None) -> dict:
+def prepare_pyodide(
+    dest: Path,
+    bmclib_wheel: Path,
+    cache_dir: Path,
+    version: str,
+    *,
+    pyodide_dist: Path | None = None,
+    log=None,
+) -> dict:
     """Fill ``dest`` with the Pyodide core, the wheels and a ``pyodide-lock.json`` that lists only
     them, so the browser never asks for anything else. Returns the lock.
 
@@ -261,13 +324,20 @@ def prepare_pyodide(dest: Path, bmclib_wheel: Path, cache_dir: Path, version: st
     from it unchanged, and pandas and matplotlib are added.
     """
     dest.mkdir(parents=True, exist_ok=True)
-    archive = pyodide_dist if pyodide_dist is not None else fetch_pyodide_core(version, cache_dir, log=log)
+    archive = (
+        pyodide_dist
+        if pyodide_dist is not None
+        else fetch_pyodide_core(version, cache_dir, log=log)
+    )
     if pyodide_dist is not None:
         _say(log, "lite_step_pyodide", version=version, source=str(pyodide_dist))
     found = _extract(archive, CORE_FILES + CORE_OPTIONAL, dest)
     if not set(CORE_FILES) <= found:
-        raise LiteBuildError("lite_download_failed", what=archive.name,
-                             error="missing " + ", ".join(sorted(set(CORE_FILES) - found)))
+        raise LiteBuildError(
+            "lite_download_failed",
+            what=archive.name,
+            error="missing " + ", ".join(sorted(set(CORE_FILES) - found)),
+        )
     lock = json.loads((dest / "pyodide-lock.json").read_text(encoding="utf-8"))
     packages = lock["packages"]
     roots = list(KERNEL_NEEDS) + (list(FULL_EXTRAS) if pyodide_dist is not None else [])
@@ -282,20 +352,39 @@ def prepare_pyodide(dest: Path, bmclib_wheel: Path, cache_dir: Path, version: st
             if packages[k]["file_name"] in got:
                 wheel = dest / packages[k]["file_name"]
                 if _sha256(wheel) != packages[k]["sha256"]:
-                    raise LiteBuildError("lite_download_failed", what=wheel.name, error=Msg("ui.lite_sha_mismatch"))
+                    raise LiteBuildError(
+                        "lite_download_failed", what=wheel.name, error=Msg("ui.lite_sha_mismatch")
+                    )
                 kept[k] = packages[k]
     rest = [k for k in keys if k not in kept]
     for k in rest:
         if not packages[k]["file_name"].endswith("-none-any.whl"):
-            raise LiteBuildError("lite_not_pure", name=k, version=packages[k]["version"],
-                                 file=packages[k]["file_name"])
-    added = {n: importlib.metadata.version(n) for n in ADDED if not any(_norm(n) == _norm(k) for k in keys)}
-    wheels = fetch_wheels([(packages[k]["name"], packages[k]["version"]) for k in rest] + list(added.items()),
-                          cache_dir, python, log=log)
+            raise LiteBuildError(
+                "lite_not_pure",
+                name=k,
+                version=packages[k]["version"],
+                file=packages[k]["file_name"],
+            )
+    added = {
+        n: importlib.metadata.version(n)
+        for n in ADDED
+        if not any(_norm(n) == _norm(k) for k in keys)
+    }
+    wheels = fetch_wheels(
+        [(packages[k]["name"], packages[k]["version"]) for k in rest] + list(added.items()),
+        cache_dir,
+        python,
+        log=log,
+    )
     for k in rest:
         wheel = wheels[packages[k]["name"]]
         shutil.copy2(wheel, dest / wheel.name)
-        kept[k] = {**packages[k], "file_name": wheel.name, "sha256": _sha256(wheel), "unvendored_tests": False}
+        kept[k] = {
+            **packages[k],
+            "file_name": wheel.name,
+            "sha256": _sha256(wheel),
+            "unvendored_tests": False,
+        }
     for name, ver in added.items():
         imports, depends = ADDED[name]
         shutil.copy2(wheels[name], dest / wheels[name].name)
@@ -305,20 +394,28 @@ def prepare_pyodide(dest: Path, bmclib_wheel: Path, cache_dir: Path, version: st
 
     shutil.copy2(bmclib_wheel, dest / bmclib_wheel.name)
     index = {_norm(k): k for k in packages}
-    needs = ["ipywidgets"] + ([index[_norm(x)] for x in FULL_EXTRAS] if pyodide_dist is not None else [])
+    needs = ["ipywidgets"] + (
+        [index[_norm(x)] for x in FULL_EXTRAS] if pyodide_dist is not None else []
+    )
     kept["bmclib"] = _entry("bmclib", __version__, dest / bmclib_wheel.name, ["bmclib"], needs)
     lock["packages"] = dict(sorted(kept.items()))
-    (dest / "pyodide-lock.json").write_text(json.dumps(lock, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    (dest / "pyodide-lock.json").write_text(
+        json.dumps(lock, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     return lock
 
 
 # -- bmclib itself -------------------------------------------------------------------------------
 
+
 def source_root() -> Path | None:
-    """The repository this bmclib runs from (an editable install), or None for an installed wheel."""
+    """The repository this bmclib runs from (an editable install), or None for an installed
+    wheel."""
     root = Path(__file__).resolve().parents[1]
     pyproject = root / "pyproject.toml"
-    if pyproject.is_file() and re.search(r'^name\s*=\s*"bmclib"', pyproject.read_text(encoding="utf-8"), re.MULTILINE):
+    if pyproject.is_file() and re.search(
+        r'^name\s*=\s*"bmclib"', pyproject.read_text(encoding="utf-8"), re.MULTILINE
+    ):
         return root
     return None
 
@@ -328,7 +425,11 @@ def build_bmclib_wheel(out_dir: Path, wheel: str | os.PathLike | None = None) ->
     temporary folder first, so the tree gets no ``build/`` folder)."""
     if wheel is not None:
         path = Path(wheel)
-        if not (path.is_file() and path.name.startswith("bmclib-") and path.name.endswith("-py3-none-any.whl")):
+        if not (
+            path.is_file()
+            and path.name.startswith("bmclib-")
+            and path.name.endswith("-py3-none-any.whl")
+        ):
             raise LiteBuildError("lite_bad_wheel", path=path)
         return path
     root = source_root()
@@ -344,17 +445,36 @@ def build_bmclib_wheel(out_dir: Path, wheel: str | os.PathLike | None = None) ->
         for name in ("bmclib", "data"):
             shutil.copytree(root / name, src / name, ignore=skip)
         out_dir.mkdir(parents=True, exist_ok=True)
-        run = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                              "--disable-pip-version-check", "-q", "-w", str(out_dir), str(src)],
-                             capture_output=True, text=True, check=False)
+        run = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "wheel",
+                "--no-deps",
+                "--no-build-isolation",
+                "--disable-pip-version-check",
+                "-q",
+                "-w",
+                str(out_dir),
+                str(src),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         built = sorted(out_dir.glob("bmclib-*-py3-none-any.whl"))
         if run.returncode != 0 or not built:
-            raise LiteBuildError("lite_download_failed", what="bmclib wheel (pip wheel)",
-                                 error=_tail(run.stderr or run.stdout))
+            raise LiteBuildError(
+                "lite_download_failed",
+                what="bmclib wheel (pip wheel)",
+                error=_tail(run.stderr or run.stdout),
+            )
     return built[-1]
 
 
 # -- the notebooks and the front page ------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class SiteNotebook:
@@ -368,7 +488,8 @@ class SiteNotebook:
 
 
 def exercise_sets() -> list[tuple[str, int]]:
-    """The shipped exercise sets that have a practice key, in canvas order: ``(set id, block number)``."""
+    """The shipped exercise sets that have a practice key, in canvas order:
+    ``(set id, block number)``."""
     from .exercises import exercise_set_ids, load_exercise_set
 
     out = []
@@ -381,33 +502,56 @@ def exercise_sets() -> list[tuple[str, int]]:
 
 
 def _cell(kind: str, cell_id: str, source: str) -> dict:
-    cell = {"cell_type": kind, "id": cell_id, "metadata": {}, "source": source.splitlines(keepends=True)}
+    cell = {
+        "cell_type": kind,
+        "id": cell_id,
+        "metadata": {},
+        "source": source.splitlines(keepends=True),
+    }
     if kind == "code":
         cell.update(execution_count=None, outputs=[])
     return cell
 
 
 def exercise_notebook(set_id: str, lang: str) -> tuple[dict, SiteNotebook]:
-    """The site's notebook for one exercise set in one language (practice mode, a download button)."""
+    """The site's notebook for one exercise set in one language (practice mode, a download
+    button)."""
     from .exercises import load_exercise_set
     from .i18n import ui
 
     ex = load_exercise_set(set_id)
     blk = block(taxonomy(ex.items[0].taxonomy).block)
     title = ui("lite_nb_title", lang, block=blk.name[lang])
-    builder = (f'bmc.relationship_exercise(lang="{lang}")' if set_id == DEFAULT_SET
-               else f'bmc.block_exercise("{set_id}", lang="{lang}")')
-    code = ("import bmclib as bmc\n"
-            "from bmclib.widgets import answers_download\n"
-            f"exercise = {builder}\n"
-            "display(exercise, answers_download(exercise))")
-    nb = {"nbformat": 4, "nbformat_minor": 5,
-          "metadata": {"kernelspec": {"name": "python", "display_name": "Python (Pyodide)", "language": "python"},
-                       "language_info": {"name": "python"}},
-          "cells": [_cell("markdown", "start", f"# {title}\n\n{ui('lite_nb_start', lang)}\n"),
-                    _cell("code", "exercise", code),
-                    _cell("markdown", "finish",
-                          ui("lite_nb_finish", lang, file=f"{set_id}.json", folder=f"{lang}/answers") + "\n")]}
+    builder = (
+        f'bmc.relationship_exercise(lang="{lang}")'
+        if set_id == DEFAULT_SET
+        else f'bmc.block_exercise("{set_id}", lang="{lang}")'
+    )
+    code = (
+        f"import bmclib as bmc\nfrom bmclib.widgets import answers_download\nexercise = {builder}\n"
+        "display(exercise, answers_download(exercise))"
+    )
+    nb = {
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {
+            "kernelspec": {
+                "name": "python",
+                "display_name": "Python (Pyodide)",
+                "language": "python",
+            },
+            "language_info": {"name": "python"},
+        },
+        "cells": [
+            _cell("markdown", "start", f"# {title}\n\n{ui('lite_nb_start', lang)}\n"),
+            _cell("code", "exercise", code),
+            _cell(
+                "markdown",
+                "finish",
+                ui("lite_nb_finish", lang, file=f"{set_id}.json", folder=f"{lang}/answers") + "\n",
+            ),
+        ],
+    }
     path = f"{lang}/{blk.number:02d}_{set_id}.ipynb"
     return nb, SiteNotebook(path, lang, title, "exercise", len(ex))
 
@@ -431,13 +575,19 @@ def front_page(notebooks: list[SiteNotebook], langs: Iterable[str]) -> str:
     langs = list(langs)
     sections = []
     for lang in langs:
+
         def links(kind: str, lang: str = lang) -> str:
             rows = []
             for nb in (n for n in notebooks if n.lang == lang and n.kind == kind):
-                extra = (f" <span class='n'>{html.escape(ui('lite_items', lang, n=nb.items))}</span>"
-                         if nb.items else "")
-                rows.append(f"<li><a href='notebooks/index.html?path={quote(nb.path)}'>"
-                            f"{html.escape(nb.title)}</a>{extra}</li>")
+                extra = (
+                    f" <span class='n'>{html.escape(ui('lite_items', lang, n=nb.items))}</span>"
+                    if nb.items
+                    else ""
+                )
+                rows.append(
+                    f"<li><a href='notebooks/index.html?path={quote(nb.path)}'>"
+                    f"{html.escape(nb.title)}</a>{extra}</li>"
+                )
             return "\n".join(rows)
 
         lessons = links("lesson")
@@ -446,11 +596,17 @@ def front_page(notebooks: list[SiteNotebook], langs: Iterable[str]) -> str:
             f"<p class='lang'>{html.escape(ui('language_name', lang))}</p>\n"
             f"<h1>{html.escape(ui('lite_site_title', lang))}</h1>\n"
             f"<p>{html.escape(ui('lite_site_intro', lang))}</p>\n"
-            f"<h2>{html.escape(ui('lite_exercises', lang))}</h2>\n<ul>\n{links('exercise')}\n</ul>\n"
-            + (f"<h2>{html.escape(ui('lite_lessons', lang))}</h2>\n<ul>\n{lessons}\n</ul>\n" if lessons else "")
+            f"<h2>{html.escape(ui('lite_exercises', lang))}</h2>\n"
+            f"<ul>\n{links('exercise')}\n</ul>\n"
+            + (
+                f"<h2>{html.escape(ui('lite_lessons', lang))}</h2>\n<ul>\n{lessons}\n</ul>\n"
+                if lessons
+                else ""
+            )
             + f"<p class='save'>{html.escape(ui('lite_site_saving', lang))}</p>\n"
             f"<p><a href='tree/index.html'>{html.escape(ui('lite_site_files', lang))}</a></p>\n"
-            "</section>")
+            "</section>"
+        )
     title = " · ".join(ui("lite_site_title", lang) for lang in langs)
     return f"""<!DOCTYPE html>
 <html lang="{langs[0]}">
@@ -461,9 +617,12 @@ def front_page(notebooks: list[SiteNotebook], langs: Iterable[str]) -> str:
 <script id="jupyter-config-data" type="application/json" data-jupyter-lite-root=".">{{}}</script>
 <style>
 body {{ margin: 0; background: #f5f7fa; color: #1f2933; line-height: 1.55;
-  font-family: system-ui, -apple-system, "Segoe UI", "Noto Sans KR", "Apple SD Gothic Neo", "Malgun Gothic", sans-serif; }}
-main {{ display: flex; flex-wrap: wrap; gap: 24px; max-width: 1100px; margin: 0 auto; padding: 32px 16px; }}
-section {{ flex: 1 1 420px; background: #fff; border: 1px solid #d9e2ec; border-radius: 12px; padding: 8px 28px 20px; }}
+  font-family: system-ui, -apple-system, "Segoe UI", "Noto Sans KR", "Apple SD Gothic Neo", \
+"Malgun Gothic", sans-serif; }}
+main {{ display: flex; flex-wrap: wrap; gap: 24px; max-width: 1100px; margin: 0 auto; \
+padding: 32px 16px; }}
+section {{ flex: 1 1 420px; background: #fff; border: 1px solid #d9e2ec; border-radius: 12px; \
+padding: 8px 28px 20px; }}
 h1 {{ font-size: 1.5em; margin: 4px 0 8px; }}
 h2 {{ font-size: 1.1em; margin: 20px 0 6px; }}
 .lang {{ color: #52606d; font-weight: 600; margin: 14px 0 0; }}
@@ -471,7 +630,8 @@ ul {{ padding-left: 20px; }}
 li {{ margin: 6px 0; }}
 a {{ color: #1d4ed8; }}
 .n {{ color: #7b8794; font-size: 0.9em; }}
-.save {{ background: #eef4ff; border-left: 4px solid #2563eb; padding: 8px 12px; border-radius: 6px; }}
+.save {{ background: #eef4ff; border-left: 4px solid #2563eb; padding: 8px 12px; \
+border-radius: 6px; }}
 </style>
 </head>
 <body>
@@ -484,6 +644,7 @@ a {{ color: #1d4ed8; }}
 
 
 # -- the build -----------------------------------------------------------------------------------
+
 
 @dataclass
 class LiteSite:
@@ -499,12 +660,23 @@ class LiteSite:
     def summary(self, lang: str | None = None) -> str:
         from .i18n import ui
 
-        return ui("lite_done", check_lang(lang or _lang()), path=self.path, notebooks=len(self.notebooks),
-                  size=f"{self.size_bytes / 1e6:.1f}", seconds=f"{self.seconds:.0f}")
+        return ui(
+            "lite_done",
+            check_lang(lang or _lang()),
+            path=self.path,
+            notebooks=len(self.notebooks),
+            size=f"{self.size_bytes / 1e6:.1f}",
+            seconds=f"{self.seconds:.0f}",
+        )
 
     def to_dict(self) -> dict:
-        return {"format": "bmclib-lite-site", "version": 1, "langs": list(self.langs), "pyodide": self.pyodide,
-                "notebooks": [nb.path for nb in self.notebooks]}
+        return {
+            "format": "bmclib-lite-site",
+            "version": 1,
+            "langs": list(self.langs),
+            "pyodide": self.pyodide,
+            "notebooks": [nb.path for nb in self.notebooks],
+        }
 
 
 def _tail(text: str, lines: int = 15) -> str:
@@ -513,12 +685,21 @@ def _tail(text: str, lines: int = 15) -> str:
 
 def _is_replaceable(out: Path) -> bool:
     """An output folder may be replaced if it is missing, empty, or a site this module built."""
-    return not out.exists() or (out.is_dir() and (not any(out.iterdir()) or (out / MARKER).is_file()))
+    return not out.exists() or (
+        out.is_dir() and (not any(out.iterdir()) or (out / MARKER).is_file())
+    )
 
 
-def build_site(out: str | os.PathLike, *, langs: Iterable[str] = ("ko", "en"), cache_dir: str | os.PathLike | None = None,
-               wheel: str | os.PathLike | None = None, pyodide_dist: str | os.PathLike | None = None,
-               lessons: bool = False, log: Callable[[str], None] | None = None) -> LiteSite:
+def build_site(
+    out: str | os.PathLike,
+    *,
+    langs: Iterable[str] = ("ko", "en"),
+    cache_dir: str | os.PathLike | None = None,
+    wheel: str | os.PathLike | None = None,
+    pyodide_dist: str | os.PathLike | None = None,
+    lessons: bool = False,
+    log: Callable[[str], None] | None = None,
+) -> LiteSite:
     """Build the static site into ``out`` (replacing a site built there before) and return it.
 
     Args:
@@ -551,51 +732,97 @@ def build_site(out: str | os.PathLike, *, langs: Iterable[str] = ("ko", "en"), c
         work = Path(tmp)
         lite_dir, contents = work / "lite", work / "contents"
         bmclib_wheel = build_bmclib_wheel(work / "wheel", wheel)
-        prepare_pyodide(lite_dir / "static" / "pyodide", bmclib_wheel, cache, tools.pyodide,
-                        pyodide_dist=Path(pyodide_dist) if pyodide_dist else None, log=log)
+        prepare_pyodide(
+            lite_dir / "static" / "pyodide",
+            bmclib_wheel,
+            cache,
+            tools.pyodide,
+            pyodide_dist=Path(pyodide_dist) if pyodide_dist else None,
+            log=log,
+        )
 
         notebooks: list[SiteNotebook] = []
         for lang in langs:
             (contents / lang).mkdir(parents=True)
             for set_id, _number in exercise_sets():
                 nb, entry = exercise_notebook(set_id, lang)
-                (contents / entry.path).write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n",
-                                                   encoding="utf-8")
+                (contents / entry.path).write_text(
+                    json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+                )
                 notebooks.append(entry)
             if lessons:
                 for src in sorted((root / "notebooks" / lang).glob("*.ipynb")):
                     nb = json.loads(src.read_text(encoding="utf-8"))
                     shutil.copy2(src, contents / lang / src.name)
-                    notebooks.append(SiteNotebook(f"{lang}/{src.name}", lang, _lesson_title(nb, src.stem), "lesson"))
+                    notebooks.append(
+                        SiteNotebook(
+                            f"{lang}/{src.name}", lang, _lesson_title(nb, src.stem), "lesson"
+                        )
+                    )
 
-        (lite_dir / "jupyter-lite.json").write_text(json.dumps({
-            "jupyter-lite-schema-version": 0,
-            "jupyter-config-data": {"litePluginSettings": {
-                "@jupyterlite/pyodide-kernel-extension:kernel": {"disablePyPIFallback": True}}},
-        }, indent=2) + "\n", encoding="utf-8")
-        (lite_dir / "overrides.json").write_text(json.dumps({
-            "@jupyterlab/notebook-extension:tracker": {"autoStartDefaultKernel": True},
-        }, indent=2) + "\n", encoding="utf-8")
+        (lite_dir / "jupyter-lite.json").write_text(
+            json.dumps(
+                {
+                    "jupyter-lite-schema-version": 0,
+                    "jupyter-config-data": {
+                        "litePluginSettings": {
+                            "@jupyterlite/pyodide-kernel-extension:kernel": {
+                                "disablePyPIFallback": True
+                            }
+                        }
+                    },
+                },
+                indent=2,
+            )
+            + "\n",
+            encoding="utf-8",
+        )
+        (lite_dir / "overrides.json").write_text(
+            json.dumps(
+                {
+                    "@jupyterlab/notebook-extension:tracker": {"autoStartDefaultKernel": True},
+                },
+                indent=2,
+            )
+            + "\n",
+            encoding="utf-8",
+        )
         staging = out.parent / f".{out.name}.building"
         shutil.rmtree(staging, ignore_errors=True)
         out.parent.mkdir(parents=True, exist_ok=True)
-        (lite_dir / "jupyter_lite_config.json").write_text(json.dumps({"LiteBuildConfig": {
-            "ignore_sys_prefix": ["federated_extensions"],
-            "federated_extensions": [str(p) for p in tools.extensions],
-            "apps": ["notebooks", "tree", "lab"],
-            "contents": [str(contents)],
-            "output_dir": str(staging),
-            "no_sourcemaps": True,
-            "no_unused_shared_packages": True,
-            "no_libarchive": True,
-        }}, indent=2) + "\n", encoding="utf-8")
+        (lite_dir / "jupyter_lite_config.json").write_text(
+            json.dumps(
+                {
+                    "LiteBuildConfig": {
+                        "ignore_sys_prefix": ["federated_extensions"],
+                        "federated_extensions": [str(p) for p in tools.extensions],
+                        "apps": ["notebooks", "tree", "lab"],
+                        "contents": [str(contents)],
+                        "output_dir": str(staging),
+                        "no_sourcemaps": True,
+                        "no_unused_shared_packages": True,
+                        "no_libarchive": True,
+                    }
+                },
+                indent=2,
+            )
+            + "\n",
+            encoding="utf-8",
+        )
 
         _say(log, "lite_step_build", notebooks=len(notebooks))
-        run = subprocess.run([sys.executable, "-m", "jupyterlite_core", "build", "--lite-dir", str(lite_dir)],
-                             cwd=lite_dir, capture_output=True, text=True, check=False)
+        run = subprocess.run(
+            [sys.executable, "-m", "jupyterlite_core", "build", "--lite-dir", str(lite_dir)],
+            cwd=lite_dir,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if run.returncode != 0 or not (staging / "jupyter-lite.json").is_file():
             shutil.rmtree(staging, ignore_errors=True)
-            raise LiteBuildError("lite_build_failed", status=run.returncode, output=_tail(run.stdout + run.stderr))
+            raise LiteBuildError(
+                "lite_build_failed", status=run.returncode, output=_tail(run.stdout + run.stderr)
+            )
 
     site = LiteSite(out, langs, notebooks, pyodide=tools.pyodide)
     (staging / "index.html").write_text(front_page(notebooks, langs), encoding="utf-8")
@@ -609,4 +836,3 @@ def build_site(out: str | os.PathLike, *, langs: Iterable[str] = ("ko", "en"), c
     site.size_bytes = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
     site.seconds = time.monotonic() - start
     return site
-

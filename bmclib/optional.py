@@ -35,4 +35,6 @@ def require(module: str, feature: str) -> ModuleType:
             raise  # the package is there but something it imports is broken: show that
         from .i18n import Msg
 
-        raise MissingPackageError(package, Msg("ui.needs_package", feature=feature, package=package)) from exc
+        raise MissingPackageError(
+            package, Msg("ui.needs_package", feature=feature, package=package)
+        ) from exc

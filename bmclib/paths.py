@@ -22,7 +22,9 @@ def data_dir() -> Path:
             return candidate
     from .i18n import Msg
 
-    raise FileNotFoundError(str(Msg("paths.no_data", first=here / "data", second=here.parent / "data")))
+    raise FileNotFoundError(
+        str(Msg("paths.no_data", first=here / "data", second=here.parent / "data"))
+    )
 
 
 def data_path(*parts: str) -> Path:
@@ -35,9 +37,10 @@ def data_path(*parts: str) -> Path:
 
 
 def shipped_or_path(ref: str | Path, folder: str) -> Path:
-    """A shipped file named by its id (``"relationships-practice"`` -> ``data/<folder>/<id>.csv``), or the
-    path of a user's own file. An id that names no shipped file is an ``UnknownIdError`` with a
-    did-you-mean, whatever the folder (keys, exercise sets): one rule for every "id or path" argument.
+    """A shipped file named by its id (``"relationships-practice"`` -> ``data/<folder>/<id>.csv``),
+    or the path of a user's own file. An id that names no shipped file is an ``UnknownIdError`` with
+    a did-you-mean, whatever the folder (keys, exercise sets): one rule for every "id or path"
+    argument.
 
     >>> shipped_or_path("channels-practice", "keys").name
     'channels-practice.csv'
@@ -53,5 +56,9 @@ def shipped_or_path(ref: str | Path, folder: str) -> Path:
     from .errors import UnknownIdError, closest, unknown
     from .i18n import Msg
 
-    raise UnknownIdError(Msg("paths.unknown_or_path", error=unknown("exercise set", text, ids)), word=text,
-                         choices=ids, suggestion=closest(text, ids))
+    raise UnknownIdError(
+        Msg("paths.unknown_or_path", error=unknown("exercise set", text, ids)),
+        word=text,
+        choices=ids,
+        suggestion=closest(text, ids),
+    )

@@ -67,12 +67,14 @@ ELLIPSIS = "\u2026"
 
 def literal(text: object) -> str:
     """User text for places where matplotlib reads ``$...$`` as math (legends, tick labels):
-    every ``$`` is escaped, so ``$5 to $10`` is drawn as written and ``$\\frac{}$`` cannot break a drawing.
+    every ``$`` is escaped, so ``$5 to $10`` is drawn as written and ``$\\frac{}$`` cannot break a
+    drawing.
 
     >>> literal("$5 to $10")
     '\\\\$5 to \\\\$10'
     """
     return str(text).replace("$", r"\$")
+
 
 def use_korean_font() -> str:
     """Register the bundled Korean font with matplotlib (once) and return its family name.
@@ -157,7 +159,11 @@ _as_canvas = as_canvas
 
 
 def _highlight_ids(highlight: str | Iterable[str]) -> set[str]:
-    ids = [highlight] if isinstance(highlight, str) else list(highlight if highlight is not None else ())
+    ids = (
+        [highlight]
+        if isinstance(highlight, str)
+        else list(highlight if highlight is not None else ())
+    )
     for block_id in ids:
         if block_id not in BLOCK_IDS:
             raise unknown_id("block", block_id, BLOCK_IDS)
@@ -182,7 +188,9 @@ class _Measure:
 
     def _ref(self, text: str) -> float:
         if text not in self.cache:
-            self.cache[text] = self.renderer.get_text_width_height_descent(text, self.prop, ismath=False)[0]
+            self.cache[text] = self.renderer.get_text_width_height_descent(
+                text, self.prop, ismath=False
+            )[0]
         return self.cache[text]
 
     def width(self, text: str, size: float) -> float:
@@ -230,11 +238,18 @@ def _ellipsize(line: str, width: float, size: float, measure: _Measure) -> str:
 
 
 class _BlockFitter:
-    """Places the notes of one block inside its box: shrinks the font, then truncates with an ellipsis."""
+    """Places the notes of one block inside its box: shrinks the font, then truncates with an
+    ellipsis."""
 
     def __init__(self, ax, renderer, rect, block_id, notes, colours, pal, lang, scale=1.0):
         self.ax, self.renderer, self.rect = ax, renderer, rect
-        self.block_id, self.notes, self.colours, self.pal, self.lang = block_id, notes, colours, pal, lang
+        self.block_id, self.notes, self.colours, self.pal, self.lang = (
+            block_id,
+            notes,
+            colours,
+            pal,
+            lang,
+        )
         self.measure = _Measure(renderer, lang)
         self.to_px = ax.transData.transform
         self.to_data = ax.transData.inverted().transform
@@ -243,14 +258,19 @@ class _BlockFitter:
 
     def area(self, top_px: float, size: float):
         x0, y0 = self.to_px((self.rect.get_x(), self.rect.get_y()))
-        x1, _y1 = self.to_px((self.rect.get_x() + self.rect.get_width(), self.rect.get_y() + self.rect.get_height()))
+        x1, _y1 = self.to_px(
+            (self.rect.get_x() + self.rect.get_width(), self.rect.get_y() + self.rect.get_height())
+        )
         pad = 6 * self.px_per_pt
         marker = size * 1.1 * self.px_per_pt
         left = x0 + pad + marker
         return left, x1 - pad, y0 + pad, top_px, marker
 
-    def place(self, wrapped: list[list[str]], size: float, top_px: float, truncate_to: int | None = None):
-        """Draw the notes; return the artists if everything fits, else remove them and return None."""
+    def place(
+        self, wrapped: list[list[str]], size: float, top_px: float, truncate_to: int | None = None
+    ):
+        """Draw the notes; return the artists if everything fits, else remove them and return
+        None."""
         prop = _font(self.lang, size)
         left, right, bottom, top, marker = self.area(top_px, size)
         width = right - left
@@ -270,17 +290,36 @@ class _BlockFitter:
         for i, lines in enumerate(kept):
             note = self.notes[i]
             x_data, y_data = self.to_data((left, y))
-            text = self.ax.text(x_data, y_data, "\n".join(lines), ha="left", va="top", fontproperties=prop,
-                                color=self.pal["text"], linespacing=1.15, parse_math=False,
-                                gid=f"bmc-note-{self.block_id}-{i}", zorder=3)
+            text = self.ax.text(
+                x_data,
+                y_data,
+                "\n".join(lines),
+                ha="left",
+                va="top",
+                fontproperties=prop,
+                color=self.pal["text"],
+                linespacing=1.15,
+                parse_math=False,
+                gid=f"bmc-note-{self.block_id}-{i}",
+                zorder=3,
+            )
             text.set_clip_path(self.rect)
             artists.append(text)
             box = text.get_window_extent(self.renderer)
             colour = self.colours.get(note.segment, self.pal["untagged"])
             first_line_px = size * 1.15 * self.px_per_pt
             mx, my = self.to_data((left - marker * 0.55, y - first_line_px * 0.45))
-            (dot,) = self.ax.plot([mx], [my], marker="o", linestyle="none", markersize=size * 0.6, color=colour,
-                                  markeredgewidth=0, gid=f"bmc-marker-{self.block_id}-{i}", zorder=3)
+            (dot,) = self.ax.plot(
+                [mx],
+                [my],
+                marker="o",
+                linestyle="none",
+                markersize=size * 0.6,
+                color=colour,
+                markeredgewidth=0,
+                gid=f"bmc-marker-{self.block_id}-{i}",
+                zorder=3,
+            )
             artists.append(dot)
             if box.y0 < bottom - 0.5 or box.x1 > right + 0.5:
                 for artist in artists:
@@ -301,7 +340,10 @@ class _BlockFitter:
             if self.place(wrapped, size, top_px) is not None:
                 return
         # smallest size and still too long: keep as many lines as fit, the last one ends with "…"
-        lo, hi = 1, min(sum(len(w) for w in wrapped) - 1, int((top - bottom) / (size * self.px_per_pt)))
+        lo, hi = (
+            1,
+            min(sum(len(w) for w in wrapped) - 1, int((top - bottom) / (size * self.px_per_pt))),
+        )
         best = 0
         while lo <= hi:
             mid = (lo + hi) // 2
@@ -316,8 +358,13 @@ class _BlockFitter:
             self.place(wrapped, size, top_px, truncate_to=best)
 
 
-def draw_canvas(canvas: Canvas | str | Path | dict, ax=None, *, lang: str | None = None,
-                highlight: str | Iterable[str] = ()):
+def draw_canvas(
+    canvas: Canvas | str | Path | dict,
+    ax=None,
+    *,
+    lang: str | None = None,
+    highlight: str | Iterable[str] = (),
+):
     """Draw a canvas in the standard nine-block layout and return the Axes.
 
     Top row, left to right: Key Partnerships | Key Activities over Key Resources | Value
@@ -329,10 +376,11 @@ def draw_canvas(canvas: Canvas | str | Path | dict, ax=None, *, lang: str | None
     Args:
         canvas: a :class:`~bmclib.canvas.Canvas` (or a canvas JSON path, or its dict).
         ax: the Axes to draw on; a new 10 x 7.5 inch figure when None (a notebook shows it
-            at about its real size). Size the figure
-            before drawing: notes are fitted to the boxes as they are now.
+            at about its real size). Size the figure before drawing: notes are fitted to the
+            boxes as they are now.
         lang: language of the block titles, ``"en"`` or ``"ko"`` (default: the canvas's language).
-        highlight: block ids to emphasise (a thick coloured frame), e.g. ``"customer_relationships"``.
+        highlight: block ids to emphasise (a thick coloured frame), e.g.
+            ``"customer_relationships"``.
 
     Returns:
         The matplotlib Axes. Artists carry gids: ``bmc-block-<id>``, ``bmc-title-<id>``,
@@ -370,46 +418,101 @@ def draw_canvas(canvas: Canvas | str | Path | dict, ax=None, *, lang: str | None
     scale = min(1.0, ax.get_window_extent().width / (FIGSIZE[0] * 0.98 * fig.dpi))
     measure = _Measure(renderer, lang)
     bold = _bold(pal["title"], 0.6 * scale)
-    pad_x, pad_y = ax.transData.inverted().transform((7 * fig.dpi / 72, 7 * fig.dpi / 72)) \
-        - ax.transData.inverted().transform((0, 0))
+    pad_x, pad_y = ax.transData.inverted().transform(
+        (7 * fig.dpi / 72, 7 * fig.dpi / 72)
+    ) - ax.transData.inverted().transform((0, 0))
     for b in BLOCK_IDS:
         x, y, w, h = LAYOUT[b]
         on = b in chosen
-        rect = Rectangle((x, y), w, h, facecolor=pal["highlight_fill"] if on else pal["block_fill"],
-                         edgecolor=pal["highlight_edge"] if on else pal["block_edge"],
-                         linewidth=(3.0 if on else 1.0) * max(scale, 0.5), gid=f"bmc-block-{b}",
-                         zorder=1 if not on else 2)
+        rect = Rectangle(
+            (x, y),
+            w,
+            h,
+            facecolor=pal["highlight_fill"] if on else pal["block_fill"],
+            edgecolor=pal["highlight_edge"] if on else pal["block_edge"],
+            linewidth=(3.0 if on else 1.0) * max(scale, 0.5),
+            gid=f"bmc-block-{b}",
+            zorder=1 if not on else 2,
+        )
         ax.add_patch(rect)
         name = block(b).name[lang]
-        room = (ax.transData.transform((w, 0))[0] - ax.transData.transform((0, 0))[0]) - 14 * fig.dpi / 72
+        room = (
+            ax.transData.transform((w, 0))[0] - ax.transData.transform((0, 0))[0]
+        ) - 14 * fig.dpi / 72
         size = max(3.0, min(13.0 * scale, 0.92 * 13.0 * room / max(measure.width(name, 13.0), 1.0)))
-        title = ax.text(x + pad_x, y + h - pad_y, name, ha="left", va="top",
-                        fontproperties=_font(lang, size), color=pal["title"], parse_math=False,
-                        gid=f"bmc-title-{b}", zorder=3, path_effects=bold)
+        title = ax.text(
+            x + pad_x,
+            y + h - pad_y,
+            name,
+            ha="left",
+            va="top",
+            fontproperties=_font(lang, size),
+            color=pal["title"],
+            parse_math=False,
+            gid=f"bmc-title-{b}",
+            zorder=3,
+            path_effects=bold,
+        )
         title.set_clip_path(rect)
         right_px = ax.transData.transform((x + w, 0))[0] - 4 * fig.dpi / 72
-        while title.get_window_extent(renderer).x1 > right_px and size > 2.0:  # tiny sizes: hinting widens
+        # tiny sizes: hinting widens
+        while title.get_window_extent(renderer).x1 > right_px and size > 2.0:
             size *= 0.9
             title.set_fontproperties(_font(lang, size))
         top_px = title.get_window_extent(renderer).y0 - 5 * fig.dpi / 72
         _BlockFitter(ax, renderer, rect, b, canvas[b], colours, pal, lang, scale).fit(top_px)
     if canvas.title:
-        ax.text(0.0, height - 0.28, canvas.title, ha="left", va="center", fontproperties=_font(lang, 20 * scale),
-                color=pal["title"], parse_math=False, gid="bmc-canvas-title", path_effects=bold)
+        ax.text(
+            0.0,
+            height - 0.28,
+            canvas.title,
+            ha="left",
+            va="center",
+            fontproperties=_font(lang, 20 * scale),
+            color=pal["title"],
+            parse_math=False,
+            gid="bmc-canvas-title",
+            path_effects=bold,
+        )
     if colours:
         from matplotlib.lines import Line2D
 
-        handles = [Line2D([], [], marker="o", linestyle="none", color=c, markeredgewidth=0, markersize=7 * scale,
-                          label=literal(tag)) for tag, c in colours.items()]
-        legend = ax.legend(handles=handles, loc="center right", bbox_to_anchor=(1.0, (height - 0.28) / height),
-                           ncols=len(handles), frameon=False, prop=_font(lang, 9.5 * scale), handletextpad=0.2,
-                           columnspacing=1.0, borderaxespad=0.0)
+        handles = [
+            Line2D(
+                [],
+                [],
+                marker="o",
+                linestyle="none",
+                color=c,
+                markeredgewidth=0,
+                markersize=7 * scale,
+                label=literal(tag),
+            )
+            for tag, c in colours.items()
+        ]
+        legend = ax.legend(
+            handles=handles,
+            loc="center right",
+            bbox_to_anchor=(1.0, (height - 0.28) / height),
+            ncols=len(handles),
+            frameon=False,
+            prop=_font(lang, 9.5 * scale),
+            handletextpad=0.2,
+            columnspacing=1.0,
+            borderaxespad=0.0,
+        )
         legend.set_gid("bmc-segment-legend")
     return ax
 
 
-def save_canvas(canvas: Canvas | str | Path | dict, path: str | Path, *, lang: str | None = None,
-                highlight: str | Iterable[str] = (), dpi: int = 200) -> Path:
+def save_canvas(
+    canvas: Canvas | str | Path | dict,
+    path: str | Path,
+    *,
+    lang: str | None = None,
+    highlight: str | Iterable[str] = (),
+    dpi: int = 200,
+) -> Path:
     """Draw a canvas and write it to a PNG, SVG or PDF file (chosen by the file's suffix).
 
     Uses its own figure (not pyplot), so nothing is left open. Folders are created as needed.
@@ -427,10 +530,11 @@ def save_canvas(canvas: Canvas | str | Path | dict, path: str | Path, *, lang: s
     Raises:
         BMCError: another suffix.
 
-    >>> save_canvas(Canvas("Demo"), "canvas.jpg")
+    >>> save_canvas(Canvas("Demo"), "canvas.jpg")  # doctest: +NORMALIZE_WHITESPACE
     Traceback (most recent call last):
     ...
-    bmclib.errors.BMCError: cannot save a canvas as 'canvas.jpg': use a file name ending in .png, .svg or .pdf
+    bmclib.errors.BMCError: cannot save a canvas as 'canvas.jpg': use a file name ending in .png,
+    .svg or .pdf
     """
     from matplotlib.figure import Figure
 
@@ -441,13 +545,16 @@ def save_canvas(canvas: Canvas | str | Path | dict, path: str | Path, *, lang: s
     fig = Figure(figsize=FIGSIZE)
     ax = fig.add_axes((0.01, 0.01, 0.98, 0.98))
     draw_canvas(canvas, ax, lang=lang, highlight=highlight)
-    metadata = {".png": {"Software": None}, ".svg": {"Date": None}, ".pdf": {"CreationDate": None}}[suffix]
+    metadata = {".png": {"Software": None}, ".svg": {"Date": None}, ".pdf": {"CreationDate": None}}[
+        suffix
+    ]
     target.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(target, dpi=dpi, metadata=metadata)
     return target
 
 
 # -- lesson charts ----------------------------------------------------------------------------
+
 
 def _fmt_count(value: float) -> str:
     return f"{int(value):,}" if float(value).is_integer() else f"{value:,.1f}"
@@ -458,8 +565,9 @@ def draw_loyalty_ladder(counts: Any, ax=None, *, lang: str | None = None):
 
     Args:
         counts: how many people reached each stage (that stage or a higher one), a mapping or
-            pandas Series keyed by stage id (``prospect``, ``first_time_buyer``, ``repeat_customer``,
-            ``member``, ``advocate``, ``passionate_fan``) or by a stage label; missing stages count 0.
+            pandas Series keyed by stage id (``prospect``, ``first_time_buyer``,
+            ``repeat_customer``, ``member``, ``advocate``, ``passionate_fan``) or by a stage
+            label; missing stages count 0.
         ax: the Axes to draw on (a new 9 x 5 inch figure when None).
         lang: ``"en"`` or ``"ko"``.
 
@@ -493,23 +601,54 @@ def draw_loyalty_ladder(counts: Any, ax=None, *, lang: str | None = None):
         share = values[stage.id] / biggest
         if values[stage.id] > 0:
             share = max(share, 0.012)  # a thin bar stays visible next to a very large stage
-        ax.add_patch(Rectangle((-share / 2, y - 0.38), share, 0.76, facecolor=pal["ladder"][i],
-                               edgecolor="white", gid=f"bmc-stage-{stage.id}"))
-        ax.text(-0.54, y, stage.label[lang], ha="right", va="center", fontproperties=label_prop,
-                color=pal["title"], parse_math=False, gid=f"bmc-stage-label-{stage.id}")
-        note = chart_text("loyalty_ladder", "count_label", lang).format(count=_fmt_count(values[stage.id]))
+        ax.add_patch(
+            Rectangle(
+                (-share / 2, y - 0.38),
+                share,
+                0.76,
+                facecolor=pal["ladder"][i],
+                edgecolor="white",
+                gid=f"bmc-stage-{stage.id}",
+            )
+        )
+        ax.text(
+            -0.54,
+            y,
+            stage.label[lang],
+            ha="right",
+            va="center",
+            fontproperties=label_prop,
+            color=pal["title"],
+            parse_math=False,
+            gid=f"bmc-stage-label-{stage.id}",
+        )
+        note = chart_text("loyalty_ladder", "count_label", lang).format(
+            count=_fmt_count(values[stage.id])
+        )
         if i:
             above = values[stages[i - 1].id]
             if above > 0:
                 pct = f"{values[stage.id] / above:.0%}"
-                note += "  \u00b7  " + chart_text("loyalty_ladder", "conversion_label", lang).format(
-                    pct=pct, previous=stages[i - 1].label[lang])
-        ax.text(max(share / 2, 0.0) + 0.03, y, note, ha="left", va="center", fontproperties=count_prop,
-                color=pal["muted"], parse_math=False, gid=f"bmc-stage-count-{stage.id}")
+                note += "  \u00b7  " + chart_text(
+                    "loyalty_ladder", "conversion_label", lang
+                ).format(pct=pct, previous=stages[i - 1].label[lang])
+        ax.text(
+            max(share / 2, 0.0) + 0.03,
+            y,
+            note,
+            ha="left",
+            va="center",
+            fontproperties=count_prop,
+            color=pal["muted"],
+            parse_math=False,
+            gid=f"bmc-stage-count-{stage.id}",
+        )
     ax.set_xlim(-1.05, 1.35)
     ax.set_ylim(-0.6, n - 0.4)
     ax.set_axis_off()
-    ax.set_title(chart_text("loyalty_ladder", "title", lang), fontproperties=_font(lang, 14), loc="left")
+    ax.set_title(
+        chart_text("loyalty_ladder", "title", lang), fontproperties=_font(lang, 14), loc="left"
+    )
     return ax
 
 
@@ -543,17 +682,45 @@ def draw_pareto(revenue: Any, ax=None, *, lang: str | None = None, top: float = 
     ax = ax if ax is not None else _new_axes((8, 5))
     n = len(xs) - 1
     own = [(ys[i] - ys[i - 1]) * 100 for i in range(1, n + 1)]
-    ax.bar([(i - 0.5) / n * 100 for i in range(1, n + 1)], own, width=100 / n, color=pal["bars"],
-           edgecolor="white" if n <= 60 else pal["bars"], linewidth=0.5,
-           label=chart_text("pareto", "bars_label", lang), gid="bmc-pareto-bars")
-    ax.plot([x * 100 for x in xs], [y * 100 for y in ys], color=pal["curve"], linewidth=2.2,
-            label=chart_text("pareto", "curve_label", lang), gid="bmc-pareto-curve")
-    ax.axvline(top * 100, color=pal["marker_line"], linestyle="--", linewidth=1.5, gid="bmc-pareto-top")
-    ax.plot([0, top * 100], [share * 100, share * 100], color=pal["marker_line"], linestyle=":", linewidth=1.2)
+    ax.bar(
+        [(i - 0.5) / n * 100 for i in range(1, n + 1)],
+        own,
+        width=100 / n,
+        color=pal["bars"],
+        edgecolor="white" if n <= 60 else pal["bars"],
+        linewidth=0.5,
+        label=chart_text("pareto", "bars_label", lang),
+        gid="bmc-pareto-bars",
+    )
+    ax.plot(
+        [x * 100 for x in xs],
+        [y * 100 for y in ys],
+        color=pal["curve"],
+        linewidth=2.2,
+        label=chart_text("pareto", "curve_label", lang),
+        gid="bmc-pareto-curve",
+    )
+    ax.axvline(
+        top * 100, color=pal["marker_line"], linestyle="--", linewidth=1.5, gid="bmc-pareto-top"
+    )
+    ax.plot(
+        [0, top * 100],
+        [share * 100, share * 100],
+        color=pal["marker_line"],
+        linestyle=":",
+        linewidth=1.2,
+    )
     text = chart_text("pareto", "annotation", lang).format(top=f"{top:.0%}", share=f"{share:.0%}")
-    ax.annotate(text, xy=(top * 100, share * 100), xytext=(top * 100 + 6, max(share * 100 - 22, 8)),
-                fontproperties=_font(lang, 11), color=pal["title"], parse_math=False,
-                arrowprops={"arrowstyle": "->", "color": pal["marker_line"]}, gid="bmc-pareto-annotation")
+    ax.annotate(
+        text,
+        xy=(top * 100, share * 100),
+        xytext=(top * 100 + 6, max(share * 100 - 22, 8)),
+        fontproperties=_font(lang, 11),
+        color=pal["title"],
+        parse_math=False,
+        arrowprops={"arrowstyle": "->", "color": pal["marker_line"]},
+        gid="bmc-pareto-annotation",
+    )
     ax.set_xlim(0, 100)
     ax.set_ylim(0, 105)
     ax.xaxis.set_major_formatter(PercentFormatter(100))
@@ -574,7 +741,8 @@ def draw_advocate_pyramid(ax=None, *, lang: str | None = None):
         lang: ``"en"`` or ``"ko"``.
 
     Returns:
-        The Axes: five trapezoids (patches), each with its label inside and a short example beside it.
+        The Axes: five trapezoids (patches), each with its label inside and a short example
+        beside it.
 
     >>> import matplotlib; matplotlib.use("Agg")
     >>> ax = draw_advocate_pyramid(lang="ko")
@@ -596,16 +764,43 @@ def draw_advocate_pyramid(ax=None, *, lang: str | None = None):
     label_prop, note_prop = _font(lang, 11), _font(lang, 9.5)
     for i, level in enumerate(levels):
         lo, hi = i + 0.04, i + 0.96
-        ax.add_patch(Polygon([(-half(lo), lo), (half(lo), lo), (half(hi), hi), (-half(hi), hi)], closed=True,
-                             facecolor=pal["pyramid"][i], edgecolor="white", gid=f"bmc-level-{level.id}"))
-        ax.text(0, i + 0.5, level.label[lang], ha="center", va="center", fontproperties=label_prop,
-                color=pal["title"], parse_math=False, gid=f"bmc-level-label-{level.id}")
-        ax.text(half(i + 0.5) + 0.08, i + 0.5, level.description[lang], ha="left", va="center",
-                fontproperties=note_prop, color=pal["muted"], parse_math=False, gid=f"bmc-level-note-{level.id}")
+        ax.add_patch(
+            Polygon(
+                [(-half(lo), lo), (half(lo), lo), (half(hi), hi), (-half(hi), hi)],
+                closed=True,
+                facecolor=pal["pyramid"][i],
+                edgecolor="white",
+                gid=f"bmc-level-{level.id}",
+            )
+        )
+        ax.text(
+            0,
+            i + 0.5,
+            level.label[lang],
+            ha="center",
+            va="center",
+            fontproperties=label_prop,
+            color=pal["title"],
+            parse_math=False,
+            gid=f"bmc-level-label-{level.id}",
+        )
+        ax.text(
+            half(i + 0.5) + 0.08,
+            i + 0.5,
+            level.description[lang],
+            ha="left",
+            va="center",
+            fontproperties=note_prop,
+            color=pal["muted"],
+            parse_math=False,
+            gid=f"bmc-level-note-{level.id}",
+        )
     ax.set_xlim(-1.05, 2.15)
     ax.set_ylim(-0.05, n + 0.05)
     ax.set_axis_off()
-    ax.set_title(chart_text("advocate_pyramid", "title", lang), fontproperties=_font(lang, 14), loc="left")
+    ax.set_title(
+        chart_text("advocate_pyramid", "title", lang), fontproperties=_font(lang, 14), loc="left"
+    )
     return ax
 
 
@@ -623,8 +818,9 @@ __all__ = [
 
 # -- the class report and the segment prioritiser ------------------------------------------------
 
+
 def _label_ticks(ax, axis: str, lang: str, size: float = 9.0) -> None:
-    for t in (ax.get_yticklabels() if axis == "y" else ax.get_xticklabels()):
+    for t in ax.get_yticklabels() if axis == "y" else ax.get_xticklabels():
         t.set_fontproperties(_font(lang, size))
 
 
@@ -647,11 +843,21 @@ def draw_item_shares(stats: Any, ax=None, *, lang: str | None = None):
     names = [literal(s.label(lang)) for s in stats][::-1]
     positions = list(range(len(names)))
     left = [0.0] * len(names)
-    parts = (("right", "best"), ("partly", "acceptable"), ("wrong", "wrong"), ("unanswered", "unanswered"))
+    parts = (
+        ("right", "best"),
+        ("partly", "acceptable"),
+        ("wrong", "wrong"),
+        ("unanswered", "unanswered"),
+    )
     for part, status in parts:
         values = [getattr(s, part) for s in stats][::-1]
-        bars = ax.barh(positions, values, left=left, color=STATUS_COLOURS[status],
-                       label=Msg(f"status.{status}").text(lang))
+        bars = ax.barh(
+            positions,
+            values,
+            left=left,
+            color=STATUS_COLOURS[status],
+            label=Msg(f"status.{status}").text(lang),
+        )
         for n, bar in enumerate(reversed(bars.patches), start=1):
             bar.set_gid(f"bmc-share-{part}-{n}")
         left = [a + b for a, b in zip(left, values)]
@@ -675,15 +881,22 @@ def draw_score_hist(percents: Iterable[float], ax=None, *, lang: str | None = No
         from matplotlib.figure import Figure
 
         ax = Figure(figsize=(6, 3.5), layout="constrained").subplots()
-    ax.hist(list(percents), bins=[i * 10 for i in range(11)], color=palette()["curve"], edgecolor="white",
-            gid="bmc-score-hist")
+    ax.hist(
+        list(percents),
+        bins=[i * 10 for i in range(11)],
+        color=palette()["curve"],
+        edgecolor="white",
+        gid="bmc-score-hist",
+    )
     ax.set_xlabel(Msg("report.percent").text(lang), fontproperties=_font(lang, 10))
     ax.set_ylabel(Msg("report.count").text(lang), fontproperties=_font(lang, 10))
     ax.set_title(Msg("report.hist_fig").text(lang), fontproperties=_font(lang, 12), loc="left")
     return ax
 
 
-def draw_priority(names: list[str], scores: list[float], ranks: list[int], ax=None, *, lang: str | None = None):
+def draw_priority(
+    names: list[str], scores: list[float], ranks: list[int], ax=None, *, lang: str | None = None
+):
     """The segment prioritiser's bars: each segment's priority score, the first highlighted."""
     lang = lang_or_session(lang)
     pal = palette()

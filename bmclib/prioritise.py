@@ -69,8 +69,13 @@ def prioritise(segments, weights: Mapping[str, float] | None = None):
     w = _weights(weights)
     missing = [c for c in CRITERIA if c not in segments.columns]
     if missing:
-        raise BMCError(Msg("prioritise.missing_columns", missing=", ".join(missing),
-                           has=", ".join(map(str, segments.columns))))
+        raise BMCError(
+            Msg(
+                "prioritise.missing_columns",
+                missing=", ".join(missing),
+                has=", ".join(map(str, segments.columns)),
+            )
+        )
     out = segments.copy()
     total = sum(w.values())
     score = pd.Series(0.0, index=out.index)

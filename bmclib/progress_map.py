@@ -33,16 +33,23 @@ from .scoring import fmt_points, score_answers
 #: Share of a set's points from which it counts as familiar, and as mastered.
 FAMILIAR = 0.5
 MASTERED = 0.8
-#: Mastery levels, lowest first; ``unscored`` is a set without a practice key (answered counts only).
+#: Mastery levels, lowest first; ``unscored`` is a set without a practice key (answered counts
+#: only).
 LEVELS = ("not_started", "started", "familiar", "mastered", "unscored")
 #: Statuses that put an item in the review: answered wrong or only partly right.
 MISSED = ("wrong", "acceptable")
-#: Where each block sits in the notebook view: (first column, last column + 1, first row, last row + 1)
-#: on a 10 x 3 grid, the canvas's standard layout (partners on the left, segments on the right).
+#: Where each block sits in the notebook view: (first column, last column + 1, first row, last row +
+#: 1) on a 10 x 3 grid, the canvas's standard layout (partners on the left, segments on the right).
 GRID = {
-    "key_partnerships": (1, 3, 1, 3), "key_activities": (3, 5, 1, 2), "key_resources": (3, 5, 2, 3),
-    "value_propositions": (5, 7, 1, 3), "customer_relationships": (7, 9, 1, 2), "channels": (7, 9, 2, 3),
-    "customer_segments": (9, 11, 1, 3), "cost_structure": (1, 6, 3, 4), "revenue_streams": (6, 11, 3, 4),
+    "key_partnerships": (1, 3, 1, 3),
+    "key_activities": (3, 5, 1, 2),
+    "key_resources": (3, 5, 2, 3),
+    "value_propositions": (5, 7, 1, 3),
+    "customer_relationships": (7, 9, 1, 2),
+    "channels": (7, 9, 2, 3),
+    "customer_segments": (9, 11, 1, 3),
+    "cost_structure": (1, 6, 3, 4),
+    "revenue_streams": (6, 11, 3, 4),
 }
 _EARLIEST = datetime.min.replace(tzinfo=UTC)
 
@@ -52,7 +59,8 @@ def _ui(key: str, lang: str, **fields) -> str:
 
 
 def resolve_lang(lang: str | None) -> str:
-    """The language of what a learner reads: ``lang``, else the session's (see ``bmc.set_language``).
+    """The language of what a learner reads: ``lang``, else the session's (see
+    ``bmc.set_language``).
 
     >>> resolve_lang("ko")
     'ko'
@@ -61,6 +69,7 @@ def resolve_lang(lang: str | None) -> str:
 
 
 # -- reading the answers folder ------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class CountedFile:
@@ -78,7 +87,8 @@ class AnswersScan:
     exists: bool
     files: dict = field(default_factory=dict)  #: exercise set -> CountedFile
     problems: list = field(default_factory=list)  #: (file name, reason): could not be read
-    not_counted: list = field(default_factory=list)  #: (file name, exercise set, name of the file counted)
+    #: (file name, exercise set, name of the file counted)
+    not_counted: list = field(default_factory=list)
 
 
 def _file_format(data: bytes) -> str | None:
@@ -87,7 +97,9 @@ def _file_format(data: bytes) -> str | None:
         raw = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError, RecursionError):
         return None
-    return raw.get("format") if isinstance(raw, dict) and isinstance(raw.get("format"), str) else None
+    return (
+        raw.get("format") if isinstance(raw, dict) and isinstance(raw.get("format"), str) else None
+    )
 
 
 def scan_answers(answers_dir: str | os.PathLike | None = None) -> AnswersScan:
@@ -143,6 +155,7 @@ def scan_answers(answers_dir: str | os.PathLike | None = None) -> AnswersScan:
 
 
 # -- the sets -----------------------------------------------------------------------------------
+
 
 @cache
 def _shipped_sets() -> tuple[str, ...]:
@@ -252,7 +265,8 @@ class SetProgress:
 
     @property
     def mastery(self) -> str:
-        """One of :data:`LEVELS`, from the share of points (see :data:`FAMILIAR`, :data:`MASTERED`)."""
+        """One of :data:`LEVELS`, from the share of points (see :data:`FAMILIAR`,
+        :data:`MASTERED`)."""
         if not self.scored:
             return "unscored"
         if self.answered == 0:
@@ -275,16 +289,27 @@ class SetProgress:
     def points_text(self, lang: str) -> str:
         if not self.scored:
             return _ui("progress_not_scored", lang)
-        return _ui("progress_points", lang, score=fmt_points(self.score), max=fmt_points(self.max_score))
+        return _ui(
+            "progress_points", lang, score=fmt_points(self.score), max=fmt_points(self.max_score)
+        )
 
     def to_dict(self) -> dict:
-        return {"exercise_set": self.exercise_set, "block": self.block or None, "lesson": self.lesson,
-                "answered": self.answered, "total": self.total, "score": self.score,
-                "max_score": self.max_score,
-                "right": self.right, "partly_right": self.partly_right, "wrong": self.wrong,
-                "mastery": self.mastery,
-                "last_activity": self.last_activity.isoformat() if self.last_activity else None,
-                "source": self.source or None, "items_found": self.items_found}
+        return {
+            "exercise_set": self.exercise_set,
+            "block": self.block or None,
+            "lesson": self.lesson,
+            "answered": self.answered,
+            "total": self.total,
+            "score": self.score,
+            "max_score": self.max_score,
+            "right": self.right,
+            "partly_right": self.partly_right,
+            "wrong": self.wrong,
+            "mastery": self.mastery,
+            "last_activity": self.last_activity.isoformat() if self.last_activity else None,
+            "source": self.source or None,
+            "items_found": self.items_found,
+        }
 
 
 @dataclass
@@ -304,7 +329,8 @@ def study(answers_dir: str | os.PathLike | None = None, *, own_sets: Iterable = 
 
     scan = scan_answers(answers_dir)
     own_sets = list(own_sets)
-    cases = ()  # cases only add the advisor's reasons to feedback; statuses and points do not use them
+    # cases only add the advisor's reasons to feedback; statuses and points do not use them
+    cases = ()
     sets, misses, results = [], [], {}
     for set_id in _shipped_sets():
         ex, key, counted = load_exercise_set(set_id), load_key(set_id), scan.files.get(set_id)
@@ -313,18 +339,38 @@ def study(answers_dir: str | os.PathLike | None = None, *, own_sets: Iterable = 
         result = score_answers(af.answers, key, cases=cases)
         counts = result.counts()
         answered = sum(1 for item, choice in af.answers.items() if item in ids and choice)
-        sets.append(SetProgress(
-            set_id, taxonomy(ex.items[0].taxonomy).block, _lesson(set_id), answered, len(ex), result.score,
-            result.max_score, counts["best"], counts["acceptable"], counts["wrong"],
-            _last_activity(af) if counted else None, counted.path.name if counted else ""))
+        sets.append(
+            SetProgress(
+                set_id,
+                taxonomy(ex.items[0].taxonomy).block,
+                _lesson(set_id),
+                answered,
+                len(ex),
+                result.score,
+                result.max_score,
+                counts["best"],
+                counts["acceptable"],
+                counts["wrong"],
+                _last_activity(af) if counted else None,
+                counted.path.name if counted else "",
+            )
+        )
         if counted is None:
             continue
         results[set_id] = result
         for index, it in enumerate(result.items):
             if it.status in MISSED:
                 since = _since(af, it.item_id, it.choice)
-                misses.append(Miss(set_id, it.item_id, it.choice or "", it.status, since,
-                                   (_lesson(set_id) or 99, set_id, index)))
+                misses.append(
+                    Miss(
+                        set_id,
+                        it.item_id,
+                        it.choice or "",
+                        it.status,
+                        since,
+                        (_lesson(set_id) or 99, set_id, index),
+                    )
+                )
     shipped = set(_shipped_sets())
     for set_id in sorted(s for s in scan.files if s not in shipped):
         counted = scan.files[set_id]
@@ -334,14 +380,27 @@ def study(answers_dir: str | os.PathLike | None = None, *, own_sets: Iterable = 
             ids = set(ex.item_ids)
             answers = {i: c for i, c in answers.items() if i in ids}
         the_block = taxonomy(ex.items[0].taxonomy).block if ex is not None else ""
-        sets.append(SetProgress(set_id, the_block, None, len(answers), len(ex) if ex is not None else None,
-                                None, None, last_activity=_last_activity(counted.answers),
-                                source=counted.path.name, items_file=items_file, items_found=ex is not None))
+        sets.append(
+            SetProgress(
+                set_id,
+                the_block,
+                None,
+                len(answers),
+                len(ex) if ex is not None else None,
+                None,
+                None,
+                last_activity=_last_activity(counted.answers),
+                source=counted.path.name,
+                items_file=items_file,
+                items_found=ex is not None,
+            )
+        )
     misses.sort(key=lambda m: (m.since or _EARLIEST, m.order))
     return Study(scan, sets, misses, results)
 
 
 # -- the views ----------------------------------------------------------------------------------
+
 
 def _width(text: str) -> int:
     """Columns a text takes in a terminal (Hangul and other wide letters take two)."""
@@ -412,9 +471,11 @@ class ProgressLine:
 
     def _repr_html_(self) -> str:
         e = self.entry
-        return (f"<style>{_CSS}</style><div class='bmc-pm'>"
-                f"<div class='bmc-pm-line bmc-pm-{e.mastery}' data-set='{_esc(e.exercise_set)}' "
-                f"data-level='{e.mastery}'>{_esc(self.text())}</div></div>")
+        return (
+            f"<style>{_CSS}</style><div class='bmc-pm'>"
+            f"<div class='bmc-pm-line bmc-pm-{e.mastery}' data-set='{_esc(e.exercise_set)}' "
+            f"data-level='{e.mastery}'>{_esc(self.text())}</div></div>"
+        )
 
     def to_dict(self) -> dict:
         return {**self.entry.to_dict(), "review": self.review_count, "text": self.text()}
@@ -431,7 +492,8 @@ class Progress:
         self.problems: tuple[tuple[str, str], ...] = tuple(found.scan.problems)
         self.not_counted: tuple[tuple[str, str, str], ...] = tuple(found.scan.not_counted)
         self.review_items: tuple[tuple[str, str], ...] = tuple(
-            (m.exercise_set, m.item_id) for m in found.misses)
+            (m.exercise_set, m.item_id) for m in found.misses
+        )
 
     # -- lookups --------------------------------------------------------------------------------
 
@@ -466,8 +528,14 @@ class Progress:
         started = [s for s in unfinished if s.answered and s.last_activity is not None]
         if started or unfinished:
             s = max(started, key=lambda s: s.last_activity) if started else unfinished[0]
-            return _ui("progress_step_lesson", lang, n=s.lesson, block=s.name(lang), done=s.answered,
-                       total=s.total)
+            return _ui(
+                "progress_step_lesson",
+                lang,
+                n=s.lesson,
+                block=s.name(lang),
+                done=s.answered,
+                total=s.total,
+            )
         if self.review_items:
             return _ui("progress_step_review", lang, count=len(self.review_items))
         return _ui("progress_step_done", lang)
@@ -479,13 +547,15 @@ class Progress:
         >>> print(progress(tempfile.mkdtemp(), lang="en").line("channels-practice"))
         Lesson 3 · Channels · channels-practice: 0 of 17 answered · 0 of 17 points · Not started
         """
-        return ProgressLine(self.set(set_id), check_lang(lang or self.lang), self.review_count(set_id))
+        return ProgressLine(
+            self.set(set_id), check_lang(lang or self.lang), self.review_count(set_id)
+        )
 
     # -- views ------------------------------------------------------------------------------------
 
     def to_frame(self):
-        """One row per exercise set: ``exercise_set``, ``block``, ``lesson``, ``answered``, ``total``,
-        ``score``, ``max_score``, ``right``, ``partly_right``, ``wrong``, ``mastery``,
+        """One row per exercise set: ``exercise_set``, ``block``, ``lesson``, ``answered``,
+        ``total``, ``score``, ``max_score``, ``right``, ``partly_right``, ``wrong``, ``mastery``,
         ``last_activity`` (UTC) and ``source`` (the answer file counted). Counts are integers
         (``Int64``: missing where unknown); ``score`` and ``max_score`` are floats, NaN for a set
         without a practice key."""
@@ -493,52 +563,89 @@ class Progress:
 
         pd = require("pandas", "Progress.to_frame()")
         rows = [s.to_dict() for s in self.sets]
-        columns = ["exercise_set", "block", "lesson", "answered", "total", "score", "max_score", "right",
-                   "partly_right", "wrong", "mastery", "last_activity", "source"]
+        columns = [
+            "exercise_set",
+            "block",
+            "lesson",
+            "answered",
+            "total",
+            "score",
+            "max_score",
+            "right",
+            "partly_right",
+            "wrong",
+            "mastery",
+            "last_activity",
+            "source",
+        ]
         frame = pd.DataFrame(rows, columns=columns)
         counts = {c: "Int64" for c in ("total", "lesson", "right", "partly_right", "wrong")}
-        frame = frame.astype({"answered": "int64", **counts, "score": "float64", "max_score": "float64"})
+        frame = frame.astype(
+            {"answered": "int64", **counts, "score": "float64", "max_score": "float64"}
+        )
         frame["last_activity"] = pd.to_datetime(frame["last_activity"], utc=True, format="ISO8601")
         return frame
 
     def to_dict(self) -> dict:
-        return {"answers_dir": str(self.answers_dir), "sets": [s.to_dict() for s in self.sets],
-                "review_items": [list(r) for r in self.review_items], "next_step": self.next_step(),
-                "problems": [{"file": f, "problem": p} for f, p in self.problems],
-                "not_counted": [{"file": f, "exercise_set": s, "counted": c}
-                                for f, s, c in self.not_counted]}
+        return {
+            "answers_dir": str(self.answers_dir),
+            "sets": [s.to_dict() for s in self.sets],
+            "review_items": [list(r) for r in self.review_items],
+            "next_step": self.next_step(),
+            "problems": [{"file": f, "problem": p} for f, p in self.problems],
+            "not_counted": [
+                {"file": f, "exercise_set": s, "counted": c} for f, s, c in self.not_counted
+            ],
+        }
 
     def _problem_lines(self, lang: str) -> list[str]:
         lines = [f"{name}: {text_of(reason, lang)}" for name, reason in self.problems]
-        lines += [f"{name}: " + _ui("progress_not_counted", lang, set=set_id, counted=counted)
-                  for name, set_id, counted in self.not_counted]
+        lines += [
+            f"{name}: " + _ui("progress_not_counted", lang, set=set_id, counted=counted)
+            for name, set_id, counted in self.not_counted
+        ]
         return lines
 
     def summary(self, lang: str | None = None) -> str:
         """The progress as a plain-text table for a terminal (``bmc progress`` prints it)."""
         lang = check_lang(lang or self.lang)
-        head = [_ui(f"progress_col_{c}", lang) for c in ("lesson", "block", "set", "answered", "points",
-                                                         "mastery", "last")]
+        head = [
+            _ui(f"progress_col_{c}", lang)
+            for c in ("lesson", "block", "set", "answered", "points", "mastery", "last")
+        ]
         rows = []
         for s in self.sets:
             total = "?" if s.total is None else str(s.total)
-            points = (f"{fmt_points(s.score)} / {fmt_points(s.max_score)}" if s.scored else "-")
+            points = f"{fmt_points(s.score)} / {fmt_points(s.max_score)}" if s.scored else "-"
             lesson = str(s.lesson) if s.lesson else _ui("progress_own", lang)
-            rows.append([lesson, s.name(lang) or "-", s.exercise_set, f"{s.answered} / {total}", points,
-                         _ui("mastery_" + s.mastery, lang), _local(s.last_activity)])
+            rows.append(
+                [
+                    lesson,
+                    s.name(lang) or "-",
+                    s.exercise_set,
+                    f"{s.answered} / {total}",
+                    points,
+                    _ui("mastery_" + s.mastery, lang),
+                    _local(s.last_activity),
+                ]
+            )
         widths = [max(_width(r[i]) for r in [head, *rows]) for i in range(len(head))]
         right = {3, 4}
 
         def fmt(row):
-            cells = [(" " * (widths[i] - _width(c)) + c) if i in right else _pad(c, widths[i])
-                     for i, c in enumerate(row)]
+            cells = [
+                (" " * (widths[i] - _width(c)) + c) if i in right else _pad(c, widths[i])
+                for i, c in enumerate(row)
+            ]
             return "  ".join(cells).rstrip()
 
         lines = [_ui("progress_title", lang), fmt(head), fmt(["-" * w for w in widths])]
         lines += [fmt(r) for r in rows]
         for s in self.sets:
             if not s.items_found:
-                lines.append(f"{s.exercise_set}: " + _ui("progress_items_missing", lang, file=s.items_file))
+                lines.append(
+                    f"{s.exercise_set}: " + _ui("progress_items_missing", lang, file=s.items_file)
+                )
         lines.append("")
         if not self.answered:
             lines.append(_ui("progress_nothing_yet", lang))
@@ -556,15 +663,19 @@ class Progress:
     def _cell(self, s: SetProgress, lang: str) -> str:
         c0, c1, r0, r1 = GRID[s.block]
         share = min(1.0, s.answered / s.total) if s.total else 0.0
-        points = f"<div class='bmc-pm-points'>{_esc(s.points_text(lang))}</div>" if s.answered else ""
-        return (f"<div class='bmc-pm-cell bmc-pm-{s.mastery}' data-block='{s.block}' "
-                f"data-set='{_esc(s.exercise_set)}' data-level='{s.mastery}' "
-                f"style='grid-column: {c0} / {c1}; grid-row: {r0} / {r1};'>"
-                f"<div class='bmc-pm-lesson'>{_esc(_ui('progress_lesson', lang, n=s.lesson))}</div>"
-                f"<div class='bmc-pm-name'>{_esc(s.name(lang))}</div>"
-                f"<div class='bmc-pm-count'>{_esc(s.answered_text(lang))}</div>{points}"
-                f"<div class='bmc-pm-bar'><div style='width: {100 * share:.0f}%'></div></div>"
-                f"<div class='bmc-pm-level'>{_esc(_ui('mastery_' + s.mastery, lang))}</div></div>")
+        points = (
+            f"<div class='bmc-pm-points'>{_esc(s.points_text(lang))}</div>" if s.answered else ""
+        )
+        return (
+            f"<div class='bmc-pm-cell bmc-pm-{s.mastery}' data-block='{s.block}' "
+            f"data-set='{_esc(s.exercise_set)}' data-level='{s.mastery}' "
+            f"style='grid-column: {c0} / {c1}; grid-row: {r0} / {r1};'>"
+            f"<div class='bmc-pm-lesson'>{_esc(_ui('progress_lesson', lang, n=s.lesson))}</div>"
+            f"<div class='bmc-pm-name'>{_esc(s.name(lang))}</div>"
+            f"<div class='bmc-pm-count'>{_esc(s.answered_text(lang))}</div>{points}"
+            f"<div class='bmc-pm-bar'><div style='width: {100 * share:.0f}%'></div></div>"
+            f"<div class='bmc-pm-level'>{_esc(_ui('mastery_' + s.mastery, lang))}</div></div>"
+        )
 
     def _repr_html_(self) -> str:
         lang = self.lang
@@ -572,41 +683,59 @@ class Progress:
         by_block = {}
         for s in practice:  # one cell per block: the first set of each block (today there is one)
             by_block.setdefault(s.block, s)
-        parts = [f"<style>{_CSS}</style><div class='bmc-pm'>",
-                 f"<div class='bmc-pm-title'>{_esc(_ui('progress_title', lang))}</div>"]
+        parts = [
+            f"<style>{_CSS}</style><div class='bmc-pm'>",
+            f"<div class='bmc-pm-title'>{_esc(_ui('progress_title', lang))}</div>",
+        ]
         if not self.answered:
-            parts.append(f"<div class='bmc-pm-note'>{_esc(_ui('progress_nothing_yet', lang))}</div>")
+            parts.append(
+                f"<div class='bmc-pm-note'>{_esc(_ui('progress_nothing_yet', lang))}</div>"
+            )
         step = _ui("progress_next", lang, step=self.next_step(lang))
         parts.append(f"<div class='bmc-pm-next'>{_esc(step)}</div>")
         cells = "".join(self._cell(s, lang) for s in by_block.values())
         parts.append(f"<div class='bmc-pm-grid'>{cells}</div>")
         if self.review_items:
-            parts.append(f"<div class='bmc-pm-note bmc-pm-review'>"
-                         f"{_esc(_ui('progress_review_line', lang, count=len(self.review_items)))}</div>")
-        legend = _ui("mastery_legend", lang, familiar=round(100 * FAMILIAR), mastered=round(100 * MASTERED))
+            parts.append(
+                f"<div class='bmc-pm-note bmc-pm-review'>"
+                f"{_esc(_ui('progress_review_line', lang, count=len(self.review_items)))}</div>"
+            )
+        legend = _ui(
+            "mastery_legend", lang, familiar=round(100 * FAMILIAR), mastered=round(100 * MASTERED)
+        )
         parts.append(f"<div class='bmc-pm-note'>{_esc(legend)}</div>")
         others = [s for s in self.sets if s not in by_block.values()]
         if others:
             rows = "".join(
-                f"<tr data-set='{_esc(s.exercise_set)}'><td><code>{_esc(s.exercise_set)}</code></td>"
+                "<tr "
+                f"data-set='{_esc(s.exercise_set)}'><td><code>{_esc(s.exercise_set)}</code></td>"
                 f"<td>{_esc(s.name(lang))}</td><td>{_esc(s.answered_text(lang))}</td>"
                 f"<td>{_esc(s.points_text(lang))}</td>"
                 f"<td>{'' if s.items_found else _esc(_ui('progress_items_missing', lang, file=s.items_file))}"
                 "</td></tr>"
-                for s in others)
-            parts.append(f"<div class='bmc-pm-note'>{_esc(_ui('progress_own_sets', lang))}</div>"
-                         f"<table class='bmc-pm-own'><tbody>{rows}</tbody></table>")
+                for s in others
+            )
+            parts.append(
+                f"<div class='bmc-pm-note'>{_esc(_ui('progress_own_sets', lang))}</div>"
+                f"<table class='bmc-pm-own'><tbody>{rows}</tbody></table>"
+            )
         problems = self._problem_lines(lang)
         if problems:
             items = "".join(f"<li>{_esc(p)}</li>" for p in problems)
-            parts.append(f"<div class='bmc-pm-note bmc-pm-problems'>{_esc(_ui('progress_problems', lang))}"
-                         f"<ul>{items}</ul></div>")
+            parts.append(
+                f"<div class='bmc-pm-note bmc-pm-problems'>{_esc(_ui('progress_problems', lang))}"
+                f"<ul>{items}</ul></div>"
+            )
         parts.append("</div>")
         return "".join(parts)
 
 
-def progress(answers_dir: str | os.PathLike | None = None, lang: str | None = None, *,
-             own_sets: Iterable[str | os.PathLike] = ()) -> Progress:
+def progress(
+    answers_dir: str | os.PathLike | None = None,
+    lang: str | None = None,
+    *,
+    own_sets: Iterable[str | os.PathLike] = (),
+) -> Progress:
     """A learner's progress over every exercise set in their answers folder.
 
     Args:
@@ -631,8 +760,13 @@ def progress(answers_dir: str | os.PathLike | None = None, lang: str | None = No
     return Progress(study(answers_dir, own_sets=own_sets), lang)
 
 
-def print_progress(answers_dir: str | os.PathLike | None = None, lang: str | None = None, *,
-                   own_sets: Iterable[str | os.PathLike] = (), as_json: bool = False) -> int:
+def print_progress(
+    answers_dir: str | os.PathLike | None = None,
+    lang: str | None = None,
+    *,
+    own_sets: Iterable[str | os.PathLike] = (),
+    as_json: bool = False,
+) -> int:
     """``bmc progress``: print the progress table (or JSON) and return the exit status.
 
     0 when the folder was read (files that could not be read are listed in the output); 2 when

@@ -65,6 +65,7 @@ def review_items(answers_dir: str | os.PathLike | None = None) -> list[tuple[str
 
 # -- the schedule -------------------------------------------------------------------------------
 
+
 def check_intervals(intervals: Iterable[int]) -> tuple[int, ...]:
     """The gaps in days as a tuple; each a whole number of at least 1, not shrinking.
 
@@ -88,8 +89,12 @@ class Card:
     reviewed_at: str = ""  #: the time of its last check in a review
 
     def to_dict(self) -> dict:
-        return {"box": self.box, "due": self.due.isoformat() if self.due else None, "learned": self.learned,
-                "reviewed_at": self.reviewed_at}
+        return {
+            "box": self.box,
+            "due": self.due.isoformat() if self.due else None,
+            "learned": self.learned,
+            "reviewed_at": self.reviewed_at,
+        }
 
     @classmethod
     def from_dict(cls, raw: object) -> Card | None:
@@ -105,7 +110,9 @@ class Card:
             except ValueError:
                 return None
         reviewed = raw.get("reviewed_at")
-        return cls(box, due, raw.get("learned") is True, reviewed if isinstance(reviewed, str) else "")
+        return cls(
+            box, due, raw.get("learned") is True, reviewed if isinstance(reviewed, str) else ""
+        )
 
 
 def _today(now: datetime | date) -> date:
@@ -118,7 +125,8 @@ class ReviewState:
 
     path: Path
     cards: dict = field(default_factory=dict)
-    problem: Msg | str = ""  #: why the file on disk could not be read ("" when it could, or is absent)
+    #: why the file on disk could not be read ("" when it could, or is absent)
+    problem: Msg | str = ""
 
     @classmethod
     def load(cls, answers_dir: str | os.PathLike | None = None) -> ReviewState:
@@ -139,13 +147,16 @@ class ReviewState:
         except (ValueError, RecursionError) as exc:
             state.problem = Msg("review.unreadable", reason=json_reason(exc, with_line=True))
             return state
-        if (not isinstance(raw, dict) or raw.get("format") != STATE_FORMAT
-                or raw.get("version") != STATE_VERSION):
+        if (
+            not isinstance(raw, dict)
+            or raw.get("format") != STATE_FORMAT
+            or raw.get("version") != STATE_VERSION
+        ):
             state.problem = Msg("review.not_state", format=STATE_FORMAT, version=STATE_VERSION)
             return state
         sets = raw.get("items")
-        for set_id, items in (sets.items() if isinstance(sets, dict) else ()):
-            for item_id, card in (items.items() if isinstance(items, dict) else ()):
+        for set_id, items in sets.items() if isinstance(sets, dict) else ():
+            for item_id, card in items.items() if isinstance(items, dict) else ():
                 parsed = Card.from_dict(card)
                 if parsed is not None:
                     state.cards.setdefault(set_id, {})[item_id] = parsed
@@ -155,9 +166,14 @@ class ReviewState:
         return self.cards.get(set_id, {}).get(item_id)
 
     def to_dict(self) -> dict:
-        return {"format": STATE_FORMAT, "version": STATE_VERSION,
-                "items": {s: {i: c.to_dict() for i, c in sorted(items.items())}
-                          for s, items in sorted(self.cards.items())}}
+        return {
+            "format": STATE_FORMAT,
+            "version": STATE_VERSION,
+            "items": {
+                s: {i: c.to_dict() for i, c in sorted(items.items())}
+                for s, items in sorted(self.cards.items())
+            },
+        }
 
     def save(self) -> Path:
         """Write the schedule atomically (a damaged file found at load time is set aside first)."""
@@ -166,8 +182,16 @@ class ReviewState:
             self.problem = ""
         return write_atomic(self.path, to_json(self.to_dict()))
 
-    def record(self, set_id: str, item_id: str, right: bool, *, box: int, now: datetime,
-               intervals: Iterable[int] = INTERVALS) -> Card:
+    def record(
+        self,
+        set_id: str,
+        item_id: str,
+        right: bool,
+        *,
+        box: int,
+        now: datetime,
+        intervals: Iterable[int] = INTERVALS,
+    ) -> Card:
         """Move one item after a check in a review: right -> up a box (due after that box's gap;
         learned after the last box), else back to box 1 (due at once). ``box`` is the box the
         item was shown in. Returns the new card (call :meth:`save` to keep it)."""
@@ -183,8 +207,16 @@ class ReviewState:
         return card
 
 
-def record_review(answers_dir: str | os.PathLike | None, set_id: str, item_id: str, right: bool, *, box: int,
-                  now: datetime, intervals: Iterable[int] = INTERVALS) -> Card:
+def record_review(
+    answers_dir: str | os.PathLike | None,
+    set_id: str,
+    item_id: str,
+    right: bool,
+    *,
+    box: int,
+    now: datetime,
+    intervals: Iterable[int] = INTERVALS,
+) -> Card:
     """Record one checked review item in the answers folder's schedule and save it at once,
     re-reading the file first so that another open review's changes are kept."""
     state = ReviewState.load(answers_dir)
@@ -194,6 +226,7 @@ def record_review(answers_dir: str | os.PathLike | None, set_id: str, item_id: s
 
 
 # -- today's review ---------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ReviewEntry:
@@ -226,8 +259,13 @@ class ReviewDeck:
         return [(e.exercise_set, e.item_id) for e in self.entries]
 
 
-def review_deck(answers_dir: str | os.PathLike | None = None, *, now: datetime | date | None = None,
-                intervals: Iterable[int] = INTERVALS, found: Study | None = None) -> ReviewDeck:
+def review_deck(
+    answers_dir: str | os.PathLike | None = None,
+    *,
+    now: datetime | date | None = None,
+    intervals: Iterable[int] = INTERVALS,
+    found: Study | None = None,
+) -> ReviewDeck:
     """Today's review for the answers folder at time ``now`` (default: the system clock).
 
     Every miss is due (box 1); an item answered right in an earlier review comes back when its
@@ -240,9 +278,20 @@ def review_deck(answers_dir: str | os.PathLike | None = None, *, now: datetime |
     misses: list[Miss] = found.misses
     missed = {(m.exercise_set, m.item_id) for m in misses}
     files = found.scan.files
-    entries = [ReviewEntry(m.exercise_set, m.item_id, 1, True, m.choice, m.status, None,
-                           str(files[m.exercise_set].path), files[m.exercise_set].answers.student_id)
-               for m in misses]
+    entries = [
+        ReviewEntry(
+            m.exercise_set,
+            m.item_id,
+            1,
+            True,
+            m.choice,
+            m.status,
+            None,
+            str(files[m.exercise_set].path),
+            files[m.exercise_set].answers.student_id,
+        )
+        for m in misses
+    ]
     due, later = [], {}
     for set_id, cards in state.cards.items():
         counted = found.scan.files.get(set_id)
@@ -253,12 +302,23 @@ def review_deck(answers_dir: str | os.PathLike | None = None, *, now: datetime |
             if card.learned or (set_id, item_id) in missed or item_id not in known:
                 continue
             if card.due is None or card.due <= today:
-                due.append(ReviewEntry(set_id, item_id, min(card.box, len(gaps) + 1), False, due=card.due,
-                                       path=str(counted.path), student_id=counted.answers.student_id))
+                due.append(
+                    ReviewEntry(
+                        set_id,
+                        item_id,
+                        min(card.box, len(gaps) + 1),
+                        False,
+                        due=card.due,
+                        path=str(counted.path),
+                        student_id=counted.answers.student_id,
+                    )
+                )
             else:
                 later[card.due] = later.get(card.due, 0) + 1
-    order = {(set_id, it.item_id): (_lesson(set_id) or 99, set_id, index)
-             for set_id, result in found.results.items() for index, it in enumerate(result.items)}
+    order = {
+        (set_id, it.item_id): (_lesson(set_id) or 99, set_id, index)
+        for set_id, result in found.results.items()
+        for index, it in enumerate(result.items)
+    }
     due.sort(key=lambda e: (e.due or date.min, order.get((e.exercise_set, e.item_id), ())))
     return ReviewDeck(entries + due, sorted(later.items()), len(gaps) + 1, state.problem)
-

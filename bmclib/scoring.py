@@ -1,4 +1,5 @@
-"""Scoring one student's answers against a key (CONTRACT.md section 4), with feedback in ko and en."""
+"""Scoring one student's answers against a key (CONTRACT.md section 4), with feedback in ko and
+en."""
 
 from __future__ import annotations
 
@@ -16,8 +17,14 @@ from .keys import Key, KeyItem, load_key
 
 #: how an answer to one item counts, worst last
 STATUSES = ("best", "acceptable", "wrong", "unanswered")
-#: one colour per status, for every view that shows them (widgets, notebook tables, the class report)
-STATUS_COLOURS = {"best": "#2e7d32", "acceptable": "#b58100", "wrong": "#c62828", "unanswered": "#757575"}
+#: one colour per status, for every view that shows them (widgets, notebook tables, the class
+#: report)
+STATUS_COLOURS = {
+    "best": "#2e7d32",
+    "acceptable": "#b58100",
+    "wrong": "#c62828",
+    "unanswered": "#757575",
+}
 #: the share of an item's points that an acceptable answer earns, unless a caller says otherwise
 DEFAULT_PARTIAL = 0.5
 
@@ -31,10 +38,12 @@ def status_label(status: str, lang: str | None = None) -> str:
     return Msg(f"status.{status}").text(lang)
 
 
-def score_item(choice: str | None, item: KeyItem, partial: float = DEFAULT_PARTIAL) -> tuple[str, float]:
-    """How one answer counts: ``(status, points)``. The one scoring rule (CONTRACT.md section 4) that
-    scoring, batch grading and the class report all use: best -> the item's points; acceptable ->
-    points x ``partial``; anything else, unknown or unanswered -> 0.
+def score_item(
+    choice: str | None, item: KeyItem, partial: float = DEFAULT_PARTIAL
+) -> tuple[str, float]:
+    """How one answer counts: ``(status, points)``. The one scoring rule (CONTRACT.md section 4)
+    that scoring, batch grading and the class report all use: best -> the item's points; acceptable
+    -> points x ``partial``; anything else, unknown or unanswered -> 0.
 
     >>> from bmclib.keys import KeyItem
     >>> item = KeyItem("netflix", ("automated_services",), ("self_service",), 2.0)
@@ -75,8 +84,14 @@ class ItemScore:
     feedback: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
-        return {"item_id": self.item_id, "choice": self.choice, "status": self.status,
-                "points": self.points, "max_points": self.max_points, "feedback": dict(self.feedback)}
+        return {
+            "item_id": self.item_id,
+            "choice": self.choice,
+            "status": self.status,
+            "points": self.points,
+            "max_points": self.max_points,
+            "feedback": dict(self.feedback),
+        }
 
 
 def _label(cid: str | None, lang: str) -> str:
@@ -98,7 +113,7 @@ def _advisor_lines(case, choice: str, status: str, lang: str) -> list[str]:
 
     advice = explain_choice(case.attrs, choice)
     if status in ("best", "acceptable"):
-        return advice.fit.reasons[lang][:2 if status == "best" else 1]
+        return advice.fit.reasons[lang][: 2 if status == "best" else 1]
     lines = advice.fit.against[lang][:2]
     if advice.best.type_id != choice:
         lines += advice.best.reasons[lang][:1]
@@ -116,14 +131,20 @@ def item_feedback(item: KeyItem, choice: str | None, status: str, points: float,
         if status == "best":
             head = Msg("feedback.best", chosen=chosen)
         elif status == "acceptable":
-            head = Msg("feedback.acceptable", points=fmt_points(points), max=fmt_points(item.points), chosen=chosen,
-                       best=best)
+            head = Msg(
+                "feedback.acceptable",
+                points=fmt_points(points),
+                max=fmt_points(item.points),
+                chosen=chosen,
+                best=best,
+            )
         elif status == "unanswered":
             out[lang] = Msg("feedback.unanswered").text(lang)
             continue
         elif choice not in _category_index():
             head = Msg("feedback.not_a_choice", choice=f"'{choice}'", best=best)
-        elif _category_index()[choice].taxonomy == "relationship_pitfalls":  # "what is wrong with this plan?"
+        # "what is wrong with this plan?"
+        elif _category_index()[choice].taxonomy == "relationship_pitfalls":
             quoted = {"chosen": f"‘{chosen}’", "best": f"‘{best}’"}  # a pitfall's name is a phrase
             if item.best == ("no_pitfall",):
                 head = Msg("feedback.wrong_no_pitfall", chosen=quoted["chosen"])
@@ -139,8 +160,14 @@ def item_feedback(item: KeyItem, choice: str | None, status: str, points: float,
             lines.append(why_not)  # the fact that rules this choice out, from the key
         if expl:
             lines.append(expl)
-        if case is not None and choice in type_ids and not why_not and not (status == "best" and expl):
-            lines += _advisor_lines(case, choice, status, lang)  # (a right answer's explanation says enough)
+        if (
+            case is not None
+            and choice in type_ids
+            and not why_not
+            and not (status == "best" and expl)
+        ):
+            # (a right answer's explanation says enough)
+            lines += _advisor_lines(case, choice, status, lang)
         out[lang] = " ".join(dict.fromkeys(line.strip() for line in lines if line.strip()))
     return out
 
@@ -174,36 +201,61 @@ class ScoreResult:
     def summary(self, lang: str | None = None) -> str:
         """A plain-text report, the same words every run."""
         lang = lang_or_session(lang or self.lang)
-        lines = [Msg("score.head", set=self.exercise_set, score=fmt_points(self.score), max=fmt_points(self.max_score),
-                     percent=f"{self.percent:g}").text(lang)]
+        lines = [
+            Msg(
+                "score.head",
+                set=self.exercise_set,
+                score=fmt_points(self.score),
+                max=fmt_points(self.max_score),
+                percent=f"{self.percent:g}",
+            ).text(lang)
+        ]
         for it in self.items:
-            lines.append(f"- {it.item_id}: {status_label(it.status, lang)} "
-                         f"({fmt_points(it.points)}/{fmt_points(it.max_points)}) {it.feedback.get(lang, '')}".rstrip())
+            points = f"{fmt_points(it.points)}/{fmt_points(it.max_points)}"
+            lines.append(
+                f"- {it.item_id}: {status_label(it.status, lang)} "
+                f"({points}) {it.feedback.get(lang, '')}".rstrip()
+            )
         if self.ignored:
             lines.append(Msg("score.ignored", items=", ".join(self.ignored)).text(lang))
         return "\n".join(lines)
 
     def to_dict(self) -> dict:
-        return {"exercise_set": self.exercise_set, "student_id": self.student_id, "score": self.score,
-                "max_score": self.max_score, "percent": self.percent,
-                "items": [i.to_dict() for i in self.items], "ignored": list(self.ignored)}
+        return {
+            "exercise_set": self.exercise_set,
+            "student_id": self.student_id,
+            "score": self.score,
+            "max_score": self.max_score,
+            "percent": self.percent,
+            "items": [i.to_dict() for i in self.items],
+            "ignored": list(self.ignored),
+        }
 
     def __repr__(self) -> str:
-        return (f"ScoreResult({self.exercise_set!r}, score={fmt_points(self.score)}, "
-                f"max_score={fmt_points(self.max_score)}, percent={self.percent:g})")
+        return (
+            f"ScoreResult({self.exercise_set!r}, score={fmt_points(self.score)}, "
+            f"max_score={fmt_points(self.max_score)}, percent={self.percent:g})"
+        )
 
     def _repr_html_(self) -> str:
         lang = lang_or_session(self.lang)
         left = "style='text-align:left;vertical-align:top'"
         rows = "".join(
-            f"<tr><td {left}><code>{html.escape(i.item_id)}</code></td>"
-            f"<td {left}><b style='color:{STATUS_COLOURS[i.status]}'>{status_label(i.status, lang)}</b></td>"
+            f"<tr><td {left}><code>{html.escape(i.item_id)}</code></td><td {left}><b "
+            f"style='color:{STATUS_COLOURS[i.status]}'>{status_label(i.status, lang)}</b></td>"
             f"<td {left}>{fmt_points(i.points)} / {fmt_points(i.max_points)}</td>"
             f"<td {left}>{html.escape(i.feedback.get(lang, ''))}</td></tr>"
             for i in self.items
         )
-        head = html.escape(Msg("score.head", set=self.exercise_set, score=fmt_points(self.score),
-                               max=fmt_points(self.max_score), percent=f"{self.percent:g}").text(lang))
+        head = html.escape(
+            Msg(
+                "score.head",
+                set=self.exercise_set,
+                score=fmt_points(self.score),
+                max=fmt_points(self.max_score),
+                percent=f"{self.percent:g}",
+            ).text(lang)
+        )
         return f"<p><b>{head}</b></p><table><tbody>{rows}</tbody></table>"
 
 
@@ -215,8 +267,9 @@ def _as_key(key) -> Key:
     raise BMCError(Msg("score.key_type", type=type(key).__name__))
 
 
-def score_answers(answers, key, partial: float = DEFAULT_PARTIAL, *, cases=None,
-                  lang: str | None = None) -> ScoreResult:
+def score_answers(
+    answers, key, partial: float = DEFAULT_PARTIAL, *, cases=None, lang: str | None = None
+) -> ScoreResult:
     """Score answers against a key: best earns the points, acceptable ``points x partial``.
 
     ``answers`` is a mapping ``{item_id: choice_id}`` or an ``AnswerFile``; ``key`` a ``Key``,

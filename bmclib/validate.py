@@ -1,4 +1,5 @@
-"""``bmc validate``: check data files (shipped or an instructor's own) and report ``file:line: message``.
+"""``bmc validate``: check data files (shipped or an instructor's own) and report
+``file:line: message``.
 
 Every data file the library reads has a checker here; the kind of a file is found from its content
 (a CSV's header, a JSON file's ``format``), never from its name alone.
@@ -106,7 +107,9 @@ def validate_file(path: str | Path, *, cases=None) -> list[Problem]:
     try:
         return _validate_file(path, cases=cases)
     except Exception as exc:  # noqa: BLE001 - by place: whatever one file does, it is that file's problem
-        return [Problem(str(path), 0, Msg("validate.crashed", reason=f"{type(exc).__name__}: {exc}"))]
+        return [
+            Problem(str(path), 0, Msg("validate.crashed", reason=f"{type(exc).__name__}: {exc}"))
+        ]
 
 
 def _validate_file(path: Path, *, cases=None) -> list[Problem]:
@@ -136,14 +139,25 @@ def _validate_file(path: Path, *, cases=None) -> list[Problem]:
         fmt = data.get("format") if isinstance(data, dict) else None
         if fmt in checkers:
             return checkers[fmt](path, data)
-        return [Problem(str(path), 1, Msg("validate.unknown_json", format=repr(fmt), known=", ".join(checkers)))]
+        return [
+            Problem(
+                str(path),
+                1,
+                Msg("validate.unknown_json", format=repr(fmt), known=", ".join(checkers)),
+            )
+        ]
     return [Problem(str(path), 0, Msg("validate.unknown_file"))]
 
 
 def _files_under(path: Path) -> list[Path]:
     if path.is_dir():
-        return sorted(Path(p) for p in walk_files(path) if os.path.splitext(p)[1].lower() in (".csv", ".json")
-                      and not os.path.basename(p).startswith((".", "_")) and not is_set_aside(os.path.basename(p)))
+        return sorted(
+            Path(p)
+            for p in walk_files(path)
+            if os.path.splitext(p)[1].lower() in (".csv", ".json")
+            and not os.path.basename(p).startswith((".", "_"))
+            and not is_set_aside(os.path.basename(p))
+        )
     return [path]
 
 
@@ -158,32 +172,67 @@ def cross_check_shipped() -> list[Problem]:
     for set_id in exercise_set_ids():
         key_path = root / "keys" / f"{set_id}.csv"
         if not key_path.is_file():
-            problems.append(Problem(str(root / "exercises" / f"{set_id}.csv"), 0,
-                                    Msg("validate.no_practice_key", set=set_id)))
+            problems.append(
+                Problem(
+                    str(root / "exercises" / f"{set_id}.csv"),
+                    0,
+                    Msg("validate.no_practice_key", set=set_id),
+                )
+            )
             continue
         items, key = load_exercise_set(set_id), load_key(key_path)
         if key.exercise_set != set_id:
-            problems.append(Problem(str(key_path), 2, Msg("validate.key_set", found=key.exercise_set, expected=set_id)))
+            problems.append(
+                Problem(
+                    str(key_path),
+                    2,
+                    Msg("validate.key_set", found=key.exercise_set, expected=set_id),
+                )
+            )
         if set(items.item_ids) != set(key.item_ids):
             missing = sorted(set(items.item_ids) - set(key.item_ids))
             extra = sorted(set(key.item_ids) - set(items.item_ids))
-            problems.append(Problem(str(key_path), 0, Msg("validate.key_items", missing=", ".join(missing) or "-",
-                                                          extra=", ".join(extra) or "-")))
+            problems.append(
+                Problem(
+                    str(key_path),
+                    0,
+                    Msg(
+                        "validate.key_items",
+                        missing=", ".join(missing) or "-",
+                        extra=", ".join(extra) or "-",
+                    ),
+                )
+            )
         for item in items.items:
             if item.id in key.item_ids:
                 allowed = set(taxonomy(item.taxonomy).ids)
                 k = key.item(item.id)
                 explained = [c for lang in ("en", "ko") for c in (k.why_not.get(lang) or {})]
-                wrong = list(dict.fromkeys(c for c in [*k.best, *k.acceptable, *explained] if c not in allowed))
+                wrong = list(
+                    dict.fromkeys(
+                        c for c in [*k.best, *k.acceptable, *explained] if c not in allowed
+                    )
+                )
                 if wrong:
-                    problems.append(Problem(str(key_path), 0, Msg("validate.not_in_taxonomy", item=item.id,
-                                                                  choices=", ".join(wrong), taxonomy=item.taxonomy)))
+                    problems.append(
+                        Problem(
+                            str(key_path),
+                            0,
+                            Msg(
+                                "validate.not_in_taxonomy",
+                                item=item.id,
+                                choices=", ".join(wrong),
+                                taxonomy=item.taxonomy,
+                            ),
+                        )
+                    )
     return problems
 
 
 @dataclass
 class Validation:
-    """The problems ``bmc validate`` found (:class:`~bmclib.fileio.Problem`) and how many files it read."""
+    """The problems ``bmc validate`` found (:class:`~bmclib.fileio.Problem`) and how many files it
+    read."""
 
     files: int = 0
     problems: list = field(default_factory=list)
@@ -192,7 +241,9 @@ class Validation:
         """Every problem, one per line, or ``OK: N files checked``."""
         if self.problems:
             return "\n".join(p.text(lang) for p in self.problems)
-        return (Msg("validate.ok_one") if self.files == 1 else Msg("validate.ok", files=self.files)).text(lang)
+        return (
+            Msg("validate.ok_one") if self.files == 1 else Msg("validate.ok", files=self.files)
+        ).text(lang)
 
 
 def validate(paths: list[str | Path] | None = None) -> Validation:

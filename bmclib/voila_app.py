@@ -58,15 +58,19 @@ def notice_page(lang: str, title_key: str, body_key: str, **fields) -> str:
     """
     title = escape(Msg(title_key).text(lang))
     body = escape(Msg(body_key, **fields).text(lang))
-    return (f'<!DOCTYPE html>\n<html lang="{lang}">\n<head><meta charset="utf-8">'
-            '<meta name="viewport" content="width=device-width, initial-scale=1.0">'
-            f"<title>{title}</title>"
-            "<style>body { font-family: system-ui, 'BMC Gothic', sans-serif; max-width: 40em; "
-            "margin: 4em auto; padding: 0 1em; line-height: 1.6; color: #222; }</style></head>\n"
-            f'<body><h1>{title}</h1>\n<p class="bmc-notice">{body}</p></body>\n</html>\n')
+    return (
+        f'<!DOCTYPE html>\n<html lang="{lang}">\n<head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1.0">'
+        f"<title>{title}</title>"
+        "<style>body { font-family: system-ui, 'BMC Gothic', sans-serif; max-width: 40em; "
+        "margin: 4em auto; padding: 0 1em; line-height: 1.6; color: #222; }</style></head>\n"
+        f'<body><h1>{title}</h1>\n<p class="bmc-notice">{body}</p></body>\n</html>\n'
+    )
 
 
-def _write_notice(handler: web.RequestHandler, status: int, title_key: str, body_key: str, **fields) -> None:
+def _write_notice(
+    handler: web.RequestHandler, status: int, title_key: str, body_key: str, **fields
+) -> None:
     handler.set_status(status)
     handler.set_header("Content-Type", "text/html; charset=UTF-8")
     handler.set_header("Cache-Control", "no-store")
@@ -116,8 +120,11 @@ class CappedKernelManager(AsyncMappingKernelManager):
     max_kernels = Integer(0, config=True)
 
     async def start_kernel(self, *args, **kwargs):
-        if kwargs.get("kernel_id") not in self and self.max_kernels and \
-                len(self.list_kernel_ids()) >= self.max_kernels:
+        if (
+            kwargs.get("kernel_id") not in self
+            and self.max_kernels
+            and len(self.list_kernel_ids()) >= self.max_kernels
+        ):
             raise web.HTTPError(503, "kernel limit reached")
         return await super().start_kernel(*args, **kwargs)
 
@@ -128,7 +135,13 @@ def _log_request(handler: web.RequestHandler) -> None:
     status = handler.get_status()
     log = logging.getLogger("tornado.access")
     level = logging.ERROR if status >= 500 else logging.DEBUG
-    log.log(level, "%d %s %.2fms", status, handler._request_summary(), 1000.0 * handler.request.request_time())
+    log.log(
+        level,
+        "%d %s %.2fms",
+        status,
+        handler._request_summary(),
+        1000.0 * handler.request.request_time(),
+    )
 
 
 class _DropUntrustedNotice(logging.Filter):

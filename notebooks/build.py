@@ -46,14 +46,21 @@ def parse(text: str, name: str = "<source>") -> list[dict]:
     for number, line in enumerate(text.splitlines(), start=1):
         match = HEADER.match(line)
         if match:
-            current = {"type": match[1], "tags": match[2].split(",") if match[2] else [], "en": [], "ko": [],
-                       "line": number}
+            current = {
+                "type": match[1],
+                "tags": match[2].split(",") if match[2] else [],
+                "en": [],
+                "ko": [],
+                "line": number,
+            }
             cells.append(current)
             part = "en"
             continue
         if current is None:
             if line.strip():
-                raise SystemExit(f"{name}:{number}: text before the first '--- md' or '--- code' line")
+                raise SystemExit(
+                    f"{name}:{number}: text before the first '--- md' or '--- code' line"
+                )
             continue
         if line.strip() == "=== ko":
             if current["type"] != "md":
@@ -67,7 +74,10 @@ def parse(text: str, name: str = "<source>") -> list[dict]:
         if c["type"] == "md":
             ko = "\n".join(c["ko"]).strip("\n")
             if not en or not ko:
-                raise SystemExit(f"{name}:{c['line']}: a markdown cell needs English text and '=== ko' Korean text")
+                raise SystemExit(
+                    f"{name}:{c['line']}: a markdown cell needs "
+                    "English text and '=== ko' Korean text"
+                )
         else:
             en, ko = code_for(en, "en"), code_for(en, "ko").replace('lang="en"', 'lang="ko"')
         out.append({"type": c["type"], "tags": c["tags"], "en": en, "ko": ko})
@@ -96,7 +106,11 @@ def code_for(code: str, lang: str) -> str:
 def to_notebook(cells: list[dict], lang: str) -> nbformat.NotebookNode:
     nb = nbformat.v4.new_notebook()
     nb.metadata = {
-        "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
+        "kernelspec": {
+            "display_name": "Python 3 (ipykernel)",
+            "language": "python",
+            "name": "python3",
+        },
         "language_info": {"name": "python"},
     }
     for i, c in enumerate(cells):
@@ -121,16 +135,26 @@ def execute(nb: nbformat.NotebookNode) -> None:
     previous = os.environ.pop("BMC_ANSWERS_DIR", None)
     try:
         with tempfile.TemporaryDirectory(prefix="bmc-build-") as folder:
-            NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": folder}},
-                           record_timing=False, store_widget_state=True).execute()
+            NotebookClient(
+                nb,
+                timeout=120,
+                kernel_name="python3",
+                resources={"metadata": {"path": folder}},
+                record_timing=False,
+                store_widget_state=True,
+            ).execute()
     finally:
         if previous is not None:
             os.environ["BMC_ANSWERS_DIR"] = previous
     for cell in nb.cells:  # one stream output per name: chunking depends on timing
         merged = []
         for out in cell.get("outputs", []):
-            if (out["output_type"] == "stream" and merged and merged[-1]["output_type"] == "stream"
-                    and merged[-1]["name"] == out["name"]):
+            if (
+                out["output_type"] == "stream"
+                and merged
+                and merged[-1]["output_type"] == "stream"
+                and merged[-1]["name"] == out["name"]
+            ):
                 merged[-1]["text"] += out["text"]
             else:
                 merged.append(out)
@@ -147,13 +171,23 @@ def stable_widget_ids(text: str, name: str) -> str:
     import re
 
     nb = json.loads(text)
-    models = nb.get("metadata", {}).get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {})
+    models = (
+        nb.get("metadata", {})
+        .get("widgets", {})
+        .get("application/vnd.jupyter.widget-state+json", {})
+    )
     models = models.get("state", {})
     order: list[str] = []
-    queue = [o["data"]["application/vnd.jupyter.widget-view+json"]["model_id"]
-             for c in nb["cells"] for o in c.get("outputs", [])
-             if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
-    refs = {m: re.findall(r"IPY_MODEL_([0-9a-f]{32})", json.dumps(v, sort_keys=True)) for m, v in models.items()}
+    queue = [
+        o["data"]["application/vnd.jupyter.widget-view+json"]["model_id"]
+        for c in nb["cells"]
+        for o in c.get("outputs", [])
+        if "application/vnd.jupyter.widget-view+json" in o.get("data", {})
+    ]
+    refs = {
+        m: re.findall(r"IPY_MODEL_([0-9a-f]{32})", json.dumps(v, sort_keys=True))
+        for m, v in models.items()
+    }
     canon_memo: dict[str, str] = {}
 
     def canon(mid: str) -> str:
@@ -167,7 +201,9 @@ def stable_widget_ids(text: str, name: str) -> str:
         return canon_memo[mid]
 
     referenced = {r for rs in refs.values() for r in rs}
-    unreached_roots = sorted((m for m in models if m not in referenced and m not in queue), key=canon)
+    unreached_roots = sorted(
+        (m for m in models if m not in referenced and m not in queue), key=canon
+    )
     queue += unreached_roots
     while queue:
         mid = queue.pop(0)
@@ -192,7 +228,9 @@ def build(name: str, run: bool = True) -> None:
         if run:
             start = time.perf_counter()
             execute(nb)
-            print(f"{lang}/{name}.ipynb ran in {time.perf_counter() - start:.1f} s", file=sys.stderr)
+            print(
+                f"{lang}/{name}.ipynb ran in {time.perf_counter() - start:.1f} s", file=sys.stderr
+            )
         text = stable_widget_ids(nbformat.writes(nb), f"{lang}/{name}") + "\n"
         (folder / f"{name}.ipynb").write_text(text, encoding="utf-8")
 

@@ -10,9 +10,17 @@ from netutil import free_port  # noqa: F401 (shared; tests import it from here t
 
 CHROMIUM = "/usr/bin/chromium"
 # Flags measured on these machines (RECIPES.md, "Real browser")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--disable-dev-shm-usage"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 MISSING = "Chromium not found: install it with 'apt-get install -y chromium' (Debian)"
 
 

@@ -11,8 +11,21 @@ def own_set(tmp_path):
     from bmclib.cli import main
 
     out = tmp_path / "own"
-    assert main(["new-set", str(bmclib.data_path("cases.csv")), "--set", "my-quiz", "--out", str(out),
-                 "--only", "ikea,netflix,sap_community,private_banking"]) == 0
+    assert (
+        main(
+            [
+                "new-set",
+                str(bmclib.data_path("cases.csv")),
+                "--set",
+                "my-quiz",
+                "--out",
+                str(out),
+                "--only",
+                "ikea,netflix,sap_community,private_banking",
+            ]
+        )
+        == 0
+    )
     return out / "exercises" / "my-quiz.csv", out / "keys" / "my-quiz.csv"
 
 

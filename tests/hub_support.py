@@ -49,14 +49,16 @@ def missing_tools() -> str | None:
         import jupyterhub  # noqa: F401
         import websocket  # noqa: F401
     except ImportError as exc:
-        return f"{exc.name} is not installed (pip install -e \".[test]\")"
+        return f'{exc.name} is not installed (pip install -e ".[test]")'
     if not Path("/proc/self/environ").exists():
         return "needs Linux's /proc to find and stop every process the hub started"
     if not shutil.which("node"):
         return "node is not installed (the hub's proxy, configurable-http-proxy, runs on Node.js)"
     if not find_proxy():
-        return ("configurable-http-proxy is not installed: npm install --prefix .ci/node "
-                "configurable-http-proxy@5 (as .ci/run does), or npm install -g configurable-http-proxy")
+        return (
+            "configurable-http-proxy is not installed: npm install --prefix .ci/node "
+            "configurable-http-proxy@5 (as .ci/run does), or npm install -g configurable-http-proxy"
+        )
     return None
 
 
@@ -84,7 +86,8 @@ c.JupyterHub.hub_port = {hub_port}
 c.JupyterHub.db_url = "sqlite:///{tmp}/jupyterhub.sqlite"
 c.JupyterHub.cookie_secret_file = "{tmp}/cookie_secret"
 c.JupyterHub.pid_file = "{tmp}/hub.pid"
-c.JupyterHub.tornado_settings = {{"slow_spawn_timeout": 0}}  # POST .../server answers at once: starts overlap
+# POST .../server answers at once: starts overlap
+c.JupyterHub.tornado_settings = {{"slow_spawn_timeout": 0}}
 c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{proxy_api_port}"
 c.ConfigurableHTTPProxy.command = [{proxy!r}]
 c.ConfigurableHTTPProxy.pid_file = "{tmp}/proxy.pid"
@@ -137,20 +140,38 @@ class Hub:
         args = ["--ServerApp.allow_root=True"] if os.getuid() == 0 else []
         args += ["--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
         config = CONFIG.format(
-            port=self.port, hub_port=free_port(), proxy_api_port=free_port(), tmp=self.tmp.as_posix(),
-            proxy=find_proxy(), password=secrets.token_hex(8), users=sorted(self.users),
-            python=sys.executable, args=args, marker=MARKER, marker_value=self.marker_value,
-            admin_token=self.admin_token, collector_token=self.collector_token)
+            port=self.port,
+            hub_port=free_port(),
+            proxy_api_port=free_port(),
+            tmp=self.tmp.as_posix(),
+            proxy=find_proxy(),
+            password=secrets.token_hex(8),
+            users=sorted(self.users),
+            python=sys.executable,
+            args=args,
+            marker=MARKER,
+            marker_value=self.marker_value,
+            admin_token=self.admin_token,
+            collector_token=self.collector_token,
+        )
         (self.tmp / "jupyterhub_config.py").write_text(config + self.extra_config, encoding="utf-8")
         (self.tmp / "home").mkdir(exist_ok=True)
-        env = {k: v for k, v in os.environ.items()  # nothing of a hub these tests might run in
-               if not k.startswith(("JUPYTERHUB_", "BMC_", "JUPYTER_CONFIG", "JUPYTER_RUNTIME"))}
+        env = {
+            k: v
+            for k, v in os.environ.items()  # nothing of a hub these tests might run in
+            if not k.startswith(("JUPYTERHUB_", "BMC_", "JUPYTER_CONFIG", "JUPYTER_RUNTIME"))
+        }
         env[MARKER] = self.marker_value
         env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "jupyterhub", "-f", str(self.tmp / "jupyterhub_config.py")],
-                cwd=self.tmp, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                cwd=self.tmp,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -164,14 +185,19 @@ class Hub:
 
     def log_tail(self, lines: int = 60) -> str:
         try:
-            return "\n".join(self.log.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+            return "\n".join(
+                self.log.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:]
+            )
         except OSError:
             return "(no hub log)"
 
     # -- requests ---------------------------------------------------------------------------------
 
-    def request(self, method: str, path: str, *, token: str | None = None, body=None, timeout: float = 30):
-        """``(status, JSON or None)`` for a request to the hub or a user's server (token in the header)."""
+    def request(
+        self, method: str, path: str, *, token: str | None = None, body=None, timeout: float = 30
+    ):
+        """``(status, JSON or None)`` for a request to the hub or a user's server (token in the
+        header)."""
         data = None if body is None else json.dumps(body).encode()
         req = urllib.request.Request(self.url + path, data=data, method=method)
         req.add_header("Authorization", f"token {token or self.admin_token}")
@@ -209,7 +235,9 @@ class Hub:
                     raise RuntimeError(f"{user}'s server failed to start:\n{self.log_tail()}")
             time.sleep(0.3)
         if waiting:
-            raise TimeoutError(f"servers not ready within {timeout} s: {sorted(waiting)}\n{self.log_tail()}")
+            raise TimeoutError(
+                f"servers not ready within {timeout} s: {sorted(waiting)}\n{self.log_tail()}"
+            )
 
     def stop_server(self, user: str, timeout: float = 30) -> None:
         status, body = self.request("DELETE", f"/hub/api/users/{user}/server")
@@ -224,7 +252,8 @@ class Hub:
     def server_pid(self, user: str) -> int:
         return int(self.user_model(user)["servers"][""]["state"]["pid"])
 
-    # -- the end ------------------------------------------------------------------------------------
+    # -- the end
+    # ------------------------------------------------------------------------------------
 
     def stop(self) -> list[int]:
         """Stop the hub (it stops the servers and the proxy), then end any process of ours left.
@@ -257,25 +286,54 @@ class Kernel:
         import websocket
 
         self.hub, self.user = hub, user
-        status, session = hub.request("POST", f"/user/{user}/api/sessions",
-                                      body={"path": notebook_path, "type": "notebook", "name": "",
-                                            "kernel": {"name": "python3"}}, timeout=timeout)
+        status, session = hub.request(
+            "POST",
+            f"/user/{user}/api/sessions",
+            body={
+                "path": notebook_path,
+                "type": "notebook",
+                "name": "",
+                "kernel": {"name": "python3"},
+            },
+            timeout=timeout,
+        )
         assert status == 201, (status, session)
         self.kernel_id = session["kernel"]["id"]
         self.session = uuid.uuid4().hex
         url = f"ws://127.0.0.1:{hub.port}/user/{user}/api/kernels/{self.kernel_id}/channels"
-        self.ws = websocket.create_connection(url, header=[f"Authorization: token {hub.admin_token}"],
-                                              timeout=timeout)
+        self.ws = websocket.create_connection(
+            url, header=[f"Authorization: token {hub.admin_token}"], timeout=timeout
+        )
 
     def run(self, code: str, timeout: float = 60) -> str:
         """Run ``code``; return its stdout; raise with the traceback if it failed."""
         msg_id = uuid.uuid4().hex
-        self.ws.send(json.dumps({
-            "header": {"msg_id": msg_id, "msg_type": "execute_request", "username": self.user,
-                       "session": self.session, "date": "", "version": "5.3"},
-            "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
-            "content": {"code": code, "silent": False, "store_history": False, "user_expressions": {},
-                        "allow_stdin": False, "stop_on_error": True}}))
+        self.ws.send(
+            json.dumps(
+                {
+                    "header": {
+                        "msg_id": msg_id,
+                        "msg_type": "execute_request",
+                        "username": self.user,
+                        "session": self.session,
+                        "date": "",
+                        "version": "5.3",
+                    },
+                    "parent_header": {},
+                    "metadata": {},
+                    "channel": "shell",
+                    "buffers": [],
+                    "content": {
+                        "code": code,
+                        "silent": False,
+                        "store_history": False,
+                        "user_expressions": {},
+                        "allow_stdin": False,
+                        "stop_on_error": True,
+                    },
+                }
+            )
+        )
         out, reply, idle = [], None, False
         deadline = time.monotonic() + timeout
         while not (reply and idle):
@@ -294,8 +352,10 @@ class Kernel:
             elif kind == "status" and content["execution_state"] == "idle":
                 idle = True
         if reply["status"] != "ok":
-            raise RuntimeError(f"{self.user}'s kernel: {reply.get('ename')}: {reply.get('evalue')}\n"
-                               + "".join(out))
+            raise RuntimeError(
+                f"{self.user}'s kernel: {reply.get('ename')}: {reply.get('evalue')}\n"
+                + "".join(out)
+            )
         return "".join(out)
 
     def close(self) -> None:

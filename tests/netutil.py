@@ -1,4 +1,5 @@
-"""Network helpers shared by the tests that start real servers (app, hub, LTI platform, browsers)."""
+"""Network helpers shared by the tests that start real servers (app, hub, LTI platform,
+browsers)."""
 
 import socket
 

@@ -34,6 +34,7 @@ def top(attrs):
 
 # -- contract -------------------------------------------------------------------------------------
 
+
 def test_ranks_all_six_types_with_scores_that_share_out_one():
     fits = advise({"market": "b2c", "customer_count": "mass"})
     assert sorted(f.type_id for f in fits) == sorted(TYPES)
@@ -50,15 +51,21 @@ def test_missing_attributes_are_allowed_and_then_nothing_is_preferred():
 
 
 def test_unknown_attribute_or_value_names_the_allowed_ones():
-    with pytest.raises(ValueError, match=r"'customer_count' cannot be 'some'; allowed values: few, many, mass"):
+    with pytest.raises(
+        ValueError, match=r"'customer_count' cannot be 'some'; allowed values: few, many, mass"
+    ):
         advise({"customer_count": "some"})
     with pytest.raises(ValueError, match=r"'size' is not an attribute\. Attributes are: market, "):
         advise({"size": "big"})
-    with pytest.raises(ValueError, match=r"'online' cannot be 'maybe'; allowed values: true, false"):
+    with pytest.raises(
+        ValueError, match=r"'online' cannot be 'maybe'; allowed values: true, false"
+    ):
         advise({"online": "maybe"})
 
 
-# -- each criterion of the playbook can win ---------------------------------------------------------
+# -- each criterion of the playbook can win
+# ---------------------------------------------------------
+
 
 @pytest.mark.parametrize("example", playbook_examples(), ids=lambda e: e.id)
 def test_every_playbook_example_ranks_its_type_first(example):
@@ -67,38 +74,130 @@ def test_every_playbook_example_ranks_its_type_first(example):
     assert fits[0].score > fits[1].score
 
 
-@pytest.mark.parametrize("attrs, expected", [
-    # dedicated: few customers of high value; a B2B beachhead even at medium value; few prospects who need trust
-    ({"customer_count": "few", "value_per_customer": "high"}, "dedicated_personal_assistance"),
-    ({"market": "b2b", "customer_count": "few", "value_per_customer": "medium", "decision_complexity": "medium",
-      "online": True}, "dedicated_personal_assistance"),
-    ({"market": "b2c", "customer_count": "few", "value_per_customer": "medium", "decision_complexity": "high",
-      "online": False}, "dedicated_personal_assistance"),
-    # many customers with complex purchases: personal, not dedicated, even when each purchase is large
-    ({"market": "b2c", "customer_count": "many", "value_per_customer": "high", "decision_complexity": "high",
-      "online": False}, "personal_assistance"),
-    ({"market": "b2c", "customer_count": "many", "value_per_customer": "medium", "decision_complexity": "high",
-      "online": False}, "personal_assistance"),
-    ({"market": "b2b", "customer_count": "many", "value_per_customer": "medium", "decision_complexity": "high",
-      "online": True}, "personal_assistance"),
-    ({"market": "b2c", "customer_count": "mass", "value_per_customer": "high", "decision_complexity": "high",
-      "online": False}, "personal_assistance"),
-    # a mass offline segment with quick, simple purchases: self-service, even at medium value
-    ({"market": "b2c", "customer_count": "mass", "value_per_customer": "medium", "decision_complexity": "low",
-      "online": False}, "self_service"),
-    ({"market": "b2c", "customer_count": "mass", "value_per_customer": "low", "decision_complexity": "low",
-      "online": False}, "self_service"),
-    # automation needs behaviour data
-    ({"customer_count": "mass", "value_per_customer": "low", "decision_complexity": "low", "online": True,
-      "uses_behaviour_data": True}, "automated_services"),
-    ({"customer_count": "mass", "value_per_customer": "low", "decision_complexity": "low", "online": True,
-      "uses_behaviour_data": False}, "self_service"),
-    # user-created value defines co-creation; peers helping each other defines communities
-    ({"user_generated_value": True, "peer_support": False}, "co_creation"),
-    ({"user_generated_value": False, "peer_support": True}, "communities"),
-    ({"customer_count": "mass", "online": True, "uses_behaviour_data": True, "user_generated_value": True},
-     "co_creation"),
-])
+@pytest.mark.parametrize(
+    "attrs, expected",
+    [
+        # dedicated: few customers of high value; a B2B beachhead even at medium value; few
+        # prospects who need trust
+        ({"customer_count": "few", "value_per_customer": "high"}, "dedicated_personal_assistance"),
+        (
+            {
+                "market": "b2b",
+                "customer_count": "few",
+                "value_per_customer": "medium",
+                "decision_complexity": "medium",
+                "online": True,
+            },
+            "dedicated_personal_assistance",
+        ),
+        (
+            {
+                "market": "b2c",
+                "customer_count": "few",
+                "value_per_customer": "medium",
+                "decision_complexity": "high",
+                "online": False,
+            },
+            "dedicated_personal_assistance",
+        ),
+        # many customers with complex purchases: personal, not dedicated, even when each purchase is
+        # large
+        (
+            {
+                "market": "b2c",
+                "customer_count": "many",
+                "value_per_customer": "high",
+                "decision_complexity": "high",
+                "online": False,
+            },
+            "personal_assistance",
+        ),
+        (
+            {
+                "market": "b2c",
+                "customer_count": "many",
+                "value_per_customer": "medium",
+                "decision_complexity": "high",
+                "online": False,
+            },
+            "personal_assistance",
+        ),
+        (
+            {
+                "market": "b2b",
+                "customer_count": "many",
+                "value_per_customer": "medium",
+                "decision_complexity": "high",
+                "online": True,
+            },
+            "personal_assistance",
+        ),
+        (
+            {
+                "market": "b2c",
+                "customer_count": "mass",
+                "value_per_customer": "high",
+                "decision_complexity": "high",
+                "online": False,
+            },
+            "personal_assistance",
+        ),
+        # a mass offline segment with quick, simple purchases: self-service, even at medium value
+        (
+            {
+                "market": "b2c",
+                "customer_count": "mass",
+                "value_per_customer": "medium",
+                "decision_complexity": "low",
+                "online": False,
+            },
+            "self_service",
+        ),
+        (
+            {
+                "market": "b2c",
+                "customer_count": "mass",
+                "value_per_customer": "low",
+                "decision_complexity": "low",
+                "online": False,
+            },
+            "self_service",
+        ),
+        # automation needs behaviour data
+        (
+            {
+                "customer_count": "mass",
+                "value_per_customer": "low",
+                "decision_complexity": "low",
+                "online": True,
+                "uses_behaviour_data": True,
+            },
+            "automated_services",
+        ),
+        (
+            {
+                "customer_count": "mass",
+                "value_per_customer": "low",
+                "decision_complexity": "low",
+                "online": True,
+                "uses_behaviour_data": False,
+            },
+            "self_service",
+        ),
+        # user-created value defines co-creation; peers helping each other defines communities
+        ({"user_generated_value": True, "peer_support": False}, "co_creation"),
+        ({"user_generated_value": False, "peer_support": True}, "communities"),
+        (
+            {
+                "customer_count": "mass",
+                "online": True,
+                "uses_behaviour_data": True,
+                "user_generated_value": True,
+            },
+            "co_creation",
+        ),
+    ],
+)
 def test_each_criterion_can_win(attrs, expected):
     assert top(attrs) == expected
 
@@ -108,9 +207,13 @@ def test_help_between_customers_is_community_first():
     attrs = {"user_generated_value": True, "network_effects": True, "peer_support": True}
     fits = advise(attrs)
     assert [f.type_id for f in fits[:2]] == ["communities", "co_creation"]
-    assert explain_choice(attrs, "co_creation").ruled_out_by("en") == [(
-        "What customers write here is mostly help for each other, which the playbook counts as community "
-        "first, as with SAP (community and co-creation).")]
+    assert explain_choice(attrs, "co_creation").ruled_out_by("en") == [
+        (
+            "What customers write here is mostly help for each "
+            "other, which the playbook counts as community "
+            "first, as with SAP (community and co-creation)."
+        )
+    ]
 
 
 def test_scores_separate_the_types():
@@ -125,18 +228,23 @@ def test_scores_separate_the_types():
 
 # -- reasons ------------------------------------------------------------------------------------
 
+
 def test_reasons_in_both_languages_strongest_first():
     best = advise({"customer_count": "few", "value_per_customer": "high"})[0]
     assert best.reasons["en"] and len(best.reasons["en"]) == len(best.reasons["ko"])
     assert best.reasons["en"][0].startswith("A few customers bring most of the revenue")
     assert "Pareto" in " ".join(best.reasons["en"]) and "파레토" in " ".join(best.reasons["ko"])
     weights = {r.id: r.weight for r in rules()}
-    assert [abs(weights[i]) for i in best.rules] == sorted((abs(weights[i]) for i in best.rules), reverse=True)
+    assert [abs(weights[i]) for i in best.rules] == sorted(
+        (abs(weights[i]) for i in best.rules), reverse=True
+    )
 
 
 def test_no_student_text_uses_ids_or_authoring_words():
     ids = [i for i in ATTRIBUTE_IDS + TYPES if "_" in i]
-    words = re.compile(r"\bseeds?\b|research file|시드|리서치|\b(?:" + "|".join(ids) + r")\b", re.IGNORECASE)
+    words = re.compile(
+        r"\bseeds?\b|research file|시드|리서치|\b(?:" + "|".join(ids) + r")\b", re.IGNORECASE
+    )
     texts = [r.reason[lang] for r in rules() for lang in ("en", "ko")]
     texts += [e.note[lang] for e in playbook_examples() for lang in ("en", "ko")]
     for case in read_cases(HOLDOUT):
@@ -151,24 +259,49 @@ def test_the_playbooks_two_pitfalls_are_named():
     cheap = {"customer_count": "mass", "value_per_customer": "low", "decision_complexity": "low"}
     vip = explain_choice(cheap, "dedicated_personal_assistance")
     assert not vip.fits_well and "VIP" in vip.message("en") and "VIP" in vip.message("ko")
-    careful = {"decision_complexity": "high", "value_per_customer": "high", "customer_count": "many"}
+    careful = {
+        "decision_complexity": "high",
+        "value_per_customer": "high",
+        "customer_count": "many",
+    }
     faq = explain_choice(careful, "self_service")
     assert not faq.fits_well
     assert "FAQ" in faq.message("en") and "2~3일" in faq.message("ko")
 
 
-@pytest.mark.parametrize("attrs, choice, fact", [
-    ({"customer_count": "mass", "value_per_customer": "low"}, "dedicated_personal_assistance", "mass market"),
-    ({"customer_count": "many", "value_per_customer": "medium"}, "dedicated_personal_assistance",
-     "many customers"),
-    ({"customer_count": "many", "value_per_customer": "high", "decision_complexity": "high"},
-     "dedicated_personal_assistance", "many customers"),
-    ({"value_per_customer": "low", "decision_complexity": "low"}, "personal_assistance", "cheap and simple"),
-    ({"decision_complexity": "high"}, "self_service", "careful information"),
-    ({"uses_behaviour_data": False, "online": True}, "automated_services", "does not tailor anything"),
-    ({"peer_support": False}, "communities", "do not help each other"),
-    ({"user_generated_value": False}, "co_creation", "do not make anything"),
-])
+@pytest.mark.parametrize(
+    "attrs, choice, fact",
+    [
+        (
+            {"customer_count": "mass", "value_per_customer": "low"},
+            "dedicated_personal_assistance",
+            "mass market",
+        ),
+        (
+            {"customer_count": "many", "value_per_customer": "medium"},
+            "dedicated_personal_assistance",
+            "many customers",
+        ),
+        (
+            {"customer_count": "many", "value_per_customer": "high", "decision_complexity": "high"},
+            "dedicated_personal_assistance",
+            "many customers",
+        ),
+        (
+            {"value_per_customer": "low", "decision_complexity": "low"},
+            "personal_assistance",
+            "cheap and simple",
+        ),
+        ({"decision_complexity": "high"}, "self_service", "careful information"),
+        (
+            {"uses_behaviour_data": False, "online": True},
+            "automated_services",
+            "does not tailor anything",
+        ),
+        ({"peer_support": False}, "communities", "do not help each other"),
+        ({"user_generated_value": False}, "co_creation", "do not make anything"),
+    ],
+)
 def test_a_wrong_choice_is_told_the_fact_that_rules_it_out(attrs, choice, fact):
     advice = explain_choice(attrs, choice)
     assert not advice.fits_well
@@ -176,27 +309,50 @@ def test_a_wrong_choice_is_told_the_fact_that_rules_it_out(attrs, choice, fact):
     assert fact in first
     assert len(advice.ruled_out_by("ko")) == len(advice.ruled_out_by("en"))
     message = advice.message("en").splitlines()
-    assert message[1] == f"What speaks against {advice.fit.label['en']}:" and message[2] == f"- {first}"
+    assert (
+        message[1] == f"What speaks against {advice.fit.label['en']}:"
+        and message[2] == f"- {first}"
+    )
     assert f"Why {advice.best.label['en']} fits better:" in message
 
 
 def test_choice_messages_in_korean_use_the_right_particles():
-    attrs = {"customer_count": "mass", "value_per_customer": "low", "decision_complexity": "low", "online": True,
-             "uses_behaviour_data": True}
-    assert explain_choice(attrs, "automated_services").message("ko").startswith(
-        "자동화 서비스는 이 사례에 가장 잘 맞습니다.")
+    attrs = {
+        "customer_count": "mass",
+        "value_per_customer": "low",
+        "decision_complexity": "low",
+        "online": True,
+        "uses_behaviour_data": True,
+    }
+    assert (
+        explain_choice(attrs, "automated_services")
+        .message("ko")
+        .startswith("자동화 서비스는 이 사례에 가장 잘 맞습니다.")
+    )
     wrong = explain_choice(attrs, "dedicated_personal_assistance").message("ko").splitlines()
-    assert wrong[0] == "전담 개별 어시스트는 이 사례에서 6개 유형 중 6위입니다. 자동화 서비스가 더 잘 맞습니다."
+    assert (
+        wrong[0]
+        == "전담 개별 어시스트는 이 사례에서 6개 유형 중 6위입니다. 자동화 서비스가 더 잘 맞습니다."
+    )
     assert "자동화 서비스가 더 잘 맞는 이유:" in wrong
 
 
 def test_a_close_second_fits_well_and_an_unsupported_choice_is_explained():
-    shop = {"market": "b2c", "customer_count": "many", "value_per_customer": "medium",
-            "decision_complexity": "low", "online": False}
+    shop = {
+        "market": "b2c",
+        "customer_count": "many",
+        "value_per_customer": "medium",
+        "decision_complexity": "low",
+        "online": False,
+    }
     close = explain_choice(shop, "self_service")
     assert close.rank == 2 and close.fits_well
-    assert close.message("en").startswith("Self-service fits this case almost as well as Personal assistance.")
-    assert close.message("ko").startswith("셀프서비스는 이 사례에 개별 어시스트에 버금갈 만큼 잘 맞습니다.")
+    assert close.message("en").startswith(
+        "Self-service fits this case almost as well as Personal assistance."
+    )
+    assert close.message("ko").startswith(
+        "셀프서비스는 이 사례에 개별 어시스트에 버금갈 만큼 잘 맞습니다."
+    )
     bare = explain_choice({"customer_count": "mass", "value_per_customer": "low"}, "communities")
     assert not bare.fits_well and bare.ruled_out_by("en") == []
     assert "Nothing in the facts given rules Communities out" in bare.message("en")
@@ -208,6 +364,7 @@ def test_explain_choice_rejects_unknown_types():
 
 
 # -- the rules file -------------------------------------------------------------------------------
+
 
 def test_shipped_rules_file_is_valid_and_every_type_has_a_deciding_and_a_ruling_out_rule():
     assert check_rules_file(data_path("advisor_rules.json")) == []
@@ -233,13 +390,23 @@ def test_broken_rules_file_names_file_line_and_problem(tmp_path, capsys):
 
     ids = [r["id"] for r in data["rules"]]
     problems = [str(p) for p in check_rules_file(bad)]
-    assert f"{bad}:{line(ids[1])}: rule '{ids[1]}': 'self_servce' is not a relationship type. " \
-           "Did you mean 'self_service'? Relationship types are: " + ", ".join(TYPES) + "." in problems
-    assert any(p.startswith(f"{bad}:{line(ids[2])}: rule '{ids[2]}' when: 'budget' is not an attribute.")
-               for p in problems)
-    assert f"{bad}:{line(ids[3])}: rule '{ids[3]}' reason (en) uses 'seed': write what students read in plain " \
-           "words, without ids or authoring terms" in problems
-    assert f"{bad}:{line(ids[4])}: rule '{ids[4]}' reason needs non-empty 'en' and 'ko' texts" in problems
+    assert (
+        f"{bad}:{line(ids[1])}: rule '{ids[1]}': 'self_servce' is not a relationship type. "
+        "Did you mean 'self_service'? Relationship types are: " + ", ".join(TYPES) + "." in problems
+    )
+    assert any(
+        p.startswith(f"{bad}:{line(ids[2])}: rule '{ids[2]}' when: 'budget' is not an attribute.")
+        for p in problems
+    )
+    assert (
+        f"{bad}:{line(ids[3])}: rule '{ids[3]}' reason (en) "
+        "uses 'seed': write what students read in plain "
+        "words, without ids or authoring terms" in problems
+    )
+    assert (
+        f"{bad}:{line(ids[4])}: rule '{ids[4]}' reason needs non-empty 'en' and 'ko' texts"
+        in problems
+    )
     assert main(["validate", str(bad)]) == 1
     assert len(capsys.readouterr().out.splitlines()) == len(problems)
 
@@ -250,10 +417,16 @@ def test_strengths_out_of_order_are_rejected(tmp_path):
     bad = tmp_path / "rules.json"
     bad.write_text(json.dumps(data), encoding="utf-8")
     assert [p.message for p in check_rules_file(bad)] == [
-        "strengths must fall in order: decides > supports > leans > 0 > leans_against > against > rules_out"]
+        (
+            "strengths must fall in order: decides > supports "
+            "> leans > 0 > leans_against > against > rules_out"
+        )
+    ]
 
 
-# -- agreement: in-sample, refitted, and on cases never used to set the rules --------------------------
+# -- agreement: in-sample, refitted, and on cases never used to set the rules
+# --------------------------
+
 
 def test_held_out_cases_are_valid_new_and_cover_every_type():
     holdout, bank = read_cases(HOLDOUT), read_cases()
@@ -299,13 +472,31 @@ def test_fitted_strengths_keep_the_playbook_examples_and_beat_other_candidates()
             assert agreement(bank, values)[:2] <= best[:2]
 
 
-# -- CLI and notebook view ----------------------------------------------------------------------------
+# -- CLI and notebook view
+# ----------------------------------------------------------------------------
+
 
 def test_cli_advise_text_and_json(capsys):
-    assert main(["advise", "--market", "b2b", "--customer-count", "few", "--value-per-customer", "high",
-                 "--lang", "ko"]) == 0
+    assert (
+        main(
+            [
+                "advise",
+                "--market",
+                "b2b",
+                "--customer-count",
+                "few",
+                "--value-per-customer",
+                "high",
+                "--lang",
+                "ko",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
-    assert out.startswith("1. 전담 개별 어시스트 1.00") and "dedicated_personal_assistance" not in out
+    assert (
+        out.startswith("1. 전담 개별 어시스트 1.00") and "dedicated_personal_assistance" not in out
+    )
     assert main(["advise", "--case", "bank_salad", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data[0]["type_id"] == "automated_services" and len(data) == 6
@@ -314,18 +505,38 @@ def test_cli_advise_text_and_json(capsys):
     assert main(["advise"]) == 2
 
 
-@pytest.mark.parametrize("lang, label, head", [("en", "Automated services", "Why"), ("ko", "자동화 서비스", "이유")])
+@pytest.mark.parametrize(
+    "lang, label, head", [("en", "Automated services", "Why"), ("ko", "자동화 서비스", "이유")]
+)
 def test_notebook_view_follows_lang(lang, label, head):
     fits = advise(bmc.get_case("bank_salad").attrs, lang=lang)
     html = fits._repr_html_()
     assert label in html and f">{head}</th>" in html and "automated_services" not in html
     other = "자동화 서비스" if lang == "en" else "Automated services"
     assert other not in html
-    assert fits.summary(lang).startswith(f"1. {label} ") and "automated_services" not in fits.summary(lang)
+    assert fits.summary(lang).startswith(
+        f"1. {label} "
+    ) and "automated_services" not in fits.summary(lang)
 
 
 def test_cli_boolean_attributes_as_flags(capsys):
-    assert main(["advise", "--online", "--uses-behaviour-data", "--customer-count", "mass", "--json"]) == 0
+    assert (
+        main(["advise", "--online", "--uses-behaviour-data", "--customer-count", "mass", "--json"])
+        == 0
+    )
     assert json.loads(capsys.readouterr().out)[0]["type_id"] == "automated_services"
-    assert main(["advise", "--no-uses-behaviour-data", "--online", "false", "--peer-support", "yes", "--json"]) == 0
+    assert (
+        main(
+            [
+                "advise",
+                "--no-uses-behaviour-data",
+                "--online",
+                "false",
+                "--peer-support",
+                "yes",
+                "--json",
+            ]
+        )
+        == 0
+    )
     assert json.loads(capsys.readouterr().out)[0]["type_id"] == "communities"

@@ -16,9 +16,15 @@ from bmclib.answers import (
 )
 from bmclib.errors import AnswerFileError
 
-GOOD = {"format": "bmclib-answers", "version": 1, "student_id": "s0001", "student_name": "Kim Minji",
-        "exercise_set": "relationships-practice", "answers": {"netflix": "automated_services"},
-        "saved_at": "2026-11-20T10:00:00+09:00"}
+GOOD = {
+    "format": "bmclib-answers",
+    "version": 1,
+    "student_id": "s0001",
+    "student_name": "Kim Minji",
+    "exercise_set": "relationships-practice",
+    "answers": {"netflix": "automated_services"},
+    "saved_at": "2026-11-20T10:00:00+09:00",
+}
 
 
 def dump(obj) -> bytes:
@@ -27,7 +33,11 @@ def dump(obj) -> bytes:
 
 def test_reads_the_contract_example():
     af = parse_answers(dump(GOOD), "a.json")
-    assert (af.student_id, af.student_name, af.exercise_set) == ("s0001", "Kim Minji", "relationships-practice")
+    assert (af.student_id, af.student_name, af.exercise_set) == (
+        "s0001",
+        "Kim Minji",
+        "relationships-practice",
+    )
     assert af.answers == {"netflix": "automated_services"}
     assert af.saved_time.isoformat() == "2026-11-20T10:00:00+09:00"
 
@@ -38,18 +48,33 @@ def test_unknown_keys_and_grade_fields_are_ignored():
     assert af.to_dict().get("score") is None
 
 
-@pytest.mark.parametrize("data, reason", [
-    (b"\xff\xfe{}", "not UTF-8 text"),
-    (b"{not json", "not valid JSON: expected a name in double quotes (line 1)"),
-    (b"[1, 2]", "not an answer file: the top level is a list, not an object"),
-    (dump({**GOOD, "format": "other"}), "wrong format 'other'; an answer file has \"format\": \"bmclib-answers\""),
-    (dump({k: v for k, v in GOOD.items() if k != "format"}), "not an answer file: no \"format\": \"bmclib-answers\""),
-    (dump({**GOOD, "version": 2}), "unknown version 2 (this bmclib reads version 1)"),
-    (dump({k: v for k, v in GOOD.items() if k != "student_id"}), "missing student_id"),
-    (dump({**GOOD, "student_id": "  "}), "missing student_id"),
-    (dump({**GOOD, "answers": ["netflix"]}), "'answers' must be an object mapping item ids to choices, not a list"),
-    (dump({**GOOD, "answers": {"netflix": 3}}), "answer to 'netflix' is a number; each answer is one choice id (a string)"),
-])
+@pytest.mark.parametrize(
+    "data, reason",
+    [
+        (b"\xff\xfe{}", "not UTF-8 text"),
+        (b"{not json", "not valid JSON: expected a name in double quotes (line 1)"),
+        (b"[1, 2]", "not an answer file: the top level is a list, not an object"),
+        (
+            dump({**GOOD, "format": "other"}),
+            'wrong format \'other\'; an answer file has "format": "bmclib-answers"',
+        ),
+        (
+            dump({k: v for k, v in GOOD.items() if k != "format"}),
+            'not an answer file: no "format": "bmclib-answers"',
+        ),
+        (dump({**GOOD, "version": 2}), "unknown version 2 (this bmclib reads version 1)"),
+        (dump({k: v for k, v in GOOD.items() if k != "student_id"}), "missing student_id"),
+        (dump({**GOOD, "student_id": "  "}), "missing student_id"),
+        (
+            dump({**GOOD, "answers": ["netflix"]}),
+            "'answers' must be an object mapping item ids to choices, not a list",
+        ),
+        (
+            dump({**GOOD, "answers": {"netflix": 3}}),
+            "answer to 'netflix' is a number; each answer is one choice id (a string)",
+        ),
+    ],
+)
 def test_rejections_name_the_reason(data, reason):
     with pytest.raises(AnswerFileError) as err:
         parse_answers(data, "x.json")
@@ -58,14 +83,20 @@ def test_rejections_name_the_reason(data, reason):
 
 
 def test_null_answers_count_as_unanswered():
-    assert parse_answers(dump({**GOOD, "answers": {"a": None, "b": "self_service"}})).answers == {"b": "self_service"}
+    assert parse_answers(dump({**GOOD, "answers": {"a": None, "b": "self_service"}})).answers == {
+        "b": "self_service"
+    }
 
 
 def test_write_then_read_round_trip(tmp_path):
     af = AnswerFile("s1", "relationships-practice", {"ikea": "self_service"}, "이민호")
     path = write_answers(tmp_path / "answers" / "relationships-practice.json", af)
     back = read_answers(path)
-    assert (back.student_id, back.student_name, back.answers) == ("s1", "이민호", {"ikea": "self_service"})
+    assert (back.student_id, back.student_name, back.answers) == (
+        "s1",
+        "이민호",
+        {"ikea": "self_service"},
+    )
     assert "이민호" in path.read_text(encoding="utf-8")  # real UTF-8, not \\u escapes
     assert back.saved_time is not None
 
@@ -92,7 +123,10 @@ def test_record_logs_every_attempt_with_time():
     af.record("ikea", None)
     assert af.answers == {"netflix": "automated_services"}
     assert [(a["item"], a["choice"], a["event"]) for a in af.attempts] == [
-        ("netflix", "self_service", "choose"), ("netflix", "automated_services", "check"), ("ikea", None, "choose")]
+        ("netflix", "self_service", "choose"),
+        ("netflix", "automated_services", "check"),
+        ("ikea", None, "choose"),
+    ]
     assert all(a["at"] for a in af.attempts)
 
 
@@ -122,17 +156,29 @@ def test_arbitrary_bytes_never_raise_anything_else(data):
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
     max_leaves=20,
 )
 
 
 @settings(max_examples=300, deadline=None)
-@given(JSON, st.fixed_dictionaries({}, optional={
-    "format": st.sampled_from(["bmclib-answers", "x"]) | JSON, "version": st.sampled_from([1, 2, "1"]) | JSON,
-    "student_id": st.text(max_size=8) | JSON, "exercise_set": st.text(max_size=8) | JSON,
-    "answers": st.dictionaries(st.text(max_size=8), st.text(max_size=8) | JSON, max_size=4) | JSON,
-    "saved_at": st.text(max_size=30) | JSON}))
+@given(
+    JSON,
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "format": st.sampled_from(["bmclib-answers", "x"]) | JSON,
+            "version": st.sampled_from([1, 2, "1"]) | JSON,
+            "student_id": st.text(max_size=8) | JSON,
+            "exercise_set": st.text(max_size=8) | JSON,
+            "answers": st.dictionaries(st.text(max_size=8), st.text(max_size=8) | JSON, max_size=4)
+            | JSON,
+            "saved_at": st.text(max_size=30) | JSON,
+        },
+    ),
+)
 def test_arbitrary_json_never_raises_anything_else(anything, near_valid):
     for doc in (anything, near_valid):
         try:
@@ -157,8 +203,11 @@ def test_saves_work_where_fcntl_is_an_empty_stub(tmp_path, monkeypatch):
 
 
 def test_a_number_with_thousands_of_digits_is_a_plain_reason_not_a_crash():
-    data = b'{"format": "bmclib-answers", "version": 1, "student_id": "s1", "exercise_set": "x", "answers": {},' \
-           b' "junk": ' + b"9" * 5000 + b"}"
+    data = (
+        b'{"format": "bmclib-answers", "version": 1, '
+        b'"student_id": "s1", "exercise_set": "x", "answers": {},'
+        b' "junk": ' + b"9" * 5000 + b"}"
+    )
     with pytest.raises(AnswerFileError, match="not valid JSON: a number with too many digits"):
         parse_answers(data, "big.json")
     with pytest.raises(AnswerFileError, match="nested too deeply"):
@@ -186,9 +235,14 @@ def test_temporary_files_left_by_killed_saves_are_removed_by_the_next_save(tmp_p
     path = tmp_path / "set.json"
     for n in range(3):  # what a save killed between writing and renaming leaves behind
         (tmp_path / f".set.json.k{n}.tmp").write_text("{", encoding="utf-8")
-    (tmp_path / ".other.json.k.tmp").write_text("{", encoding="utf-8")  # another file's: not ours to touch
+    # another file's: not ours to touch
+    (tmp_path / ".other.json.k.tmp").write_text("{", encoding="utf-8")
     record_change(path, AnswerFile("s1", "set"), "a", "self_service")
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".other.json.k.tmp", ".set.json.lock", "set.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".other.json.k.tmp",
+        ".set.json.lock",
+        "set.json",
+    ]
 
 
 def test_the_attempt_log_is_capped_so_saves_stay_fast(tmp_path):
@@ -196,8 +250,15 @@ def test_the_attempt_log_is_capped_so_saves_stay_fast(tmp_path):
 
     path = tmp_path / "set.json"
     af = AnswerFile("s1", "set")
-    af.attempts = [{"item": "a", "choice": "x", "event": "choose", "at": f"2026-11-20T10:{n // 60:02d}:{n % 60:02d}"}
-                   for n in range(MAX_ATTEMPTS + 200)]
+    af.attempts = [
+        {
+            "item": "a",
+            "choice": "x",
+            "event": "choose",
+            "at": f"2026-11-20T10:{n // 60:02d}:{n % 60:02d}",
+        }
+        for n in range(MAX_ATTEMPTS + 200)
+    ]
     af = record_change(path, af, "b", "communities")
     back = read_answers(path)
     assert len(back.attempts) == MAX_ATTEMPTS and back.attempts_dropped == 201
@@ -211,7 +272,11 @@ def test_a_file_that_cannot_be_read_is_never_set_aside(tmp_path, monkeypatch):
 
     path = tmp_path / "set.json"
     write_answers(path, AnswerFile("s1", "set", {"a": "self_service"}))
-    monkeypatch.setattr(mod, "read_limited", lambda *_a, **_k: (_ for _ in ()).throw(PermissionError(13, "Permission denied")))
+    monkeypatch.setattr(
+        mod,
+        "read_limited",
+        lambda *_a, **_k: (_ for _ in ()).throw(PermissionError(13, "Permission denied")),
+    )
     with pytest.raises(AnswerFileError) as err:
         load_or_new(path, student_id="s1", exercise_set="set")
     assert err.value.unreadable and "permission denied" in err.value.reason

@@ -19,20 +19,37 @@ from bmclib.errors import BMCError
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch):
-    for name in ("BMC_STUDENT_ID", "BMC_STUDENT_NAME", "BMC_ANSWERS_DIR", "BMC_APP_LANG", "BMC_APP_SET",
-                 "BMC_APP_MODE", "BMC_APP_TOKEN", "JUPYTERHUB_USER"):
+    for name in (
+        "BMC_STUDENT_ID",
+        "BMC_STUDENT_NAME",
+        "BMC_ANSWERS_DIR",
+        "BMC_APP_LANG",
+        "BMC_APP_SET",
+        "BMC_APP_MODE",
+        "BMC_APP_TOKEN",
+        "JUPYTERHUB_USER",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
 # -- pure parts ----------------------------------------------------------------------------------
 
+
 def test_app_command_serves_the_notebook_on_loopback_without_code():
     cmd = app.app_command(port=9123)
     assert cmd[:4] == [sys.executable, "-m", "bmclib.voila_app", str(app.app_notebook())]
-    for flag in ("--no-browser", "--port=9123", "--Voila.ip=127.0.0.1", "--Voila.port_retries=0",
-                 "--strip_sources=True", "--show_tracebacks=False", f"--Voila.root_dir={app.package_dir()}",
-                 "--VoilaConfiguration.file_allowlist=fonts/BMCGothic-Regular[.]ttf",
-                 "--MappingKernelManager.cull_idle_timeout=600", "--MappingKernelManager.cull_interval=60"):
+    for flag in (
+        "--no-browser",
+        "--port=9123",
+        "--Voila.ip=127.0.0.1",
+        "--Voila.port_retries=0",
+        "--strip_sources=True",
+        "--show_tracebacks=False",
+        f"--Voila.root_dir={app.package_dir()}",
+        "--VoilaConfiguration.file_allowlist=fonts/BMCGothic-Regular[.]ttf",
+        "--MappingKernelManager.cull_idle_timeout=600",
+        "--MappingKernelManager.cull_interval=60",
+    ):
         assert flag in cmd
     assert (app.package_dir() / app.FONT).is_file()
     assert app.app_command(port=9123) == cmd  # pure: same input, same output
@@ -50,39 +67,63 @@ def test_app_command_carries_no_token():
 def test_app_command_quiets_voila_and_caps_its_kernels(tmp_path):
     cmd = app.app_command(port=9123, max_kernels=3, cull_seconds=30, temp_dir=tmp_path)
     assert "--Voila.log_level=WARN" in cmd  # Voila prints no address of its own next to ours
-    assert "--VoilaConfiguration.multi_kernel_manager_class=bmclib.voila_app.CappedKernelManager" in cmd
+    assert (
+        "--VoilaConfiguration.multi_kernel_manager_class=bmclib.voila_app.CappedKernelManager"
+        in cmd
+    )
     assert "--CappedKernelManager.max_kernels=3" in cmd
     assert "--MappingKernelManager.cull_idle_timeout=30" in cmd  # idle culling kept
     assert "--MappingKernelManager.cull_interval=15" in cmd
-    assert f"--Voila.connection_dir_root={tmp_path}" in cmd  # connection files in the app's own folder
+    # connection files in the app's own folder
+    assert f"--Voila.connection_dir_root={tmp_path}" in cmd
     assert f"--CappedKernelManager.max_kernels={app.MAX_KERNELS}" in app.app_command(port=9123)
 
 
 def test_the_kernel_cap_and_the_page_token_are_settings_voila_takes():
-    """The flags above are real settings of the installed Voila and Jupyter (a typo would be ignored)."""
+    """The flags above are real settings of the installed Voila and Jupyter (a typo would be
+    ignored)."""
     pytest.importorskip("voila", reason="Voila is not installed (pip install -e '.[app]')")
     from bmclib import voila_app
 
     voila = voila_app.LoopbackVoila()
-    manager_flag = "--VoilaConfiguration.multi_kernel_manager_class=bmclib.voila_app.CappedKernelManager"
-    voila.parse_command_line([manager_flag, "--CappedKernelManager.max_kernels=3",
-                              "--MappingKernelManager.cull_idle_timeout=30", "--Voila.log_level=WARN"])
+    manager_flag = (
+        "--VoilaConfiguration.multi_kernel_manager_class=bmclib.voila_app.CappedKernelManager"
+    )
+    voila.parse_command_line(
+        [
+            manager_flag,
+            "--CappedKernelManager.max_kernels=3",
+            "--MappingKernelManager.cull_idle_timeout=30",
+            "--Voila.log_level=WARN",
+        ]
+    )
     manager = voila_app.CappedKernelManager(config=voila.config)
     assert manager.max_kernels == 3 and manager.cull_idle_timeout == 30
     from voila.configuration import VoilaConfiguration
 
-    assert VoilaConfiguration(config=voila.config).multi_kernel_manager_class is voila_app.CappedKernelManager
+    assert (
+        VoilaConfiguration(config=voila.config).multi_kernel_manager_class
+        is voila_app.CappedKernelManager
+    )
     assert voila.log_level == 30  # logging.WARN
 
 
 def test_app_title_names_the_exercise_in_the_apps_language(own_set):
     items, _key = own_set
-    assert app.app_title({"BMC_APP_LANG": "en", "BMC_APP_SET": "relationships-practice"}) == \
-        "Customer Relationships — practice"
-    assert app.app_title({"BMC_APP_LANG": "ko", "BMC_APP_SET": "relationships-practice"}) == "고객 관계 — 연습"
-    assert app.app_title({"BMC_APP_LANG": "ko", "BMC_APP_SET": "channels-practice"}) == "채널 — 연습"
-    assert app.app_title({"BMC_APP_LANG": "en", "BMC_APP_SET": str(items), "BMC_APP_MODE": "assessment"}) \
-        .endswith(" — assessment")
+    assert (
+        app.app_title({"BMC_APP_LANG": "en", "BMC_APP_SET": "relationships-practice"})
+        == "Customer Relationships — practice"
+    )
+    assert (
+        app.app_title({"BMC_APP_LANG": "ko", "BMC_APP_SET": "relationships-practice"})
+        == "고객 관계 — 연습"
+    )
+    assert (
+        app.app_title({"BMC_APP_LANG": "ko", "BMC_APP_SET": "channels-practice"}) == "채널 — 연습"
+    )
+    assert app.app_title(
+        {"BMC_APP_LANG": "en", "BMC_APP_SET": str(items), "BMC_APP_MODE": "assessment"}
+    ).endswith(" — assessment")
     assert app.app_title({"BMC_APP_LANG": "en", "BMC_APP_REVIEW": "1"}) == "Review what you missed"
 
 
@@ -94,20 +135,34 @@ def test_app_command_refuses_bad_ports(port):
 
 def test_app_env_sets_the_app_variables_and_passes_the_student_through(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    env = app.app_env(lang="en", answers="answers", exercise_set="channels-practice", mode="practice",
-                      environ={"PATH": "/bin", "BMC_STUDENT_ID": "s1", "BMC_STUDENT_NAME": "Kim"})
-    assert env == {"PATH": "/bin", "BMC_STUDENT_ID": "s1", "BMC_STUDENT_NAME": "Kim", "BMC_APP_LANG": "en",
-                   "BMC_APP_SET": "channels-practice", "BMC_APP_MODE": "practice",
-                   "BMC_ANSWERS_DIR": str(tmp_path / "answers"),
-                   "BMC_APP_FONT_URL": "/voila/files/fonts/BMCGothic-Regular.ttf"}
+    env = app.app_env(
+        lang="en",
+        answers="answers",
+        exercise_set="channels-practice",
+        mode="practice",
+        environ={"PATH": "/bin", "BMC_STUDENT_ID": "s1", "BMC_STUDENT_NAME": "Kim"},
+    )
+    assert env == {
+        "PATH": "/bin",
+        "BMC_STUDENT_ID": "s1",
+        "BMC_STUDENT_NAME": "Kim",
+        "BMC_APP_LANG": "en",
+        "BMC_APP_SET": "channels-practice",
+        "BMC_APP_MODE": "practice",
+        "BMC_ANSWERS_DIR": str(tmp_path / "answers"),
+        "BMC_APP_FONT_URL": "/voila/files/fonts/BMCGothic-Regular.ttf",
+    }
     assert Path(env["BMC_ANSWERS_DIR"]).is_absolute()
 
 
-@pytest.mark.parametrize("kw, message", [
-    ({"lang": "fr"}, "lang must be 'en' or 'ko'"),
-    ({"mode": "exam"}, "mode must be 'practice' or 'assessment'"),
-    ({"exercise_set": "relationship-practice"}, "Did you mean 'relationships-practice'?"),
-])
+@pytest.mark.parametrize(
+    "kw, message",
+    [
+        ({"lang": "fr"}, "lang must be 'en' or 'ko'"),
+        ({"mode": "exam"}, "mode must be 'practice' or 'assessment'"),
+        ({"exercise_set": "relationship-practice"}, "Did you mean 'relationships-practice'?"),
+    ],
+)
 def test_app_env_refuses_bad_settings(kw, message):
     with pytest.raises(BMCError, match=message):
         app.app_env(**kw)
@@ -115,16 +170,25 @@ def test_app_env_refuses_bad_settings(kw, message):
 
 def test_assessment_on_a_shipped_set_is_refused_with_the_way_to_make_an_own_set():
     for set_id in ("relationships-practice", "channels-practice"):
-        with pytest.raises(BMCError, match=f"'{set_id}' is a practice set: its answer key ships with bmclib.*"
-                                           "section 7.2 of the instructor guide"):
+        with pytest.raises(
+            BMCError,
+            match=f"'{set_id}' is a practice set: its answer key ships with bmclib.*"
+            "section 7.2 of the instructor guide",
+        ):
             app.app_env(exercise_set=set_id, mode="assessment", environ={})
     assert main(["app", "--no-browser", "--mode", "assessment"]) == 2
 
 
 def test_exercise_from_env_builds_what_the_variables_say(tmp_path, own_set):
     items, _key = own_set
-    env = {"BMC_APP_LANG": "en", "BMC_APP_SET": str(items), "BMC_APP_MODE": "assessment",
-           "BMC_ANSWERS_DIR": str(tmp_path), "BMC_STUDENT_ID": "s7", "BMC_STUDENT_NAME": "Choi"}
+    env = {
+        "BMC_APP_LANG": "en",
+        "BMC_APP_SET": str(items),
+        "BMC_APP_MODE": "assessment",
+        "BMC_ANSWERS_DIR": str(tmp_path),
+        "BMC_STUDENT_ID": "s7",
+        "BMC_STUDENT_NAME": "Choi",
+    }
     ex = app.exercise_from_env(env)
     assert repr(ex) == "BlockExercise('my-quiz', lang='en', mode='assessment', 4 items)"
     assert ex.key is None and ex.check_button is None
@@ -132,7 +196,9 @@ def test_exercise_from_env_builds_what_the_variables_say(tmp_path, own_set):
     ex.choices.value = next(iter(ex.item.choices("en")))
     assert json.loads(ex.path.read_text(encoding="utf-8"))["student_name"] == "Choi"
     default = app.exercise_from_env({"BMC_ANSWERS_DIR": str(tmp_path)})
-    assert repr(default).startswith("RelationshipExercise('relationships-practice', lang='ko', mode='practice'")
+    assert repr(default).startswith(
+        "RelationshipExercise('relationships-practice', lang='ko', mode='practice'"
+    )
     assert default.student_box in default.children  # no id: asks
 
 
@@ -141,14 +207,21 @@ def test_exercise_from_env_puts_the_font_rule_before_the_widget(tmp_path, monkey
 
     shown = []
     monkeypatch.setattr(IPython.display, "display", lambda *objs, **_kw: shown.extend(objs))
-    app.exercise_from_env({"BMC_ANSWERS_DIR": str(tmp_path), "BMC_APP_FONT_URL": "/voila/files/fonts/x.ttf"})
-    assert len(shown) == 1 and "@font-face" in shown[0].data and "url('/voila/files/fonts/x.ttf')" in shown[0].data
+    app.exercise_from_env(
+        {"BMC_ANSWERS_DIR": str(tmp_path), "BMC_APP_FONT_URL": "/voila/files/fonts/x.ttf"}
+    )
+    assert (
+        len(shown) == 1
+        and "@font-face" in shown[0].data
+        and "url('/voila/files/fonts/x.ttf')" in shown[0].data
+    )
     shown.clear()
     app.exercise_from_env({"BMC_ANSWERS_DIR": str(tmp_path)})
     assert shown == []
 
 
 # -- the shipped notebook ------------------------------------------------------------------------
+
 
 def test_app_notebook_is_one_small_code_cell_with_no_output():
     import nbformat
@@ -174,12 +247,15 @@ def test_app_notebook_runs_in_a_kernel_and_shows_the_exercise(tmp_path, monkeypa
     monkeypatch.setenv("BMC_ANSWERS_DIR", str(tmp_path))
     monkeypatch.setenv("BMC_STUDENT_ID", "s9")
     nb = nbformat.read(app.app_notebook(), as_version=4)
-    NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    NotebookClient(
+        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
     (out,) = nb.cells[0].outputs
     assert out.output_type == "execute_result"
     assert "application/vnd.jupyter.widget-view+json" in out.data
-    assert out.data["text/plain"].startswith("RelationshipExercise('relationships-practice', lang='en', "
-                                             "mode='practice', ")
+    assert out.data["text/plain"].startswith(
+        "RelationshipExercise('relationships-practice', lang='en', mode='practice', "
+    )
     assert list(tmp_path.iterdir()) == []  # nothing saved before a choice
 
 
@@ -205,26 +281,36 @@ def fake_voila(code, seen):
     def command(port, temp_dir=None, **kw):
         seen.update(port=port, temp_dir=temp_dir, **kw)
         return [sys.executable, "-c", FAKE_SERVER, str(port), str(temp_dir), str(code)]
+
     return command
 
 
-def test_run_app_prints_the_url_once_the_port_answers_and_returns_voilas_exit_code(tmp_path, monkeypatch,
-                                                                                  capfd):
+def test_run_app_prints_the_url_once_the_port_answers_and_returns_voilas_exit_code(
+    tmp_path, monkeypatch, capfd
+):
     seen = {}
     monkeypatch.setattr(app, "app_command", fake_voila(3, seen))
     port = free_port()
-    code = app.run_app(lang="en", port=port, answers=tmp_path / "ans", open_browser=False, token="T0k")
+    code = app.run_app(
+        lang="en", port=port, answers=tmp_path / "ans", open_browser=False, token="T0k"
+    )
     assert code == 3 and seen["port"] == port
     out = capfd.readouterr().out
     # the child got the token in its environment, not its command line, and the tab title
     assert "False T0k Customer Relationships — practice" in out
-    assert out.index("starting on port") < out.index("False T0k") < out.index(f"http://127.0.0.1:{port}/?token=T0k")
+    assert (
+        out.index("starting on port")
+        < out.index("False T0k")
+        < out.index(f"http://127.0.0.1:{port}/?token=T0k")
+    )
     assert (tmp_path / "ans").is_dir()
     assert not Path(seen["temp_dir"]).exists()  # the app's temporary folder is removed
 
 
 def test_run_app_says_so_when_voila_stops_before_it_is_ready(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(app, "app_command", lambda port, **_kw: [sys.executable, "-c", "import sys; sys.exit(4)"])
+    monkeypatch.setattr(
+        app, "app_command", lambda port, **_kw: [sys.executable, "-c", "import sys; sys.exit(4)"]
+    )
     assert app.run_app(lang="en", port=free_port(), answers=tmp_path, open_browser=False) == 4
     out, err = capsys.readouterr()
     assert "?token=" not in out  # no address that would not work
@@ -232,8 +318,11 @@ def test_run_app_says_so_when_voila_stops_before_it_is_ready(tmp_path, monkeypat
 
 
 def test_run_app_gives_up_when_the_port_never_answers(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(app, "app_command",
-                        lambda port, **_kw: [sys.executable, "-c", "import time; time.sleep(120)"])
+    monkeypatch.setattr(
+        app,
+        "app_command",
+        lambda port, **_kw: [sys.executable, "-c", "import time; time.sleep(120)"],
+    )
     monkeypatch.setattr(app, "READY_SECONDS", 1)
     port = free_port()
     assert app.run_app(lang="ko", port=port, answers=tmp_path, open_browser=False) == 1
@@ -242,8 +331,11 @@ def test_run_app_gives_up_when_the_port_never_answers(tmp_path, monkeypatch, cap
     assert f"앱이 1초 안에 포트 {port}에서 응답하지 않아 멈췄습니다" in err
 
 
-def test_sigterm_stops_the_app_with_status_0_and_removes_its_temporary_folder(tmp_path, monkeypatch, capfd):
-    """`kill <pid>` (a hub or systemd stop) is the app's expected end: status 0, nothing left behind."""
+def test_sigterm_stops_the_app_with_status_0_and_removes_its_temporary_folder(
+    tmp_path, monkeypatch, capfd
+):
+    """`kill <pid>` (a hub or systemd stop) is the app's expected end: status 0, nothing left
+    behind."""
     import os
     import threading
 
@@ -253,7 +345,8 @@ def test_sigterm_stops_the_app_with_status_0_and_removes_its_temporary_folder(tm
 
     def kill_once_ready():
         if app.wait_for_port(port, timeout=60):
-            os.kill(os.getpid(), signal.SIGTERM)  # run_app's handler is in place before Voila starts
+            # run_app's handler is in place before Voila starts
+            os.kill(os.getpid(), signal.SIGTERM)
 
     threading.Thread(target=kill_once_ready, daemon=True).start()
     assert app.run_app(lang="en", port=port, answers=tmp_path, open_browser=False) == 0
@@ -275,8 +368,11 @@ def test_run_app_refuses_a_busy_port(tmp_path):
 
 def test_run_app_opens_the_browser_once_the_port_answers(tmp_path, monkeypatch):
     opened = []
-    monkeypatch.setattr(app, "app_command",
-                        lambda port, **_kw: [sys.executable, "-c", "import time; time.sleep(1.5)"])
+    monkeypatch.setattr(
+        app,
+        "app_command",
+        lambda port, **_kw: [sys.executable, "-c", "import time; time.sleep(1.5)"],
+    )
     monkeypatch.setattr(app, "wait_for_port", lambda port, **_kw: True)
     monkeypatch.setattr(app.webbrowser, "open", opened.append)
     port = free_port()
@@ -332,8 +428,11 @@ def test_stop_escalates_from_sigterm_to_kill():
     assert fake.signals == [signal.SIGTERM]
     stubborn = FakeVoila()
     stubborn.waits = 1
-    stubborn.wait = lambda timeout=None: (_ for _ in ()).throw(subprocess.TimeoutExpired("v", timeout)) \
-        if stubborn.code is None else stubborn.code
+    stubborn.wait = lambda timeout=None: (
+        (_ for _ in ()).throw(subprocess.TimeoutExpired("v", timeout))
+        if stubborn.code is None
+        else stubborn.code
+    )
     assert _real_stop(stubborn, grace=0.01) == -9
     assert stubborn.signals == [signal.SIGTERM, "kill"]
 
@@ -355,10 +454,36 @@ def test_stop_returns_at_once_when_voila_already_exited():
 def test_bmc_app_calls_run_app(monkeypatch, tmp_path):
     calls = []
     monkeypatch.setattr(app, "run_app", lambda **kw: calls.append(kw) or 0)
-    assert main(["app", "--no-browser", "--port", "9001", "--lang", "en", "--answers", str(tmp_path),
-                 "--set", "channels-practice", "--mode", "assessment"]) == 0
-    assert calls == [{"lang": "en", "port": 9001, "answers": str(tmp_path), "exercise_set": "channels-practice",
-                      "mode": "assessment", "open_browser": False, "key": None}]
+    assert (
+        main(
+            [
+                "app",
+                "--no-browser",
+                "--port",
+                "9001",
+                "--lang",
+                "en",
+                "--answers",
+                str(tmp_path),
+                "--set",
+                "channels-practice",
+                "--mode",
+                "assessment",
+            ]
+        )
+        == 0
+    )
+    assert calls == [
+        {
+            "lang": "en",
+            "port": 9001,
+            "answers": str(tmp_path),
+            "exercise_set": "channels-practice",
+            "mode": "assessment",
+            "open_browser": False,
+            "key": None,
+        }
+    ]
 
 
 def test_bmc_app_reports_a_busy_port_as_a_usage_error(tmp_path, capsys):
@@ -369,17 +494,35 @@ def test_bmc_app_reports_a_busy_port_as_a_usage_error(tmp_path, capsys):
         s.listen()
         port = s.getsockname()[1]
         assert main(["app", "--no-browser", "--port", str(port), "--answers", str(tmp_path)]) == 2
-    assert f"port {port} on 127.0.0.1 is already in use; choose another port" in capsys.readouterr().err
+    assert (
+        f"port {port} on 127.0.0.1 is already in use; choose another port"
+        in capsys.readouterr().err
+    )
 
 
 def test_app_serves_an_instructors_own_set(tmp_path):
     """`bmc app --set my-set.csv --key my-key.csv`: the kernel gets absolute paths to both."""
     from bmclib.cli import main as bmc_main
 
-    assert bmc_main(["new-set", str(bmclib.data_path("cases.csv")), "--set", "my-quiz", "--out", str(tmp_path),
-                     "--only", "ikea,netflix"]) == 0
+    assert (
+        bmc_main(
+            [
+                "new-set",
+                str(bmclib.data_path("cases.csv")),
+                "--set",
+                "my-quiz",
+                "--out",
+                str(tmp_path),
+                "--only",
+                "ikea,netflix",
+            ]
+        )
+        == 0
+    )
     items, key = tmp_path / "exercises" / "my-quiz.csv", tmp_path / "keys" / "my-quiz.csv"
-    env = app.app_env(lang="en", answers=tmp_path / "answers", exercise_set=str(items), key=key, environ={})
+    env = app.app_env(
+        lang="en", answers=tmp_path / "answers", exercise_set=str(items), key=key, environ={}
+    )
     assert env["BMC_APP_SET"] == str(items) and env["BMC_APP_KEY"] == str(key)
     exercise = app.exercise_from_env(env)
     assert repr(exercise) == "BlockExercise('my-quiz', lang='en', mode='practice', 2 items)"

@@ -14,7 +14,9 @@ import psutil
 import pytest
 from browser_support import free_port, wait_for_port
 
-pytest.importorskip("voila", reason="Voila is not installed: pip install -e '.[app]' to test the app's server")
+pytest.importorskip(
+    "voila", reason="Voila is not installed: pip install -e '.[app]' to test the app's server"
+)
 
 pytestmark = pytest.mark.slow
 TOKEN = "test-token-123"
@@ -37,7 +39,11 @@ def kernels(proc: subprocess.Popen) -> list[psutil.Process]:
 
 
 def voila_of(proc: subprocess.Popen) -> psutil.Process:
-    return next(p for p in psutil.Process(proc.pid).children() if "bmclib.voila_app" in " ".join(p.cmdline()))
+    return next(
+        p
+        for p in psutil.Process(proc.pid).children()
+        if "bmclib.voila_app" in " ".join(p.cmdline())
+    )
 
 
 def get(port: int, path: str, host: str | None = None) -> http.client.HTTPResponse:
@@ -67,12 +73,30 @@ def app(tmp_path):
         port = free_port()
         temp = tmp_path / f"tmp-{port}"  # the app's TMPDIR: it must be empty again after a stop
         temp.mkdir()
-        env = dict(os.environ, BMC_APP_TOKEN=TOKEN, BMC_STUDENT_ID="s0001", TMPDIR=str(temp), **env_extra)
+        env = dict(
+            os.environ, BMC_APP_TOKEN=TOKEN, BMC_STUDENT_ID="s0001", TMPDIR=str(temp), **env_extra
+        )
         env.pop("BMC_ANSWERS_DIR", None)
         log = open(tmp_path / f"app-{port}.log", "wb")  # noqa: SIM115 - closed below
-        proc = subprocess.Popen([sys.executable, "-m", "bmclib.cli", "app", "--no-browser", "--port", str(port),
-                                 "--answers", str(tmp_path / "answers"), "--lang", lang],
-                                env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "bmclib.cli",
+                "app",
+                "--no-browser",
+                "--port",
+                str(port),
+                "--answers",
+                str(tmp_path / "answers"),
+                "--lang",
+                lang,
+            ],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         proc.log_path, proc.temp = tmp_path / f"app-{port}.log", temp
         started.append((proc, log))
         if wait:
@@ -109,9 +133,14 @@ def test_a_kernel_with_no_page_connected_is_shut_down(app):
 def test_stopping_bmc_app_stops_voila_too(app, sig):
     proc, port = app()
     voila = voila_of(proc)
-    os.kill(proc.pid, sig)  # `kill <pid>`, a closed terminal, or kill -9 of bmc alone (not its group)
+    # `kill <pid>`, a closed terminal, or kill -9 of bmc alone (not its group)
+    os.kill(proc.pid, sig)
     proc.wait(timeout=60)
-    wait_until(lambda: not voila.is_running() or voila.status() == psutil.STATUS_ZOMBIE, 60, "Voila stopping")
+    wait_until(
+        lambda: not voila.is_running() or voila.status() == psutil.STATUS_ZOMBIE,
+        60,
+        "Voila stopping",
+    )
     with __import__("socket").socket() as s:  # the port is free again: a restart works
         s.bind(("127.0.0.1", port))
 
@@ -132,10 +161,13 @@ def test_the_token_is_on_no_command_line_and_in_no_kernel(app):
     assert "BMC_APP_TOKEN" not in kernel.environ()
 
 
-@pytest.mark.parametrize("lang, title, words", [
-    ("en", "Open the app from its address", "the address that bmc app printed in its terminal"),
-    ("ko", "앱 주소로 열어 주세요", "bmc app이 터미널에 출력한 주소"),
-])
+@pytest.mark.parametrize(
+    "lang, title, words",
+    [
+        ("en", "Open the app from its address", "the address that bmc app printed in its terminal"),
+        ("ko", "앱 주소로 열어 주세요", "bmc app이 터미널에 출력한 주소"),
+    ],
+)
 def test_a_page_without_the_right_token_gets_our_page_in_the_apps_language(app, lang, title, words):
     proc, port = app(lang=lang)
     for path in ("/", "/?token=wrong", "/login", "/login?next=%2F"):
@@ -178,11 +210,17 @@ def test_sigterm_stops_the_app_cleanly_with_status_0(app, when):
         wait_until(lambda: len(kernels(proc)) == 1, 60, "a kernel for the page")
         running = kernels(proc)
     else:
-        wait_until(lambda: b"starting on port" in proc.log_path.read_bytes(), 60, "bmc app starting")
+        wait_until(
+            lambda: b"starting on port" in proc.log_path.read_bytes(), 60, "bmc app starting"
+        )
         running = []
     os.kill(proc.pid, signal.SIGTERM)
     assert proc.wait(timeout=60) == 0, proc.log_path.read_text(encoding="utf-8")
     for kernel in running:
-        wait_until(lambda k=kernel: not k.is_running() or k.status() == psutil.STATUS_ZOMBIE, 30, "kernel exit")
+        wait_until(
+            lambda k=kernel: not k.is_running() or k.status() == psutil.STATUS_ZOMBIE,
+            30,
+            "kernel exit",
+        )
     assert list(proc.temp.iterdir()) == []
     assert "bmc app: stopped" in proc.log_path.read_text(encoding="utf-8")

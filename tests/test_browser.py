@@ -65,7 +65,6 @@ def browser_page(playwright):
     browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
     context = browser.new_context(viewport={"width": 1100, "height": 900}, device_scale_factor=1)
 
-
     context.route("**/*", loopback_only)
     try:
         yield context.new_page()
@@ -83,13 +82,33 @@ def start_app(tmp_path):
     def start(lang: str):
         port = free_port()
         answers = tmp_path / "answers"
-        env = dict(os.environ, BMC_STUDENT_ID="s0001", BMC_STUDENT_NAME="Kim Minji", BMC_APP_TOKEN="browser-test")
+        env = dict(
+            os.environ,
+            BMC_STUDENT_ID="s0001",
+            BMC_STUDENT_NAME="Kim Minji",
+            BMC_APP_TOKEN="browser-test",
+        )
         env.pop("BMC_ANSWERS_DIR", None)
         log = logs.enter_context(open(tmp_path / f"app-{lang}.log", "wb"))  # noqa: SIM115 (closed below)
         proc = subprocess.Popen(
-            [sys.executable, "-m", "bmclib.cli", "app", "--no-browser", "--port", str(port),
-             "--answers", str(answers), "--lang", lang],
-            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            [
+                sys.executable,
+                "-m",
+                "bmclib.cli",
+                "app",
+                "--no-browser",
+                "--port",
+                str(port),
+                "--answers",
+                str(answers),
+                "--lang",
+                lang,
+            ],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         procs.append(proc)
         wait_for_port(port, proc)
         return f"http://127.0.0.1:{port}/?token=browser-test", answers
@@ -109,7 +128,8 @@ def start_app(tmp_path):
 
 
 def run_first_case(page, url, answers, lang, pick):
-    """Open the app, pick ``pick(item)`` for the first case, Check; return (choice, feedback, ms)."""
+    """Open the app, pick ``pick(item)`` for the first case, Check; return (choice, feedback,
+    ms)."""
     item = bmc.load_exercise_set(SET).items[0]
     choice = pick(item)
     label = item.choices(lang)[choice]
@@ -134,15 +154,18 @@ def record(lang, page, ms, tmp_path):
     shot = tmp_path / f"app-{lang}.png"
     page.screenshot(path=str(shot), full_page=True)
     shutil.copy(shot, out / f"app-{lang}.png")
-    (out / f"latency-{lang}.json").write_text(json.dumps({"lang": lang, "click_to_feedback_ms": round(ms, 1)}) + "\n",
-                                              encoding="utf-8")
+    (out / f"latency-{lang}.json").write_text(
+        json.dumps({"lang": lang, "click_to_feedback_ms": round(ms, 1)}) + "\n", encoding="utf-8"
+    )
     print(f"click-to-feedback latency ({lang}): {ms:.1f} ms")
 
 
 def test_app_in_english_right_answer(start_app, browser_page, tmp_path):
     url, answers = start_app("en")
     key = bmc.load_key(SET)
-    item, choice, feedback, ms = run_first_case(browser_page, url, answers, "en", lambda it: key.item(it.id).best[0])
+    item, choice, feedback, ms = run_first_case(
+        browser_page, url, answers, "en", lambda it: key.item(it.id).best[0]
+    )
     assert "Right" in feedback and "Not right" not in feedback
     assert "Points: 1 of 1" in feedback
     af = bmc.read_answers(answers / f"{SET}.json")
@@ -150,15 +173,21 @@ def test_app_in_english_right_answer(start_app, browser_page, tmp_path):
     assert (af.student_id, af.student_name) == ("s0001", "Kim Minji")
     assert [a["event"] for a in af.attempts] == ["choose", "check"]
     page = browser_page
-    assert page.locator(".bmc-progress").inner_text().startswith(f"1/{len(bmc.load_exercise_set(SET))} answered")
+    assert (
+        page.locator(".bmc-progress")
+        .inner_text()
+        .startswith(f"1/{len(bmc.load_exercise_set(SET))} answered")
+    )
     assert page.locator(".bmc-saved").inner_text().startswith("saved ")
-    assert page.locator(".jp-InputArea, .jp-CodeMirrorEditor, .cm-editor").count() == 0  # no code shown
+    # no code shown
+    assert page.locator(".jp-InputArea, .jp-CodeMirrorEditor, .cm-editor").count() == 0
     assert page.title() == "Customer Relationships — practice"
     record("en", page, ms, tmp_path)
     assert ms < 5000
 
 
-# Recorded from the first byte of the page: the text it shows (rendered, as innerText) at every frame.
+# Recorded from the first byte of the page: the text it shows (rendered, as innerText) at every
+# frame.
 RECORD_TEXTS_JS = """
 window.__texts = [];
 const sample = () => {
@@ -187,30 +216,44 @@ def test_app_in_korean_wrong_answer(start_app, browser_page, tmp_path):
     shown = browser_page.evaluate("window.__texts")
     assert "연습 문제를 불러오는 중입니다..." in shown
     for english in ("Loading widget", "Executing", "Running"):
-        assert not any(english in text for text in shown), (english, [t for t in shown if english in t])
+        assert not any(english in text for text in shown), (
+            english,
+            [t for t in shown if english in t],
+        )
     assert "Loading widget" not in browser_page.locator("body").inner_text()
     # the bundled Korean font is served (for computers without one), and nothing else is
-    assert browser_page.request.get(url.split("?")[0] + "voila/files/fonts/BMCGothic-Regular.ttf").status == 200
+    assert (
+        browser_page.request.get(
+            url.split("?")[0] + "voila/files/fonts/BMCGothic-Regular.ttf"
+        ).status
+        == 200
+    )
     assert browser_page.request.get(url.split("?")[0] + "voila/files/app.py").status == 403
     assert browser_page.evaluate("document.fonts.check(\"16px 'BMC Gothic'\", '가')")
     assert bmc.read_answers(answers / f"{SET}.json").answers == {item.id: choice}
     total = len(bmc.load_exercise_set(SET))
-    assert browser_page.locator(".bmc-progress").inner_text().startswith(f"{total}문항 중 1문항 답함")
+    assert (
+        browser_page.locator(".bmc-progress").inner_text().startswith(f"{total}문항 중 1문항 답함")
+    )
     assert browser_page.locator(".bmc-saved").inner_text().startswith("저장됨 ")
     record("ko", browser_page, ms, tmp_path)
     assert ms < 5000
 
 
 def test_app_restores_answers_after_a_reload(start_app, browser_page, tmp_path):
-    """Close the page, come back: the new kernel reads the answer file and shows the choice again."""
+    """Close the page, come back: the new kernel reads the answer file and shows the choice
+    again."""
     url, answers = start_app("en")
     key = bmc.load_key(SET)
-    item, choice, _feedback, _ms = run_first_case(browser_page, url, answers, "en",
-                                                 lambda it: key.item(it.id).best[0])
+    item, choice, _feedback, _ms = run_first_case(
+        browser_page, url, answers, "en", lambda it: key.item(it.id).best[0]
+    )
     page = browser_page
     page.goto("about:blank")
     page.goto(url)
-    page.locator(".bmc-choice button.widget-toggle-button").first.wait_for(state="visible", timeout=60_000)
+    page.locator(".bmc-choice button.widget-toggle-button").first.wait_for(
+        state="visible", timeout=60_000
+    )
     total = len(bmc.load_exercise_set(SET))
     assert page.locator(".bmc-progress").inner_text().startswith(f"1/{total} answered")
     # it reopens on the first unanswered case; going back shows the saved choice

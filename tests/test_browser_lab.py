@@ -51,12 +51,16 @@ TOKEN = "bmc-browser-test"
 STUDENTS = {"en": ("s0042", "Alex Bard-Dix"), "ko": ("s0043", "김민지 Kim")}
 # JupyterLab without news or update checks (RECIPES.md, "Real browser")
 LAB_SETTINGS = {
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings":
-        '{"checkForUpdates": false, "fetchNews": "false", "doNotDisturbMode": true}',
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": (
+        '{"checkForUpdates": false, "fetchNews": "false", "doNotDisturbMode": true}'
+    ),
 }
-LAB_FLAGS = ["--LabApp.news_url=None",
-             "--LabApp.check_for_updates_class=jupyterlab.handlers.announcements.NeverCheckForUpdate",
-             "--ServerApp.port_retries=0", "--ServerApp.open_browser=False"]
+LAB_FLAGS = [
+    "--LabApp.news_url=None",
+    "--LabApp.check_for_updates_class=jupyterlab.handlers.announcements.NeverCheckForUpdate",
+    "--ServerApp.port_retries=0",
+    "--ServerApp.open_browser=False",
+]
 START_TIMEOUT = 60_000  # ms: server start + page + kernel on a busy 2-core CI machine
 STEP_TIMEOUT = 15_000  # ms: one click's round trip through the kernel
 
@@ -75,7 +79,7 @@ def _proc_table() -> dict[int, tuple[int, str]]:
                 stat = Path(entry.path, "stat").read_text()
             except OSError:
                 continue
-            fields = stat[stat.rindex(")") + 2:].split()  # after "pid (comm) "
+            fields = stat[stat.rindex(")") + 2 :].split()  # after "pid (comm) "
             table[int(entry.name)] = (int(fields[1]), fields[19])
     return table
 
@@ -115,7 +119,7 @@ def still_running(procs: dict[int, str]) -> list[int]:
             stat = Path(f"/proc/{pid}/stat").read_text()
         except OSError:
             continue
-        fields = stat[stat.rindex(")") + 2:].split()
+        fields = stat[stat.rindex(")") + 2 :].split()
         if fields[19] == started and fields[0] != "Z":
             alive.append(pid)
     return alive
@@ -129,14 +133,30 @@ class Servers:
     def __init__(self, folder: Path):
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
-        self.running: dict[subprocess.Popen, int] = {}  # process -> the signal that stops it cleanly
+        # process -> the signal that stops it cleanly
+        self.running: dict[subprocess.Popen, int] = {}
         self.logs = contextlib.ExitStack()
 
-    def start(self, name: str, command: list[str], env: dict[str, str], port: int, *,
-              stop_signal: int = signal.SIGINT, cwd: Path | None = None):
+    def start(
+        self,
+        name: str,
+        command: list[str],
+        env: dict[str, str],
+        port: int,
+        *,
+        stop_signal: int = signal.SIGINT,
+        cwd: Path | None = None,
+    ):
         log = self.logs.enter_context(open(self.folder / f"{name}.log", "ab"))  # noqa: SIM115 (closed in close())
-        proc = subprocess.Popen(command, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
+        proc = subprocess.Popen(
+            command,
+            env=env,
+            cwd=cwd,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         self.running[proc] = stop_signal
         wait_for_port(port, proc, name)
         return proc
@@ -199,7 +219,9 @@ def new_page(browser, request):
     failed_before = request.session.testsfailed
 
     def make():
-        context = browser.new_context(viewport={"width": 1280, "height": 1000}, device_scale_factor=1)
+        context = browser.new_context(
+            viewport={"width": 1280, "height": 1000}, device_scale_factor=1
+        )
         contexts.append(context)
         context.route("**/*", loopback_only)
         return context.new_page()
@@ -212,7 +234,9 @@ def new_page(browser, request):
         for n, context in enumerate(contexts):
             with contextlib.suppress(Exception):
                 if failed and context.pages:
-                    context.pages[-1].screenshot(path=str(artifacts_dir() / f"FAILED-{name}-{n}.png"))
+                    context.pages[-1].screenshot(
+                        path=str(artifacts_dir() / f"FAILED-{name}-{n}.png")
+                    )
             with contextlib.suppress(Exception):
                 context.close()
 
@@ -251,18 +275,21 @@ def active_choice(page):
 def answer(page, lang: str, n: int, total: int, label: str, answered_before: int) -> None:
     """On case ``n`` (1-based): check the position line, pick ``label``, wait until the kernel
     saved it (the progress line counts it)."""
-    expect(page.locator(".bmc-position")).to_have_text(ui("position", lang, n=n, total=total),
-                                                       timeout=STEP_TIMEOUT)
+    expect(page.locator(".bmc-position")).to_have_text(
+        ui("position", lang, n=n, total=total), timeout=STEP_TIMEOUT
+    )
     choice_button(page, label).click()
     expect(active_choice(page)).to_have_text(label, timeout=STEP_TIMEOUT)
     expect(page.locator(".bmc-progress-text")).to_have_text(
-        ui("progress", lang, done=answered_before + 1, total=total), timeout=STEP_TIMEOUT)
+        ui("progress", lang, done=answered_before + 1, total=total), timeout=STEP_TIMEOUT
+    )
 
 
 def go_next(page, lang: str, n: int, total: int) -> None:
     page.locator(".bmc-next").click()
-    expect(page.locator(".bmc-position")).to_have_text(ui("position", lang, n=n + 1, total=total),
-                                                       timeout=STEP_TIMEOUT)
+    expect(page.locator(".bmc-position")).to_have_text(
+        ui("position", lang, n=n + 1, total=total), timeout=STEP_TIMEOUT
+    )
 
 
 def wait_for_file(path: Path, want: dict[str, str], timeout: float = 10.0):
@@ -292,13 +319,21 @@ def spread_choices(items, lang: str, key) -> dict[str, str]:
 
 # -- JupyterLab -------------------------------------------------------------------------------
 
+
 def write_notebook(folder: Path, lang: str) -> Path:
     nbformat = pytest.importorskip("nbformat")
     nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3 (ipykernel)",
+        "language": "python",
+    }
     nb.metadata["language_info"] = {"name": "python"}
-    nb.cells = [nbformat.v4.new_code_cell(
-        f'import bmclib as bmc\nbmc.relationship_exercise("{SET}", lang="{lang}")')]
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            f'import bmclib as bmc\nbmc.relationship_exercise("{SET}", lang="{lang}")'
+        )
+    ]
     path = folder / f"relationships-{lang}.ipynb"
     nbformat.write(nb, path)
     return path
@@ -308,11 +343,19 @@ def lab_env(tmp_path: Path) -> dict[str, str]:
     """The test's environment without any student id, and Jupyter's own folders in tmp_path
     (no user settings, workspaces or config leak in; the same folders serve both starts)."""
     home = tmp_path / ".jupyter"
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("BMC_STUDENT_ID", "BMC_STUDENT_NAME", "BMC_ANSWERS_DIR", "JUPYTERHUB_USER")}
-    env.update(JUPYTER_CONFIG_DIR=str(home / "config"), JUPYTER_RUNTIME_DIR=str(home / "runtime"),
-               JUPYTERLAB_SETTINGS_DIR=str(home / "settings"), JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"),
-               IPYTHONDIR=str(home / "ipython"), JUPYTER_PLATFORM_DIRS="1")
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("BMC_STUDENT_ID", "BMC_STUDENT_NAME", "BMC_ANSWERS_DIR", "JUPYTERHUB_USER")
+    }
+    env.update(
+        JUPYTER_CONFIG_DIR=str(home / "config"),
+        JUPYTER_RUNTIME_DIR=str(home / "runtime"),
+        JUPYTERLAB_SETTINGS_DIR=str(home / "settings"),
+        JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"),
+        IPYTHONDIR=str(home / "ipython"),
+        JUPYTER_PLATFORM_DIRS="1",
+    )
     for name, text in LAB_SETTINGS.items():
         target = home / "settings" / name
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -322,8 +365,19 @@ def lab_env(tmp_path: Path) -> dict[str, str]:
 
 def start_lab(servers: Servers, root: Path, env: dict[str, str], name: str):
     port = free_port()
-    command = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root", "--ip=127.0.0.1",
-               f"--port={port}", f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={root}", *LAB_FLAGS]
+    command = [
+        sys.executable,
+        "-m",
+        "jupyter",
+        "lab",
+        "--no-browser",
+        "--allow-root",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        f"--IdentityProvider.token={TOKEN}",
+        f"--ServerApp.root_dir={root}",
+        *LAB_FLAGS,
+    ]
     # SIGTERM: the server shuts its kernels down cleanly (SIGINT without a terminal just exits)
     proc = servers.start(name, command, env, port, stop_signal=signal.SIGTERM, cwd=root)
     return proc, f"http://127.0.0.1:{port}"
@@ -363,19 +417,23 @@ def test_lab_answers_survive_a_restart(lang, servers, new_page, tmp_path):
     page.locator(".bmc-student-name input").press_sequentially(name)
     expect(page.locator(".bmc-student-name input")).to_have_value(name)
     page.locator(".bmc-start").click()
-    expect(page.locator(".bmc-progress-text")).to_have_text(ui("progress", lang, done=0, total=total),
-                                                            timeout=STEP_TIMEOUT)
+    expect(page.locator(".bmc-progress-text")).to_have_text(
+        ui("progress", lang, done=0, total=total), timeout=STEP_TIMEOUT
+    )
     # typing that reaches the kernel after Start still counts: wait for it, not for a fixed time
-    expect(page.locator(".bmc-student-line")).to_have_text(ui("student_line", lang, who=f"{sid} · {name}"),
-                                                           timeout=STEP_TIMEOUT)
+    expect(page.locator(".bmc-student-line")).to_have_text(
+        ui("student_line", lang, who=f"{sid} · {name}"), timeout=STEP_TIMEOUT
+    )
     assert page.locator(".bmc-student-id").count() == 0
     assert page.locator(".jp-Notebook .jp-Cell").count() == 1  # typing changed no cell
 
     first = items[0]
     k0 = key.item(first.id)
-    picks = {first.id: k0.best[0] if lang == "en" else k0.acceptable[0],  # checked below
-             items[1].id: list(items[1].choices(lang))[-1],
-             items[2].id: list(items[2].choices(lang))[2]}
+    picks = {
+        first.id: k0.best[0] if lang == "en" else k0.acceptable[0],  # checked below
+        items[1].id: list(items[1].choices(lang))[-1],
+        items[2].id: list(items[2].choices(lang))[2],
+    }
     for n, item in enumerate(items[:3], start=1):
         label = item.choices(lang)[picks[item.id]]
         answer(page, lang, n, total, label, answered_before=n - 1)
@@ -395,13 +453,19 @@ def test_lab_answers_survive_a_restart(lang, servers, new_page, tmp_path):
                 assert "부분 정답입니다" in text and label in text
                 assert "오답" not in text
         go_next(page, lang, n, total)
-    expect(page.locator(".bmc-saved")).to_have_text(re.compile("^" + re.escape(ui("saved", lang, time=""))))
+    expect(page.locator(".bmc-saved")).to_have_text(
+        re.compile("^" + re.escape(ui("saved", lang, time="")))
+    )
 
     af = wait_for_file(answers_file, picks)
     assert af is not None and af.answers == picks
     assert (af.student_id, af.student_name, af.exercise_set) == (sid, name, SET)
     assert [(a["item"], a["event"]) for a in af.attempts] == [
-        (first.id, "choose"), (first.id, "check"), (items[1].id, "choose"), (items[2].id, "choose")]
+        (first.id, "choose"),
+        (first.id, "check"),
+        (items[1].id, "choose"),
+        (items[2].id, "choose"),
+    ]
     screenshot(page, f"lab-{lang}-first-visit.png")
     t_first = time.monotonic() - t0
 
@@ -418,10 +482,13 @@ def test_lab_answers_survive_a_restart(lang, servers, new_page, tmp_path):
     _lab2, base2 = start_lab(servers, tmp_path, env, f"lab-{lang}-2")
     page = new_page()
     open_and_run(page, base2, notebook)
-    expect(page.locator(".bmc-progress-text")).to_have_text(ui("progress", lang, done=3, total=total),
-                                                            timeout=STEP_TIMEOUT)
+    expect(page.locator(".bmc-progress-text")).to_have_text(
+        ui("progress", lang, done=3, total=total), timeout=STEP_TIMEOUT
+    )
     assert page.locator(".bmc-student-id").count() == 0  # the saved file knows the student
-    expect(page.locator(".bmc-student-line")).to_have_text(ui("student_line", lang, who=f"{sid} · {name}"))
+    expect(page.locator(".bmc-student-line")).to_have_text(
+        ui("student_line", lang, who=f"{sid} · {name}")
+    )
     # it reopens on the first unanswered case, nothing chosen yet
     expect(page.locator(".bmc-position")).to_have_text(ui("position", lang, n=4, total=total))
     assert active_choice(page).count() == 0
@@ -430,24 +497,41 @@ def test_lab_answers_survive_a_restart(lang, servers, new_page, tmp_path):
     # going back shows each saved choice as the active toggle
     for n in (3, 2, 1):
         page.locator(".bmc-prev").click()
-        expect(page.locator(".bmc-position")).to_have_text(ui("position", lang, n=n, total=total),
-                                                           timeout=STEP_TIMEOUT)
+        expect(page.locator(".bmc-position")).to_have_text(
+            ui("position", lang, n=n, total=total), timeout=STEP_TIMEOUT
+        )
         item = items[n - 1]
-        expect(active_choice(page)).to_have_text(item.choices(lang)[picks[item.id]], timeout=STEP_TIMEOUT)
+        expect(active_choice(page)).to_have_text(
+            item.choices(lang)[picks[item.id]], timeout=STEP_TIMEOUT
+        )
     screenshot(page, f"lab-{lang}-back-to-first.png")
     assert bmc.read_answers(answers_file).answers == picks  # looking changed nothing
-    print(f"lab {lang}: widget ready {t_ready:.1f} s, first visit {t_first:.1f} s, "
-          f"second visit {time.monotonic() - t1:.1f} s")
+    print(
+        f"lab {lang}: widget ready {t_ready:.1f} s, first visit {t_first:.1f} s, "
+        f"second visit {time.monotonic() - t1:.1f} s"
+    )
 
 
 # -- bmc app ----------------------------------------------------------------------------------
+
 
 def start_app(servers: Servers, answers: Path, lang: str, name: str):
     port = free_port()
     env = dict(os.environ, BMC_STUDENT_ID="s0044", BMC_STUDENT_NAME="이서준", BMC_APP_TOKEN=TOKEN)
     env.pop("BMC_ANSWERS_DIR", None)
-    command = [sys.executable, "-m", "bmclib.cli", "app", "--no-browser", "--port", str(port),
-               "--answers", str(answers), "--lang", lang]
+    command = [
+        sys.executable,
+        "-m",
+        "bmclib.cli",
+        "app",
+        "--no-browser",
+        "--port",
+        str(port),
+        "--answers",
+        str(answers),
+        "--lang",
+        lang,
+    ]
     proc = servers.start(name, command, env, port)
     return proc, f"http://127.0.0.1:{port}/?token={TOKEN}"
 
@@ -464,7 +548,9 @@ def test_app_full_run_survives_a_restart(servers, new_page, tmp_path):
     app, url = start_app(servers, answers, lang, "app-1")
     page = new_page()
     page.goto(url)
-    page.locator(".bmc-choice button.widget-toggle-button").first.wait_for(state="visible", timeout=START_TIMEOUT)
+    page.locator(".bmc-choice button.widget-toggle-button").first.wait_for(
+        state="visible", timeout=START_TIMEOUT
+    )
     t_ready = time.monotonic() - t0
     for n, item in enumerate(items, start=1):
         answer(page, lang, n, total, item.choices(lang)[picks[item.id]], answered_before=n - 1)
@@ -488,9 +574,12 @@ def test_app_full_run_survives_a_restart(servers, new_page, tmp_path):
     _app2, url2 = start_app(servers, answers, lang, "app-2")
     page = new_page()
     page.goto(url2)
-    page.locator(".bmc-choice button.widget-toggle-button").first.wait_for(state="visible", timeout=START_TIMEOUT)
-    expect(page.locator(".bmc-progress-text")).to_have_text(ui("progress", lang, done=total, total=total),
-                                                            timeout=STEP_TIMEOUT)
+    page.locator(".bmc-choice button.widget-toggle-button").first.wait_for(
+        state="visible", timeout=START_TIMEOUT
+    )
+    expect(page.locator(".bmc-progress-text")).to_have_text(
+        ui("progress", lang, done=total, total=total), timeout=STEP_TIMEOUT
+    )
     # everything answered: it opens on the first case, with its saved choice
     expect(page.locator(".bmc-position")).to_have_text(ui("position", lang, n=1, total=total))
     expect(active_choice(page)).to_have_text(items[0].choices(lang)[picks[items[0].id]])
@@ -501,11 +590,16 @@ def test_app_full_run_survives_a_restart(servers, new_page, tmp_path):
     # spot-check a case in the middle through the list
     middle = items[total // 2]
     page.locator(".bmc-jump select").select_option(index=total // 2)
-    expect(page.locator(".bmc-position")).to_have_text(ui("position", lang, n=total // 2 + 1, total=total),
-                                                       timeout=STEP_TIMEOUT)
-    expect(active_choice(page)).to_have_text(middle.choices(lang)[picks[middle.id]], timeout=STEP_TIMEOUT)
+    expect(page.locator(".bmc-position")).to_have_text(
+        ui("position", lang, n=total // 2 + 1, total=total), timeout=STEP_TIMEOUT
+    )
+    expect(active_choice(page)).to_have_text(
+        middle.choices(lang)[picks[middle.id]], timeout=STEP_TIMEOUT
+    )
     screenshot(page, f"app-{lang}-all-answered.png")
     af = bmc.read_answers(answers_file)
     assert len(af.answers) == total and af.answers == picks
-    print(f"app {lang}: widget ready {t_ready:.1f} s, all {total} answered {t_run:.1f} s, "
-          f"back {time.monotonic() - t0:.1f} s in all")
+    print(
+        f"app {lang}: widget ready {t_ready:.1f} s, all {total} answered {t_run:.1f} s, "
+        f"back {time.monotonic() - t0:.1f} s in all"
+    )

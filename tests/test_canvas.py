@@ -13,19 +13,23 @@ from bmclib.cli import main
 from bmclib.errors import BMCError, DataError, UnknownIdError
 from bmclib.paths import data_path
 
-BLOCKS_ARE = ("Blocks are: customer_segments, value_propositions, channels, customer_relationships, "
-              "revenue_streams, key_resources, key_activities, key_partnerships, cost_structure.")
+BLOCKS_ARE = (
+    "Blocks are: customer_segments, value_propositions, channels, customer_relationships, "
+    "revenue_streams, key_resources, key_activities, key_partnerships, cost_structure."
+)
 SHIPPED = sorted(data_path("canvases").glob("*.json"))
 COMPANIES = sorted({p.name.split(".")[0] for p in SHIPPED})
 
 
 def sample() -> Canvas:
-    return (Canvas("Bank Salad", "ko")
-            .add("customer_segments", "가계부를 쓰는 20-30대", segment="young")
-            .add("customer_segments", "금융사", segment="finance")
-            .add("value_propositions", "무료 가계부 앱", segment="young")
-            .add("customer_relationships", "자동화 서비스: 결제 문자로 자동 기록")
-            .add("revenue_streams", "Fees of 5$ and 10$ [sic]\nsecond line", segment="finance"))
+    return (
+        Canvas("Bank Salad", "ko")
+        .add("customer_segments", "가계부를 쓰는 20-30대", segment="young")
+        .add("customer_segments", "금융사", segment="finance")
+        .add("value_propositions", "무료 가계부 앱", segment="young")
+        .add("customer_relationships", "자동화 서비스: 결제 문자로 자동 기록")
+        .add("revenue_streams", "Fees of 5$ and 10$ [sic]\nsecond line", segment="finance")
+    )
 
 
 def write(tmp_path, text, name="c.json"):
@@ -36,6 +40,7 @@ def write(tmp_path, text, name="c.json"):
 
 # -- notes and the model ------------------------------------------------------------------------
 
+
 def test_note_forms():
     assert str(Note(" 무료 앱 ", " young ")) == "[young] 무료 앱"
     assert Note("A").to_dict() == "A"
@@ -44,11 +49,14 @@ def test_note_forms():
     assert Note.coerce({"text": "x", "segment": None}) == Note("x")
 
 
-@pytest.mark.parametrize("text, segment, message", [
-    ("", None, "a note needs some text, not ''"),
-    ("ok", "a]b", "segment must be a short tag (text without [ ] or line breaks), not 'a]b'"),
-    ("ok", 5, "segment must be a short tag (text without [ ] or line breaks), not a number"),
-])
+@pytest.mark.parametrize(
+    "text, segment, message",
+    [
+        ("", None, "a note needs some text, not ''"),
+        ("ok", "a]b", "segment must be a short tag (text without [ ] or line breaks), not 'a]b'"),
+        ("ok", 5, "segment must be a short tag (text without [ ] or line breaks), not a number"),
+    ],
+)
 def test_bad_notes(text, segment, message):
     with pytest.raises(BMCError) as err:
         Note(text, segment)
@@ -60,20 +68,29 @@ def test_canvas_has_all_nine_blocks_in_order_and_counts_notes():
     assert list(c.blocks) == list(BLOCK_IDS)
     assert len(c) == 5 and c["channels"] == []
     assert c.segments() == ("young", "finance")
-    assert repr(c) == "<Canvas 'Bank Salad' (ko): 5 notes in 4 of 9 blocks; segments: young, finance>"
+    assert (
+        repr(c) == "<Canvas 'Bank Salad' (ko): 5 notes in 4 of 9 blocks; segments: young, finance>"
+    )
     assert repr(Canvas()) == "<Canvas '' (en): 0 notes in 0 of 9 blocks; segments: none>"
 
 
 def test_segments_defined_elsewhere_come_after_customer_segments():
-    c = Canvas(blocks={"channels": [{"text": "x", "segment": "z"}],
-                       "customer_segments": [{"text": "y", "segment": "a"}, {"text": "w", "segment": "z"}]})
+    c = Canvas(
+        blocks={
+            "channels": [{"text": "x", "segment": "z"}],
+            "customer_segments": [{"text": "y", "segment": "a"}, {"text": "w", "segment": "z"}],
+        }
+    )
     assert c.segments() == ("a", "z")
 
 
 def test_unknown_block_ids_get_a_did_you_mean():
     with pytest.raises(UnknownIdError) as err:
         Canvas().add("value_proposition", "x")
-    assert str(err.value) == f"'value_proposition' is not a block. Did you mean 'value_propositions'? {BLOCKS_ARE}"
+    assert (
+        str(err.value)
+        == f"'value_proposition' is not a block. Did you mean 'value_propositions'? {BLOCKS_ARE}"
+    )
     assert isinstance(err.value, KeyError) and isinstance(err.value, ValueError)
     with pytest.raises(UnknownIdError, match="'chanels' is not a block. Did you mean 'channels'"):
         Canvas()["chanels"]
@@ -99,6 +116,7 @@ def test_repr_html_escapes_and_shows_every_block():
 
 # -- JSON -------------------------------------------------------------------------------------
 
+
 def test_json_round_trip_through_a_file(tmp_path):
     c = sample()
     c.extra["case"] = "bank_salad"
@@ -107,16 +125,25 @@ def test_json_round_trip_through_a_file(tmp_path):
     text = path.read_text(encoding="utf-8")
     assert "가계부" in text and text.endswith("}\n")
     data = json.loads(text)
-    assert data["format"] == "bmclib-canvas" and data["version"] == 1 and list(data["blocks"]) == list(BLOCK_IDS)
+    assert (
+        data["format"] == "bmclib-canvas"
+        and data["version"] == 1
+        and list(data["blocks"]) == list(BLOCK_IDS)
+    )
     assert data["blocks"]["customer_relationships"] == ["자동화 서비스: 결제 문자로 자동 기록"]
-    assert data["blocks"]["customer_segments"][0] == {"text": "가계부를 쓰는 20-30대", "segment": "young"}
+    assert data["blocks"]["customer_segments"][0] == {
+        "text": "가계부를 쓰는 20-30대",
+        "segment": "young",
+    }
     again = Canvas.load(path)
     assert again == c and again.extra == {"case": "bank_salad"} and again.source == str(path)
     assert Canvas.from_dict(c.to_dict()) == c
 
 
 def test_contract_example_loads(tmp_path):
-    path = write(tmp_path, """{
+    path = write(
+        tmp_path,
+        """{
   "format": "bmclib-canvas",
   "version": 1,
   "title": "Bank Salad",
@@ -125,21 +152,35 @@ def test_contract_example_loads(tmp_path):
     "customer_segments": [{"text": "가계부를 쓰는 20-30대", "segment": "young"}],
     "customer_relationships": ["자동화 서비스: 결제 문자로 자동 기록"]
   }
-}""")
+}""",
+    )
     c = bmc.Canvas.load(path)
     assert c["customer_segments"] == [Note("가계부를 쓰는 20-30대", "young")]
     assert c["channels"] == [] and c.lang == "ko"
 
 
-@pytest.mark.parametrize("text, message", [
-    ('{\n  "format": "bmclib-answers",\n  "version": 1\n}',
-     "{f}:2: wrong format 'bmclib-answers'; a canvas file has \"format\": \"bmclib-canvas\""),
-    ('{\n  "format": "bmclib-canvas",\n  "version": 2\n}',
-     "{f}:3: unknown version 2 (this bmclib reads version 1)"),
-    ('{"version": 1}', "{f}:1: not a canvas file: no \"format\": \"bmclib-canvas\""),
-    ('[1, 2]', "{f}:1: a canvas file is a JSON object with \"format\": \"bmclib-canvas\"; found a list"),
-    ('{\n  "format": "bmclib-canvas",\n', "{f}:3: not valid JSON: expected a name in double quotes (column 1)"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (
+            '{\n  "format": "bmclib-answers",\n  "version": 1\n}',
+            '{f}:2: wrong format \'bmclib-answers\'; a canvas file has "format": "bmclib-canvas"',
+        ),
+        (
+            '{\n  "format": "bmclib-canvas",\n  "version": 2\n}',
+            "{f}:3: unknown version 2 (this bmclib reads version 1)",
+        ),
+        ('{"version": 1}', '{f}:1: not a canvas file: no "format": "bmclib-canvas"'),
+        (
+            "[1, 2]",
+            '{f}:1: a canvas file is a JSON object with "format": "bmclib-canvas"; found a list',
+        ),
+        (
+            '{\n  "format": "bmclib-canvas",\n',
+            "{f}:3: not valid JSON: expected a name in double quotes (column 1)",
+        ),
+    ],
+)
 def test_wrong_files_raise_data_error_with_file_and_line(tmp_path, text, message):
     path = write(tmp_path, text)
     with pytest.raises(DataError) as err:
@@ -153,26 +194,40 @@ def test_missing_file_is_a_data_error(tmp_path):
 
 
 def test_unknown_block_in_a_file_names_the_line(tmp_path):
-    path = write(tmp_path, '{\n  "format": "bmclib-canvas",\n  "version": 1,\n  "blocks": {\n'
-                           '    "channels": ["Web"],\n    "value_proposition": ["Cheap"]\n  }\n}\n')
+    path = write(
+        tmp_path,
+        '{\n  "format": "bmclib-canvas",\n  "version": 1,\n  "blocks": {\n'
+        '    "channels": ["Web"],\n    "value_proposition": ["Cheap"]\n  }\n}\n',
+    )
     with pytest.raises(UnknownIdError) as err:
         Canvas.load(path)
-    assert str(err.value) == (f"{path}:6: 'value_proposition' is not a block. "
-                              f"Did you mean 'value_propositions'? {BLOCKS_ARE}")
+    assert str(err.value) == (
+        f"{path}:6: 'value_proposition' is not a block. "
+        f"Did you mean 'value_propositions'? {BLOCKS_ARE}"
+    )
 
 
 def test_bad_notes_in_a_file_name_block_note_and_line(tmp_path):
-    path = write(tmp_path, '{\n  "format": "bmclib-canvas",\n  "version": 1,\n  "lang": "fr",\n  "blocks": {\n'
-                           '    "channels": [\n      "Web",\n      5,\n      {"segment": "x"},\n'
-                           '      {"text": "Shop", "segment": ["a"]},\n      "   "\n    ],\n'
-                           '    "customer_segments": "Everyone"\n  }\n}\n')
+    path = write(
+        tmp_path,
+        '{\n  "format": "bmclib-canvas",\n  "version": 1,\n  "lang": "fr",\n  "blocks": {\n'
+        '    "channels": [\n      "Web",\n      5,\n      {"segment": "x"},\n'
+        '      {"text": "Shop", "segment": ["a"]},\n      "   "\n    ],\n'
+        '    "customer_segments": "Everyone"\n  }\n}\n',
+    )
     with pytest.raises(DataError) as err:
         Canvas.load(path)
     assert [str(p) for p in err.value.problems] == [
         f"{path}:4: lang must be 'en' or 'ko', not 'fr'",
-        f"{path}:6: block 'channels', note 2: a note is text or an object with \"text\" (and optional \"segment\"), not a number",
+        (
+            f"{path}:6: block 'channels', note 2: a note is text or an "
+            'object with "text" (and optional "segment"), not a number'
+        ),
         f"{path}:6: block 'channels', note 3: a note object needs \"text\"",
-        f"{path}:10: block 'channels', note 4: segment must be a short tag (text without [ ] or line breaks), not a list",
+        (
+            f"{path}:10: block 'channels', note 4: segment must be a "
+            "short tag (text without [ ] or line breaks), not a list"
+        ),
         f"{path}:11: block 'channels', note 5: the note's text is empty",
         f"{path}:13: block 'customer_segments': expected a list of notes, not text",
     ]
@@ -188,9 +243,12 @@ def test_from_dict_without_a_file():
 
 
 def test_check_canvas_file_lists_every_problem_and_likely_typos(tmp_path):
-    path = write(tmp_path, '{\n  "format": "bmclib-canvas",\n  "version": 1,\n  "titel": "X",\n  "blocks": {\n'
-                           '    "chanels": ["Web"],\n    "cost_structure": [{"text": "Rent", "segmnt": "a"}],\n'
-                           '    "key_activity": []\n  }\n}\n')
+    path = write(
+        tmp_path,
+        '{\n  "format": "bmclib-canvas",\n  "version": 1,\n  "titel": "X",\n  "blocks": {\n'
+        '    "chanels": ["Web"],\n    "cost_structure": [{"text": "Rent", "segmnt": "a"}],\n'
+        '    "key_activity": []\n  }\n}\n',
+    )
     assert [str(p) for p in check_canvas_file(path)] == [
         f"{path}:4: unknown key 'titel' (did you mean 'title'?)",
         f"{path}:6: 'chanels' is not a block. Did you mean 'channels'? {BLOCKS_ARE}",
@@ -201,7 +259,11 @@ def test_check_canvas_file_lists_every_problem_and_likely_typos(tmp_path):
 
 def test_bmc_validate_reports_canvas_problems(tmp_path, capsys):
     good = Canvas("Ok").add("channels", "Web").save(tmp_path / "good.json")
-    bad = write(tmp_path, '{"format": "bmclib-canvas", "version": 1,\n "blocks": {"chanel": []}}', "bad.json")
+    bad = write(
+        tmp_path,
+        '{"format": "bmclib-canvas", "version": 1,\n "blocks": {"chanel": []}}',
+        "bad.json",
+    )
     assert main(["validate", str(good)]) == 0
     assert main(["validate", str(bad)]) == 1
     out = capsys.readouterr().out
@@ -209,6 +271,7 @@ def test_bmc_validate_reports_canvas_problems(tmp_path, capsys):
 
 
 # -- Markdown ---------------------------------------------------------------------------------
+
 
 def test_markdown_round_trip_keeps_everything():
     c = sample().add("channels", "[not a tag] text").add("channels", "\\backslash")
@@ -264,16 +327,27 @@ def test_markdown_language_comes_from_comment_headings_or_argument():
 def test_markdown_unknown_heading_in_korean_gets_korean_suggestion():
     with pytest.raises(UnknownIdError) as err:
         Canvas.from_markdown("## 채녈\n- 웹\n", source="x.md")
-    assert str(err.value).startswith("x.md:1: '채녈' is not a block. Did you mean '채널'? Blocks are: 고객 세그먼트, ")
+    assert str(err.value).startswith(
+        "x.md:1: '채녈' is not a block. Did you mean '채널'? Blocks are: 고객 세그먼트, "
+    )
 
 
-@pytest.mark.parametrize("md, message", [
-    ("- orphan\n## Channels\n", "<markdown>:1: a note before the first '## block' heading"),
-    ("## Channels\nSome paragraph\n", "<markdown>:2: expected a '- note' bullet or a '## block' heading, found: 'Some paragraph'"),
-    ("## Channels\n- [web]\n", "<markdown>:2: the note has a tag but no text"),
-    ("# A\n# B\n", "<markdown>:2: a canvas has one '# title' line; use '## block' for blocks"),
-    ("<!-- bmclib-canvas lang=fr -->\n", "<markdown>:1: lang must be 'en' or 'ko', not 'fr'"),
-])
+@pytest.mark.parametrize(
+    "md, message",
+    [
+        ("- orphan\n## Channels\n", "<markdown>:1: a note before the first '## block' heading"),
+        (
+            "## Channels\nSome paragraph\n",
+            (
+                "<markdown>:2: expected a '- note' bullet or "
+                "a '## block' heading, found: 'Some paragraph'"
+            ),
+        ),
+        ("## Channels\n- [web]\n", "<markdown>:2: the note has a tag but no text"),
+        ("# A\n# B\n", "<markdown>:2: a canvas has one '# title' line; use '## block' for blocks"),
+        ("<!-- bmclib-canvas lang=fr -->\n", "<markdown>:1: lang must be 'en' or 'ko', not 'fr'"),
+    ],
+)
 def test_markdown_problems_name_the_line(md, message):
     with pytest.raises(DataError) as err:
         Canvas.from_markdown(md)
@@ -282,10 +356,15 @@ def test_markdown_problems_name_the_line(md, message):
 
 # -- the shipped example canvases -------------------------------------------------------------
 
+
 def test_at_least_six_companies_each_in_both_languages():
     assert len(COMPANIES) >= 6
-    assert {"bank_salad", "netflix", "sap_community", "private_banking", "ikea", "youtube"} <= set(COMPANIES)
-    assert [p.name for p in SHIPPED] == [f"{c}.{lang}.json" for c in COMPANIES for lang in ("en", "ko")]
+    assert {"bank_salad", "netflix", "sap_community", "private_banking", "ikea", "youtube"} <= set(
+        COMPANIES
+    )
+    assert [p.name for p in SHIPPED] == [
+        f"{c}.{lang}.json" for c in COMPANIES for lang in ("en", "ko")
+    ]
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)

@@ -1,6 +1,6 @@
-"""Exercise checks (``bmc.check``) and model answers: every pandas exercise of the lessons has a check
-cell; each check accepts the model answer run in its lesson, and names the usual mistake behind
-typical wrong values, in both languages."""
+"""Exercise checks (``bmc.check``) and model answers: every pandas exercise of the lessons has a
+check cell; each check accepts the model answer run in its lesson, and names the usual mistake
+behind typical wrong values, in both languages."""
 
 from __future__ import annotations
 
@@ -38,7 +38,9 @@ def lesson_cells(stem):
     return parse((SOURCES / f"{stem}.md").read_text(encoding="utf-8"), stem)
 
 
-# -- every exercise of every lesson gets feedback ------------------------------------------------------
+# -- every exercise of every lesson gets feedback
+# ------------------------------------------------------
+
 
 def lesson_exercises():
     """(lesson, exercise id, the code cells from its heading to the next heading)."""
@@ -49,7 +51,7 @@ def lesson_exercises():
             found = HEADING.search(cell["en"]) if cell["type"] == "md" else None
             if found:
                 code = []
-                for later in cells[i + 1:]:
+                for later in cells[i + 1 :]:
                     if later["type"] == "md" and later["en"].startswith("#"):
                         break
                     if later["type"] == "code":
@@ -80,7 +82,9 @@ def test_shipped_checks_file_is_valid_and_complete():
     assert set(CHECKS) == {e.id for e in exercises().values() if e.kind == "pandas"}
 
 
-# -- the model answer, run in its lesson, passes its check ----------------------------------------------
+# -- the model answer, run in its lesson, passes its check
+# ----------------------------------------------
+
 
 def run_lesson_with_answer(stem, eid, answer, monkeypatch, tmp_path):
     """Run the lesson's code cells up to the exercise's check, with the model answer in place of
@@ -93,7 +97,11 @@ def run_lesson_with_answer(stem, eid, answer, monkeypatch, tmp_path):
     namespace: dict = {}
     for cell in lesson_cells(stem):
         code = cell["en"]
-        if cell["type"] != "code" or "raises-exception" in cell["tags"] or any(w in code for w in WIDGETS):
+        if (
+            cell["type"] != "code"
+            or "raises-exception" in cell["tags"]
+            or any(w in code for w in WIDGETS)
+        ):
             continue
         found = re.search(rf'bmc\.check\("{eid}", (\w+), lang=[^)]+\)', code)
         if found:
@@ -113,7 +121,9 @@ def run_lesson_with_answer(stem, eid, answer, monkeypatch, tmp_path):
 @pytest.mark.parametrize("eid", sorted(CHECKS))
 def test_model_answer_passes_in_its_lesson(eid, monkeypatch, tmp_path):
     exercise = exercises()[eid]
-    namespace, variable = run_lesson_with_answer(exercise.lesson, eid, exercise.answer, monkeypatch, tmp_path)
+    namespace, variable = run_lesson_with_answer(
+        exercise.lesson, eid, exercise.answer, monkeypatch, tmp_path
+    )
     for lang in ("en", "ko"):
         result = check(eid, namespace[variable], lang=lang)
         assert result.passed, result.summary()
@@ -121,7 +131,9 @@ def test_model_answer_passes_in_its_lesson(eid, monkeypatch, tmp_path):
     assert list(tmp_path.glob("**/*.json")) == []  # checks save nothing
 
 
-# -- typical wrong values get the hint for their mistake --------------------------------------------------
+# -- typical wrong values get the hint for their mistake
+# --------------------------------------------------
+
 
 def c():
     return bmc.load_dataset("customers")
@@ -130,21 +142,34 @@ def c():
 def ladder_values(with_referrals=True, share=0.1, reached=False, sign=1):
     customers = c()
     stage = loyalty_stage(customers)
-    rungs = ["prospect", "first_time_buyer", "repeat_customer", "member", "advocate", "passionate_fan"]
+    rungs = [
+        "prospect",
+        "first_time_buyer",
+        "repeat_customer",
+        "member",
+        "advocate",
+        "passionate_fan",
+    ]
     ladder = stage.value_counts().reindex(rungs)
     if reached:
         ladder = ladder[::-1].cumsum()[::-1]
-    revenue = customers["revenue"] + (customers["referrals"] * customers["revenue"].mean() if with_referrals else 0)
+    revenue = customers["revenue"] + (
+        customers["referrals"] * customers["revenue"].mean() if with_referrals else 0
+    )
     value = revenue.groupby(stage).mean().reindex(rungs)
     return (sign * share * ladder * (value.shift(-1) - value)).iloc[:-1]
 
 
 def funnel_table():
-    return bmc.load_dataset("channel_funnel").pivot(index="phase", columns="channel", values="people")
+    return bmc.load_dataset("channel_funnel").pivot(
+        index="phase", columns="channel", values="people"
+    )
 
 
 def yearly():
-    mix = bmc.load_dataset("revenue_monthly").pivot(index="month", columns="stream", values="revenue")
+    mix = bmc.load_dataset("revenue_monthly").pivot(
+        index="month", columns="stream", values="revenue"
+    )
     return mix.groupby(mix.index.year).sum()
 
 
@@ -161,7 +186,7 @@ def cost_to_serve():
 
 
 MARGIN = 1 - 10.0 / 18
-NEVER = (lambda d: (d["orders"] == 0).groupby(d["segment"]))
+NEVER = lambda d: (d["orders"] == 0).groupby(d["segment"])
 WRONG = [
     ("q0_2", lambda: "customer_segments", "start"),
     ("q0_2", lambda: "channels", "other_block"),
@@ -174,15 +199,40 @@ WRONG = [
     ("q2_2", lambda: ["design", "brand_status", "customization"], "smallest"),
     ("q2_2", lambda: ["price", "convenience_usability", "accessibility"], "other_segment"),
     ("q2_2", lambda: ["risk_reduction", "cost_reduction", "performance", "price"], "too_many"),
-    ("q3_2", lambda: funnel_table().loc["after_sales"] / funnel_table().loc["awareness"], "awareness"),
-    ("q3_2", lambda: funnel_table().loc["purchase"] / funnel_table().loc["after_sales"], "upside_down"),
-    ("q3_2", lambda: funnel_table().loc["after_sales"] / funnel_table().loc["delivery"], "delivery"),
-    ("q3_2", lambda: funnel_table().loc["after_sales"] / funnel_table().loc["purchase"] * 100, "percent"),
-    ("q3_2", lambda: (funnel_table().loc["after_sales"] / funnel_table().loc["purchase"]).reset_index(drop=True),
-     "segments"),
+    (
+        "q3_2",
+        lambda: funnel_table().loc["after_sales"] / funnel_table().loc["awareness"],
+        "awareness",
+    ),
+    (
+        "q3_2",
+        lambda: funnel_table().loc["purchase"] / funnel_table().loc["after_sales"],
+        "upside_down",
+    ),
+    (
+        "q3_2",
+        lambda: funnel_table().loc["after_sales"] / funnel_table().loc["delivery"],
+        "delivery",
+    ),
+    (
+        "q3_2",
+        lambda: funnel_table().loc["after_sales"] / funnel_table().loc["purchase"] * 100,
+        "percent",
+    ),
+    (
+        "q3_2",
+        lambda: (funnel_table().loc["after_sales"] / funnel_table().loc["purchase"]).reset_index(
+            drop=True
+        ),
+        "segments",
+    ),
     ("q4_1", lambda: float(c()["is_member"].mean()), "club_flag"),
     ("q4_1", lambda: float((loyalty_stage(c()) == "member").mean()), "member_only"),
-    ("q4_1", lambda: int(loyalty_stage(c()).isin(["member", "advocate", "passionate_fan"]).sum()), "count"),
+    (
+        "q4_1",
+        lambda: int(loyalty_stage(c()).isin(["member", "advocate", "passionate_fan"]).sum()),
+        "count",
+    ),
     ("q4_1", lambda: 21.2, "percent"),
     ("q4_1", lambda: 212 / 650, "buyers"),
     ("q4_2", lambda: ladder_values(with_referrals=False), "no_referrals"),
@@ -193,12 +243,24 @@ WRONG = [
     ("q4_3", lambda: cost_to_serve()["cost_per_customer"], "margin"),
     ("q4_3", lambda: cost_to_serve()["cost_per_customer"] * MARGIN, "multiplied"),
     ("q4_3", lambda: cost_to_serve()["unit_cost"] / MARGIN, "unit_cost"),
-    ("q4_3", lambda: (cost_to_serve()["cost_per_customer"] / MARGIN).reset_index(drop=True), "types"),
+    (
+        "q4_3",
+        lambda: (cost_to_serve()["cost_per_customer"] / MARGIN).reset_index(drop=True),
+        "types",
+    ),
     ("q5_2", yearly, "sums_only"),
     ("q5_2", lambda: yearly().loc[2025] - yearly().loc[2024], "difference"),
     ("q5_2", lambda: yearly().loc[2024] / yearly().loc[2025] - 1, "reversed"),
-    ("q6_1", lambda: resources()[(resources()["annual_cost"] > 150) | (resources()["importance"] <= 3)], "or"),
-    ("q6_1", lambda: resources()[(resources()["annual_cost"] > 150) & (resources()["importance"] < 3)], "strict"),
+    (
+        "q6_1",
+        lambda: resources()[(resources()["annual_cost"] > 150) | (resources()["importance"] <= 3)],
+        "or",
+    ),
+    (
+        "q6_1",
+        lambda: resources()[(resources()["annual_cost"] > 150) & (resources()["importance"] < 3)],
+        "strict",
+    ),
     ("q6_1", lambda: resources()[resources()["annual_cost"] > 150], "one_condition"),
     ("q7_1", lambda: 140, "hours"),
     ("q7_1", lambda: 0.3, "count"),
@@ -227,18 +289,25 @@ def test_every_hint_is_exercised_by_a_test():
     assert {(e, h) for e, hints in HINTS.items() for h in hints} == tested
 
 
-@pytest.mark.parametrize("eid, value", [
-    ("q1_2", {"cafes": 0.2, "home_baristas": 0.2, "office_workers": 0.389, "students": 0.483}),
-    ("q2_2", ["위험 감소", "비용 절감", "성능"]),
-    ("q2_2", pd.Index(["performance", "risk_reduction", "cost_reduction"])),
-    ("q4_1", 0.21),
-    ("q5_2", lambda: yearly().pct_change()),
-    ("q5_2", lambda: (yearly().loc[2025] / yearly().loc[2024] - 1) * 100),
-    ("q6_1", ["커뮤니티 앱", "고객 상담팀"]),
-    ("q6_1", lambda: resources().loc[(resources()["annual_cost"] > 150) & (resources()["importance"] <= 3),
-                                     "resource"]),
-    ("q9_1", 7950),
-])
+@pytest.mark.parametrize(
+    "eid, value",
+    [
+        ("q1_2", {"cafes": 0.2, "home_baristas": 0.2, "office_workers": 0.389, "students": 0.483}),
+        ("q2_2", ["위험 감소", "비용 절감", "성능"]),
+        ("q2_2", pd.Index(["performance", "risk_reduction", "cost_reduction"])),
+        ("q4_1", 0.21),
+        ("q5_2", lambda: yearly().pct_change()),
+        ("q5_2", lambda: (yearly().loc[2025] / yearly().loc[2024] - 1) * 100),
+        ("q6_1", ["커뮤니티 앱", "고객 상담팀"]),
+        (
+            "q6_1",
+            lambda: resources().loc[
+                (resources()["annual_cost"] > 150) & (resources()["importance"] <= 3), "resource"
+            ],
+        ),
+        ("q9_1", 7950),
+    ],
+)
 def test_other_forms_of_the_right_answer_are_accepted(eid, value):
     assert check(eid, value() if callable(value) else value).passed
 
@@ -247,7 +316,10 @@ def test_unanswered_and_wrong_shapes():
     for blank in (..., None):
         result = check("q4_1", blank, lang="ko")
         assert result.status == "unanswered"
-        assert result.summary() == "… 연습 q4_1: 아직 답하지 않았습니다\n... 자리에 여러분의 답을 넣고 셀을 다시 실행하세요."
+        assert (
+            result.summary()
+            == "… 연습 q4_1: 아직 답하지 않았습니다\n... 자리에 여러분의 답을 넣고 셀을 다시 실행하세요."
+        )
     assert check("q7_1", "0.26").message["en"] == "The answer is one number; this is text '0.26'."
     assert check("q1_2", 0.5).message["en"] == exercises()["q1_2"].messages["wrong"]["en"]
     assert check("q3_2", [1, 2]).message["en"].startswith("The answer is a pandas Series")
@@ -259,7 +331,9 @@ def test_unanswered_and_wrong_shapes():
 def test_unknown_and_open_exercises():
     with pytest.raises(UnknownIdError, match=r"'q4_7' is not an exercise\. Did you mean"):
         check("q4_7", 1)
-    with pytest.raises(BMCError, match="Exercise q4_6 is an open question: there is no automatic check"):
+    with pytest.raises(
+        BMCError, match="Exercise q4_6 is an open question: there is no automatic check"
+    ):
         check("q4_6", "dedicated")
     with pytest.raises(BMCError, match="연습 q4_6은 열린 질문이라"):
         check("q4_6", "dedicated", lang="ko")
@@ -302,11 +376,19 @@ def test_broken_checks_file_names_each_problem(tmp_path, capsys):
         return next(i for i, t in enumerate(lines, start=1) if f'"id": "{eid}"' in t)
 
     problems = [str(p) for p in check_checks_file(bad)]
-    assert f"{bad}:{line('q4_1')}: exercise 'q4_1' message 'club_flag' needs non-empty 'en' and 'ko' texts" in problems
-    assert f"{bad}:{line('q9_1')}: exercise 'q9_1': message 'old_price' uses different {{fields}} in en and ko" \
-        in problems
-    assert f"{bad}:{line('q1_1')}: q1_1 answer (en) uses 'seed': write what students read in plain words, " \
-           "without ids or authoring terms" in problems
+    assert (
+        f"{bad}:{line('q4_1')}: exercise 'q4_1' message "
+        "'club_flag' needs non-empty 'en' and 'ko' texts" in problems
+    )
+    assert (
+        f"{bad}:{line('q9_1')}: exercise 'q9_1': message "
+        f"'old_price' uses different {{fields}} in en and ko" in problems
+    )
+    assert (
+        f"{bad}:{line('q1_1')}: q1_1 answer (en) uses "
+        "'seed': write what students read in plain words, "
+        "without ids or authoring terms" in problems
+    )
     assert any(p.endswith("no entry for the checked exercises q7_1") for p in problems)
     assert main(["validate", str(bad)]) == 1
     assert len(capsys.readouterr().out.splitlines()) == len(problems)

@@ -6,8 +6,20 @@ import bmclib as bmc
 from bmclib.cli import main
 
 
-@pytest.mark.parametrize("command", [[], ["validate"], ["advise"], ["grade"], ["report"], ["canvas"],
-                                     ["canvas", "draw"], ["app"], ["new-set"]])
+@pytest.mark.parametrize(
+    "command",
+    [
+        [],
+        ["validate"],
+        ["advise"],
+        ["grade"],
+        ["report"],
+        ["canvas"],
+        ["canvas", "draw"],
+        ["app"],
+        ["new-set"],
+    ],
+)
 def test_help_for_every_command(command, capsys):
     assert main([*command, "--help"]) == 0
     assert capsys.readouterr().out.startswith("usage: bmc")
@@ -25,8 +37,21 @@ def test_unknown_command_is_a_usage_error(capsys):
 
 def test_new_set_from_an_instructors_cases(tmp_path, capsys):
     cases = bmc.data_path("cases.csv")
-    assert main(["new-set", str(cases), "--set", "my-quiz", "--out", str(tmp_path),
-                 "--only", "ikea,netflix,sap_community"]) == 0
+    assert (
+        main(
+            [
+                "new-set",
+                str(cases),
+                "--set",
+                "my-quiz",
+                "--out",
+                str(tmp_path),
+                "--only",
+                "ikea,netflix,sap_community",
+            ]
+        )
+        == 0
+    )
     items_path, key_path = tmp_path / "exercises" / "my-quiz.csv", tmp_path / "keys" / "my-quiz.csv"
     out = capsys.readouterr()
     assert out.out.split() == [str(items_path), str(key_path)]
@@ -44,7 +69,14 @@ def test_new_set_from_an_instructors_cases(tmp_path, capsys):
 
 
 def test_new_set_never_replaces_an_edited_key(tmp_path, capsys):
-    args = ["new-set", str(bmc.data_path("sample_class", "my_cases.csv")), "--set", "my-quiz", "--out", str(tmp_path)]
+    args = [
+        "new-set",
+        str(bmc.data_path("sample_class", "my_cases.csv")),
+        "--set",
+        "my-quiz",
+        "--out",
+        str(tmp_path),
+    ]
     assert main(args) == 0
     key_path = tmp_path / "keys" / "my-quiz.csv"
     edited = key_path.read_text(encoding="utf-8").replace(",1,", ",2,", 1)
@@ -58,8 +90,19 @@ def test_new_set_never_replaces_an_edited_key(tmp_path, capsys):
 
 
 def test_new_set_is_quiet_about_cases_in_the_instructors_own_words(tmp_path, capsys):
-    assert main(["new-set", str(bmc.data_path("sample_class", "my_cases.csv")), "--set", "my-quiz",
-                 "--out", str(tmp_path)]) == 0
+    assert (
+        main(
+            [
+                "new-set",
+                str(bmc.data_path("sample_class", "my_cases.csv")),
+                "--set",
+                "my-quiz",
+                "--out",
+                str(tmp_path),
+            ]
+        )
+        == 0
+    )
     assert capsys.readouterr().err == ""
 
 
@@ -68,19 +111,39 @@ def test_the_students_items_file_names_no_bank_case(tmp_path, capsys):
     import csv
 
     cases = bmc.load_cases()
-    assert main(["new-set", str(bmc.data_path("cases.csv")), "--set", "my-quiz", "--out", str(tmp_path)]) == 0
+    assert (
+        main(
+            ["new-set", str(bmc.data_path("cases.csv")), "--set", "my-quiz", "--out", str(tmp_path)]
+        )
+        == 0
+    )
     text = (tmp_path / "exercises" / "my-quiz.csv").read_text(encoding="utf-8")
     rows = list(csv.DictReader(text.splitlines()))
     assert "case_id" not in rows[0] and len(rows) == len(cases)
     bank_ids = set(cases["id"])
     cells = {cell for row in rows for cell in row.values()}
     assert not cells & bank_ids
-    assert not bank_ids & set(bmc.load_exercise_set(tmp_path / "exercises" / "my-quiz.csv").item_ids)
+    assert not bank_ids & set(
+        bmc.load_exercise_set(tmp_path / "exercises" / "my-quiz.csv").item_ids
+    )
 
 
 def test_new_set_names_an_unknown_case(tmp_path, capsys):
-    assert main(["new-set", str(bmc.data_path("cases.csv")), "--set", "q", "--out", str(tmp_path),
-                 "--only", "netflx"]) == 2
+    assert (
+        main(
+            [
+                "new-set",
+                str(bmc.data_path("cases.csv")),
+                "--set",
+                "q",
+                "--out",
+                str(tmp_path),
+                "--only",
+                "netflx",
+            ]
+        )
+        == 2
+    )
     assert "'netflx' is not a case. Did you mean 'netflix'?" in capsys.readouterr().err
 
 

@@ -13,7 +13,11 @@ EXPECTED_TAXONOMIES = {
     "customer_segments": {"segment_types": 5},
     "value_propositions": {"value_elements": 11},
     "channels": {"channel_types": 5, "channel_phases": 5},
-    "customer_relationships": {"relationship_types": 6, "relationship_motivations": 3, "relationship_pitfalls": 6},
+    "customer_relationships": {
+        "relationship_types": 6,
+        "relationship_motivations": 3,
+        "relationship_pitfalls": 6,
+    },
     "revenue_streams": {"revenue_stream_types": 7, "pricing_mechanisms": 10},
     "key_resources": {"resource_types": 4},
     "key_activities": {"activity_types": 3},
@@ -30,7 +34,9 @@ def test_nine_blocks_in_playbook_order_with_both_languages():
         assert {t.id: len(t.categories) for t in b.taxonomies} == EXPECTED_TAXONOMIES[b.id]
         for t in b.taxonomies:
             for c in t.categories:
-                assert c.label["en"] and c.label["ko"] and c.definition["en"] and c.definition["ko"], c.id
+                assert (
+                    c.label["en"] and c.label["ko"] and c.definition["en"] and c.definition["ko"]
+                ), c.id
 
 
 def test_relationship_labels_are_the_contracts():
@@ -48,7 +54,10 @@ def test_relationship_labels_are_the_contracts():
 @pytest.mark.parametrize("field", ["when_fits", "playbook_examples", "pitfalls"])
 def test_relationship_types_in_depth(field):
     for t in bmc.relationship_types():
-        assert t.get(field, "en") and len(t.get(field, "en")) == len(t.get(field, "ko")), (t.id, field)
+        assert t.get(field, "en") and len(t.get(field, "en")) == len(t.get(field, "ko")), (
+            t.id,
+            field,
+        )
         assert t.get("test", "ko"), t.id
 
 
@@ -68,11 +77,19 @@ def test_case_bank_size_and_balance():
     assert cases["id"].is_unique
 
 
-@pytest.mark.parametrize("case_id, primary", [
-    ("bank_salad", "automated_services"), ("netflix", "automated_services"), ("watcha", "automated_services"),
-    ("sap_community", "communities"), ("facebook", "co_creation"), ("amazon_reviews", "co_creation"),
-    ("private_banking", "dedicated_personal_assistance"), ("video_platform_viewers", "self_service"),
-])
+@pytest.mark.parametrize(
+    "case_id, primary",
+    [
+        ("bank_salad", "automated_services"),
+        ("netflix", "automated_services"),
+        ("watcha", "automated_services"),
+        ("sap_community", "communities"),
+        ("facebook", "co_creation"),
+        ("amazon_reviews", "co_creation"),
+        ("private_banking", "dedicated_personal_assistance"),
+        ("video_platform_viewers", "self_service"),
+    ],
+)
 def test_seed_examples_keep_the_seeds_classification(case_id, primary):
     assert bmc.get_case(case_id).primary == primary
 
@@ -91,7 +108,12 @@ def test_exercise_sets_and_keys():
         assert items.item_ids == key.item_ids
         assert len(items) >= (16 if set_id == "relationships-practice" else 8)
         for item in items.items:
-            assert item.prompt["en"] and item.prompt["ko"] and item.company["en"] and item.company["ko"]
+            assert (
+                item.prompt["en"]
+                and item.prompt["ko"]
+                and item.company["en"]
+                and item.company["ko"]
+            )
             allowed = set(bmc.taxonomy(item.taxonomy).ids)
             k = key.item(item.id)
             assert set(k.best) | set(k.acceptable) <= allowed
@@ -99,22 +121,39 @@ def test_exercise_sets_and_keys():
 
 
 def test_relationships_key_agrees_with_the_case_bank():
-    """Items linked to a case answer as the case bank does; the others are decisions on given facts."""
-    key, items = bmc.load_key("relationships-practice"), bmc.load_exercise_set("relationships-practice")
+    """Items linked to a case answer as the case bank does; the others are decisions on given
+    facts."""
+    key, items = (
+        bmc.load_key("relationships-practice"),
+        bmc.load_exercise_set("relationships-practice"),
+    )
     linked = [i for i in items.items if i.case_id]
     assert len(linked) >= 16
     for item in linked:
         case, k = bmc.get_case(item.case_id), key.item(item.id)
         assert item.id == item.case_id  # feedback finds the case's attributes by item id
         # the key may raise an accepted type to full points where its prompt supports it (Karrot)
-        assert k.best[0] == case.primary and set(k.best[1:]) | set(k.acceptable) == set(case.acceptable), item.id
+        assert k.best[0] == case.primary and set(k.best[1:]) | set(k.acceptable) == set(
+            case.acceptable
+        ), item.id
         assert k.explanation == case.rationale, item.id
-    types = collections.Counter(k.best[0] for k in key.items if bmc.category(k.best[0]).taxonomy == "relationship_types")
+    types = collections.Counter(
+        k.best[0] for k in key.items if bmc.category(k.best[0]).taxonomy == "relationship_types"
+    )
     assert len(types) == 6  # every type is practised
 
 
 def test_attributes_follow_the_contract():
     attrs = bmc.attributes()
-    assert list(attrs) == ["market", "customer_count", "value_per_customer", "decision_complexity", "online",
-                           "uses_behaviour_data", "user_generated_value", "network_effects", "peer_support"]
+    assert list(attrs) == [
+        "market",
+        "customer_count",
+        "value_per_customer",
+        "decision_complexity",
+        "online",
+        "uses_behaviour_data",
+        "user_generated_value",
+        "network_effects",
+        "peer_support",
+    ]
     assert attrs["customer_count"].values == ("few", "many", "mass")

@@ -1,4 +1,5 @@
-"""The lesson datasets: they load, keep the patterns the lessons teach, and can be remade exactly."""
+"""The lesson datasets: they load, keep the patterns the lessons teach, and can be remade
+exactly."""
 
 from __future__ import annotations
 
@@ -18,9 +19,17 @@ DATASETS = data_path("datasets")
 SCRIPT = DATASETS / "make_datasets.py"
 
 ROWS = {
-    "customers": 1000, "segments": 6, "channel_funnel": 20, "revenue_monthly": 96,
-    "value_survey": 308, "resources": 12, "activities": 10, "partners": 8, "costs": 11,
-    "unit_costs": 12, "relationship_costs": 6,
+    "customers": 1000,
+    "segments": 6,
+    "channel_funnel": 20,
+    "revenue_monthly": 96,
+    "value_survey": 308,
+    "resources": 12,
+    "activities": 10,
+    "partners": 8,
+    "costs": 11,
+    "unit_costs": 12,
+    "relationship_costs": 6,
 }
 
 
@@ -49,10 +58,13 @@ def test_shipped_files_are_plain_utf8_with_newline_line_ends():
     for path in DATASETS.glob("*.csv"):
         data = path.read_bytes()
         data.decode("utf-8")
-        assert b"\r" not in data and data.endswith(b"\n") and not data.startswith(b"\xef\xbb\xbf"), path.name
+        assert (
+            b"\r" not in data and data.endswith(b"\n") and not data.startswith(b"\xef\xbb\xbf")
+        ), path.name
 
 
 # -- the patterns the lessons teach ----------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def customers():
@@ -72,8 +84,12 @@ def test_revenue_is_pareto_like(customers):
 def test_loyalty_ladder_narrows_stage_by_stage(customers):
     c = customers
     stages = [
-        (c["orders"] == 0).sum(), (c["orders"] == 1).sum(), (c["orders"] >= 2).sum(),
-        c["is_member"].sum(), (c["referrals"] >= 1).sum(), c["resells"].sum(),
+        (c["orders"] == 0).sum(),
+        (c["orders"] == 1).sum(),
+        (c["orders"] >= 2).sum(),
+        c["is_member"].sum(),
+        (c["referrals"] >= 1).sum(),
+        c["resells"].sum(),
     ]
     assert stages == sorted(stages, reverse=True) and stages[-1] > 0
     reached = [len(c), (c["orders"] >= 1).sum(), *stages[2:]]
@@ -93,7 +109,9 @@ def test_customer_columns_are_consistent(customers):
     assert c["customer_id"].is_unique
     prospects = c["orders"] == 0
     assert (c.loc[prospects, "revenue"] == 0).all() and c.loc[prospects, "first_order"].isna().all()
-    assert (c.loc[~prospects, "revenue"] > 0).all() and c.loc[~prospects, "first_order"].notna().all()
+    assert (c.loc[~prospects, "revenue"] > 0).all() and c.loc[
+        ~prospects, "first_order"
+    ].notna().all()
     cafes = c["segment"] == "cafes"
     assert (c.loc[cafes, "market"] == "b2b").all() and (c.loc[~cafes, "market"] == "b2c").all()
     assert c.loc[cafes, "age"].isna().all() and c.loc[~cafes, "age"].notna().all()
@@ -102,9 +120,17 @@ def test_customer_columns_are_consistent(customers):
 
 def test_segments_differ_clearly(customers):
     mean_revenue = customers[customers["orders"] > 0].groupby("segment")["revenue"].mean()
-    assert list(mean_revenue.sort_values().index) == ["students", "office_workers", "home_baristas", "cafes"]
+    assert list(mean_revenue.sort_values().index) == [
+        "students",
+        "office_workers",
+        "home_baristas",
+        "cafes",
+    ]
     segments = bmclib.load_dataset("segments").set_index("segment")
-    assert segments.loc[mean_revenue.index, "avg_revenue"].round(1).tolist() == mean_revenue.round(1).tolist()
+    assert (
+        segments.loc[mean_revenue.index, "avg_revenue"].round(1).tolist()
+        == mean_revenue.round(1).tolist()
+    )
     assert segments["fit"].between(1, 5).all()
 
 
@@ -122,7 +148,10 @@ def test_revenue_streams_subscription_grows_and_sales_are_seasonal():
     assert len(wide) == 24 and (wide.index.day == 1).all()
     assert wide["subscription_fees"].iloc[-1] > 2 * wide["subscription_fees"].iloc[0]
     sales = wide["asset_sale"]
-    assert sales[sales.index.month == 12].mean() > 1.15 * sales[sales.index.month.isin([6, 7, 8])].mean()
+    assert (
+        sales[sales.index.month == 12].mean()
+        > 1.15 * sales[sales.index.month.isin([6, 7, 8])].mean()
+    )
 
 
 def test_value_survey_segments_weight_different_elements():
@@ -130,7 +159,12 @@ def test_value_survey_segments_weight_different_elements():
     assert survey["importance"].between(1, 5).all()
     means = survey.pivot_table(index="element", columns="segment", values="importance")
     assert means["students"].idxmax() == "price"
-    assert means["office_workers"].nlargest(2).index.isin(["convenience_usability", "getting_the_job_done"]).all()
+    assert (
+        means["office_workers"]
+        .nlargest(2)
+        .index.isin(["convenience_usability", "getting_the_job_done"])
+        .all()
+    )
     assert means["home_baristas"].nlargest(2).index.isin(["customization", "performance"]).all()
     assert means["cafes"].nlargest(2).index.isin(["cost_reduction", "risk_reduction"]).all()
 
@@ -149,7 +183,8 @@ def test_costs_allow_a_break_even_at_18_thousand_won_a_bag():
     assert set(costs.loc[costs["kind"] == "fixed", "driver"]) == {"month"}
     assert set(costs.loc[costs["kind"] == "variable", "driver"]) == {"bag"}
     assert variable < 18
-    assert 500 <= fixed / (18 - variable) <= 20000  # the break-even volume lies on the unit_costs range
+    # the break-even volume lies on the unit_costs range
+    assert 500 <= fixed / (18 - variable) <= 20000
 
 
 def test_cost_to_serve_shows_a_dedicated_manager_does_not_pay_for_a_cafe(customers):
@@ -159,13 +194,20 @@ def test_cost_to_serve_shows_a_dedicated_manager_does_not_pay_for_a_cafe(custome
     assert (rc["cost_per_customer"] == (rc["unit_cost"] / rc["customers_per_unit"]).round(1)).all()
     cost = rc["cost_per_customer"]
     assert cost.idxmax() == "dedicated_personal_assistance" and cost.idxmin() == "self_service"
-    assert cost["dedicated_personal_assistance"] > 10 * cost.drop("dedicated_personal_assistance").max()
+    assert (
+        cost["dedicated_personal_assistance"]
+        > 10 * cost.drop("dedicated_personal_assistance").max()
+    )
     margin_rate = 1 - costs.loc[costs["kind"] == "variable", "amount"].sum() / 18
     buyers = customers[customers["orders"] > 0]
     margin = buyers.groupby("segment")["revenue"].mean() * margin_rate
     # no segment's buyers pay for a dedicated manager, not even the single biggest café; personal
     # assistance pays for all but students, who pay only for the tools
-    assert list(margin[margin > cost["personal_assistance"]].index) == ["cafes", "home_baristas", "office_workers"]
+    assert list(margin[margin > cost["personal_assistance"]].index) == [
+        "cafes",
+        "home_baristas",
+        "office_workers",
+    ]
     assert margin["students"] > cost[["self_service", "automated_services"]].max()
     assert (margin < cost["dedicated_personal_assistance"]).all()
     assert buyers["revenue"].max() * margin_rate < cost["dedicated_personal_assistance"]
@@ -173,9 +215,15 @@ def test_cost_to_serve_shows_a_dedicated_manager_does_not_pay_for_a_cafe(custome
 
 # -- regeneration ----------------------------------------------------------------------------
 
+
 def test_script_remakes_the_shipped_files_byte_for_byte(tmp_path):
-    result = subprocess.run([sys.executable, str(SCRIPT), "--out", str(tmp_path)],
-                            capture_output=True, text=True, timeout=120, check=False)
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     made = sorted(p.name for p in tmp_path.glob("*.csv"))
     assert made == sorted(p.name for p in DATASETS.glob("*.csv"))
@@ -189,6 +237,7 @@ def test_schema_json_is_valid_json_in_utf8():
 
 
 # -- broken copies give problems that name the file and the line ----------------------------
+
 
 def broken_copy(tmp_path: Path, name: str, edit) -> Path:
     path = tmp_path / f"{name}.csv"
@@ -221,8 +270,10 @@ def test_a_missing_column_is_reported_on_the_header_line(tmp_path):
     def drop_revenue(lines):
         header = lines[0].rstrip("\n").split(",")
         i = header.index("revenue")
-        return [",".join(c for j, c in enumerate(line.rstrip("\n").split(",")) if j != i) + "\n"
-                for line in lines]
+        return [
+            ",".join(c for j, c in enumerate(line.rstrip("\n").split(",")) if j != i) + "\n"
+            for line in lines
+        ]
 
     path = broken_copy(tmp_path, "customers", drop_revenue)
     problems = check_dataset_file(path)
@@ -231,10 +282,14 @@ def test_a_missing_column_is_reported_on_the_header_line(tmp_path):
 
 
 def test_a_value_not_in_the_list_is_reported_with_the_allowed_values(tmp_path):
-    path = broken_copy(tmp_path, "channel_funnel", lambda lines: replace_cell(lines, 3, "phase", "consideration"))
+    path = broken_copy(
+        tmp_path, "channel_funnel", lambda lines: replace_cell(lines, 3, "phase", "consideration")
+    )
     problems = check_dataset_file(path)
-    expected = (f"{path}:3: column 'phase': 'consideration' is not one of "
-                "awareness, evaluation, purchase, delivery, after_sales")
+    expected = (
+        f"{path}:3: column 'phase': 'consideration' is not one of "
+        "awareness, evaluation, purchase, delivery, after_sales"
+    )
     assert [str(p) for p in problems] == [expected]
 
 

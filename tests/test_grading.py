@@ -17,8 +17,15 @@ KEY = HERE / "fixtures" / "key.csv"
 
 
 def answer(student, answers, saved="2026-11-20T10:00:00+09:00", name="", **extra):
-    doc = {"format": "bmclib-answers", "version": 1, "student_id": student, "student_name": name,
-           "exercise_set": "demo-set", "answers": answers, "saved_at": saved}
+    doc = {
+        "format": "bmclib-answers",
+        "version": 1,
+        "student_id": student,
+        "student_name": name,
+        "exercise_set": "demo-set",
+        "answers": answers,
+        "saved_at": saved,
+    }
     doc.update(extra)
     return json.dumps(doc, ensure_ascii=False).encode()
 
@@ -27,19 +34,37 @@ def make_class(root: Path) -> None:
     """A class folder with good files and every kind of bad one."""
     (root / "class" / "late").mkdir(parents=True)
     files = {
-        "class/s01.json": answer("s01", {"netflix": "automated_services", "sap_community": "communities",
-                                         "private_banking": "dedicated_personal_assistance", "ikea": "self_service"},
-                                 name="Kim Minji"),
-        "class/s02.json": answer("s02", {"netflix": "self_service", "sap_community": "co_creation",
-                                         "ikea": "communities", "unknown_item": "self_service"}, name="이서준"),
-        "class/s03_old.json": answer("s03", {"netflix": "communities"}, saved="2026-11-20T09:00:00+09:00",
-                                     name="Park"),
-        "class/late/s03_new.json": answer("s03", {"netflix": "automated_services"},
-                                          saved="2026-11-20T09:30:00+09:00", name="Park"),
-        "class/s04.json": answer("s04", {"netflix": "automated_services"}, name="=HYPERLINK(\"x\")",
-                                 score=100),
-        "class/bad_json.json": b"{\"format\": ",
-        "class/latin1.json": "{\"student_id\": \"é\"}".encode("latin-1"),
+        "class/s01.json": answer(
+            "s01",
+            {
+                "netflix": "automated_services",
+                "sap_community": "communities",
+                "private_banking": "dedicated_personal_assistance",
+                "ikea": "self_service",
+            },
+            name="Kim Minji",
+        ),
+        "class/s02.json": answer(
+            "s02",
+            {
+                "netflix": "self_service",
+                "sap_community": "co_creation",
+                "ikea": "communities",
+                "unknown_item": "self_service",
+            },
+            name="이서준",
+        ),
+        "class/s03_old.json": answer(
+            "s03", {"netflix": "communities"}, saved="2026-11-20T09:00:00+09:00", name="Park"
+        ),
+        "class/late/s03_new.json": answer(
+            "s03", {"netflix": "automated_services"}, saved="2026-11-20T09:30:00+09:00", name="Park"
+        ),
+        "class/s04.json": answer(
+            "s04", {"netflix": "automated_services"}, name='=HYPERLINK("x")', score=100
+        ),
+        "class/bad_json.json": b'{"format": ',
+        "class/latin1.json": '{"student_id": "é"}'.encode("latin-1"),
         "class/other_format.json": json.dumps({"format": "nbgrader", "version": 1}).encode(),
         "class/version2.json": answer("s09", {}).replace(b'"version": 1', b'"version": 2'),
         "class/no_student.json": answer("", {}),
@@ -50,8 +75,10 @@ def make_class(root: Path) -> None:
     for rel, data in files.items():
         (root / rel).write_bytes(data)
     with zipfile.ZipFile(root / "lms.zip", "w") as z:
-        z.writestr("submissions/s05_attempt.json", answer("s05", {"netflix": "self_service",
-                                                                  "sap_community": "communities"}, name="-Lee"))
+        z.writestr(
+            "submissions/s05_attempt.json",
+            answer("s05", {"netflix": "self_service", "sap_community": "communities"}, name="-Lee"),
+        )
         z.writestr("submissions/readme.html", "<p>skip me</p>")
         z.writestr("submissions/broken.json", b"\x00\x01")
 
@@ -72,8 +99,20 @@ def klass(tmp_path, monkeypatch):
 
 
 def test_grade_a_class_with_every_kind_of_problem(klass, request, capsys):
-    code = main(["grade", "class", "lms.zip", "--key", str(KEY), "--out", "grades.csv",
-                 "--problems", "problems.csv", "--quiet"])
+    code = main(
+        [
+            "grade",
+            "class",
+            "lms.zip",
+            "--key",
+            str(KEY),
+            "--out",
+            "grades.csv",
+            "--problems",
+            "problems.csv",
+            "--quiet",
+        ]
+    )
     assert code == 1  # some files rejected, grades for the rest written
     check_golden(klass / "grades.csv", "grades.csv", request)
     check_golden(klass / "problems.csv", "problems.csv", request)
@@ -84,10 +123,12 @@ def test_grade_a_class_with_every_kind_of_problem(klass, request, capsys):
 def test_grades_have_the_contract_columns_and_neutralised_text(klass):
     main(["grade", "class", "lms.zip", "--key", str(KEY), "--out", "grades.csv", "--quiet"])
     lines = (klass / "grades.csv").read_text(encoding="utf-8").splitlines()
-    assert lines[0] == ("student_id,student_name,exercise_set,score,max_score,percent,"
-                        "netflix,sap_community,private_banking,ikea")
+    assert lines[0] == (
+        "student_id,student_name,exercise_set,score,max_score,percent,"
+        "netflix,sap_community,private_banking,ikea"
+    )
     assert lines[1] == "s01,Kim Minji,demo-set,5,5,100,1,2,1,1"
-    assert any(line.startswith('s04,"\'=HYPERLINK') for line in lines)
+    assert any(line.startswith("s04,\"'=HYPERLINK") for line in lines)
     assert any(line.startswith("s05,'-Lee,") for line in lines)
 
 
@@ -106,18 +147,39 @@ def test_latest_saved_at_wins(klass):
     import csv
 
     rows = list(csv.reader((klass / "p.csv").read_text(encoding="utf-8").splitlines()))
-    assert ["class/s03_old.json", "superseded by class/late/s03_new.json (saved 2026-11-20T09:30:00+09:00, "
-            "this one 2026-11-20T09:00:00+09:00)"] in rows
+    assert [
+        "class/s03_old.json",
+        (
+            "superseded by class/late/s03_new.json (saved 2026-11-20T09:30:00+09:00, "
+            "this one 2026-11-20T09:00:00+09:00)"
+        ),
+    ] in rows
 
 
 def test_partial_credit_option(klass):
     main(["grade", "class", "--key", str(KEY), "--out", "g.csv", "--partial", "0.25", "--quiet"])
-    assert "s02,이서준,demo-set,0.75,5,15,0.25,0.5,0,0" in (klass / "g.csv").read_text(encoding="utf-8")
+    assert "s02,이서준,demo-set,0.75,5,15,0.25,0.5,0,0" in (klass / "g.csv").read_text(
+        encoding="utf-8"
+    )
 
 
 def test_regrade_one_student(klass, request):
-    code = main(["grade", "class", "lms.zip", "--key", str(KEY), "--out", "one.csv", "--student", "s05",
-                 "--problems", "p.csv", "--quiet"])
+    code = main(
+        [
+            "grade",
+            "class",
+            "lms.zip",
+            "--key",
+            str(KEY),
+            "--out",
+            "one.csv",
+            "--student",
+            "s05",
+            "--problems",
+            "p.csv",
+            "--quiet",
+        ]
+    )
     lines = (klass / "one.csv").read_text(encoding="utf-8").splitlines()
     assert [line.split(",")[0] for line in lines] == ["student_id", "s05"]
     assert code == 1  # unreadable files are still reported: they might have been s05's
@@ -126,14 +188,44 @@ def test_regrade_one_student(klass, request):
 def test_all_good_exits_zero(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "a.json").write_bytes(answer("s1", {"ikea": "self_service"}))
-    assert main(["grade", "a.json", "--key", str(KEY), "--out", "g.csv", "--problems", "p.csv", "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "grade",
+                "a.json",
+                "--key",
+                str(KEY),
+                "--out",
+                "g.csv",
+                "--problems",
+                "p.csv",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     assert (tmp_path / "p.csv").read_text(encoding="utf-8") == "source,problem\n"
 
 
 @pytest.mark.parametrize("fmt", ["canvas", "moodle"])
 def test_lms_formats(klass, request, fmt):
-    assert main(["grade", "class", "lms.zip", "--key", str(KEY), "--out", f"{fmt}.csv", "--format", fmt,
-                 "--quiet"]) == 1
+    assert (
+        main(
+            [
+                "grade",
+                "class",
+                "lms.zip",
+                "--key",
+                str(KEY),
+                "--out",
+                f"{fmt}.csv",
+                "--format",
+                fmt,
+                "--quiet",
+            ]
+        )
+        == 1
+    )
     check_golden(klass / f"{fmt}.csv", f"{fmt}.csv", request)
 
 
@@ -142,13 +234,32 @@ def test_platform_options_scale_column_and_excel(klass):
 
     args = ["grade", "class", "lms.zip", "--key", str(KEY), "--quiet"]
     # Moodle: a new grade item has maximum 100, so write percentages (s02: 1.5 of 5 points)
-    assert main([*args, "--out", "m.csv", "--format", "moodle", "--scale", "100", "--column", "Quiz 1"]) == 1
+    assert (
+        main(
+            [*args, "--out", "m.csv", "--format", "moodle", "--scale", "100", "--column", "Quiz 1"]
+        )
+        == 1
+    )
     rows = list(csv.DictReader((klass / "m.csv").read_text(encoding="utf-8").splitlines()))
     s02 = next(r for r in rows if r["ID number"] == "s02")
     assert s02["Quiz 1"] == "30" and s02["Feedback"] == "1.5/5 (30%)"
     # Canvas: an existing assignment is targeted by "Title (id)"; Points Possible follows the scale
-    assert main([*args, "--out", "c.csv", "--format", "canvas", "--column", "Relationships quiz (12345)",
-                 "--scale", "10"]) == 1
+    assert (
+        main(
+            [
+                *args,
+                "--out",
+                "c.csv",
+                "--format",
+                "canvas",
+                "--column",
+                "Relationships quiz (12345)",
+                "--scale",
+                "10",
+            ]
+        )
+        == 1
+    )
     table = list(csv.reader((klass / "c.csv").read_text(encoding="utf-8").splitlines()))
     assert table[0][5] == "Relationships quiz (12345)" and table[1][5] == "10"
     assert next(r for r in table if r[2] == "s02")[5] == "3"
@@ -172,7 +283,10 @@ def test_usage_errors_exit_two_and_write_nothing(klass, capsys):
     bad_key = klass / "bad_key.csv"
     bad_key.write_text("exercise_set,item_id,best\ndemo-set,a,self_servic\n", encoding="utf-8")
     assert main(["grade", "class", "--key", str(bad_key), "--out", "g.csv"]) == 2
-    assert "bad_key.csv:2: best: 'self_servic' is not a choice id. Did you mean 'self_service'?" in capsys.readouterr().err
+    assert (
+        "bad_key.csv:2: best: 'self_servic' is not a choice id. Did you mean 'self_service'?"
+        in capsys.readouterr().err
+    )
     assert main(["grade", "nowhere", "--key", str(KEY), "--out", "g.csv"]) == 2
     assert "nowhere: no such file or folder" in capsys.readouterr().err
     assert main(["grade", "class", "--key", str(KEY), "--out", "g.csv", "--partial", "2"]) == 2
@@ -189,7 +303,10 @@ def test_progress_bar_only_on_a_terminal(klass, capsys):
 
 
 def test_report_html_and_figures(klass, capsys):
-    assert main(["report", "class", "lms.zip", "--key", str(KEY), "--out", "report", "--lang", "ko"]) == 1
+    assert (
+        main(["report", "class", "lms.zip", "--key", str(KEY), "--out", "report", "--lang", "ko"])
+        == 1
+    )
     html = (klass / "report" / "index.html").read_text(encoding="utf-8")
     assert "학급 리포트" in html and "가장 흔한 오답" in html
     import matplotlib.image as mpimg
@@ -198,19 +315,26 @@ def test_report_html_and_figures(klass, capsys):
 
     def colours(name):
         pixels = mpimg.imread(klass / "report" / name)[..., :3].reshape(-1, 3)
-        return {"#%02X%02X%02X" % tuple(round(c * 255) for c in px) for px in pixels[::3]}
+        return {"#" + "".join(f"{round(c * 255):02X}" for c in px) for px in pixels[::3]}
 
     items = colours("items.png")
-    assert {STATUS_COLOURS["best"].upper(), STATUS_COLOURS["wrong"].upper()} <= items  # the shares are drawn
+    # the shares are drawn
+    assert {STATUS_COLOURS["best"].upper(), STATUS_COLOURS["wrong"].upper()} <= items
     assert len(colours("scores.png")) > 2  # a histogram, not a blank picture
     assert (klass / "report" / "BMCGothic-Regular.ttf").is_file()  # a Korean report brings its font
     assert "BMCGothic-Regular.ttf" in html
 
 
 def test_report_problems_file_and_table(klass, capsys):
-    assert main(["report", "class", "--key", str(KEY), "--out", "report", "--problems", "rp.csv"]) == 1
+    assert (
+        main(["report", "class", "--key", str(KEY), "--out", "report", "--problems", "rp.csv"]) == 1
+    )
     assert capsys.readouterr().err == ""
-    assert (klass / "rp.csv").read_text(encoding="utf-8").startswith("source,problem\nclass/bad_json.json,")
+    assert (
+        (klass / "rp.csv")
+        .read_text(encoding="utf-8")
+        .startswith("source,problem\nclass/bad_json.json,")
+    )
     from bmclib.keys import load_key
     from bmclib.report import build_report
 
@@ -221,22 +345,40 @@ def test_report_problems_file_and_table(klass, capsys):
 
 
 def test_progress_bar_on_a_terminal_and_quiet_hides_it(klass):
-    """On a real terminal (a pseudo-terminal here) `bmc grade` draws a progress bar; --quiet hides it."""
+    """On a real terminal (a pseudo-terminal here) `bmc grade` draws a progress bar; --quiet hides
+    it."""
+    import fcntl
     import os
     import pty
+    import struct
     import subprocess
     import sys
-
-    import fcntl
-    import struct
     import termios
 
     def run(*extra):
         leader, follower = pty.openpty()
-        fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # a 100-column terminal
-        proc = subprocess.run([sys.executable, "-m", "bmclib.cli", "grade", "class", "--key", str(KEY),
-                               "--out", "g.csv", "--problems", "p.csv", *extra], stderr=follower,
-                              stdout=subprocess.DEVNULL, cwd=klass)
+        # a 100-column terminal
+        fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "bmclib.cli",
+                "grade",
+                "class",
+                "--key",
+                str(KEY),
+                "--out",
+                "g.csv",
+                "--problems",
+                "p.csv",
+                *extra,
+            ],
+            stderr=follower,
+            stdout=subprocess.DEVNULL,
+            cwd=klass,
+            check=False,  # the caller asserts the exit status
+        )
         os.close(follower)
         chunks = []
         while True:

@@ -38,7 +38,8 @@ def plans():
     for k in key.items[:6]:  # alice: the best answer to six items
         alice[k.item_id] = min(k.best)
         alice_score += k.points
-    partly = next(k for k in key.items if k.acceptable)  # bob: one acceptable answer, three wrong ones
+    # bob: one acceptable answer, three wrong ones
+    partly = next(k for k in key.items if k.acceptable)
     bob[partly.item_id] = min(partly.acceptable)
     bob_score += partly.points * 0.5
     for k in [k for k in key.items if k is not partly][:3]:
@@ -69,8 +70,14 @@ def bmc_cli(*args, env=None):
 
     full_env = {k: v for k, v in os.environ.items() if k != "JUPYTERHUB_API_TOKEN"}
     full_env.update(env or {})
-    return subprocess.run([sys.executable, "-m", "bmclib.cli", *args], capture_output=True, text=True,
-                          env=full_env, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "bmclib.cli", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=120,
+        check=False,
+    )
 
 
 def grades(path):
@@ -82,7 +89,8 @@ def grades(path):
 def hub(tmp_path):
     users = ["alice", "bob", "carol"]
     the_hub = Hub(tmp_path, users)
-    for user in users:  # the lessons handed out (as nbgitpuller would), and some hidden Jupyter files
+    # the lessons handed out (as nbgitpuller would), and some hidden Jupyter files
+    for user in users:
         (the_hub.home(user) / "course" / "en").mkdir(parents=True)
         (the_hub.home(user) / ".ipython" / "profile_default").mkdir(parents=True)
         (the_hub.home(user) / ".ipython" / "profile_default" / "startup.json").write_text("{}")
@@ -91,7 +99,8 @@ def hub(tmp_path):
         yield the_hub
     finally:
         the_hub.stop()
-        print(f"--- the end of the hub's log ({the_hub.log}):\n{the_hub.log_tail(40)}")  # shown on failure
+        # shown on failure
+        print(f"--- the end of the hub's log ({the_hub.log}):\n{the_hub.log_tail(40)}")
         left = marked_pids(the_hub.marker_value)
         assert not left, f"processes of the hub still running after stop: {left}"
 
@@ -100,9 +109,15 @@ def test_a_class_on_a_real_hub(hub, tmp_path):
     started = time.monotonic()
     alice_plan, bob_plan, alice_score, bob_score, max_score = plans()
     # carol worked in an earlier session; her server is stopped now
-    bmc.write_answers(hub.home("carol") / ANSWERS,
-                      bmc.AnswerFile("carol", SET, {next(iter(alice_plan)): next(iter(alice_plan.values()))},
-                                     saved_at="2026-11-20T10:00:00+09:00"))
+    bmc.write_answers(
+        hub.home("carol") / ANSWERS,
+        bmc.AnswerFile(
+            "carol",
+            SET,
+            {next(iter(alice_plan)): next(iter(alice_plan.values()))},
+            saved_at="2026-11-20T10:00:00+09:00",
+        ),
+    )
 
     hub.start_servers(["alice", "bob"])
     kernels = {user: Kernel(hub, user, NOTEBOOK) for user in ("alice", "bob")}
@@ -146,8 +161,21 @@ def test_a_class_on_a_real_hub(hub, tmp_path):
     run = bmc_cli("collect", str(tmp_path / "home"), "--out", str(tmp_path / "by_folder"))
     assert run.returncode == 0, run.stderr
     assert run.stdout.startswith("collected 3 answer file(s) from 3 user(s)"), run.stdout
-    assert sorted(p.name for p in (tmp_path / "by_folder").iterdir()) == ["alice", "bmc-collection.json", "bob", "carol"]
-    run = bmc_cli("grade", str(tmp_path / "by_folder"), "--key", key, "--out", str(tmp_path / "g1.csv"), "--quiet")
+    assert sorted(p.name for p in (tmp_path / "by_folder").iterdir()) == [
+        "alice",
+        "bmc-collection.json",
+        "bob",
+        "carol",
+    ]
+    run = bmc_cli(
+        "grade",
+        str(tmp_path / "by_folder"),
+        "--key",
+        key,
+        "--out",
+        str(tmp_path / "g1.csv"),
+        "--quiet",
+    )
     assert run.returncode == 0, run.stderr
     by_folder = grades(tmp_path / "g1.csv")
     assert sorted(by_folder) == ["alice", "bob", "carol"]
@@ -155,8 +183,9 @@ def test_a_class_on_a_real_hub(hub, tmp_path):
         assert float(by_folder[user]["score"]) == pytest.approx(score), user
         assert float(by_folder[user]["max_score"]) == pytest.approx(max_score)
 
-    # 4. bmc collect --hub with the collector's token (list:users, read:users, tokens only): it may not
-    # reach any server itself; each server is read with a short-lived token of its own user, deleted after
+    # 4. bmc collect --hub with the collector's token (list:users, read:users, tokens only): it may
+    # not reach any server itself; each server is read with a short-lived token of its own user,
+    # deleted after
     status, _ = hub.request("GET", "/user/alice/api/contents/", token=hub.collector_token)
     assert status in (302, 403), status
     token = {"JUPYTERHUB_API_TOKEN": hub.collector_token}
@@ -167,8 +196,18 @@ def test_a_class_on_a_real_hub(hub, tmp_path):
     assert hub.collector_token not in run.stdout + run.stderr
     for user in ("alice", "bob"):
         status, tokens = hub.request("GET", f"/hub/api/users/{user}/tokens")
-        assert status == 200 and not [t for t in tokens["api_tokens"] if t.get("note") == "bmc-collect"], tokens
-    run = bmc_cli("grade", str(tmp_path / "by_hub"), "--key", key, "--out", str(tmp_path / "g2.csv"), "--quiet")
+        assert status == 200 and not [
+            t for t in tokens["api_tokens"] if t.get("note") == "bmc-collect"
+        ], tokens
+    run = bmc_cli(
+        "grade",
+        str(tmp_path / "by_hub"),
+        "--key",
+        key,
+        "--out",
+        str(tmp_path / "g2.csv"),
+        "--quiet",
+    )
     assert run.returncode == 0, run.stderr
     by_hub = grades(tmp_path / "g2.csv")
     assert sorted(by_hub) == ["alice", "bob"]
@@ -176,14 +215,27 @@ def test_a_class_on_a_real_hub(hub, tmp_path):
         assert by_hub[user]["score"] == by_folder[user]["score"]
         assert by_hub[user]["percent"] == by_folder[user]["percent"]
 
-    # 5. --start-stopped reaches carol too (it needs a token that may start servers), then stops her again
-    run = bmc_cli("collect", "--hub", hub.url, "--out", str(tmp_path / "all"), "--start-stopped",
-                  env={"JUPYTERHUB_API_TOKEN": hub.admin_token})
+    # 5. --start-stopped reaches carol too (it needs a token that may start servers), then stops her
+    # again
+    run = bmc_cli(
+        "collect",
+        "--hub",
+        hub.url,
+        "--out",
+        str(tmp_path / "all"),
+        "--start-stopped",
+        env={"JUPYTERHUB_API_TOKEN": hub.admin_token},
+    )
     assert run.returncode == 0, run.stderr
     assert "collected 3 answer file(s) from 3 user(s)" in run.stdout, (run.stdout, run.stderr)
     deadline = time.monotonic() + 30
     while hub.user_model("carol")["servers"] and time.monotonic() < deadline:
         time.sleep(0.3)
     assert not hub.user_model("carol")["servers"], "carol's server was left running"
-    assert json.loads((tmp_path / "all" / "carol" / "relationships-practice.json").read_text())["student_id"] == "carol"
+    assert (
+        json.loads((tmp_path / "all" / "carol" / "relationships-practice.json").read_text())[
+            "student_id"
+        ]
+        == "carol"
+    )
     print(f"\nhub round trip: {time.monotonic() - started:.1f} s after the hub was up")

@@ -12,7 +12,9 @@ def test_missing_node_or_proxy_is_named_with_the_fix(monkeypatch, tmp_path):
     pytest.importorskip("websocket")
     monkeypatch.setattr(hub_support.shutil, "which", lambda name: None)
     assert "node is not installed" in hub_support.missing_tools()
-    monkeypatch.setattr(hub_support.shutil, "which", lambda name: "/usr/bin/node" if name == "node" else None)
+    monkeypatch.setattr(
+        hub_support.shutil, "which", lambda name: "/usr/bin/node" if name == "node" else None
+    )
     monkeypatch.setattr(hub_support, "LOCAL_PROXY", tmp_path / "configurable-http-proxy")
     message = hub_support.missing_tools()
     assert message.startswith("configurable-http-proxy is not installed")
@@ -37,8 +39,10 @@ def test_marked_pids_finds_only_processes_carrying_the_marker():
     import sys
 
     marker = "test-marker-" + os.urandom(4).hex()
-    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"],
-                            env={**os.environ, hub_support.MARKER: marker})
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(30)"],
+        env={**os.environ, hub_support.MARKER: marker},
+    )
     try:
         assert hub_support.marked_pids(marker) == [proc.pid]
         assert hub_support.marked_pids(marker + "x") == []

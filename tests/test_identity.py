@@ -40,12 +40,19 @@ def test_a_hub_user_is_never_asked_and_their_file_carries_the_hub_name(tmp_path,
     assert saved["student_id"] == "kim.minji"
 
 
-@pytest.mark.parametrize("env, kw, expected", [
-    ({"JUPYTERHUB_USER": "hubname", "BMC_STUDENT_ID": "s0001"}, {}, "s0001"),
-    ({"JUPYTERHUB_USER": "hubname", "BMC_STUDENT_ID": "s0001"}, {"student_id": "s0002"}, "s0002"),
-    ({"JUPYTERHUB_USER": "hubname", "BMC_STUDENT_ID": "  "}, {}, "hubname"),
-    ({"JUPYTERHUB_USER": " hubname "}, {"student_id": " "}, "hubname"),
-])
+@pytest.mark.parametrize(
+    "env, kw, expected",
+    [
+        ({"JUPYTERHUB_USER": "hubname", "BMC_STUDENT_ID": "s0001"}, {}, "s0001"),
+        (
+            {"JUPYTERHUB_USER": "hubname", "BMC_STUDENT_ID": "s0001"},
+            {"student_id": "s0002"},
+            "s0002",
+        ),
+        ({"JUPYTERHUB_USER": "hubname", "BMC_STUDENT_ID": "  "}, {}, "hubname"),
+        ({"JUPYTERHUB_USER": " hubname "}, {"student_id": " "}, "hubname"),
+    ],
+)
 def test_the_first_id_found_wins(tmp_path, monkeypatch, env, kw, expected):
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -60,8 +67,10 @@ def test_the_name_comes_from_bmc_student_name(tmp_path, monkeypatch):
 
 
 def test_a_hub_user_resumes_their_own_file(tmp_path, monkeypatch):
-    bmc.write_answers(tmp_path / f"{SET}.json", bmc.AnswerFile("kim", SET, {"netflix": "self_service"},
-                                                               student_name="Kim Minji"))
+    bmc.write_answers(
+        tmp_path / f"{SET}.json",
+        bmc.AnswerFile("kim", SET, {"netflix": "self_service"}, student_name="Kim Minji"),
+    )
     monkeypatch.setenv("JUPYTERHUB_USER", "kim")
     ex = exercise(tmp_path)
     assert ex.answers.answers == {"netflix": "self_service"}
@@ -69,7 +78,9 @@ def test_a_hub_user_resumes_their_own_file(tmp_path, monkeypatch):
 
 
 def test_the_hub_user_comes_before_an_existing_file_of_another_id(tmp_path, monkeypatch):
-    bmc.write_answers(tmp_path / f"{SET}.json", bmc.AnswerFile("s0009", SET, {"netflix": "self_service"}))
+    bmc.write_answers(
+        tmp_path / f"{SET}.json", bmc.AnswerFile("s0009", SET, {"netflix": "self_service"})
+    )
     monkeypatch.setenv("JUPYTERHUB_USER", "kim")
     ex = exercise(tmp_path)
     assert ex.answers.student_id == "kim" and ex.answers.answers == {}
@@ -86,14 +97,23 @@ def test_without_any_id_the_existing_file_then_asking(tmp_path):
 def test_student_from_env_reads_a_given_mapping_only():
     assert student_from_env(environ={}) == ("", "")
     assert student_from_env(environ={"JUPYTERHUB_USER": "a", "BMC_STUDENT_NAME": "A"}) == ("a", "A")
-    assert student_from_env("x", "X", environ={"BMC_STUDENT_ID": "y", "BMC_STUDENT_NAME": "Y"}) == ("x", "X")
+    assert student_from_env("x", "X", environ={"BMC_STUDENT_ID": "y", "BMC_STUDENT_NAME": "Y"}) == (
+        "x",
+        "X",
+    )
 
 
-# -- the app -------------------------------------------------------------------------------------------
+# -- the app
+# -------------------------------------------------------------------------------------------
+
 
 def test_the_app_passes_the_hub_user_through_and_the_exercise_uses_it(tmp_path):
-    env = app.app_env(lang="en", answers=tmp_path, mode="practice",
-                      environ={"PATH": "/bin", "JUPYTERHUB_USER": "kim"})
+    env = app.app_env(
+        lang="en",
+        answers=tmp_path,
+        mode="practice",
+        environ={"PATH": "/bin", "JUPYTERHUB_USER": "kim"},
+    )
     assert env["JUPYTERHUB_USER"] == "kim" and "BMC_STUDENT_ID" not in env
     ex = app.exercise_from_env(env)
     assert ex.answers.student_id == "kim"
@@ -102,11 +122,14 @@ def test_the_app_passes_the_hub_user_through_and_the_exercise_uses_it(tmp_path):
 
 
 def test_bmc_app_without_voila_says_which_extra_to_install(tmp_path):
-    code = ("import sys; sys.modules['voila'] = None\n"  # as if Voila were not installed
-            "from bmclib.cli import main\n"
-            f"sys.exit(main(['app', '--no-browser', '--answers', {str(tmp_path)!r}]))")
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
-                         check=False)
+    code = (
+        "import sys; sys.modules['voila'] = None\n"  # as if Voila were not installed
+        "from bmclib.cli import main\n"
+        f"sys.exit(main(['app', '--no-browser', '--answers', {str(tmp_path)!r}]))"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
     assert run.returncode == 2
     assert 'pip install "bmclib[app]"' in run.stderr and "Traceback" not in run.stderr
     assert run.stderr.startswith("bmc app: the app needs Voila")

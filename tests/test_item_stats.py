@@ -13,7 +13,8 @@ Facility: a (1 + 0.5 + 0 + 1) / 4 = 0.625; b (1 + 1 + 0 + 0) / 4 = 0.5; c (1 + 0
 Discrimination (item points against total minus the item):
     a: items 1, .5, 0, 1; rest 3, 2, 1, 0 -> r = 0.25 / sqrt(0.6875 * 5) = 0.13484
     b: items 2, 2, 0, 0; rest 2, .5, 1, 1 -> r = 0.5 / sqrt(4 * 1.1875) = 0.22942
-    c: items 1, 0, 1, 0; rest 3, 2.5, 0, 1 -> r = -0.25 / sqrt(1 * 5.6875) = -0.10483 (check this key)
+    c: items 1, 0, 1, 0; rest 3, 2.5, 0, 1 -> r = -0.25 / sqrt(1 * 5.6875) = -0.10483
+       (check this key)
 """
 
 import csv
@@ -27,8 +28,10 @@ from bmclib.item_stats import RAPID_SECONDS, discrimination, facility, flags, it
 from bmclib.keys import load_key
 from bmclib.report import build_report
 
-KEY = ("exercise_set,item_id,best,acceptable,points\n"
-       "quiz,a,self_service,communities,1\nquiz,b,co_creation,,2\nquiz,c,personal_assistance,,1\n")
+KEY = (
+    "exercise_set,item_id,best,acceptable,points\n"
+    "quiz,a,self_service,communities,1\nquiz,b,co_creation,,2\nquiz,c,personal_assistance,,1\n"
+)
 CLASS = {
     "s1": {"a": "self_service", "b": "co_creation", "c": "personal_assistance"},
     "s2": {"a": "communities", "b": "co_creation", "c": "automated_services"},
@@ -47,13 +50,23 @@ def event(item, choice, kind, seconds):
 
 
 #: s1 thinks 30 s on a, checks a wrong answer, changes, checks again (right); 12 s to b
-S1_LOG = [event("a", "communities", "choose", 0), event("a", "communities", "check", 30),
-          event("a", "self_service", "choose", 40), event("a", "self_service", "check", 45),
-          event("b", "co_creation", "choose", 57), event("c", "personal_assistance", "choose", 100)]
+S1_LOG = [
+    event("a", "communities", "choose", 0),
+    event("a", "communities", "check", 30),
+    event("a", "self_service", "choose", 40),
+    event("a", "self_service", "check", 45),
+    event("b", "co_creation", "choose", 57),
+    event("c", "personal_assistance", "choose", 100),
+]
 #: s3 guesses: four choices on b within 6 seconds
-S3_LOG = [event("a", "automated_services", "choose", 0), event("b", "communities", "choose", 2),
-          event("b", "self_service", "choose", 4), event("b", "co_creation", "choose", 6),
-          event("b", "automated_services", "choose", 8), event("c", "personal_assistance", "choose", 40)]
+S3_LOG = [
+    event("a", "automated_services", "choose", 0),
+    event("b", "communities", "choose", 2),
+    event("b", "self_service", "choose", 4),
+    event("b", "co_creation", "choose", 6),
+    event("b", "automated_services", "choose", 8),
+    event("c", "personal_assistance", "choose", 40),
+]
 
 
 @pytest.fixture
@@ -63,9 +76,16 @@ def klass(tmp_path):
     folder.mkdir()
     logs = {"s1": S1_LOG, "s3": S3_LOG}
     for sid, answers in CLASS.items():
-        doc = {"format": "bmclib-answers", "version": 1, "student_id": sid, "student_name": f"Student {sid}",
-               "exercise_set": "quiz", "answers": answers, "saved_at": "2026-11-20T11:00:00+09:00",
-               "attempts": logs.get(sid, [])}
+        doc = {
+            "format": "bmclib-answers",
+            "version": 1,
+            "student_id": sid,
+            "student_name": f"Student {sid}",
+            "exercise_set": "quiz",
+            "answers": answers,
+            "saved_at": "2026-11-20T11:00:00+09:00",
+            "attempts": logs.get(sid, []),
+        }
         (folder / f"{sid}.json").write_text(json.dumps(doc), encoding="utf-8")
     return tmp_path
 
@@ -87,7 +107,8 @@ def test_the_report_computes_them_per_item(klass):
     assert [round(stats[i].discrimination, 5) for i in "abc"] == [0.13484, 0.22942, -0.10483]
     assert stats["c"].flags == ("negative_discrimination",) and stats["a"].flags == ()
     assert stats["a"].choices == {"self_service": 2, "automated_services": 1, "communities": 1}
-    assert stats["c"].choices == {"personal_assistance": 2, "automated_services": 1}  # s4 left c empty
+    # s4 left c empty
+    assert stats["c"].choices == {"personal_assistance": 2, "automated_services": 1}
     frame = report.to_frame("en")
     assert list(frame["facility"]) == [0.625, 0.5, 0.5]
     assert frame.loc[2, "flags"] == "negative discrimination: check this key"
@@ -97,13 +118,21 @@ def test_attempt_patterns_by_hand():
     key = load_key_text()
     s1 = item_attempts("s1", S1_LOG, key)
     # a is the first thing s1 did: no earlier action to measure from
-    assert (s1["a"].first_seconds, s1["a"].changes, s1["a"].checks, s1["a"].checks_before_right) == (None, 1, 2, 1)
+    assert (
+        s1["a"].first_seconds,
+        s1["a"].changes,
+        s1["a"].checks,
+        s1["a"].checks_before_right,
+    ) == (None, 1, 2, 1)
     assert (s1["b"].first_seconds, s1["b"].changes, s1["b"].checks_before_right) == (12.0, 0, None)
     assert s1["c"].first_seconds == 43.0 and not any(a.rapid for a in s1.values())
     s3 = item_attempts("s3", S3_LOG, key)
     assert s3["b"].changes == 3 and s3["b"].rapid and s3["b"].first_seconds == 2.0
     assert not s3["a"].rapid and not s3["c"].rapid
-    slow = [event("b", c, "choose", 20 * n) for n, c in enumerate(["communities", "self_service", "co_creation"])]
+    slow = [
+        event("b", c, "choose", 20 * n)
+        for n, c in enumerate(["communities", "self_service", "co_creation"])
+    ]
     assert not item_attempts("s", slow, key)["b"].rapid and 20 > RAPID_SECONDS
     # entries without a time or an item are left out, and the log's order does not matter
     messy = [{"item": "a", "choice": "x", "event": "choose"}, "junk", *reversed(S1_LOG)]
@@ -120,12 +149,30 @@ def load_key_text(tmp=None):
 
 
 def test_bmc_report_writes_items_csv_and_a_page_per_student(klass, capsys):
-    assert main(["report", str(klass / "class"), "--key", str(klass / "key.csv"), "--out", str(klass / "rep"),
-                 "--lang", "ko"]) == 0
-    rows = list(csv.DictReader((klass / "rep" / "items.csv").read_text(encoding="utf-8").splitlines()))
+    assert (
+        main(
+            [
+                "report",
+                str(klass / "class"),
+                "--key",
+                str(klass / "key.csv"),
+                "--out",
+                str(klass / "rep"),
+                "--lang",
+                "ko",
+            ]
+        )
+        == 0
+    )
+    rows = list(
+        csv.DictReader((klass / "rep" / "items.csv").read_text(encoding="utf-8").splitlines())
+    )
     assert [r["item_id"] for r in rows] == ["a", "b", "c"]
     assert [(r["facility"], r["discrimination"]) for r in rows] == [
-        ("0.625", "0.135"), ("0.5", "0.229"), ("0.5", "-0.105")]
+        ("0.625", "0.135"),
+        ("0.5", "0.229"),
+        ("0.5", "-0.105"),
+    ]
     assert rows[2]["flags"] == "negative_discrimination"
     assert rows[0]["choices"] == "self_service:2;automated_services:1;communities:1"
     assert rows[1]["rapid_guessing"] == "0.25" and rows[1]["changes"] == "1.5"  # s1: 0, s3: 3
@@ -156,8 +203,12 @@ def test_the_sample_class_shows_its_guesser_and_agrees_with_the_grades(tmp_path)
     # facility recomputed independently from the grades table
     from bmclib.grading import grade_batch
 
-    grades = grade_batch([bmc.data_path("sample_class")], load_key("relationships-practice")).to_frame()
+    grades = grade_batch(
+        [bmc.data_path("sample_class")], load_key("relationships-practice")
+    ).to_frame()
     for stats in report.items[:5]:
-        assert stats.facility == pytest.approx(grades[stats.item.item_id].mean() / stats.item.points)
+        assert stats.facility == pytest.approx(
+            grades[stats.item.item_id].mean() / stats.item.points
+        )
         rest = grades["score"] - grades[stats.item.item_id]
         assert stats.discrimination == pytest.approx(grades[stats.item.item_id].corr(rest))

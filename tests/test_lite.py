@@ -42,28 +42,51 @@ def site(tmp_path_factory):
         pytest.skip(f"JupyterLite build tools missing: {exc}")
     core = lite.default_cache_dir() / "npm" / f"pyodide-{tools.pyodide}.tgz"
     if shutil.which("npm") is None and not core.is_file():
-        pytest.skip(f"npm not found (needed once to get the Pyodide core; or put {core.name} in {core.parent})")
+        pytest.skip(
+            "npm not found (needed once to get the Pyodide "
+            f"core; or put {core.name} in {core.parent})"
+        )
     out = tmp_path_factory.mktemp("lite") / "site"
     built = lite.build_site(out, log=print)
-    print(f"lite build: {built.seconds:.1f} s, {built.size_bytes / 1e6:.1f} MB, {len(built.notebooks)} notebooks")
-    (artifacts_dir() / "lite-build.json").write_text(json.dumps(
-        {"seconds": round(built.seconds, 1), "megabytes": round(built.size_bytes / 1e6, 1),
-         "notebooks": len(built.notebooks)}) + "\n", encoding="utf-8")
+    print(
+        f"lite build: {built.seconds:.1f} s, {built.size_bytes / 1e6:.1f} "
+        f"MB, {len(built.notebooks)} notebooks"
+    )
+    (artifacts_dir() / "lite-build.json").write_text(
+        json.dumps(
+            {
+                "seconds": round(built.seconds, 1),
+                "megabytes": round(built.size_bytes / 1e6, 1),
+                "notebooks": len(built.notebooks),
+            }
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     return built
 
 
 # -- what the site holds ------------------------------------------------------------------------
 
+
 def test_site_holds_every_practice_set_in_both_languages(site):
-    expected = [f"{lang}/{n:02d}_{s}.ipynb" for lang in ("ko", "en") for s, n in lite.exercise_sets()]
+    expected = [
+        f"{lang}/{n:02d}_{s}.ipynb" for lang in ("ko", "en") for s, n in lite.exercise_sets()
+    ]
     assert [nb.path for nb in site.notebooks] == expected
     marker = json.loads((site.path / lite.MARKER).read_text(encoding="utf-8"))
     assert marker["notebooks"] == expected and marker["langs"] == ["ko", "en"]
-    listing = json.loads((site.path / "api" / "contents" / "ko" / "all.json").read_text(encoding="utf-8"))
-    assert sorted(c["name"] for c in listing["content"]) == sorted(Path(p).name for p in expected if p.startswith("ko/"))
+    listing = json.loads(
+        (site.path / "api" / "contents" / "ko" / "all.json").read_text(encoding="utf-8")
+    )
+    assert sorted(c["name"] for c in listing["content"]) == sorted(
+        Path(p).name for p in expected if p.startswith("ko/")
+    )
     for path in expected:
         nb = json.loads((site.path / "files" / path).read_text(encoding="utf-8"))
-        assert "pip" not in "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+        assert "pip" not in "".join(
+            "".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"
+        )
 
 
 def test_browser_python_has_bmclib_and_widgets_and_nothing_it_cannot_load(site):
@@ -71,7 +94,8 @@ def test_browser_python_has_bmclib_and_widgets_and_nothing_it_cannot_load(site):
     lock = json.loads((folder / "pyodide-lock.json").read_text(encoding="utf-8"))
     packages = lock["packages"]
     assert {"bmclib", "ipywidgets", "comm", "ipython", "micropip", "jedi"} <= set(packages)
-    assert not {"pandas", "matplotlib", "numpy"} & set(packages)  # not on the registries for this Pyodide
+    # not on the registries for this Pyodide
+    assert not {"pandas", "matplotlib", "numpy"} & set(packages)
     for key, entry in packages.items():
         wheel = folder / entry["file_name"]
         assert wheel.is_file(), key
@@ -82,11 +106,18 @@ def test_browser_python_has_bmclib_and_widgets_and_nothing_it_cannot_load(site):
 
 
 def test_settings_keep_everything_local(site):
-    config = json.loads((site.path / "jupyter-lite.json").read_text(encoding="utf-8"))["jupyter-config-data"]
+    config = json.loads((site.path / "jupyter-lite.json").read_text(encoding="utf-8"))[
+        "jupyter-config-data"
+    ]
     kernel = config["litePluginSettings"]["@jupyterlite/pyodide-kernel-extension:kernel"]
     assert kernel["disablePyPIFallback"] is True
     assert kernel["pyodideUrl"] == "./static/pyodide/pyodide.mjs"
-    assert config["settingsOverrides"]["@jupyterlab/notebook-extension:tracker"]["autoStartDefaultKernel"] is True
+    assert (
+        config["settingsOverrides"]["@jupyterlab/notebook-extension:tracker"][
+            "autoStartDefaultKernel"
+        ]
+        is True
+    )
     assert sorted(e["name"] for e in config["federated_extensions"]) == sorted(lite.LAB_EXTENSIONS)
 
 
@@ -102,6 +133,7 @@ def test_rebuilding_replaces_the_site(site, tmp_path):
 
 
 # -- in the browser -----------------------------------------------------------------------------
+
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):
@@ -136,11 +168,17 @@ def page():
             route.abort()
 
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            *FLAGS, "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"])
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[*FLAGS, "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"],
+        )
         # a student in Seoul: the answer file's saved_at carries the browser's time zone
-        context = browser.new_context(viewport={"width": 1200, "height": 1000}, timezone_id="Asia/Seoul",
-                                      locale="ko-KR", accept_downloads=True)
+        context = browser.new_context(
+            viewport={"width": 1200, "height": 1000},
+            timezone_id="Asia/Seoul",
+            locale="ko-KR",
+            accept_downloads=True,
+        )
         context.route("**/*", loopback_only)
         pg = context.new_page()
         pg.set_default_timeout(60_000)
@@ -189,7 +227,11 @@ def test_student_answers_checks_downloads_and_comes_back(site, served, page, tmp
     key = bmc.load_key(SET)
     first, second = items[0], items[1]
     right = key.item(first.id).best[0]
-    wrong = next(c for c in second.choices("ko") if c not in key.item(second.id).best + key.item(second.id).acceptable)
+    wrong = next(
+        c
+        for c in second.choices("ko")
+        if c not in key.item(second.id).best + key.item(second.id).acceptable
+    )
     labels = {first.id: first.choices("ko")[right], second.id: second.choices("ko")[wrong]}
     timings = {}
 
@@ -240,8 +282,20 @@ def test_student_answers_checks_downloads_and_comes_back(site, served, page, tmp
     with zipfile.ZipFile(tmp_path / "submissions.zip", "w") as z:
         z.write(saved, f"kimminji_1234_5678_{SET}.json")
     grades = tmp_path / "grades.csv"
-    assert main(["grade", str(tmp_path / "submissions.zip"), "--key", str(bmc.data_path("keys", f"{SET}.csv")),
-                 "--out", str(grades), "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "grade",
+                str(tmp_path / "submissions.zip"),
+                "--key",
+                str(bmc.data_path("keys", f"{SET}.csv")),
+                "--out",
+                str(grades),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     with grades.open(encoding="utf-8") as fh:
         row = next(csv.DictReader(fh))
     assert (row["student_id"], float(row["score"])) == ("s0042", 1.0)
@@ -253,8 +307,13 @@ def test_student_answers_checks_downloads_and_comes_back(site, served, page, tmp
     _seconds, presses_again = run_exercise_cell(page)
     timings["reload to exercise"] = time.monotonic() - t0
     page.locator(".bmc-student-line", has_text="s0042 · 김민지").wait_for()
-    assert page.locator(".bmc-student").count() == 0 or not page.locator(".bmc-student").first.is_visible()
-    assert page.locator(".bmc-progress-text").inner_text().strip() == ui("progress", "ko", done=2, total=len(items))
+    assert (
+        page.locator(".bmc-student").count() == 0
+        or not page.locator(".bmc-student").first.is_visible()
+    )
+    assert page.locator(".bmc-progress-text").inner_text().strip() == ui(
+        "progress", "ko", done=2, total=len(items)
+    )
     page.locator(".bmc-position", has_text=ui("position", "ko", n=3, total=len(items))).wait_for()
     for _ in range(2):
         page.locator(".bmc-prev").click()
@@ -267,7 +326,11 @@ def test_student_answers_checks_downloads_and_comes_back(site, served, page, tmp
 
     page.screenshot(path=str(artifacts_dir() / "lite-ko.png"), full_page=True)
     (artifacts_dir() / "lite-browser.json").write_text(
-        json.dumps({k: round(v, 1) for k, v in timings.items()}) + "\n", encoding="utf-8")
-    print("lite browser timings (s):", {k: round(v, 1) for k, v in timings.items()},
-          f"Shift+Enter presses: {presses}, after the reload {presses_again}")
+        json.dumps({k: round(v, 1) for k, v in timings.items()}) + "\n", encoding="utf-8"
+    )
+    print(
+        "lite browser timings (s):",
+        {k: round(v, 1) for k, v in timings.items()},
+        f"Shift+Enter presses: {presses}, after the reload {presses_again}",
+    )
     assert page.outside == []  # nothing was asked of any host but 127.0.0.1

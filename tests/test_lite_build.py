@@ -28,8 +28,17 @@ def sha(path: Path) -> str:
 
 
 def lock_entry(name, version, file_name, depends=(), digest="0" * 64):
-    return {"name": name, "version": version, "file_name": file_name, "install_dir": "site", "sha256": digest,
-            "package_type": "package", "imports": [name], "depends": list(depends), "unvendored_tests": True}
+    return {
+        "name": name,
+        "version": version,
+        "file_name": file_name,
+        "install_dir": "site",
+        "sha256": digest,
+        "package_type": "package",
+        "imports": [name],
+        "depends": list(depends),
+        "unvendored_tests": True,
+    }
 
 
 KERNEL_LOCK = {  # the kernel's packages as Pyodide's lock names them (a small consistent subset)
@@ -54,7 +63,9 @@ def write_archive(path: Path, prefix: str, files: dict[str, bytes]) -> Path:
 
 
 def core_files(lock: dict) -> dict[str, bytes]:
-    files = {name: f"fake {name}".encode() for name in lite.CORE_FILES if name != "pyodide-lock.json"}
+    files = {
+        name: f"fake {name}".encode() for name in lite.CORE_FILES if name != "pyodide-lock.json"
+    }
     files["pyodide-lock.json"] = json.dumps(lock).encode()
     files["console.html"] = b"<html></html>"  # not copied
     return files
@@ -67,10 +78,14 @@ def bmclib_wheel(tmp_path):
 
 def test_offline_lock_lists_exactly_the_shipped_wheels(tmp_path, bmclib_wheel, monkeypatch):
     """npm core + PyPI wheels (both already in the cache: no npm, no pip): the lock keeps only what
-    the kernel and bmclib need, each entry pointing at a file in the site with that file's sha256."""
-    monkeypatch.setattr(lite.shutil, "which", lambda _name: None)  # npm would be an error: the cache must do
-    packages = {k: lock_entry(k if k != "pygments" else "Pygments", v, f"{k}-{v}-py3-none-any.whl", deps)
-                for k, (v, deps) in KERNEL_LOCK.items()}
+    the kernel and bmclib need, each entry pointing at a file in the site with that file's
+    sha256."""
+    # npm would be an error: the cache must do
+    monkeypatch.setattr(lite.shutil, "which", lambda _name: None)
+    packages = {
+        k: lock_entry(k if k != "pygments" else "Pygments", v, f"{k}-{v}-py3-none-any.whl", deps)
+        for k, (v, deps) in KERNEL_LOCK.items()
+    }
     packages["numpy"]["file_name"] = "numpy-2.4.6-cp314-cp314-pyemscripten_2026_0_wasm32.whl"
     lock = {"info": {"python": "3.14.2", "arch": "wasm32"}, "packages": packages}
     cache = tmp_path / "cache"
@@ -88,8 +103,17 @@ def test_offline_lock_lists_exactly_the_shipped_wheels(tmp_path, bmclib_wheel, m
     dest = tmp_path / "site" / "pyodide"
     got = lite.prepare_pyodide(dest, bmclib_wheel, cache, "314.0.6")
 
-    assert set(got["packages"]) == {"micropip", "ipython", "jedi", "parso", "traitlets", "pygments", "comm",
-                                    "ipywidgets", "bmclib"}
+    assert set(got["packages"]) == {
+        "micropip",
+        "ipython",
+        "jedi",
+        "parso",
+        "traitlets",
+        "pygments",
+        "comm",
+        "ipywidgets",
+        "bmclib",
+    }
     on_disk = json.loads((dest / "pyodide-lock.json").read_text(encoding="utf-8"))
     assert on_disk == got and on_disk["info"] == lock["info"]
     for key, entry in on_disk["packages"].items():
@@ -99,8 +123,10 @@ def test_offline_lock_lists_exactly_the_shipped_wheels(tmp_path, bmclib_wheel, m
     assert on_disk["packages"]["bmclib"]["depends"] == ["ipywidgets"]
     assert on_disk["packages"]["bmclib"]["imports"] == ["bmclib"]
     assert on_disk["packages"]["ipywidgets"]["depends"] == ["comm", "ipython", "traitlets"]
+    # the core, nothing else (no console.html)
     assert sorted(p.name for p in dest.iterdir() if not p.name.endswith(".whl")) == sorted(
-        lite.CORE_FILES)  # the core, nothing else (no console.html)
+        lite.CORE_FILES
+    )
 
 
 def full_archive(tmp_path: Path, *, corrupt: str | None = None) -> Path:
@@ -108,23 +134,37 @@ def full_archive(tmp_path: Path, *, corrupt: str | None = None) -> Path:
     packages, each wheel listed in the lock with its real sha256."""
     wheels = tmp_path / "built"
     wheels.mkdir()
-    spec = dict(KERNEL_LOCK, pandas=("3.0.2", ["numpy"]), matplotlib=("3.10.8", ["numpy", "pyparsing"]),
-                pyparsing=("3.2.0", []), comm=("0.2.3", []), ipywidgets=("8.1.9", ["comm"]))
+    spec = dict(
+        KERNEL_LOCK,
+        pandas=("3.0.2", ["numpy"]),
+        matplotlib=("3.10.8", ["numpy", "pyparsing"]),
+        pyparsing=("3.2.0", []),
+        comm=("0.2.3", []),
+        ipywidgets=("8.1.9", ["comm"]),
+    )
     packages, files = {}, {}
     for key, (version, deps) in spec.items():
-        tag = "cp314-cp314-pyemscripten_2026_0_wasm32" if key in ("numpy", "pandas", "matplotlib") else "py3-none-any"
+        tag = (
+            "cp314-cp314-pyemscripten_2026_0_wasm32"
+            if key in ("numpy", "pandas", "matplotlib")
+            else "py3-none-any"
+        )
         wheel = fake_wheel(wheels, key, version, tag)
         files[wheel.name] = wheel.read_bytes()
         digest = "f" * 64 if key == corrupt else sha(wheel)
         packages[key] = lock_entry(key, version, wheel.name, deps, digest)
     lock = {"info": {"python": "3.14.2"}, "packages": packages}
-    return write_archive(tmp_path / "pyodide-314.0.6.tar.bz2", "pyodide", {**core_files(lock), **files})
+    return write_archive(
+        tmp_path / "pyodide-314.0.6.tar.bz2", "pyodide", {**core_files(lock), **files}
+    )
 
 
 def test_release_archive_adds_pandas_and_matplotlib_unchanged(tmp_path, bmclib_wheel):
     archive = full_archive(tmp_path)
     dest = tmp_path / "site"
-    got = lite.prepare_pyodide(dest, bmclib_wheel, tmp_path / "cache", "314.0.6", pyodide_dist=archive)
+    got = lite.prepare_pyodide(
+        dest, bmclib_wheel, tmp_path / "cache", "314.0.6", pyodide_dist=archive
+    )
     keys = set(got["packages"])
     assert {"pandas", "matplotlib", "numpy", "pyparsing", "ipywidgets", "comm", "bmclib"} <= keys
     assert got["packages"]["bmclib"]["depends"] == ["ipywidgets", "pandas", "matplotlib"]
@@ -133,27 +173,41 @@ def test_release_archive_adds_pandas_and_matplotlib_unchanged(tmp_path, bmclib_w
     for key in keys - {"bmclib"}:
         assert got["packages"][key] == original[key], key  # Pyodide's own files and hashes
         assert sha(dest / got["packages"][key]["file_name"]) == original[key]["sha256"]
-    assert not (tmp_path / "cache" / "wheels").exists() or not any((tmp_path / "cache" / "wheels").iterdir())
+    assert not (tmp_path / "cache" / "wheels").exists() or not any(
+        (tmp_path / "cache" / "wheels").iterdir()
+    )
 
 
 def test_release_archive_with_a_damaged_wheel_is_refused(tmp_path, bmclib_wheel):
     archive = full_archive(tmp_path, corrupt="pandas")
     with pytest.raises(lite.LiteBuildError, match="sha256"):
-        lite.prepare_pyodide(tmp_path / "site", bmclib_wheel, tmp_path / "cache", "314.0.6", pyodide_dist=archive)
+        lite.prepare_pyodide(
+            tmp_path / "site", bmclib_wheel, tmp_path / "cache", "314.0.6", pyodide_dist=archive
+        )
 
 
 def test_a_compiled_package_cannot_come_from_pypi(tmp_path, bmclib_wheel):
-    lock = {"info": {"python": "3.14.2"}, "packages": {
-        "micropip": lock_entry("micropip", "0.11.1", "micropip-0.11.1-py3-none-any.whl"),
-        "ipython": lock_entry("ipython", "9.12.0", "ipython-9.12.0-py3-none-any.whl", ["regex"]),
-        "jedi": lock_entry("jedi", "0.19.2", "jedi-0.19.2-py3-none-any.whl"),
-        "regex": lock_entry("regex", "2026.1.1", "regex-2026.1.1-cp314-cp314-pyemscripten_2026_0_wasm32.whl")}}
+    lock = {
+        "info": {"python": "3.14.2"},
+        "packages": {
+            "micropip": lock_entry("micropip", "0.11.1", "micropip-0.11.1-py3-none-any.whl"),
+            "ipython": lock_entry(
+                "ipython", "9.12.0", "ipython-9.12.0-py3-none-any.whl", ["regex"]
+            ),
+            "jedi": lock_entry("jedi", "0.19.2", "jedi-0.19.2-py3-none-any.whl"),
+            "regex": lock_entry(
+                "regex", "2026.1.1", "regex-2026.1.1-cp314-cp314-pyemscripten_2026_0_wasm32.whl"
+            ),
+        },
+    }
     cache = tmp_path / "cache"
     (cache / "npm").mkdir(parents=True)
     write_archive(cache / "npm" / "pyodide-314.0.6.tgz", "package", core_files(lock))
     with pytest.raises(lite.LiteBuildError) as err:
         lite.prepare_pyodide(tmp_path / "site", bmclib_wheel, cache, "314.0.6")
-    assert err.value.messages["en"].startswith("regex 2026.1.1 in the Pyodide lock is not a pure-Python wheel")
+    assert err.value.messages["en"].startswith(
+        "regex 2026.1.1 in the Pyodide lock is not a pure-Python wheel"
+    )
     assert "순수 파이썬 휠이 아니라서" in err.value.messages["ko"]
 
 
@@ -161,7 +215,10 @@ def test_missing_npm_says_what_to_install(tmp_path, monkeypatch):
     monkeypatch.setattr(lite.shutil, "which", lambda _name: None)
     with pytest.raises(lite.LiteBuildError) as err:
         lite.fetch_pyodide_core("314.0.6", tmp_path)
-    assert "npm was not found" in err.value.messages["en"] and "apt-get install npm" in err.value.messages["en"]
+    assert (
+        "npm was not found" in err.value.messages["en"]
+        and "apt-get install npm" in err.value.messages["en"]
+    )
     assert "npm을 찾지 못했습니다" in err.value.messages["ko"]
     assert str(tmp_path / "npm") in err.value.messages["en"]
 
@@ -197,8 +254,12 @@ def test_a_wheel_given_by_hand_must_be_a_bmclib_wheel(tmp_path):
 @pytest.mark.parametrize("lang", ["ko", "en"])
 def test_exercise_notebooks_in_both_languages(lang):
     sets = lite.exercise_sets()
-    assert [s for s, _ in sets][:4] == ["segments-practice", "value-propositions-practice", "channels-practice",
-                                        "relationships-practice"]
+    assert [s for s, _ in sets][:4] == [
+        "segments-practice",
+        "value-propositions-practice",
+        "channels-practice",
+        "relationships-practice",
+    ]
     for set_id, number in sets:
         nb, entry = lite.exercise_notebook(set_id, lang)
         assert entry.path == f"{lang}/{number:02d}_{set_id}.ipynb"
@@ -218,11 +279,16 @@ def test_exercise_notebooks_in_both_languages(lang):
 
 
 def test_front_page_links_every_notebook_and_keeps_the_config_element():
-    notebooks = [lite.exercise_notebook(s, lang)[1] for lang in ("ko", "en") for s, _ in lite.exercise_sets()]
+    notebooks = [
+        lite.exercise_notebook(s, lang)[1] for lang in ("ko", "en") for s, _ in lite.exercise_sets()
+    ]
     page = lite.front_page(notebooks, ["ko", "en"])
     for nb in notebooks:
         assert f"href='notebooks/index.html?path={nb.path}'" in page
-    assert '<script id="jupyter-config-data" type="application/json" data-jupyter-lite-root=".">{}</script>' in page
+    assert (
+        '<script id="jupyter-config-data" type="application/json" '
+        'data-jupyter-lite-root=".">{}</script>' in page
+    )
     for lang in ("ko", "en"):
         assert f"<section lang='{lang}'" in page
         assert ui("lite_site_saving", lang).replace('"', "&quot;") in page
@@ -247,11 +313,19 @@ def test_pages_workflow_calls_the_build_with_options_the_cli_has():
 
     from bmclib.cli import build_parser
 
-    workflow = yaml.safe_load((Path(__file__).parents[1] / ".github" / "workflows" / "lite-site.yml").read_text())
+    workflow = yaml.safe_load(
+        (Path(__file__).parents[1] / ".github" / "workflows" / "lite-site.yml").read_text()
+    )
     steps = workflow["jobs"]["build"]["steps"]
     script = next(s["run"] for s in steps if "bmc lite build" in s.get("run", ""))
-    line = next(x for x in script.replace("\\\n", " ").splitlines() if x.startswith("bmc lite build"))
+    line = next(
+        x for x in script.replace("\\\n", " ").splitlines() if x.startswith("bmc lite build")
+    )
     words = shlex.split(line.replace("${PYODIDE_VERSION}", "9"))
     args = build_parser().parse_args(words[1:])
-    assert args.with_lessons and args.pyodide_dist == "pyodide-dist/pyodide-9.tar.bz2" and args.out == "_site"
-    assert any("pip install -e \".[lite]\"" in s.get("run", "") for s in steps)
+    assert (
+        args.with_lessons
+        and args.pyodide_dist == "pyodide-dist/pyodide-9.tar.bz2"
+        and args.out == "_site"
+    )
+    assert any('pip install -e ".[lite]"' in s.get("run", "") for s in steps)

@@ -1,5 +1,5 @@
-"""The one message catalogue: every sentence a user reads exists in Korean and English, with the same
-fields, and no sentence is written in the library's code instead."""
+"""The one message catalogue: every sentence a user reads exists in Korean and English, with the
+same fields, and no sentence is written in the library's code instead."""
 
 import ast
 import re
@@ -10,7 +10,16 @@ import pytest
 
 import bmclib
 from bmclib.errors import BMCError, DataError, UnknownIdError
-from bmclib.i18n import LANGS, Msg, catalogue, check_messages, fields_of, fill, get_language, set_language
+from bmclib.i18n import (
+    LANGS,
+    Msg,
+    catalogue,
+    check_messages,
+    fields_of,
+    fill,
+    get_language,
+    set_language,
+)
 from bmclib.paths import data_path
 
 LIB = Path(bmclib.__file__).parent
@@ -25,13 +34,21 @@ def test_every_message_has_both_languages_and_the_same_fields():
     for key, entry in catalogue().items():
         assert set(entry) >= set(LANGS), key
         assert fields_of(entry["en"]) == fields_of(entry["ko"]), key
-        assert HANGUL.search(entry["ko"]) or not re.search(r"[A-Za-z]{4,} [a-z]{3,}", entry["ko"]), \
-            f"{key}: the Korean text reads like English: {entry['ko']!r}"
+        assert HANGUL.search(entry["ko"]) or not re.search(
+            r"[A-Za-z]{4,} [a-z]{3,}", entry["ko"]
+        ), f"{key}: the Korean text reads like English: {entry['ko']!r}"
 
 
 def test_a_broken_catalogue_is_named_line_by_line():
-    bad = {"format": "bmclib-messages", "version": 1,
-           "messages": {"a": {"en": "{n} left", "ko": "남음"}, "b": {"en": "x"}, "c": {"en": "{x}", "ko": "{x:은}"}}}
+    bad = {
+        "format": "bmclib-messages",
+        "version": 1,
+        "messages": {
+            "a": {"en": "{n} left", "ko": "남음"},
+            "b": {"en": "x"},
+            "c": {"en": "{x}", "ko": "{x:은}"},
+        },
+    }
     assert [p.text("en") for p in check_messages(bad)] == [
         "messages.json: 'a': en uses {n} but ko uses no fields",
         "messages.json: 'b' needs non-empty 'en' and 'ko' texts",
@@ -46,8 +63,12 @@ def test_every_message_key_the_code_names_exists():
     for path in LIB.rglob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
-            if not (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)
-                    and isinstance(node.args[0].value, str)):
+            if not (
+                isinstance(node, ast.Call)
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+            ):
                 continue
             name = getattr(node.func, "id", getattr(node.func, "attr", ""))
             if name == "Msg" and node.args[0].value not in keys:
@@ -57,27 +78,55 @@ def test_every_message_key_the_code_names_exists():
     assert missing == []
 
 
-# -- no sentence outside the catalogue ---------------------------------------------------------------
+# -- no sentence outside the catalogue
+# ---------------------------------------------------------------
 
 #: calls whose string arguments are not shown to a user as prose: argparse's help, code run in a
 #: kernel or a subprocess, logging of a build, HTML/CSS markup, regular expressions
-_EXEMPT_CALLS = {"add_argument", "add_parser", "ArgumentParser", "compile", "search", "match", "fullmatch",
-                 "sub", "split", "findall", "finditer", "Popen", "run", "check_output", "log", "warn", "_lang",
-                 "AttributeError", "code_cell", "new_code_cell"}
+_EXEMPT_CALLS = {
+    "add_argument",
+    "add_parser",
+    "ArgumentParser",
+    "compile",
+    "search",
+    "match",
+    "fullmatch",
+    "sub",
+    "split",
+    "findall",
+    "finditer",
+    "Popen",
+    "run",
+    "check_output",
+    "log",
+    "warn",
+    "_lang",
+    "AttributeError",
+    "code_cell",
+    "new_code_cell",
+}
 _WORD = re.compile(r"[A-Za-z]{2,}")
 _SENTENCE = re.compile(r"\b[a-z]{2,}\b \b[a-z]{2,}\b \b[a-z]{2,}\b")
 
 
 def _prose(text: str) -> bool:
-    """True when a string constant reads like a sentence a person would read (not code, markup or CSS)."""
+    """True when a string constant reads like a sentence a person would read (not code, markup or
+    CSS)."""
     if len(HANGUL.findall(text)) >= 4:
         return True  # Korean prose in code is always a finding (particles like 은/는 are not prose)
     stripped = text.strip()
-    if ("\n" in text and ("import " in text or "def " in text)) or (";" in text and ":" in text) \
-            or ("<" in text and ">" in text) or stripped.startswith(("{", "[", "--", "#", "%", "@")):
+    if (
+        ("\n" in text and ("import " in text or "def " in text))
+        or (";" in text and ":" in text)
+        or ("<" in text and ">" in text)
+        or stripped.startswith(("{", "[", "--", "#", "%", "@"))
+    ):
         return False
-    return len(_WORD.findall(text)) >= 4 and any(len(w) >= 4 for w in _WORD.findall(text)) \
+    return (
+        len(_WORD.findall(text)) >= 4
+        and any(len(w) >= 4 for w in _WORD.findall(text))
         and bool(_SENTENCE.search(text))
+    )
 
 
 def _sentences_in(path: Path) -> list[str]:
@@ -94,12 +143,17 @@ def _sentences_in(path: Path) -> list[str]:
             name = getattr(node.func, "id", getattr(node.func, "attr", ""))
             receiver = getattr(node.func, "value", None)
             receiver = getattr(receiver, "attr", getattr(receiver, "id", ""))
-            if name in _EXEMPT_CALLS or receiver in ("log", "logger", "logging"):  # logs are for admins
+            # logs are for admins
+            if name in _EXEMPT_CALLS or receiver in ("log", "logger", "logging"):
                 skip.update(id(n) for n in ast.walk(node))
-        if isinstance(node, ast.Compare):  # `"field larger than field limit" in text`: matching, not showing
+        # `"field larger than field limit" in text`: matching, not showing
+        if isinstance(node, ast.Compare):
             skip.update(id(n) for n in ast.walk(node))
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", "").startswith("_MATCH") for t in node.targets):
-            skip.update(id(n) for n in ast.walk(node))  # tables of other programs' messages to recognise
+        if isinstance(node, ast.Assign) and any(
+            getattr(t, "id", "").startswith("_MATCH") for t in node.targets
+        ):
+            # tables of other programs' messages to recognise
+            skip.update(id(n) for n in ast.walk(node))
     found = []
     for node in ast.walk(tree):
         if id(node) in skip:
@@ -126,7 +180,9 @@ def test_no_sentence_is_written_in_code(path):
     assert _sentences_in(path) == []
 
 
-# -- the session language ----------------------------------------------------------------------------
+# -- the session language
+# ----------------------------------------------------------------------------
+
 
 @pytest.fixture
 def session():
@@ -151,9 +207,13 @@ def test_library_errors_carry_both_languages_and_keep_the_suggestion(session):
         bmclib.block("value_proposition")
     exc = err.value
     assert exc.suggestion == "value_propositions" and "channels" in exc.choices
-    assert str(exc).startswith("'value_proposition' is not a block. Did you mean 'value_propositions'?")
+    assert str(exc).startswith(
+        "'value_proposition' is not a block. Did you mean 'value_propositions'?"
+    )
     set_language("ko")
-    assert str(exc).startswith("'value_proposition'은(는) 블록이 아닙니다. 'value_propositions'을(를) 찾으셨나요?")
+    assert str(exc).startswith(
+        "'value_proposition'은(는) 블록이 아닙니다. 'value_propositions'을(를) 찾으셨나요?"
+    )
     assert exc.text("en").startswith("'value_proposition' is not a block")
 
 
@@ -163,21 +223,29 @@ def test_a_data_error_lists_its_problems_in_the_session_language(session, tmp_pa
     with pytest.raises(DataError) as err:
         bmclib.load_key(bad)
     set_language("ko")
-    assert str(err.value) == (f"{bad}:2: best: 'communitys'은(는) 선택지 id가 아닙니다. 'communities'을(를) "
-                              "찾으셨나요? data/blocks.json의 블록별 분류를 보세요.")
+    assert str(err.value) == (
+        f"{bad}:2: best: 'communitys'은(는) 선택지 id가 아닙니다. 'communities'을(를) "
+        "찾으셨나요? data/blocks.json의 블록별 분류를 보세요."
+    )
 
 
 def test_korean_particles_fit_the_word_they_follow():
-    assert Msg("report.confuses", picked="셀프서비스", best="자동화 서비스").text("ko") == \
-        "셀프서비스와 자동화 서비스를 혼동합니다."
-    assert Msg("report.confuses", picked="개별 어시스트", best="커뮤니티").text("ko") == \
-        "개별 어시스트와 커뮤니티를 혼동합니다."
-    assert Msg("feedback.wrong", chosen="커뮤니티", best="코크리에이션").text("ko") == \
-        "오답입니다: 여기에는 커뮤니티보다 코크리에이션이 잘 맞습니다."
+    assert (
+        Msg("report.confuses", picked="셀프서비스", best="자동화 서비스").text("ko")
+        == "셀프서비스와 자동화 서비스를 혼동합니다."
+    )
+    assert (
+        Msg("report.confuses", picked="개별 어시스트", best="커뮤니티").text("ko")
+        == "개별 어시스트와 커뮤니티를 혼동합니다."
+    )
+    assert (
+        Msg("feedback.wrong", chosen="커뮤니티", best="코크리에이션").text("ko")
+        == "오답입니다: 여기에는 커뮤니티보다 코크리에이션이 잘 맞습니다."
+    )
 
 
 def test_the_catalogue_has_no_unused_fields_syntax_errors():
-    for key, entry in catalogue().items():
+    for entry in catalogue().values():
         for lang in LANGS:
             list(string.Formatter().parse(entry[lang]))  # raises on a broken template
 
@@ -185,9 +253,17 @@ def test_the_catalogue_has_no_unused_fields_syntax_errors():
 def test_korean_particles_after_a_field_fit_the_field():
     """A particle written after a ``{field}`` fits only some values ("{index}와" is wrong after
     "index.html"); the template asks for the fitting one: ``{index:와/과}``."""
-    fixed = re.compile(r"(?<!\{)\{(\w+)\}(으로|은|는|이|가|을|를|와|과|로|은\(는\)|을\(를\)|이\(가\)|와\(과\))"
-                       r"(?=[\s,.)!?:;]|$)")
-    found = [f"{key}: {m.group(0)}" for key, text in catalogue().items() for m in fixed.finditer(text["ko"])]
+    fixed = re.compile(
+        r"(?<!\{)\{(\w+)\}(으로|은|는|이|가|을|를|와|과|로|은\(는\)|을\(를\)|이\(가\)|와\(과\))"
+        r"(?=[\s,.)!?:;]|$)"
+    )
+    found = [
+        f"{key}: {m.group(0)}"
+        for key, text in catalogue().items()
+        for m in fixed.finditer(text["ko"])
+    ]
     assert found == []
-    assert fill(catalogue()["gallery.summary"]["ko"], index="갤러리", pictures=3).startswith("갤러리와")
+    assert fill(catalogue()["gallery.summary"]["ko"], index="갤러리", pictures=3).startswith(
+        "갤러리와"
+    )
     assert fill(catalogue()["gallery.summary"]["ko"], index="목록", pictures=3).startswith("목록과")

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1] / "notebooks"
 LESSONS = sorted(p.stem for p in (ROOT / "src").glob("*.md"))
 STUDENT_LESSONS = [name for name in LESSONS if name[:2].isdigit()]
 EXERCISE_ID = re.compile(r"\(q\d+_\d+\)")
-HEADING = re.compile(r"^(#{2,})\s*(\d+(?:\.\d+)*)?", re.M)
+HEADING = re.compile(r"^(#{2,})\s*(\d+(?:\.\d+)*)?", re.MULTILINE)
 
 
 def _build_module():
@@ -41,16 +41,27 @@ def without_comments(code: str) -> str:
 
 
 def test_there_are_lessons_for_every_block():
-    assert STUDENT_LESSONS[:11] == ["00_start_here", "01_customer_segments", "02_value_propositions", "03_channels",
-                                    "04_customer_relationships", "05_revenue_streams", "06_key_resources",
-                                    "07_key_activities", "08_key_partnerships", "09_cost_structure", "10_capstone"]
+    assert STUDENT_LESSONS[:11] == [
+        "00_start_here",
+        "01_customer_segments",
+        "02_value_propositions",
+        "03_channels",
+        "04_customer_relationships",
+        "05_revenue_streams",
+        "06_key_resources",
+        "07_key_activities",
+        "08_key_partnerships",
+        "09_cost_structure",
+        "10_capstone",
+    ]
     assert "instructor_guide" in LESSONS
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
 @pytest.mark.parametrize("name", LESSONS)
 def test_stored_notebook_matches_its_source(name, lang):
-    """The stored notebook holds exactly the cells notebooks/src/<name>.md builds: rebuild after editing."""
+    """The stored notebook holds exactly the cells notebooks/src/<name>.md builds: rebuild after
+    editing."""
     cells = build.parse((ROOT / "src" / f"{name}.md").read_text(encoding="utf-8"), name)
     stored = [(c["cell_type"], "".join(c["source"])) for c in load(lang, name)["cells"]]
     expected = [("markdown" if c["type"] == "md" else "code", c[lang]) for c in cells]
@@ -73,15 +84,20 @@ def test_every_lesson_exists_in_both_languages():
 @pytest.mark.parametrize("name", LESSONS)
 def test_korean_twin_has_the_same_code_and_exercise_ids(name):
     en, ko = load("en", name), load("ko", name)
-    assert [without_comments(c) for c in code_cells(en)] == \
-        [without_comments(c.replace('lang="ko"', 'lang="en"')) for c in code_cells(ko)]
+    assert [without_comments(c) for c in code_cells(en)] == [
+        without_comments(c.replace('lang="ko"', 'lang="en"')) for c in code_cells(ko)
+    ]
     # comments are translated, never left in the other language
     for code in code_cells(ko):
         for line in code.splitlines():
             if line.lstrip().startswith("# ") and "(" not in line:
                 assert re.search("[가-힣]", line), line
-    ids = [EXERCISE_ID.findall("".join(c["source"])) for nb in (en, ko) for c in nb["cells"]
-           if c["cell_type"] == "markdown"]
+    ids = [
+        EXERCISE_ID.findall("".join(c["source"]))
+        for nb in (en, ko)
+        for c in nb["cells"]
+        if c["cell_type"] == "markdown"
+    ]
     half = len(ids) // 2
     en_ids = [i for cell in ids[:half] for i in cell]
     ko_ids = [i for cell in ids[half:] for i in cell]
@@ -97,15 +113,19 @@ def test_stored_executed_in_order_without_errors(name, lang):
     assert counts == list(range(1, len(cells) + 1)), "run top to bottom once before saving"
     for c in cells:
         assert not [o for o in c["outputs"] if o["output_type"] == "error"]
-        assert not any(o.get("name") == "stderr" for o in c["outputs"]), "no warnings or stderr in a lesson"
+        assert not any(o.get("name") == "stderr" for o in c["outputs"]), (
+            "no warnings or stderr in a lesson"
+        )
     ignored = sum("nbval-ignore-output" in c["metadata"].get("tags", []) for c in cells)
     assert ignored * 10 <= len(cells)
 
 
 @pytest.mark.parametrize("name", STUDENT_LESSONS)
 def test_lesson_shape(name):
-    for lang, summary, check in (("en", "## Summary", "## Check your understanding"),
-                                 ("ko", "## 정리", "## 이해 확인")):
+    for lang, summary, check in (
+        ("en", "## Summary", "## Check your understanding"),
+        ("ko", "## 정리", "## 이해 확인"),
+    ):
         nb = load(lang, name)
         md = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown"]
         assert md[0].startswith("# ")

@@ -1,4 +1,5 @@
-"""Packaging: pyproject and environment.yml agree, a built wheel carries the data, imports stay light."""
+"""Packaging: pyproject and environment.yml agree, a built wheel carries the data, imports stay
+light."""
 
 import json
 import re
@@ -27,7 +28,8 @@ def pyproject():
 def test_the_core_needs_no_jupyter_server_and_the_extras_add_it():
     project = pyproject()["project"]
     core, extras = requirement_map(project["dependencies"]), project["optional-dependencies"]
-    # what the library and the widgets need, so it installs into any Jupyter (a hub image, Colab, Pyodide)
+    # what the library and the widgets need, so it installs into any Jupyter (a hub image, Colab,
+    # Pyodide)
     assert sorted(core) == ["ipywidgets", "matplotlib", "pandas", "tqdm"]
     assert requirement_map(extras["lab"]) == {"jupyterlab": ">=4.2"}
     assert requirement_map(extras["app"]) == {"voila": ">=0.5"}
@@ -43,11 +45,15 @@ def test_environment_yml_matches_pyproject():
 
     project = pyproject()["project"]
     env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
-    conda = [d for d in env["dependencies"] if isinstance(d, str) and not d.startswith(("python", "pip"))]
+    conda = [
+        d for d in env["dependencies"] if isinstance(d, str) and not d.startswith(("python", "pip"))
+    ]
     # conda users open the lessons in JupyterLab and may run the app: the core plus `lab` and `app`
-    wanted = {**requirement_map(project["dependencies"]),
-              **requirement_map(project["optional-dependencies"]["lab"]),
-              **requirement_map(project["optional-dependencies"]["app"])}
+    wanted = {
+        **requirement_map(project["dependencies"]),
+        **requirement_map(project["optional-dependencies"]["lab"]),
+        **requirement_map(project["optional-dependencies"]["app"]),
+    }
     assert requirement_map(conda) == wanted
     python = next(d for d in env["dependencies"] if isinstance(d, str) and d.startswith("python"))
     assert python.replace("python", "") == project["requires-python"]
@@ -62,9 +68,13 @@ def test_environment_yml_matches_pyproject():
 
 
 def test_import_loads_neither_matplotlib_nor_ipywidgets():
-    code = ("import sys, bmclib; bmclib.blocks(); bmclib.advise({'online': True});"
-            "print(sorted(m for m in ('matplotlib', 'ipywidgets', 'pandas') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    code = (
+        "import sys, bmclib; bmclib.blocks(); bmclib.advise({'online': True});"
+        "print(sorted(m for m in ('matplotlib', 'ipywidgets', 'pandas') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip() == "[]"
 
 
@@ -81,8 +91,22 @@ def wheel(tmp_path_factory):
         shutil.copy(ROOT / name, source / name)
     for name in ("bmclib", "data"):
         shutil.copytree(ROOT / name, source / name, ignore=ignore)
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-                    "-w", str(wheel_dir), str(source)], check=True, cwd=wheel_dir)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(wheel_dir),
+            str(source),
+        ],
+        check=True,
+        cwd=wheel_dir,
+    )
     return next(wheel_dir.glob("bmclib-*.whl"))
 
 
@@ -91,9 +115,16 @@ def test_the_wheel_holds_every_data_file(wheel):
     import zipfile
 
     with zipfile.ZipFile(wheel) as archive:
-        inside = {n.removeprefix("bmclib/data/") for n in archive.namelist() if n.startswith("bmclib/data/")}
-    on_disk = {p.relative_to(ROOT / "data").as_posix() for p in (ROOT / "data").rglob("*")
-               if p.is_file() and "__pycache__" not in p.parts and not p.name.startswith(".")}
+        inside = {
+            n.removeprefix("bmclib/data/")
+            for n in archive.namelist()
+            if n.startswith("bmclib/data/")
+        }
+    on_disk = {
+        p.relative_to(ROOT / "data").as_posix()
+        for p in (ROOT / "data").rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and not p.name.startswith(".")
+    }
     assert "sample_class/late_submissions.zip" in on_disk
     assert on_disk - inside == set()
 
@@ -118,18 +149,44 @@ def test_the_wheel_requires_only_the_core_and_offers_the_extras(wheel):
 @pytest.mark.slow
 def test_built_wheel_carries_the_data(wheel, tmp_path):
     site = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(site), str(wheel)],
-                   check=True)
-    code = ("import bmclib, pathlib; p = bmclib.data_path('cases.csv');"
-            "assert pathlib.Path(bmclib.__file__).is_relative_to(pathlib.Path(r'%s'));"
-            "assert p.is_relative_to(pathlib.Path(r'%s')), p;"
-            "print(len(bmclib.load_cases()), len(bmclib.load_key('relationships-practice')),"
-            " bmclib.load_dataset('customers').shape[0] > 0, bmclib.data_path('canvases').is_dir())") % (site, site)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "-q",
+            "--target",
+            str(site),
+            str(wheel),
+        ],
+        check=True,
+    )
+    code = (
+        "import bmclib, pathlib; p = bmclib.data_path('cases.csv');"
+        f"assert pathlib.Path(bmclib.__file__).is_relative_to(pathlib.Path(r'{site}'));"
+        f"assert p.is_relative_to(pathlib.Path(r'{site}')), p;"
+        "print(len(bmclib.load_cases()), len(bmclib.load_key('relationships-practice')),"
+        " bmclib.load_dataset('customers').shape[0] > 0, bmclib.data_path('canvases').is_dir())"
+    )
     env = {"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        check=False,  # the exit status is asserted below
+    )
     assert out.returncode == 0, out.stderr
     n_cases, n_items, has_dataset, has_canvases = out.stdout.split()
-    assert int(n_cases) >= 48 and int(n_items) >= 16 and has_dataset == "True" and has_canvases == "True"
+    assert (
+        int(n_cases) >= 48
+        and int(n_items) >= 16
+        and has_dataset == "True"
+        and has_canvases == "True"
+    )
 
 
 def wheel_venv(wheel, where):
@@ -142,17 +199,45 @@ def wheel_venv(wheel, where):
     venv = where / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = venv / "bin" / "python"
-    site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
-                               capture_output=True, text=True, check=True).stdout.strip())
-    (site / "test-environment.pth").write_text(sysconfig.get_path("purelib") + "\n", encoding="utf-8")
-    subprocess.run([str(python), "-m", "pip", "install", "--no-deps", "--no-index", "--ignore-installed", "-q",
-                    str(wheel)], check=True, cwd=where)
+    site = Path(
+        subprocess.run(
+            [str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    )
+    (site / "test-environment.pth").write_text(
+        sysconfig.get_path("purelib") + "\n", encoding="utf-8"
+    )
+    subprocess.run(
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "--no-index",
+            "--ignore-installed",
+            "-q",
+            str(wheel),
+        ],
+        check=True,
+        cwd=where,
+    )
     # a kernel that runs this venv's python (not whatever "python3" kernel a user has installed)
     spec = venv / "share" / "jupyter" / "kernels" / "bmc-wheel"
     spec.mkdir(parents=True)
-    (spec / "kernel.json").write_text(json.dumps({
-        "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "bmclib from the wheel", "language": "python"}), encoding="utf-8")
+    (spec / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "bmclib from the wheel",
+                "language": "python",
+            }
+        ),
+        encoding="utf-8",
+    )
     return venv
 
 
@@ -162,7 +247,10 @@ from nbclient import NotebookClient
 path, workdir = sys.argv[1], sys.argv[2]
 nb = nbformat.read(path, as_version=4)
 nb.cells.append(nbformat.v4.new_code_cell("import bmclib; print(bmclib.__file__)"))
-NotebookClient(nb, timeout=300, kernel_name="bmc-wheel", resources={"metadata": {"path": workdir}}).execute()
+client = NotebookClient(
+    nb, timeout=300, kernel_name="bmc-wheel", resources={"metadata": {"path": workdir}}
+)
+client.execute()
 print(nb.cells[-1].outputs[0]["text"].strip())
 """
 
@@ -174,21 +262,47 @@ def test_the_instructor_guide_runs_on_the_installed_wheel_outside_the_repository
     venv = wheel_venv(wheel, tmp_path)
     workdir = tmp_path / "course"
     workdir.mkdir()
-    env = {"PATH": f"{venv / 'bin'}:/usr/bin:/bin", "HOME": str(tmp_path), "MPLBACKEND": "Agg",
-           "JUPYTER_PLATFORM_DIRS": "1", "LANG": "C.UTF-8"}
-    found = subprocess.run([str(venv / "bin" / "python"), "-c", "import bmclib; print(bmclib.__file__)"],
-                           capture_output=True, text=True, env=env, cwd=workdir, check=True).stdout.strip()
+    env = {
+        "PATH": f"{venv / 'bin'}:/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "MPLBACKEND": "Agg",
+        "JUPYTER_PLATFORM_DIRS": "1",
+        "LANG": "C.UTF-8",
+    }
+    found = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", "import bmclib; print(bmclib.__file__)"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=workdir,
+        check=True,
+    ).stdout.strip()
     assert Path(found).is_relative_to(venv), found
-    version = subprocess.run([str(venv / "bin" / "bmc"), "--version"], capture_output=True, text=True, env=env,
-                             cwd=workdir, check=False)
+    version = subprocess.run(
+        [str(venv / "bin" / "bmc"), "--version"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=workdir,
+        check=False,
+    )
     assert version.returncode == 0 and version.stdout.startswith("bmc "), version.stderr
     for lang in ("en", "ko"):
         notebook = ROOT / "notebooks" / lang / "instructor_guide.ipynb"
-        run = subprocess.run([str(venv / "bin" / "python"), "-c", RUN_NOTEBOOK, str(notebook), str(workdir)],
-                             capture_output=True, text=True, env=env, cwd=workdir, timeout=600, check=False)
+        run = subprocess.run(
+            [str(venv / "bin" / "python"), "-c", RUN_NOTEBOOK, str(notebook), str(workdir)],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=workdir,
+            timeout=600,
+            check=False,
+        )
         assert run.returncode == 0, run.stderr[-3000:]
         kernel_bmclib = Path(run.stdout.strip().splitlines()[-1])
-        assert kernel_bmclib.is_relative_to(venv) and not kernel_bmclib.is_relative_to(ROOT), kernel_bmclib
+        assert kernel_bmclib.is_relative_to(venv) and not kernel_bmclib.is_relative_to(ROOT), (
+            kernel_bmclib
+        )
     out = workdir / "instructor_output"
     assert (out / "late_submissions.zip").is_file()
     problems = (out / "problems.csv").read_text(encoding="utf-8")

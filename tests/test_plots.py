@@ -1,4 +1,5 @@
-"""Figures, tested by structure: boxes, titles, notes inside their boxes, Korean without warnings."""
+"""Figures, tested by structure: boxes, titles, notes inside their boxes, Korean without
+warnings."""
 
 import logging
 import warnings
@@ -38,8 +39,14 @@ from bmclib.plots import (
 )
 
 SHIPPED = sorted(data_path("canvases").glob("*.json"))
-COUNTS = {"prospect": 1000, "first_time_buyer": 200, "repeat_customer": 80, "member": 30, "advocate": 10,
-          "passionate_fan": 2}
+COUNTS = {
+    "prospect": 1000,
+    "first_time_buyer": 200,
+    "repeat_customer": 80,
+    "member": 30,
+    "advocate": 10,
+    "passionate_fan": 2,
+}
 
 
 @pytest.fixture(autouse=True)
@@ -55,9 +62,14 @@ def by_gid(artists, prefix):
 def crowded() -> Canvas:
     c = Canvas.load(data_path("canvases", "youtube.en.json"))
     for i in range(14):
-        c.add("channels", f"Extra channel note {i} with enough words to wrap over two lines in the box",
-              segment="viewers")
-    c.add("key_resources", "Averyveryverylongwordwithoutanyspacesthatmustbebrokenacrossseverallines")
+        c.add(
+            "channels",
+            f"Extra channel note {i} with enough words to wrap over two lines in the box",
+            segment="viewers",
+        )
+    c.add(
+        "key_resources", "Averyveryverylongwordwithoutanyspacesthatmustbebrokenacrossseverallines"
+    )
     c.add("cost_structure", "Prices like $5 and $10 are not mathematics")
     return c
 
@@ -69,30 +81,38 @@ def assert_notes_inside_boxes(ax):
     notes = by_gid(ax.texts, "bmc-note-")
     assert notes
     for text in notes:
-        block_id = text.get_gid()[len("bmc-note-"):].rsplit("-", 1)[0]
+        block_id = text.get_gid()[len("bmc-note-") :].rsplit("-", 1)[0]
         (box,) = by_gid(ax.patches, f"bmc-block-{block_id}")
         outer, inner = box.get_window_extent(renderer), text.get_window_extent(renderer)
         assert outer.x0 <= inner.x0 and inner.x1 <= outer.x1 + 0.5, (text.get_text(), outer, inner)
         assert outer.y0 <= inner.y0 and inner.y1 <= outer.y1 + 0.5, (text.get_text(), outer, inner)
     for title in by_gid(ax.texts, "bmc-title-"):
-        (box,) = by_gid(ax.patches, f"bmc-block-{title.get_gid()[len('bmc-title-'):]}")
+        (box,) = by_gid(ax.patches, f"bmc-block-{title.get_gid()[len('bmc-title-') :]}")
         outer, inner = box.get_window_extent(renderer), title.get_window_extent(renderer)
-        assert outer.x0 <= inner.x0 and inner.x1 <= outer.x1 and inner.y1 <= outer.y1, title.get_text()
+        assert outer.x0 <= inner.x0 and inner.x1 <= outer.x1 and inner.y1 <= outer.y1, (
+            title.get_text()
+        )
     return notes
 
 
 # -- the bundled font ---------------------------------------------------------------------------
 
+
 def test_bundled_font_is_small_renamed_and_licensed():
     assert FONT_FILE.is_file() and FONT_FILE.stat().st_size <= 2.5 * 1024 * 1024
     licence = (FONT_FILE.parent / "OFL.txt").read_text(encoding="utf-8")
-    assert "SIL OPEN FONT LICENSE" in licence and "Reserved Font Name" in licence and "NAVER" in licence
+    assert (
+        "SIL OPEN FONT LICENSE" in licence
+        and "Reserved Font Name" in licence
+        and "NAVER" in licence
+    )
     assert "Modified Version" in (FONT_FILE.parent / "FONTLOG.txt").read_text(encoding="utf-8")
     from fontTools.ttLib import TTFont
 
     font = TTFont(FONT_FILE)
     names = {n.nameID: n.toUnicode() for n in font["name"].names}
-    assert names[1] == "BMC Gothic" and "Nanum" not in names[1] + names[4] + names[6]  # OFL reserved names
+    # OFL reserved names
+    assert names[1] == "BMC Gothic" and "Nanum" not in names[1] + names[4] + names[6]
     cmap = font.getBestCmap()
     assert all(cp in cmap for cp in range(0xAC00, 0xD7A4)), "every Hangul syllable"
     assert all(cp in cmap for cp in range(0x20, 0x7F)) and 0x2026 in cmap
@@ -113,11 +133,14 @@ def test_use_korean_font_registers_once_and_leaves_rcparams_alone():
 
 # -- the canvas ---------------------------------------------------------------------------------
 
+
 def test_canvas_structure_in_english():
     c = Canvas.load(data_path("canvases", "netflix.en.json"))
     ax = draw_canvas(c)
     assert isinstance(ax, matplotlib.axes.Axes)
-    assert len(ax.patches) == 9 and sorted(p.get_gid() for p in ax.patches) == sorted(f"bmc-block-{b}" for b in BLOCK_IDS)
+    assert len(ax.patches) == 9 and sorted(p.get_gid() for p in ax.patches) == sorted(
+        f"bmc-block-{b}" for b in BLOCK_IDS
+    )
     titles = {t.get_gid(): t.get_text() for t in by_gid(ax.texts, "bmc-title-")}
     assert titles == {f"bmc-title-{b.id}": b.name["en"] for b in bmc.blocks()}
     notes = by_gid(ax.texts, "bmc-note-")
@@ -130,8 +153,15 @@ def test_canvas_structure_in_english():
 
 def test_layout_is_the_standard_canvas():
     x = {b: LAYOUT[b][0] for b in BLOCK_IDS}
-    assert x["key_partnerships"] < x["key_activities"] == x["key_resources"] < x["value_propositions"] \
-        < x["customer_relationships"] == x["channels"] < x["customer_segments"]
+    assert (
+        x["key_partnerships"]
+        < x["key_activities"]
+        == x["key_resources"]
+        < x["value_propositions"]
+        < x["customer_relationships"]
+        == x["channels"]
+        < x["customer_segments"]
+    )
     assert LAYOUT["key_activities"][1] > LAYOUT["key_resources"][1]
     assert LAYOUT["customer_relationships"][1] > LAYOUT["channels"][1]
     assert LAYOUT["cost_structure"][0] < LAYOUT["revenue_streams"][0]
@@ -224,14 +254,18 @@ def test_korean_canvas_renders_and_saves_without_any_warning(tmp_path, caplog):
         ax = draw_canvas(c)
         ax.get_figure().canvas.draw()
         for suffix, magic in ((".png", b"\x89PNG"), (".svg", b"<?xml"), (".pdf", b"%PDF")):
-            out = save_canvas(c, tmp_path / "out" / f"sap{suffix}", highlight="customer_relationships")
+            out = save_canvas(
+                c, tmp_path / "out" / f"sap{suffix}", highlight="customer_relationships"
+            )
             assert out.read_bytes().startswith(magic)
     assert caplog.records == []  # matplotlib logs missing fonts and glyphs instead of warning
     assert plt.get_fignums() == [ax.get_figure().number]  # save_canvas leaves no pyplot figure open
 
 
 def test_mixed_scripts_fall_back_between_fonts_without_warnings(tmp_path, caplog):
-    c = Canvas.load(data_path("canvases", "youtube.en.json")).add("channels", "English + 한국어 \u2713 \u2212 \u20ac 5")
+    c = Canvas.load(data_path("canvases", "youtube.en.json")).add(
+        "channels", "English + 한국어 \u2713 \u2212 \u20ac 5"
+    )
     with caplog.at_level(logging.WARNING), warnings.catch_warnings():
         warnings.simplefilter("error")
         for suffix in (".png", ".svg", ".pdf"):
@@ -240,7 +274,10 @@ def test_mixed_scripts_fall_back_between_fonts_without_warnings(tmp_path, caplog
 
 
 def test_save_canvas_rejects_other_formats(tmp_path):
-    with pytest.raises(BMCError, match=r"cannot save a canvas as 'c.jpg': use a file name ending in \.png, \.svg or \.pdf"):
+    with pytest.raises(
+        BMCError,
+        match=r"cannot save a canvas as 'c.jpg': use a file name ending in \.png, \.svg or \.pdf",
+    ):
         save_canvas(Canvas(), tmp_path / "c.jpg")
     assert not (tmp_path / "c.jpg").exists()
 
@@ -260,35 +297,60 @@ def test_cli_draw(tmp_path, capsys):
 
 # -- lesson charts ------------------------------------------------------------------------------
 
+
 def test_loyalty_ladder_structure():
     ax = draw_loyalty_ladder(pd.Series(COUNTS))
     bars = by_gid(ax.patches, "bmc-stage-")
     assert len(bars) == 6
     widths = [b.get_width() for b in bars]
-    assert widths[0] == 1.0 and widths[1] == pytest.approx(0.2) and widths == sorted(widths, reverse=True)
+    assert (
+        widths[0] == 1.0
+        and widths[1] == pytest.approx(0.2)
+        and widths == sorted(widths, reverse=True)
+    )
     ys = [b.get_y() for b in bars]
     assert ys == sorted(ys, reverse=True), "prospects at the top"
     labels = [t.get_text() for t in by_gid(ax.texts, "bmc-stage-label-")]
-    assert labels == ["Prospect", "First-time buyer", "Repeat customer", "Member", "Advocate", "Passionate fan"]
+    assert labels == [
+        "Prospect",
+        "First-time buyer",
+        "Repeat customer",
+        "Member",
+        "Advocate",
+        "Passionate fan",
+    ]
     counts = [t.get_text() for t in by_gid(ax.texts, "bmc-stage-count-")]
-    assert counts[0] == "1,000 people" and counts[1] == "200 people  \u00b7  20% of those who reached Prospect"
+    assert (
+        counts[0] == "1,000 people"
+        and counts[1] == "200 people  \u00b7  20% of those who reached Prospect"
+    )
     assert counts[5] == "2 people  \u00b7  20% of those who reached Advocate"
     assert ax.get_title(loc="left") == "The loyalty ladder"
 
 
 def test_loyalty_ladder_in_korean_and_with_labels_as_keys():
     ax = draw_loyalty_ladder({"잠재 구매자": 50, "구매자": 10}, lang="ko")
-    assert [t.get_text() for t in by_gid(ax.texts, "bmc-stage-label-")] == \
-        ["잠재 구매자", "구매자", "고객", "멤버", "옹호자", "열혈팬"]
+    assert [t.get_text() for t in by_gid(ax.texts, "bmc-stage-label-")] == [
+        "잠재 구매자",
+        "구매자",
+        "고객",
+        "멤버",
+        "옹호자",
+        "열혈팬",
+    ]
     assert [b.get_width() for b in by_gid(ax.patches, "bmc-stage-")][2:] == [0, 0, 0, 0]
-    assert [t.get_text() for t in by_gid(ax.texts, "bmc-stage-count-")][1] == "10명  \u00b7  잠재 구매자 단계까지 온 사람 중 20%"
+    assert [t.get_text() for t in by_gid(ax.texts, "bmc-stage-count-")][
+        1
+    ] == "10명  \u00b7  잠재 구매자 단계까지 온 사람 중 20%"
 
 
 def test_loyalty_counts_errors():
     with pytest.raises(UnknownIdError) as err:
         loyalty_counts({"advocates": 3})
-    assert str(err.value) == ("'advocates' is not a loyalty stage. Did you mean 'advocate'? Loyalty stages are: "
-                              "prospect, first_time_buyer, repeat_customer, member, advocate, passionate_fan.")
+    assert str(err.value) == (
+        "'advocates' is not a loyalty stage. Did you mean 'advocate'? Loyalty stages are: "
+        "prospect, first_time_buyer, repeat_customer, member, advocate, passionate_fan."
+    )
     with pytest.raises(BMCError, match="count of stage 'member' must be a number >= 0, not -1"):
         loyalty_counts({"member": -1})
     with pytest.raises(BMCError, match="counts must map loyalty stages to numbers"):
@@ -307,16 +369,19 @@ def test_pareto_share_and_curve():
     assert xs == [0, 0.5, 1] and ys == [0, 0.75, 1]
 
 
-@pytest.mark.parametrize("revenue, top, message", [
-    ([], 0.2, "revenue is empty"),
-    ([1, -2], 0.2, "revenue of customer 1 is negative"),
-    ([1, float("nan")], 0.2, "revenue of customer 1 is missing or infinite"),
-    ({"kim": "10"}, 0.2, "revenue of customer 'kim' is '10', not a number"),
-    ([0, 0], 0.2, "total revenue is 0"),
-    ([1, 2], 0, r"top must be a fraction of customers in \(0, 1\]"),
-    ([1, 2], 20, r"top must be a fraction of customers in \(0, 1\]"),
-    ("12", 0.2, "revenue must be numbers"),
-])
+@pytest.mark.parametrize(
+    "revenue, top, message",
+    [
+        ([], 0.2, "revenue is empty"),
+        ([1, -2], 0.2, "revenue of customer 1 is negative"),
+        ([1, float("nan")], 0.2, "revenue of customer 1 is missing or infinite"),
+        ({"kim": "10"}, 0.2, "revenue of customer 'kim' is '10', not a number"),
+        ([0, 0], 0.2, "total revenue is 0"),
+        ([1, 2], 0, r"top must be a fraction of customers in \(0, 1\]"),
+        ([1, 2], 20, r"top must be a fraction of customers in \(0, 1\]"),
+        ("12", 0.2, "revenue must be numbers"),
+    ],
+)
 def test_pareto_share_errors(revenue, top, message):
     with pytest.raises(BMCError, match=message):
         pareto_share(revenue, top)
@@ -344,8 +409,13 @@ def test_advocate_pyramid_structure():
     widths = [p.get_xy()[:, 0].max() - p.get_xy()[:, 0].min() for p in levels]
     assert bottoms == sorted(bottoms) and widths == sorted(widths, reverse=True)
     labels = by_gid(ax.texts, "bmc-level-label-")
-    assert [t.get_text() for t in labels] == ["Physical rewards", "Attention", "Empowerment",
-                                              "Special experiences", "Influence"]
+    assert [t.get_text() for t in labels] == [
+        "Physical rewards",
+        "Attention",
+        "Empowerment",
+        "Special experiences",
+        "Influence",
+    ]
     fig = ax.get_figure()
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
@@ -353,8 +423,13 @@ def test_advocate_pyramid_structure():
         outer, inner = patch.get_window_extent(renderer), label.get_window_extent(renderer)
         assert outer.x0 < inner.x0 and inner.x1 < outer.x1, label.get_text()
     ko = draw_advocate_pyramid(lang="ko")
-    assert [t.get_text() for t in by_gid(ko.texts, "bmc-level-label-")] == \
-        ["물리적 보상", "관심", "권한/위임", "특별대우의 경험", "영향력"]
+    assert [t.get_text() for t in by_gid(ko.texts, "bmc-level-label-")] == [
+        "물리적 보상",
+        "관심",
+        "권한/위임",
+        "특별대우의 경험",
+        "영향력",
+    ]
 
 
 def test_charts_draw_on_a_given_axes_and_return_it():
@@ -378,23 +453,38 @@ def test_importing_bmclib_does_not_import_matplotlib():
     import subprocess
     import sys
 
-    code = "import sys, bmclib; bmclib.Canvas; bmclib.check_canvas; print('matplotlib' in sys.modules)"
+    code = (
+        "import sys, bmclib; bmclib.Canvas; bmclib.check_canvas; print('matplotlib' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
 
 def test_user_text_with_dollar_signs_is_drawn_as_written(tmp_path):
-    """A tag like "$5 to $10" must not turn into math ("5to10"), and "$\\frac{}$" must not break the drawing."""
-    canvas = bmc.Canvas.from_dict({"format": "bmclib-canvas", "version": 1, "title": "Price $5",
-                                   "blocks": {"customer_segments": [{"text": "Budget", "segment": "$5 to $10"},
-                                                                    {"text": "Odd", "segment": "$\\frac{}$"}]}})
+    """A tag like "$5 to $10" must not turn into math ("5to10"), and "$\\frac{}$" must not break the
+    drawing."""
+    canvas = bmc.Canvas.from_dict(
+        {
+            "format": "bmclib-canvas",
+            "version": 1,
+            "title": "Price $5",
+            "blocks": {
+                "customer_segments": [
+                    {"text": "Budget", "segment": "$5 to $10"},
+                    {"text": "Odd", "segment": "$\\frac{}$"},
+                ]
+            },
+        }
+    )
     ax = bmc.draw_canvas(canvas, lang="en")
-    shown = [t._preprocess_math(t.get_text()) for t in ax.get_legend().get_texts()]  # what is drawn, math or not
+    # what is drawn, math or not
+    shown = [t._preprocess_math(t.get_text()) for t in ax.get_legend().get_texts()]
     assert shown == [("$5 to $10", False), ("$\\frac{}$", False)]
     ax.figure.savefig(tmp_path / "c.png")
 
 
 # -- the report's and the prioritiser's bars, read back from the Axes ------------------------------
+
 
 def test_item_shares_draw_each_items_shares_named_by_company():
     from bmclib.keys import load_key
@@ -405,13 +495,15 @@ def test_item_shares_draw_each_items_shares_named_by_company():
     ax = draw_item_shares(report.items, lang="ko")
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert labels == [s.label("ko") for s in report.items][::-1]  # the first item on top
-    assert "유튜브 (시청자)" in labels and "유튜브 (크리에이터)" in labels  # two segments told apart
+    # two segments told apart
+    assert "유튜브 (시청자)" in labels and "유튜브 (크리에이터)" in labels
     bars = {p.get_gid(): p for p in ax.patches if p.get_gid()}
     top = report.items[0]
     for part in ("right", "partly", "wrong", "unanswered"):
         assert bars[f"bmc-share-{part}-1"].get_width() == pytest.approx(getattr(top, part))
     right, partly = bars["bmc-share-right-1"], bars["bmc-share-partly-1"]
-    assert partly.get_x() == pytest.approx(right.get_x() + right.get_width())  # stacked, not overlapping
+    # stacked, not overlapping
+    assert partly.get_x() == pytest.approx(right.get_x() + right.get_width())
     legend = [t.get_text() for t in ax.figure.legends[0].get_texts()]
     assert legend == ["정답", "부분 정답", "오답", "미응답"]
     plt.close("all")

@@ -18,15 +18,36 @@ from bmclib.progress_map import GRID, scan_answers
 
 @pytest.fixture(autouse=True)
 def no_student_env(monkeypatch):
-    for name in ("BMC_STUDENT_ID", "BMC_STUDENT_NAME", "BMC_ANSWERS_DIR", "JUPYTERHUB_USER", "BMC_LANG"):
+    for name in (
+        "BMC_STUDENT_ID",
+        "BMC_STUDENT_NAME",
+        "BMC_ANSWERS_DIR",
+        "JUPYTERHUB_USER",
+        "BMC_LANG",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
-def write(folder, set_id, answers, *, attempts=None, saved_at="2026-11-20T10:00:00+09:00", name=None,
-          student="s0001"):
+def write(
+    folder,
+    set_id,
+    answers,
+    *,
+    attempts=None,
+    saved_at="2026-11-20T10:00:00+09:00",
+    name=None,
+    student="s0001",
+):
     """An answer file as the contract shows it (written by hand, not by the library)."""
-    doc = {"format": "bmclib-answers", "version": 1, "student_id": student, "student_name": "Kim Minji",
-           "exercise_set": set_id, "answers": answers, "saved_at": saved_at}
+    doc = {
+        "format": "bmclib-answers",
+        "version": 1,
+        "student_id": student,
+        "student_name": "Kim Minji",
+        "exercise_set": set_id,
+        "answers": answers,
+        "saved_at": saved_at,
+    }
     if attempts is not None:
         doc["attempts"] = attempts
     path = folder / (name or f"{set_id}.json")
@@ -42,26 +63,38 @@ def at(item, choice, when, event="choose"):
 # From data/keys: segments cs_01 mass_market, cs_02 multi_sided_platform, cs_03 diversified,
 # cs_15 niche_market (acceptable: segmented); channels ch_01 sales_force, ch_14 wholesaler
 # (acceptable: partner_stores). Every item is worth 1 point; partial credit is 0.5.
-SEGMENTS = {"cs_01": "mass_market", "cs_02": "niche_market", "cs_03": "diversified", "cs_15": "segmented",
-            "zz_99": "mass_market"}
-SEGMENT_LOG = [at("cs_01", "mass_market", "2026-11-20T10:00:00+09:00"),
-               at("cs_02", "mass_market", "2026-11-20T10:01:00+09:00"),
-               at("cs_15", "segmented", "2026-11-20T10:02:00+09:00"),
-               at("cs_03", "diversified", "2026-11-20T10:03:00+09:00"),
-               at("cs_02", "niche_market", "2026-11-20T10:05:00+09:00"),
-               at("cs_15", "segmented", "2026-11-20T10:30:00+09:00", "check")]
+SEGMENTS = {
+    "cs_01": "mass_market",
+    "cs_02": "niche_market",
+    "cs_03": "diversified",
+    "cs_15": "segmented",
+    "zz_99": "mass_market",
+}
+SEGMENT_LOG = [
+    at("cs_01", "mass_market", "2026-11-20T10:00:00+09:00"),
+    at("cs_02", "mass_market", "2026-11-20T10:01:00+09:00"),
+    at("cs_15", "segmented", "2026-11-20T10:02:00+09:00"),
+    at("cs_03", "diversified", "2026-11-20T10:03:00+09:00"),
+    at("cs_02", "niche_market", "2026-11-20T10:05:00+09:00"),
+    at("cs_15", "segmented", "2026-11-20T10:30:00+09:00", "check"),
+]
 CHANNELS = {"ch_01": "sales_force", "ch_14": "partner_stores", "ch_02": "not_a_choice"}
-CHANNEL_LOG = [at("ch_14", "partner_stores", "2026-11-18T00:00:00Z"),
-               at("ch_02", "web_sales", "2026-11-18T01:00:00Z"),  # right at first ...
-               at("ch_02", "not_a_choice", "2026-11-19T00:00:00Z"),  # ... then changed to a wrong one
-               at("ch_01", "sales_force", "2026-11-19T01:00:00Z")]
+CHANNEL_LOG = [
+    at("ch_14", "partner_stores", "2026-11-18T00:00:00Z"),
+    at("ch_02", "web_sales", "2026-11-18T01:00:00Z"),  # right at first ...
+    # ... then changed to a wrong one
+    at("ch_02", "not_a_choice", "2026-11-19T00:00:00Z"),
+    at("ch_01", "sales_force", "2026-11-19T01:00:00Z"),
+]
 
 
 @pytest.fixture
 def two_sets(tmp_path):
     folder = tmp_path / "answers"
     write(folder, "segments-practice", SEGMENTS, attempts=SEGMENT_LOG)
-    write(folder, "channels-practice", CHANNELS, attempts=CHANNEL_LOG, saved_at="2026-11-19T01:00:00Z")
+    write(
+        folder, "channels-practice", CHANNELS, attempts=CHANNEL_LOG, saved_at="2026-11-19T01:00:00Z"
+    )
     return folder
 
 
@@ -73,10 +106,12 @@ def row(frame, set_id):
 
 # -- counts and scores -------------------------------------------------------------------------
 
+
 def test_counts_and_scores_equal_hand_computed_values(two_sets):
     frame = bmc.progress(two_sets, lang="en").to_frame()
     seg = row(frame, "segments-practice")
-    # cs_01 right (1), cs_02 wrong (0), cs_03 right (1), cs_15 partly right (0.5); zz_99 is no item of the set
+    # cs_01 right (1), cs_02 wrong (0), cs_03 right (1), cs_15 partly right (0.5); zz_99 is no item
+    # of the set
     assert (seg["answered"], seg["total"], seg["score"], seg["max_score"]) == (4, 16, 2.5, 16.0)
     assert (seg["right"], seg["partly_right"], seg["wrong"]) == (2, 1, 1)
     assert seg["block"] == "customer_segments" and seg["lesson"] == 1
@@ -94,15 +129,26 @@ def test_every_practice_set_has_a_row_in_lesson_order(two_sets):
     assert list(frame["block"]) == [b.id for b in bmc.blocks()]
     untouched = row(frame, "relationships-practice")
     total = len(load_exercise_set("relationships-practice"))
-    assert (untouched["answered"], untouched["total"], untouched["score"], untouched["max_score"]) == (
-        0, total, 0.0, float(total))
+    assert (
+        untouched["answered"],
+        untouched["total"],
+        untouched["score"],
+        untouched["max_score"],
+    ) == (0, total, 0.0, float(total))
     assert untouched["mastery"] == "not_started" and pd.isna(untouched["last_activity"])
 
 
 def test_frame_dtypes(two_sets):
     write(two_sets, "my-quiz", {"q01": "self_service"})
     frame = bmc.progress(two_sets, lang="en").to_frame()
-    assert list(frame.columns[:6]) == ["exercise_set", "block", "lesson", "answered", "total", "score"]
+    assert list(frame.columns[:6]) == [
+        "exercise_set",
+        "block",
+        "lesson",
+        "answered",
+        "total",
+        "score",
+    ]
     assert {"max_score", "last_activity"} <= set(frame.columns)
     for column in ("answered", "total", "lesson", "right", "partly_right", "wrong"):
         assert pd.api.types.is_integer_dtype(frame[column]), column
@@ -120,11 +166,14 @@ def test_an_assessment_set_is_counted_never_scored(tmp_path, own_set):
     write(folder, "my-quiz", {"q01": "self_service", "q02": "communities", "nope": "x"})
     found = bmc.progress(folder, lang="en")
     own = found.set("my-quiz")
-    assert (own.answered, own.total, own.score, own.max_score) == (2, 4, None, None)  # items found beside it
+    # items found beside it
+    assert (own.answered, own.total, own.score, own.max_score) == (2, 4, None, None)
     assert own.mastery == "unscored" and own.block == "customer_relationships"
     assert bmc.review_items(folder) == []  # never reviewed, whatever the answers
     text = found.summary()
-    assert re.search(r"own\s+Customer Relationships\s+my-quiz\s+2 / 4\s+-\s+Answered \(no key\)", text)
+    assert re.search(
+        r"own\s+Customer Relationships\s+my-quiz\s+2 / 4\s+-\s+Answered \(no key\)", text
+    )
     assert "my-quiz" in found._repr_html_() and "not scored" in found._repr_html_()
 
 
@@ -142,6 +191,7 @@ def test_an_own_set_without_its_items_file_says_so(tmp_path, own_set):
 
 # -- the files in the folder -------------------------------------------------------------------
 
+
 def test_corrupt_and_foreign_files_are_listed_never_a_crash(two_sets):
     (two_sets / "broken.json").write_text('{"format": "bmclib-answers", ', encoding="utf-8")
     (two_sets / "latin1.json").write_bytes(b"\xff\xfe{}")
@@ -153,16 +203,28 @@ def test_corrupt_and_foreign_files_are_listed_never_a_crash(two_sets):
     (two_sets / "future.json").write_text(json.dumps({**doc, "version": 9}))
     (two_sets / "folder.json").mkdir()
     os.mkfifo(two_sets / "pipe.json")  # must not block
-    (two_sets / "notes.txt").write_text("my notes")  # not a .json file: not an answer file, not a problem
+    # not a .json file: not an answer file, not a problem
+    (two_sets / "notes.txt").write_text("my notes")
     (two_sets / ".segments-practice.json.lock").write_text("")
     canvas = bmc.data_path("canvases", "bank_salad.en.json").read_bytes()
     (two_sets / "capstone_canvas.json").write_bytes(canvas)  # the capstone saves its canvas here
-    before = {p.name: (p.read_bytes() if p.is_file() else None) for p in two_sets.iterdir() if p.name != "pipe.json"}
+    before = {
+        p.name: (p.read_bytes() if p.is_file() else None)
+        for p in two_sets.iterdir()
+        if p.name != "pipe.json"
+    }
 
     found = bmc.progress(two_sets, lang="en")
     problems = dict(found.problems)
-    assert sorted(problems) == ["broken.json", "empty.json", "foreign.json", "future.json", "latin1.json",
-                                "list.json", "pipe.json"]
+    assert sorted(problems) == [
+        "broken.json",
+        "empty.json",
+        "foreign.json",
+        "future.json",
+        "latin1.json",
+        "list.json",
+        "pipe.json",
+    ]
     assert problems["broken.json"].startswith("not valid JSON")
     assert problems["latin1.json"] == "not UTF-8 text"
     assert "not an answer file" in problems["foreign.json"]
@@ -174,7 +236,11 @@ def test_corrupt_and_foreign_files_are_listed_never_a_crash(two_sets):
     assert "broken.json: not valid JSON" in text and "capstone_canvas" not in text
     assert "broken.json" in found._repr_html_()
     assert bmc.review_items(two_sets) == bmc.review_items(two_sets)  # and the review is unaffected
-    after = {p.name: (p.read_bytes() if p.is_file() else None) for p in two_sets.iterdir() if p.name != "pipe.json"}
+    after = {
+        p.name: (p.read_bytes() if p.is_file() else None)
+        for p in two_sets.iterdir()
+        if p.name != "pipe.json"
+    }
     assert after == before  # nothing changed, nothing added
 
 
@@ -182,23 +248,42 @@ def test_one_file_counts_per_set_and_the_others_are_named(tmp_path):
     folder = tmp_path / "answers"
     write(folder, "segments-practice", {"cs_01": "mass_market"})
     # another student's answers, set aside by the widget on a shared computer
-    write(folder, "segments-practice", {"cs_01": "niche_market", "cs_02": "niche_market"},
-          name="segments-practice.s0002.json", student="s0002", saved_at="2026-11-25T10:00:00+09:00")
+    write(
+        folder,
+        "segments-practice",
+        {"cs_01": "niche_market", "cs_02": "niche_market"},
+        name="segments-practice.s0002.json",
+        student="s0002",
+        saved_at="2026-11-25T10:00:00+09:00",
+    )
     found = bmc.progress(folder, lang="en")
     assert found.set("segments-practice").answered == 1
-    assert found.not_counted == (("segments-practice.s0002.json", "segments-practice", "segments-practice.json"),)
+    assert found.not_counted == (
+        ("segments-practice.s0002.json", "segments-practice", "segments-practice.json"),
+    )
     assert "segments-practice.s0002.json: not counted" in found.summary()
 
 
 def test_a_file_with_another_name_counts_when_it_is_the_only_one(tmp_path):
     folder = tmp_path / "answers"
-    write(folder, "channels-practice", {"ch_01": "sales_force"}, name="kim-channels.json",
-          saved_at="2026-11-01T10:00:00+09:00")
-    write(folder, "channels-practice", {"ch_01": "web_sales", "ch_02": "web_sales"}, name="kim-channels-2.json",
-          saved_at="2026-11-02T10:00:00+09:00")
+    write(
+        folder,
+        "channels-practice",
+        {"ch_01": "sales_force"},
+        name="kim-channels.json",
+        saved_at="2026-11-01T10:00:00+09:00",
+    )
+    write(
+        folder,
+        "channels-practice",
+        {"ch_01": "web_sales", "ch_02": "web_sales"},
+        name="kim-channels-2.json",
+        saved_at="2026-11-02T10:00:00+09:00",
+    )
     found = bmc.progress(folder, lang="en")
     entry = found.set("channels-practice")
-    assert (entry.answered, entry.score, entry.source) == (2, 1.0, "kim-channels-2.json")  # the newest
+    # the newest
+    assert (entry.answered, entry.score, entry.source) == (2, 1.0, "kim-channels-2.json")
     assert [n for n, _s, _c in found.not_counted] == ["kim-channels.json"]
 
 
@@ -221,6 +306,7 @@ def test_answers_dir_defaults_to_the_environment_then_answers(tmp_path, monkeypa
 
 # -- what to do next -----------------------------------------------------------------------------
 
+
 def all_best(set_id):
     return {k.item_id: k.best[0] for k in bmc.load_key(set_id).items}
 
@@ -231,12 +317,23 @@ def test_next_step_follows_the_lessons_then_the_review(tmp_path):
     assert found.next_step() == "lesson 1 (Customer Segments): 0 of 16 answered"
     write(folder, "segments-practice", all_best("segments-practice"))
     write(folder, "value-propositions-practice", {"vp_01": "newness"})
-    assert bmc.progress(folder, lang="en").next_step() == "lesson 2 (Value Propositions): 1 of 17 answered"
+    assert (
+        bmc.progress(folder, lang="en").next_step()
+        == "lesson 2 (Value Propositions): 1 of 17 answered"
+    )
     assert bmc.progress(folder, lang="ko").next_step() == "2강(가치 제안): 17문항 중 1문항 답함"
     # a lesson worked on last comes first, though an earlier lesson is unfinished too
     write(folder, "segments-practice", {"cs_01": all_best("segments-practice")["cs_01"]})
-    write(folder, "relationships-practice", {"karrot": "communities"}, saved_at="2026-11-21T10:00:00+09:00")
-    assert bmc.progress(folder, lang="en").next_step() == "lesson 4 (Customer Relationships): 1 of 33 answered"
+    write(
+        folder,
+        "relationships-practice",
+        {"karrot": "communities"},
+        saved_at="2026-11-21T10:00:00+09:00",
+    )
+    assert (
+        bmc.progress(folder, lang="en").next_step()
+        == "lesson 4 (Customer Relationships): 1 of 33 answered"
+    )
     write(folder, "segments-practice", all_best("segments-practice"))
     (folder / "relationships-practice.json").unlink()
     sets = [s.exercise_set for s in found if s.scored]
@@ -256,13 +353,22 @@ def test_next_step_follows_the_lessons_then_the_review(tmp_path):
 def test_mastery_levels_follow_the_share_of_points(tmp_path):
     folder = tmp_path / "answers"
     best = all_best("segments-practice")  # 16 items
-    for n, level in ((0, "not_started"), (7, "started"), (8, "familiar"), (12, "familiar"), (13, "mastered")):
-        write(folder, "segments-practice", dict(list(best.items())[:n]) or {"cs_01": "niche_market"})
+    for n, level in (
+        (0, "not_started"),
+        (7, "started"),
+        (8, "familiar"),
+        (12, "familiar"),
+        (13, "mastered"),
+    ):
+        write(
+            folder, "segments-practice", dict(list(best.items())[:n]) or {"cs_01": "niche_market"}
+        )
         entry = bmc.progress(folder, lang="en").set("segments-practice")
         assert entry.mastery == (level if n else "started"), n
 
 
 # -- views -------------------------------------------------------------------------------------
+
 
 def width(text):
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
@@ -273,10 +379,15 @@ def test_summary_is_a_readable_aligned_table(two_sets, lang):
     text = bmc.progress(two_sets, lang=lang).summary()
     lines = text.splitlines()
     header = {"en": "Lesson  Block", "ko": "강"}[lang]
-    assert lines[0] == {"en": "Your progress", "ko": "나의 학습 현황"}[lang] and lines[1].startswith(header)
+    assert lines[0] == {"en": "Your progress", "ko": "나의 학습 현황"}[lang] and lines[
+        1
+    ].startswith(header)
     table = lines[1:12]  # header, rule, nine sets
-    starts = {width(line[:line.index(set_id)]) for line in table[2:]
-              for set_id in re.findall(r"\S+-practice", line)}
+    starts = {
+        width(line[: line.index(set_id)])
+        for line in table[2:]
+        for set_id in re.findall(r"\S+-practice", line)
+    }
     assert len(starts) == 1  # the exercise-set column starts at the same place on every row
     seg = next(line for line in table if "segments-practice" in line)
     assert re.search(r"segments-practice\s+4 / 16\s+2.5 / 16", seg)
@@ -295,8 +406,11 @@ def test_summary_says_what_to_do_and_what_to_look_at_again(two_sets):
 
 def test_notebook_view_is_the_canvas_coloured_by_mastery(two_sets):
     page = bmc.progress(two_sets, lang="en")._repr_html_()
-    cells = re.findall(r"data-block='(\w+)' data-set='([\w-]+)' data-level='(\w+)' "
-                       r"style='grid-column: (\d+) / (\d+); grid-row: (\d+) / (\d+);'", page)
+    cells = re.findall(
+        r"data-block='(\w+)' data-set='([\w-]+)' data-level='(\w+)' "
+        r"style='grid-column: (\d+) / (\d+); grid-row: (\d+) / (\d+);'",
+        page,
+    )
     assert len(cells) == 9
     by_block = {c[0]: c for c in cells}
     assert set(by_block) == set(GRID)
@@ -318,17 +432,22 @@ def test_the_nothing_answered_view_is_the_same_everywhere(tmp_path):
         assert str(tmp_path) not in one._repr_html_() + repr(one)
         assert not re.search(r"\d\d:\d\d|20\d\d-", one._repr_html_() + repr(one))
         line = one.line("segments-practice")
-        assert repr(line) == repr(two.line("segments-practice")) and line._repr_html_() == two.line(
-            "segments-practice")._repr_html_()
+        assert (
+            repr(line) == repr(two.line("segments-practice"))
+            and line._repr_html_() == two.line("segments-practice")._repr_html_()
+        )
 
 
 def test_a_lessons_line(two_sets):
     found = bmc.progress(two_sets, lang="en")
     assert str(found.line("segments-practice")) == (
-        "Lesson 1 · Customer Segments · segments-practice: 4 of 16 answered · 2.5 of 16 points · Started"
-        " · 2 to look at again")
+        "Lesson 1 · Customer Segments · segments-practice: "
+        "4 of 16 answered · 2.5 of 16 points · Started · 2 to look at again"
+    )
     assert str(found.line("segments-practice", lang="ko")) == (
-        "1강 · 고객 세그먼트 · segments-practice: 16문항 중 4문항 답함 · 16점 중 2.5점 · 시작함 · 다시 볼 문항 2개")
+        "1강 · 고객 세그먼트 · segments-practice: 16문항 중 "
+        "4문항 답함 · 16점 중 2.5점 · 시작함 · 다시 볼 문항 2개"
+    )
     assert "data-level='started'" in found.line("segments-practice")._repr_html_()
     with pytest.raises(bmc.BMCError, match="Did you mean 'channels-practice'"):
         found.line("channel-practice")
@@ -357,24 +476,46 @@ def test_language_comes_from_bmc_lang(two_sets, monkeypatch):
 
 # -- what was missed -----------------------------------------------------------------------------
 
+
 def test_review_items_are_exactly_the_misses_oldest_first(two_sets):
     # ch_14 partly right since 11-18 00:00Z; ch_02 wrong since 11-19 00:00Z (it was right before);
     # cs_15 partly right since 10:02 KST on 11-20 (a later Check of the same answer does not count);
     # cs_02 wrong since 10:05 (changed from one wrong answer to another)
-    assert bmc.review_items(two_sets) == [("channels-practice", "ch_14"), ("channels-practice", "ch_02"),
-                                          ("segments-practice", "cs_15"), ("segments-practice", "cs_02")]
+    assert bmc.review_items(two_sets) == [
+        ("channels-practice", "ch_14"),
+        ("channels-practice", "ch_02"),
+        ("segments-practice", "cs_15"),
+        ("segments-practice", "cs_02"),
+    ]
 
 
 def test_review_items_without_an_attempt_log_use_saved_at_then_lesson_order(tmp_path):
     folder = tmp_path / "answers"
-    write(folder, "channels-practice", {"ch_14": "partner_stores", "ch_01": "web_sales"},
-          saved_at="2026-11-20T10:00:00+09:00")
-    write(folder, "segments-practice", {"cs_02": "niche_market", "cs_01": "niche_market"},
-          saved_at="2026-11-20T10:00:00+09:00")
-    write(folder, "relationships-practice", {"nordstrom": "self_service"}, saved_at="2026-11-19T10:00:00+09:00")
-    assert bmc.review_items(folder) == [("relationships-practice", "nordstrom"),
-                                        ("segments-practice", "cs_01"), ("segments-practice", "cs_02"),
-                                        ("channels-practice", "ch_01"), ("channels-practice", "ch_14")]
+    write(
+        folder,
+        "channels-practice",
+        {"ch_14": "partner_stores", "ch_01": "web_sales"},
+        saved_at="2026-11-20T10:00:00+09:00",
+    )
+    write(
+        folder,
+        "segments-practice",
+        {"cs_02": "niche_market", "cs_01": "niche_market"},
+        saved_at="2026-11-20T10:00:00+09:00",
+    )
+    write(
+        folder,
+        "relationships-practice",
+        {"nordstrom": "self_service"},
+        saved_at="2026-11-19T10:00:00+09:00",
+    )
+    assert bmc.review_items(folder) == [
+        ("relationships-practice", "nordstrom"),
+        ("segments-practice", "cs_01"),
+        ("segments-practice", "cs_02"),
+        ("channels-practice", "ch_01"),
+        ("channels-practice", "ch_14"),
+    ]
 
 
 def test_an_item_put_right_leaves_the_review(two_sets):
@@ -388,6 +529,7 @@ def test_an_item_put_right_leaves_the_review(two_sets):
 
 
 # -- the command -------------------------------------------------------------------------------
+
 
 def test_cli_prints_the_table(two_sets, capsys):
     assert main(["progress", "--answers", str(two_sets), "--lang", "en"]) == 0
@@ -416,15 +558,22 @@ def test_cli_json_and_errors(two_sets, tmp_path, capsys, monkeypatch):
 
 
 def test_every_text_asked_for_is_in_the_message_data():
-    from bmclib import progress_map, review_schedule
-    from bmclib.widgets import review_widget
-    from bmclib.i18n import catalogue
-
     from pathlib import Path
 
-    source = "".join(Path(m.__file__).read_text(encoding="utf-8")
-                     for m in (progress_map, review_schedule, review_widget))
-    asked = {k for k in re.findall(r"""\b_?ui\(\s*["']([a-z_]+)["']""", source) if not k.endswith("_")}
+    from bmclib import progress_map, review_schedule
+    from bmclib.i18n import catalogue
+    from bmclib.widgets import review_widget
+
+    source = "".join(
+        Path(m.__file__).read_text(encoding="utf-8")
+        for m in (progress_map, review_schedule, review_widget)
+    )
+    asked = {
+        k for k in re.findall(r"""\b_?ui\(\s*["']([a-z_]+)["']""", source) if not k.endswith("_")
+    }
     asked |= {f"mastery_{level}" for level in progress_map.LEVELS}
-    asked |= {f"progress_col_{c}" for c in ("lesson", "block", "set", "answered", "points", "mastery", "last")}
+    asked |= {
+        f"progress_col_{c}"
+        for c in ("lesson", "block", "set", "answered", "points", "mastery", "last")
+    }
     assert len(asked) > 30 and {f"ui.{k}" for k in asked} <= set(catalogue())

@@ -30,7 +30,10 @@ def all_right() -> dict[str, str]:
 def test_a_student_id_in_other_capitals_keeps_the_students_file(tmp_path, monkeypatch):
     answers = tmp_path / "answers"
     right = all_right()
-    write_answers(answers / f"{SET}.json", AnswerFile("S0001", SET, dict(right), saved_at="2026-11-20T10:00:00+09:00"))
+    write_answers(
+        answers / f"{SET}.json",
+        AnswerFile("S0001", SET, dict(right), saved_at="2026-11-20T10:00:00+09:00"),
+    )
     monkeypatch.setenv("JUPYTERHUB_USER", "s0001")
     monkeypatch.chdir(tmp_path)
     ex = bmc.relationship_exercise(lang="en", answers_dir="answers")
@@ -41,11 +44,16 @@ def test_a_student_id_in_other_capitals_keeps_the_students_file(tmp_path, monkey
     ex.choices.value = other  # one change
     saved = read_answers(answers / f"{SET}.json")
     assert saved.student_id == "S0001"  # the file's own spelling, the same student for grading
-    assert saved.answers == {**right, first.id: other}  # 32 of 33 still there, nothing started afresh
-    assert sorted(p.name for p in answers.iterdir() if not p.name.startswith(".")) == [f"{SET}.json"]
+    # 32 of 33 still there, nothing started afresh
+    assert saved.answers == {**right, first.id: other}
+    assert sorted(p.name for p in answers.iterdir() if not p.name.startswith(".")) == [
+        f"{SET}.json"
+    ]
     key = bmc.load_key(SET)
     batch = bmc.grade_batch([answers], key)
-    assert [(r.student_id, r.score) for r in batch.rows] == [("S0001", key.max_score - key.item(first.id).points)]
+    assert [(r.student_id, r.score) for r in batch.rows] == [
+        ("S0001", key.max_score - key.item(first.id).points)
+    ]
 
 
 def test_another_students_file_is_still_set_aside(tmp_path):
@@ -64,7 +72,9 @@ def test_the_attempt_log_counts_every_attempt_once_when_two_copies_save(tmp_path
         tabs = [AnswerFile("s1", "set"), AnswerFile("s1", "set")]  # one exercise open in two tabs
         for _ in range(30):
             i = rnd.randrange(2)
-            tabs[i] = record_change(path, tabs[i], f"i{rnd.randrange(4)}", rnd.choice(["x", "y", "z"]))
+            tabs[i] = record_change(
+                path, tabs[i], f"i{rnd.randrange(4)}", rnd.choice(["x", "y", "z"])
+            )
         saved = read_answers(path)
         assert len(saved.attempts) == 5 and saved.attempts_dropped == 25, seed
 
@@ -78,7 +88,9 @@ def test_a_failed_save_is_counted_once_when_it_is_written(tmp_path, monkeypatch)
     for n in range(4):
         af = record_change(path, af, "a", f"c{n}")
     real = answers_mod.write_atomic
-    monkeypatch.setattr(answers_mod, "write_atomic", lambda *a, **k: (_ for _ in ()).throw(OSError(28, "full")))
+    monkeypatch.setattr(
+        answers_mod, "write_atomic", lambda *a, **k: (_ for _ in ()).throw(OSError(28, "full"))
+    )
     with pytest.raises(OSError):
         record_change(path, af, "b", "x")
     monkeypatch.setattr(answers_mod, "write_atomic", real)
@@ -96,7 +108,10 @@ def test_a_folder_that_cannot_lock_files_still_saves_with_a_warning(tmp_path, mo
 
     monkeypatch.setattr(fcntl, "flock", no_locks)
     monkeypatch.setattr(answers_mod, "_WARNED_NO_LOCK", set())
-    with pytest.warns(RuntimeWarning, match="saved without a lock, since this folder cannot lock files"):
+    with pytest.warns(
+        RuntimeWarning, match="saved without a lock, since this folder cannot lock files"
+    ):
         record_change(tmp_path / "set.json", AnswerFile("s1", "set"), "a", "self_service")
-    record_change(tmp_path / "set.json", AnswerFile("s1", "set"), "b", "communities")  # said once, not at every save
+    # said once, not at every save
+    record_change(tmp_path / "set.json", AnswerFile("s1", "set"), "b", "communities")
     assert read_answers(tmp_path / "set.json").answers == {"a": "self_service", "b": "communities"}

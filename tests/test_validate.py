@@ -1,4 +1,5 @@
-"""`bmc validate`: silent on the shipped data; on broken copies, every problem with file and line."""
+"""`bmc validate`: silent on the shipped data; on broken copies, every problem with file and
+line."""
 
 import re
 import shutil
@@ -55,9 +56,12 @@ def test_broken_cases_name_every_problem(cases_copy, capsys):
     code, out = run(capsys, cases_copy)
     assert code == 1
     name = str(cases_copy)
-    assert (f"{name}:3: primary: 'self_servce' is not a relationship type. Did you mean 'self_service'? "
-            "Relationship types are: personal_assistance, dedicated_personal_assistance, self_service, "
-            "automated_services, communities, co_creation.") in out
+    assert (
+        f"{name}:3: primary: 'self_servce' is not a "
+        "relationship type. Did you mean 'self_service'? "
+        "Relationship types are: personal_assistance, dedicated_personal_assistance, self_service, "
+        "automated_services, communities, co_creation."
+    ) in out
     assert f"{name}:6: duplicate id 'ikea_dupe' (first on line 5)" in out
     assert f"{name}:7: attribute 'market' cannot be 'b2g'; allowed values: b2b, b2c" in out
 
@@ -66,8 +70,11 @@ def test_missing_column_and_empty_cell(cases_copy, capsys):
     text = cases_copy.read_text(encoding="utf-8")
     cases_copy.write_text(text.replace(",source\n", ",sources\n", 1), encoding="utf-8")
     code, out = run(capsys, cases_copy)
-    assert code == 1 and out == [f"{cases_copy}:1: missing required column 'source'; the header must contain: "
-                                 + text.split("\n")[0].replace(",checked", "")]  # checked is optional
+    assert code == 1 and out == [
+        f"{cases_copy}:1: missing required column 'source'; the header must contain: "
+        # checked is optional
+        + text.split("\n")[0].replace(",checked", "")
+    ]
     cases_copy.write_text(text, encoding="utf-8")
     row = primary_of_line(cases_copy, 4)
     edit_line(cases_copy, 4, f"{row['id']},{row['company_en']}", f"{row['id']},")
@@ -79,8 +86,15 @@ def test_wrong_encoding_names_the_line(tmp_path, capsys):
     bad = tmp_path / "cases.csv"
     text = (data_dir() / "cases.csv").read_text(encoding="utf-8")
     bad.write_bytes(text.split("\n")[0].encode() + b"\n" + "한국".encode("cp949") + b"\n")
-    assert run(capsys, bad) == (1, [f"{bad}:2: not UTF-8 text (byte 0xc7 cannot be decoded); save the file as "
-                                    "UTF-8 (in Excel: 'CSV UTF-8')"])
+    assert run(capsys, bad) == (
+        1,
+        [
+            (
+                f"{bad}:2: not UTF-8 text (byte 0xc7 cannot be decoded); save the file as "
+                "UTF-8 (in Excel: 'CSV UTF-8')"
+            )
+        ],
+    )
 
 
 def test_an_instructors_own_folder(tmp_path, capsys):
@@ -93,12 +107,18 @@ def test_an_instructors_own_folder(tmp_path, capsys):
     (tmp_path / "my-set.csv").write_text(
         "exercise_set,item_id,taxonomy,case_id,company_en,company_ko,prompt_en,prompt_ko\n"
         "my-set,my_cafe,relationship_types,my_cafe,,,,\n"
-        "my-set,q2,relationship_types,no_such_case,,,,\n", encoding="utf-8")
-    (tmp_path / "my-key.csv").write_text("exercise_set,item_id,best,acceptable,points\n"
-                                         "my-set,my_cafe,self_service,,1\n", encoding="utf-8")
+        "my-set,q2,relationship_types,no_such_case,,,,\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "my-key.csv").write_text(
+        "exercise_set,item_id,best,acceptable,points\nmy-set,my_cafe,self_service,,1\n",
+        encoding="utf-8",
+    )
     code, out = run(capsys, tmp_path)
     assert code == 1
-    assert len(out) == 1 and out[0].startswith(f"{tmp_path / 'my-set.csv'}:3: case_id: 'no_such_case' is not a case.")
+    assert len(out) == 1 and out[0].startswith(
+        f"{tmp_path / 'my-set.csv'}:3: case_id: 'no_such_case' is not a case."
+    )
 
 
 def test_unknown_files_and_paths(tmp_path, capsys):
@@ -115,9 +135,11 @@ def test_broken_blocks_file(tmp_path, capsys):
     bad.write_text(text.replace('"id": "channels"', '"id": "chanels"', 1), encoding="utf-8")
     code, out = run(capsys, bad)
     line = text[: text.index('"id": "channels"')].count("\n") + 1
-    assert code == 1 and out[0] == (f"{bad}:{line}: 'chanels' is not a block. Did you mean 'channels'? Blocks are: "
-                                    "customer_segments, value_propositions, channels, customer_relationships, "
-                                    "revenue_streams, key_resources, key_activities, key_partnerships, cost_structure.")
+    assert code == 1 and out[0] == (
+        f"{bad}:{line}: 'chanels' is not a block. Did you mean 'channels'? Blocks are: "
+        "customer_segments, value_propositions, channels, customer_relationships, "
+        "revenue_streams, key_resources, key_activities, key_partnerships, cost_structure."
+    )
     bad.write_text(text[:200], encoding="utf-8")
     code, out = run(capsys, bad)
     assert code == 1 and "not valid JSON" in out[0]
@@ -125,19 +147,46 @@ def test_broken_blocks_file(tmp_path, capsys):
 
 # -- hostile data files: each is one problem with its file, never a traceback ---------------------
 
+
 def _canvas_with(raw_value: str) -> str:
-    return '{"format": "bmclib-canvas", "version": 1, "title": "T", "blocks": {}, "x": ' + raw_value + "}"
+    return (
+        '{"format": "bmclib-canvas", "version": 1, "title": "T", "blocks": {}, "x": '
+        + raw_value
+        + "}"
+    )
 
 
-@pytest.mark.parametrize("name, text, message", [
-    ("deep.json", "[" * 100_000 + "]" * 100_000, "deep.json:1: not valid JSON: lists or objects nested too deeply"),
-    ("digits.json", _canvas_with("9" * 5000), "digits.json:1: not valid JSON: a number with too many digits"),
-    ("wide.csv", "exercise_set,item_id,best\ns,a,\"" + "x" * 200_000 + "\"\n",
-     "wide.csv:2: cannot read this row (a cell longer than 131,072 characters; is a closing quote missing?)"),
-    ("wide_header.csv", '"' + "x" * 200_000 + '"\n',
-     "wide_header.csv:1: cannot read the header line (a cell longer than 131,072 characters; "
-     "is a closing quote missing?)"),
-])
+@pytest.mark.parametrize(
+    "name, text, message",
+    [
+        (
+            "deep.json",
+            "[" * 100_000 + "]" * 100_000,
+            "deep.json:1: not valid JSON: lists or objects nested too deeply",
+        ),
+        (
+            "digits.json",
+            _canvas_with("9" * 5000),
+            "digits.json:1: not valid JSON: a number with too many digits",
+        ),
+        (
+            "wide.csv",
+            'exercise_set,item_id,best\ns,a,"' + "x" * 200_000 + '"\n',
+            (
+                "wide.csv:2: cannot read this row (a cell longer than "
+                "131,072 characters; is a closing quote missing?)"
+            ),
+        ),
+        (
+            "wide_header.csv",
+            '"' + "x" * 200_000 + '"\n',
+            (
+                "wide_header.csv:1: cannot read the header "
+                "line (a cell longer than 131,072 characters; is a closing quote missing?)"
+            ),
+        ),
+    ],
+)
 def test_hostile_files_are_problems_with_a_place(tmp_path, capsys, name, text, message):
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
@@ -158,9 +207,14 @@ def test_canvas_commands_report_hostile_files_without_a_traceback(tmp_path, caps
 
 def test_an_own_set_id_that_leaves_the_answers_folder_is_refused(tmp_path, capsys):
     path = tmp_path / "escape.csv"
-    path.write_text("exercise_set,item_id,taxonomy,company_en,company_ko,prompt_en,prompt_ko\n"
-                    "../../escaped-set,q1,relationship_types,A,A,p,p\n", encoding="utf-8")
+    path.write_text(
+        "exercise_set,item_id,taxonomy,company_en,company_ko,prompt_en,prompt_ko\n"
+        "../../escaped-set,q1,relationship_types,A,A,p,p\n",
+        encoding="utf-8",
+    )
     assert main(["validate", str(path)]) == 1
     assert capsys.readouterr().out.strip() == (
-        f"{path}:2: exercise_set '../../escaped-set' cannot be an exercise set id: it must start with a letter "
-        "or digit and hold only letters, digits, '_', '-' and '.'")
+        f"{path}:2: exercise_set '../../escaped-set' cannot "
+        "be an exercise set id: it must start with a letter "
+        "or digit and hold only letters, digits, '_', '-' and '.'"
+    )

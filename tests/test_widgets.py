@@ -10,8 +10,8 @@ import pytest
 
 import bmclib as bmc
 from bmclib.exercises import exercise_set_ids
-from bmclib.prioritise import prioritise
 from bmclib.i18n import ui
+from bmclib.prioritise import prioritise
 
 SET = "relationships-practice"
 SAVED = {"en": re.compile(r"^saved \d\d:\d\d:\d\d$"), "ko": re.compile(r"^저장됨 \d\d:\d\d:\d\d$")}
@@ -41,7 +41,12 @@ def one(root, cls):
 
 
 def text_of(html):
-    return re.sub(r"<[^>]+>", "", html).replace("&#x27;", "'").replace("&quot;", '"').replace("&amp;", "&")
+    return (
+        re.sub(r"<[^>]+>", "", html)
+        .replace("&#x27;", "'")
+        .replace("&quot;", '"')
+        .replace("&amp;", "&")
+    )
 
 
 def exercise(tmp_path, lang="en", mode="practice", set_id=SET, **kw):
@@ -64,6 +69,7 @@ def key_choices(set_id, item):
 
 # -- choosing and saving ---------------------------------------------------------------------
 
+
 def test_nothing_is_written_or_printed_on_creation(tmp_path, capsys):
     ex = exercise(tmp_path)
     assert capsys.readouterr() == ("", "")
@@ -79,7 +85,9 @@ def test_choosing_writes_the_answer_file(tmp_path):
     af = saved_file(tmp_path)
     assert af.answers == {item.id: choice}
     assert (af.student_id, af.student_name, af.exercise_set) == ("s0001", "Kim Minji", SET)
-    assert [(a["item"], a["choice"], a["event"]) for a in af.attempts] == [(item.id, choice, "choose")]
+    assert [(a["item"], a["choice"], a["event"]) for a in af.attempts] == [
+        (item.id, choice, "choose")
+    ]
     assert SAVED["en"].match(text_of(ex.saved.value))
     raw = json.loads((tmp_path / f"{SET}.json").read_text(encoding="utf-8"))
     assert raw["format"] == "bmclib-answers" and raw["version"] == 1
@@ -100,7 +108,9 @@ def test_every_change_is_saved_and_logged(tmp_path):
 def test_toggle_buttons_show_the_items_choices_with_labels_and_ids(tmp_path):
     for lang in ("en", "ko"):
         ex = exercise(tmp_path, lang=lang)
-        assert list(ex.choices.options) == [(label, cid) for cid, label in ex.item.choices(lang).items()]
+        assert list(ex.choices.options) == [
+            (label, cid) for cid, label in ex.item.choices(lang).items()
+        ]
         assert [cid for _, cid in ex.choices.options] == [t.id for t in bmc.relationship_types()]
     assert "Self-service" in [label for label, _ in exercise(tmp_path, "en").choices.options]
     assert "셀프서비스" in [label for label, _ in exercise(tmp_path, "ko").choices.options]
@@ -110,7 +120,9 @@ def test_answers_dir_defaults_to_answers_beside_the_notebook_then_env(tmp_path, 
     monkeypatch.chdir(tmp_path)
     ex = bmc.relationship_exercise(lang="en", student_id="s1")
     ex.choices.value = "self_service"
-    assert bmc.read_answers(tmp_path / "answers" / f"{SET}.json").answers[ex.item.id] == "self_service"
+    assert (
+        bmc.read_answers(tmp_path / "answers" / f"{SET}.json").answers[ex.item.id] == "self_service"
+    )
     monkeypatch.setenv("BMC_ANSWERS_DIR", str(tmp_path / "elsewhere"))
     ex = bmc.relationship_exercise(lang="en", student_id="s1")
     ex.choices.value = "communities"
@@ -128,7 +140,8 @@ def test_a_save_that_fails_says_so_instead_of_raising(tmp_path):
 
 
 def test_a_failed_save_is_not_undone_by_the_next_one(tmp_path, monkeypatch):
-    """The widget said the choice would be saved with the next change: it must be (disk full once)."""
+    """The widget said the choice would be saved with the next change: it must be (disk full
+    once)."""
     import bmclib.answers as answers_mod
 
     ex = exercise(tmp_path)
@@ -169,11 +182,14 @@ def test_an_answer_file_that_cannot_be_read_is_left_untouched(tmp_path, monkeypa
     ex = exercise(tmp_path)
     blocked = one(ex, "bmc-blocked-message")
     assert "Cannot read your answer file" in text_of(blocked.value)
-    assert "a disk input/output error" in text_of(blocked.value) and "Nothing was changed" in text_of(blocked.value)
+    assert "a disk input/output error" in text_of(
+        blocked.value
+    ) and "Nothing was changed" in text_of(blocked.value)
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == [path.name]
     assert path.read_bytes() == before
     monkeypatch.undo()
-    one(ex, "bmc-retry").click()  # the disk is back: Try again opens the exercise with the saved answer
+    # the disk is back: Try again opens the exercise with the saved answer
+    one(ex, "bmc-retry").click()
     assert ex.answers.answers == {first.item.id: "self_service"} and find(ex, "bmc-blocked") == []
 
 
@@ -185,7 +201,8 @@ def test_a_read_only_folder_gives_a_message_not_an_exception(tmp_path, monkeypat
 
     monkeypatch.setattr(answers_mod, "write_atomic", denied)
     monkeypatch.setattr(answers_mod, "set_aside", denied)
-    (tmp_path / f"{SET}.json").write_text("{broken", encoding="utf-8")  # would be set aside: not allowed
+    # would be set aside: not allowed
+    (tmp_path / f"{SET}.json").write_text("{broken", encoding="utf-8")
     ex = exercise(tmp_path)
     assert "Permission denied" in text_of(one(ex, "bmc-blocked-message").value)
     fresh = exercise(tmp_path / "empty")
@@ -203,10 +220,14 @@ def test_an_error_in_a_callback_is_shown_to_the_student(tmp_path, monkeypatch):
 
 # -- practice: Check and feedback ------------------------------------------------------------
 
-@pytest.mark.parametrize("lang, heads", [
-    ("en", {"best": "Right: ", "acceptable": "Partly right", "wrong": "Not right: "}),
-    ("ko", {"best": "정답입니다", "acceptable": "부분 정답입니다", "wrong": "오답입니다"}),
-])
+
+@pytest.mark.parametrize(
+    "lang, heads",
+    [
+        ("en", {"best": "Right: ", "acceptable": "Partly right", "wrong": "Not right: "}),
+        ("ko", {"best": "정답입니다", "acceptable": "부분 정답입니다", "wrong": "오답입니다"}),
+    ],
+)
 def test_check_shows_feedback_with_status_points_and_reasons(tmp_path, lang, heads):
     ex = exercise(tmp_path, lang=lang)
     key = bmc.load_key(SET)
@@ -226,7 +247,8 @@ def test_check_shows_feedback_with_status_points_and_reasons(tmp_path, lang, hea
         assert ui("points", lang, points=expected_points[status], max="1") in shown
         expected = bmc.score_answers({ex.item.id: choice}, key).items[0]
         assert expected.status == status
-        assert expected.feedback[lang] in shown  # explanation and advisor reasons, as scoring wrote them
+        # explanation and advisor reasons, as scoring wrote them
+        assert expected.feedback[lang] in shown
     af = saved_file(tmp_path)
     assert [a["event"] for a in af.attempts] == ["choose", "check"] * 3
     assert af.answers == {ex.item.id: wrong}
@@ -290,7 +312,10 @@ def test_bad_mode_is_refused(tmp_path):
 
 # -- assessment ------------------------------------------------------------------------------
 
-def test_assessment_loads_no_key_has_no_check_and_saves_only_choices(tmp_path, monkeypatch, own_set):
+
+def test_assessment_loads_no_key_has_no_check_and_saves_only_choices(
+    tmp_path, monkeypatch, own_set
+):
     import bmclib.widgets.exercise as mod
 
     def no_key(*_a, **_k):
@@ -310,12 +335,16 @@ def test_assessment_loads_no_key_has_no_check_and_saves_only_choices(tmp_path, m
     assert len(af.answers) == 3
     assert {a["event"] for a in af.attempts} == {"choose"}
     raw = json.loads((tmp_path / "my-quiz.json").read_text(encoding="utf-8"))
-    assert not {"score", "points", "status", "feedback"} & set(json.dumps(raw).replace('"', " ").split())
+    assert not {"score", "points", "status", "feedback"} & set(
+        json.dumps(raw).replace('"', " ").split()
+    )
 
 
 @pytest.mark.parametrize("set_id", [SET, "channels-practice"])
 def test_assessment_on_a_shipped_set_is_refused(tmp_path, set_id):
-    with pytest.raises(bmc.BMCError, match=f"'{set_id}' is a practice set: its answer key ships with bmclib"):
+    with pytest.raises(
+        bmc.BMCError, match=f"'{set_id}' is a practice set: its answer key ships with bmclib"
+    ):
         exercise(tmp_path, mode="assessment", set_id=set_id)
     with pytest.raises(bmc.BMCError, match="is a practice set"):
         bmc.relationship_exercise(mode="assessment", answers_dir=tmp_path)
@@ -328,6 +357,7 @@ def test_assessment_refuses_a_key(tmp_path):
 
 
 # -- restore and the student id --------------------------------------------------------------
+
 
 def test_re_running_restores_saved_choices(tmp_path):
     ex = exercise(tmp_path)
@@ -428,6 +458,7 @@ def test_student_from_the_environment(tmp_path, monkeypatch):
 
 # -- navigation and progress -----------------------------------------------------------------
 
+
 def test_navigation_position_and_progress(tmp_path):
     ex = exercise(tmp_path)
     total = len(ex.exercise_set)
@@ -464,19 +495,29 @@ def test_progress_and_labels_in_korean(tmp_path):
 
 def test_stable_css_classes_for_selectors(tmp_path):
     ex = exercise(tmp_path)
-    for cls in ("bmc-check", "bmc-feedback", "bmc-next", "bmc-prev", "bmc-saved", "bmc-progress",
-                "bmc-choice", "bmc-jump"):
+    for cls in (
+        "bmc-check",
+        "bmc-feedback",
+        "bmc-next",
+        "bmc-prev",
+        "bmc-saved",
+        "bmc-progress",
+        "bmc-choice",
+        "bmc-jump",
+    ):
         one(ex, cls)
 
 
 # -- every exercise set ------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("set_id", exercise_set_ids())
 def test_block_exercise_works_for_every_shipped_set(tmp_path, set_id, capsys):
     ex = exercise(tmp_path, set_id=set_id, lang="ko")
     assert capsys.readouterr() == ("", "")
-    assert repr(ex) == (f"{type(ex).__name__}('{set_id}', lang='ko', mode='practice', "
-                        f"{len(ex.exercise_set)} items)")
+    assert repr(ex) == (
+        f"{type(ex).__name__}('{set_id}', lang='ko', mode='practice', {len(ex.exercise_set)} items)"
+    )
     for n, item in enumerate(ex.exercise_set.items):
         ex.show(n)
         assert [cid for _, cid in ex.choices.options] == list(item.choices("ko"))
@@ -493,7 +534,8 @@ def test_block_exercise_works_for_every_shipped_set(tmp_path, set_id, capsys):
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
 def test_decision_and_pitfall_items_work_in_the_same_widget(tmp_path, lang):
-    """A practice run on the new kinds: same one-choice widget, feedback naming the deciding fact."""
+    """A practice run on the new kinds: same one-choice widget, feedback naming the deciding
+    fact."""
     ex = exercise(tmp_path, lang=lang)
     key = bmc.load_key(SET)
     items = ex.exercise_set.items
@@ -516,13 +558,18 @@ def test_decision_and_pitfall_items_work_in_the_same_widget(tmp_path, lang):
     assert "data-kind='pitfall'" in one(ex, "bmc-kind").value
     labels = bmc.taxonomy("relationship_pitfalls").labels(lang)
     assert list(ex.choices.options) == [(label, cid) for cid, label in labels.items()]
-    assert ui("choose_one", lang, taxonomy=bmc.taxonomy("relationship_pitfalls").name[lang]) in text_of(ex.choose_line.value)
+    assert ui(
+        "choose_one", lang, taxonomy=bmc.taxonomy("relationship_pitfalls").name[lang]
+    ) in text_of(ex.choose_line.value)
     ex.choices.value = "mechanism_as_type"
     ex.check_button.click()
     assert "bmc-fb-best" in ex.feedback.value
     assert key.item("pit_bakery_stamps").explanation[lang] in text_of(ex.feedback.value)
     answers = saved_file(tmp_path).answers
-    assert answers == {"dec_mri_hospitals": "dedicated_personal_assistance", "pit_bakery_stamps": "mechanism_as_type"}
+    assert answers == {
+        "dec_mri_hospitals": "dedicated_personal_assistance",
+        "pit_bakery_stamps": "mechanism_as_type",
+    }
     assert bmc.score_answers(answers, key).score == 2
 
 
@@ -548,28 +595,38 @@ def test_one_class_serves_every_block():
     from bmclib.widgets.exercise import BlockExercise, RelationshipExercise
 
     assert issubclass(RelationshipExercise, BlockExercise)
-    assert not [name for name, v in vars(RelationshipExercise).items() if callable(v)]  # a name, no code
+    # a name, no code
+    assert not [name for name, v in vars(RelationshipExercise).items() if callable(v)]
 
 
 def test_block_exercise_title_names_the_block_and_mode(tmp_path, own_set):
     ex = exercise(tmp_path, set_id="channels-practice", lang="en")
     assert text_of(ex.header.value).startswith("Channels · Practice")
-    assert repr(ex) == f"BlockExercise('channels-practice', lang='en', mode='practice', {len(ex.exercise_set)} items)"
+    n = len(ex.exercise_set)
+    assert repr(ex) == f"BlockExercise('channels-practice', lang='en', mode='practice', {n} items)"
     quiz = exercise(tmp_path, set_id=str(own_set[0]), lang="ko", mode="assessment")
     assert text_of(quiz.header.value).startswith("고객 관계 · 평가")
 
 
 def test_repr_is_stable(tmp_path):
     ex = exercise(tmp_path, lang="ko")
-    assert repr(ex) == f"RelationshipExercise('{SET}', lang='ko', mode='practice', {len(ex.exercise_set)} items)"
+    n = len(ex.exercise_set)
+    assert repr(ex) == f"RelationshipExercise('{SET}', lang='ko', mode='practice', {n} items)"
     assert ex._repr_mimebundle_()["text/plain"] == repr(ex)
 
 
 # -- segment prioritiser -----------------------------------------------------------------------
 
-FRAME = pd.DataFrame({"segment": ["a", "b", "c"], "name_en": ["Alpha", "Beta", "Gamma"],
-                      "name_ko": ["알파", "베타", "감마"], "size": [100, 300, 200],
-                      "growth": [5.0, 1.0, 3.0], "fit": [1, 5, 3]})
+FRAME = pd.DataFrame(
+    {
+        "segment": ["a", "b", "c"],
+        "name_en": ["Alpha", "Beta", "Gamma"],
+        "name_ko": ["알파", "베타", "감마"],
+        "size": [100, 300, 200],
+        "growth": [5.0, 1.0, 3.0],
+        "fit": [1, 5, 3],
+    }
+)
 
 
 def test_prioritise_scales_weights_and_ranks():
@@ -583,8 +640,11 @@ def test_prioritise_scales_weights_and_ranks():
     assert prioritise(FRAME, {"growth": 1})["segment"].tolist() == ["a", "c", "b"]
     assert prioritise(FRAME, {"size": 3})["score"].tolist() == [1.0, 0.5, 0.0]
     # scaling the weights together changes nothing
-    pd.testing.assert_frame_equal(prioritise(FRAME, {"size": 1, "fit": 2}), prioritise(FRAME, {"size": 5, "fit": 10}))
-    assert FRAME.columns.tolist() == ["segment", "name_en", "name_ko", "size", "growth", "fit"]  # input untouched
+    pd.testing.assert_frame_equal(
+        prioritise(FRAME, {"size": 1, "fit": 2}), prioritise(FRAME, {"size": 5, "fit": 10})
+    )
+    # input untouched
+    assert FRAME.columns.tolist() == ["segment", "name_en", "name_ko", "size", "growth", "fit"]
 
 
 def test_prioritise_ties_share_a_rank_and_constant_criteria_scale_to_zero():
@@ -593,12 +653,15 @@ def test_prioritise_ties_share_a_rank_and_constant_criteria_scale_to_zero():
     assert r["rank"].tolist() == [1, 1] and r["score"].tolist() == [0.0, 0.0]
 
 
-@pytest.mark.parametrize("weights, message", [
-    ({"siz": 1}, "'siz' is not a criterion. Did you mean 'size'?"),
-    ({"size": -1}, "the weight of 'size' must be 0 or more"),
-    ({"size": 0, "fit": 0}, "at least one criterion"),
-    ({"fit": "lots"}, "the weight of 'fit' must be a number"),
-])
+@pytest.mark.parametrize(
+    "weights, message",
+    [
+        ({"siz": 1}, "'siz' is not a criterion. Did you mean 'size'?"),
+        ({"size": -1}, "the weight of 'size' must be 0 or more"),
+        ({"size": 0, "fit": 0}, "at least one criterion"),
+        ({"fit": "lots"}, "the weight of 'fit' must be a number"),
+    ],
+)
 def test_prioritise_refuses_bad_weights(weights, message):
     with pytest.raises(bmc.BMCError, match=re.escape(message)):
         prioritise(FRAME, weights)
@@ -647,10 +710,14 @@ def test_prioritiser_default_dataset_in_the_session_language():
     assert [s.description for s in w.sliders.values()] == ["규모", "성장률", "적합도"]
     for c in ("size", "growth"):
         w.sliders[c].value = 0
-    assert w.ranking["segment"].iloc[0] == segments.sort_values("fit", ascending=False)["segment"].iloc[0]
+    assert (
+        w.ranking["segment"].iloc[0]
+        == segments.sort_values("fit", ascending=False)["segment"].iloc[0]
+    )
 
 
 # -- canvas editor -----------------------------------------------------------------------------
+
 
 def test_notes_text_round_trip():
     from bmclib.widgets.editor import notes_from_text, text_from_notes
@@ -658,8 +725,11 @@ def test_notes_text_round_trip():
     text = "[young] Budget app\n  with card sync\nWeb shop\n\\[bracket] not a tag\n\n[lonely]"
     notes = notes_from_text(text)
     assert [(n.text, n.segment) for n in notes] == [
-        ("Budget app\nwith card sync", "young"), ("Web shop", None), ("[bracket] not a tag", None),
-        ("[lonely]", None)]
+        ("Budget app\nwith card sync", "young"),
+        ("Web shop", None),
+        ("[bracket] not a tag", None),
+        ("[lonely]", None),
+    ]
     assert notes_from_text(text_from_notes(notes)) == notes
 
 
@@ -673,14 +743,17 @@ def test_canvas_editor_round_trip(tmp_path, capsys):
     ed.title.value = "Brewly"
     ed.areas["customer_segments"].value = "[home] Home baristas\n[office] Office managers"
     ed.areas["value_propositions"].value = "[home] Fresh beans every week"
-    ed.areas["customer_relationships"].value = "[home] Communities: brewing club\n[office] Dedicated account manager"
+    ed.areas[
+        "customer_relationships"
+    ].value = "[home] Communities: brewing club\n[office] Dedicated account manager"
     assert ed.canvas.title == "Brewly" and len(ed.canvas) == 5
     assert ed.canvas["customer_segments"][0].segment == "home"
     before = ed.picture.outputs[-1]["data"]["image/png"]
     width, height = picture_size(before)
     assert width > height  # the canvas's landscape layout
     ed.areas["key_partnerships"].value = "Green-bean importers"
-    assert ed.picture.outputs[-1]["data"]["image/png"] != before  # the live picture follows the edits
+    # the live picture follows the edits
+    assert ed.picture.outputs[-1]["data"]["image/png"] != before
     assert find(ed, "bmc-findings")[0].value
     one(ed, "bmc-student-id").value = "s0001"
     one(ed, "bmc-save").click()
@@ -689,7 +762,9 @@ def test_canvas_editor_round_trip(tmp_path, capsys):
     assert saved.to_dict()["blocks"] == ed.canvas.to_dict()["blocks"] and saved.title == "Brewly"
     assert text_of(ed.status.value) == f"Wrote {path}"
     one(ed, "bmc-export-md").click()
-    assert "## Customer Segments\n- [home] Home baristas" in path.with_suffix(".md").read_text(encoding="utf-8")
+    assert "## Customer Segments\n- [home] Home baristas" in path.with_suffix(".md").read_text(
+        encoding="utf-8"
+    )
     one(ed, "bmc-export-png").click()
     width, height = picture_size(path.with_suffix(".png").read_bytes())
     assert width > height > 300
@@ -707,7 +782,8 @@ def test_canvas_editor_opens_a_shipped_canvas_and_reports_problems(tmp_path):
     shipped = bmc.data_path("canvases", "netflix.ko.json")
     ed = bmc.canvas_editor(shipped, lang="ko")
     assert Path(ed.path.value).resolve() == shipped.resolve()
-    assert not Path(ed.path.value).is_absolute() or not shipped.is_relative_to(Path.cwd())  # shown short
+    # shown short
+    assert not Path(ed.path.value).is_absolute() or not shipped.is_relative_to(Path.cwd())
     assert ed.title.value == bmc.Canvas.load(shipped).title
     ed.path.value = str(tmp_path / "missing.json")
     one(ed, "bmc-load").click()
@@ -723,13 +799,22 @@ def test_canvas_editor_lists_findings_in_its_language(tmp_path):
 
 # -- words ------------------------------------------------------------------------------------
 
+
 def test_every_text_the_widgets_ask_for_exists():
     from bmclib.i18n import catalogue
 
-    source = "".join(p.read_text(encoding="utf-8") for p in Path(bmc.widgets.__file__).parent.glob("*.py"))
-    asked = {k for k in re.findall(r"""\bui\(\s*["']([a-z_]+)["']""", source) if not k.endswith("_")}
-    asked |= {f"criterion_{c}" for c in ("size", "growth", "fit")} | {"mode_practice", "mode_assessment"}
-    asked |= {"save_json", "load_json", "export_png", "export_md"}  # the editor's buttons, named in a table
+    source = "".join(
+        p.read_text(encoding="utf-8") for p in Path(bmc.widgets.__file__).parent.glob("*.py")
+    )
+    asked = {
+        k for k in re.findall(r"""\bui\(\s*["']([a-z_]+)["']""", source) if not k.endswith("_")
+    }
+    asked |= {f"criterion_{c}" for c in ("size", "growth", "fit")} | {
+        "mode_practice",
+        "mode_assessment",
+    }
+    # the editor's buttons, named in a table
+    asked |= {"save_json", "load_json", "export_png", "export_md"}
     assert asked and {f"ui.{k}" for k in asked} <= set(catalogue())
     with pytest.raises(KeyError, match="no message 'ui.nope' in data/messages.json"):
         ui("nope", "en")
@@ -748,13 +833,22 @@ def test_two_open_copies_never_erase_each_others_answers(tmp_path):
     a.choices.value = "co_creation"  # a never saw b's answer
     items = bmc.load_exercise_set("relationships-practice").item_ids
     saved = bmc.read_answers(tmp_path / "relationships-practice.json")
-    assert saved.answers == {items[0]: "self_service", items[1]: "communities", items[2]: "co_creation"}
+    assert saved.answers == {
+        items[0]: "self_service",
+        items[1]: "communities",
+        items[2]: "co_creation",
+    }
     assert [x["choice"] for x in saved.attempts] == ["self_service", "communities", "co_creation"]
     assert a.answers.answers == saved.answers  # the older copy now knows the newer answer too
 
 
-@pytest.mark.parametrize("text", ["[" * 100_000 + "]" * 100_000,
-                                  '{"format": "bmclib-canvas", "version": 1, "x": ' + "9" * 5000 + "}"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[" * 100_000 + "]" * 100_000,
+        '{"format": "bmclib-canvas", "version": 1, "x": ' + "9" * 5000 + "}",
+    ],
+)
 def test_the_editor_loads_a_hostile_file_with_a_message(tmp_path, text):
     path = tmp_path / "bad.json"
     path.write_text(text, encoding="utf-8")

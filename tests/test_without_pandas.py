@@ -16,8 +16,8 @@ import textwrap
 import pytest
 
 import bmclib as bmc
-from bmclib.lite import exercise_sets
 from bmclib.i18n import Msg, ui
+from bmclib.lite import exercise_sets
 
 SCRIPT = textwrap.dedent(r'''
     import base64, importlib.abc, json, sys, tempfile
@@ -41,23 +41,25 @@ SCRIPT = textwrap.dedent(r'''
     key_of = lambda sid: bmc.load_key(sid)
     for set_id in json.loads(sys.argv[1]):
         lang = "ko" if len(out) % 2 else "en"
+        who = {"answers_dir": tmp, "student_id": "s1", "student_name": "Kim"}
         if set_id == "relationships-practice":
-            ex = bmc.relationship_exercise(lang=lang, answers_dir=tmp, student_id="s1", student_name="Kim")
+            ex = bmc.relationship_exercise(lang=lang, **who)
         else:
-            ex = bmc.block_exercise(set_id, lang, answers_dir=tmp, student_id="s1", student_name="Kim")
+            ex = bmc.block_exercise(set_id, lang, **who)
         button = answers_download(ex)
         key, got = key_of(set_id), {}
         for n, item in enumerate(ex.exercise_set.items[:2]):
             k = key.item(item.id)
-            pick = k.best[0] if n == 0 else next(c for c in item.choices(lang) if c not in k.best + k.acceptable)
+            wrong = [c for c in item.choices(lang) if c not in k.best + k.acceptable]
+            pick = k.best[0] if n == 0 else wrong[0]
             ex.show(n)
             ex.choices.value = pick
             ex.check_button.click()
             got[item.id] = [pick, ex.feedback.value]
         link = button.link.value
         data = base64.b64decode(link.split("base64,", 1)[1].split("'", 1)[0])
-        out[set_id] = {"lang": lang, "got": got, "file": json.loads((tmp / f"{set_id}.json").read_text("utf-8")),
-                       "download": json.loads(data)}
+        saved = json.loads((tmp / f"{set_id}.json").read_text("utf-8"))
+        out[set_id] = {"lang": lang, "got": got, "file": saved, "download": json.loads(data)}
 
     def error_of(call):
         try:
@@ -76,7 +78,8 @@ SCRIPT = textwrap.dedent(r'''
     editor = bmc.canvas_editor(lang="ko", path=str(tmp / "canvas.json"))
     editor.areas["customer_segments"].value = "20대 직장인"
     editor.save()
-    out["editor"] = {"picture": [o.get("data", {}).get("text/html", "") for o in editor.picture.outputs],
+    pictures = [o.get("data", {}).get("text/html", "") for o in editor.picture.outputs]
+    out["editor"] = {"picture": pictures,
                      "saved": json.loads((tmp / "canvas.json").read_text("utf-8"))["blocks"]}
     editor._guarded(editor.export_png)
     out["editor"]["png_status"] = editor.status.value
@@ -88,9 +91,19 @@ SCRIPT = textwrap.dedent(r'''
 
 
 def run_without_heavy_packages(set_ids):
-    env = {k: v for k, v in os.environ.items() if k not in ("BMC_LANG", "BMC_STUDENT_ID", "BMC_ANSWERS_DIR")}
-    proc = subprocess.run([sys.executable, "-c", SCRIPT, json.dumps(set_ids)], capture_output=True, text=True,
-                          env=env, timeout=120, check=False)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("BMC_LANG", "BMC_STUDENT_ID", "BMC_ANSWERS_DIR")
+    }
+    proc = subprocess.run(
+        [sys.executable, "-c", SCRIPT, json.dumps(set_ids)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
 
@@ -106,7 +119,8 @@ def without_heavy():
 def test_every_exercise_works_without_pandas_and_matplotlib(without_heavy):
     set_ids, out = without_heavy
     assert out["loaded"] == []
-    assert out["advise"][0] in {t.id for t in bmc.relationship_types()}  # the advisor and the case bank work
+    # the advisor and the case bank work
+    assert out["advise"][0] in {t.id for t in bmc.relationship_types()}
     assert out["advise"][1] == bmc.get_case("netflix").primary
     for set_id in set_ids:
         run = out[set_id]
@@ -119,21 +133,27 @@ def test_every_exercise_works_without_pandas_and_matplotlib(without_heavy):
 
 def test_what_truly_needs_pandas_or_matplotlib_says_so_in_both_languages(without_heavy):
     errors = without_heavy[1]["errors"]
-    for name, feature, package in (("load_cases", "load_cases()", "pandas"),
-                                   ("load_dataset", "load_dataset()", "pandas"),
-                                   ("blocks_frame", "blocks().to_frame()", "pandas"),
-                                   ("draw_canvas", "bmclib.plots", "matplotlib")):
+    for name, feature, package in (
+        ("load_cases", "load_cases()", "pandas"),
+        ("load_dataset", "load_dataset()", "pandas"),
+        ("blocks_frame", "blocks().to_frame()", "pandas"),
+        ("draw_canvas", "bmclib.plots", "matplotlib"),
+    ):
         err = errors[name]
         assert err is not None, name
         assert err["is_import_error"] and err["name"] == package
         for lang in ("en", "ko"):
-            assert err["messages"][lang] == ui("needs_package", lang, feature=feature, package=package)
+            assert err["messages"][lang] == ui(
+                "needs_package", lang, feature=feature, package=package
+            )
         assert err["str"] == err["messages"]["en"]  # no session language: English
 
 
 def test_canvas_editor_edits_and_saves_and_says_why_there_is_no_picture(without_heavy):
     editor = without_heavy[1]["editor"]
-    assert len(editor["picture"]) == 1 and html.escape(ui("no_picture", "ko")) in editor["picture"][0]
+    assert (
+        len(editor["picture"]) == 1 and html.escape(ui("no_picture", "ko")) in editor["picture"][0]
+    )
     assert editor["saved"]["customer_segments"] == ["20대 직장인"]
     png = ui("needs_package", "ko", feature="bmclib.plots", package="matplotlib")
     assert html.escape(png) in editor["png_status"]
@@ -142,7 +162,9 @@ def test_canvas_editor_edits_and_saves_and_says_why_there_is_no_picture(without_
 def test_the_error_follows_bmc_lang(monkeypatch):
     from bmclib.errors import MissingPackageError
 
-    err = MissingPackageError("pandas", Msg("ui.needs_package", feature="load_cases()", package="pandas"))
+    err = MissingPackageError(
+        "pandas", Msg("ui.needs_package", feature="load_cases()", package="pandas")
+    )
     monkeypatch.setenv("BMC_LANG", "ko")
     assert str(err) == ui("needs_package", "ko", feature="load_cases()", package="pandas")
     monkeypatch.setenv("BMC_LANG", "en")

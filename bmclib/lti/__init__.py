@@ -23,11 +23,26 @@ from importlib import import_module
 from .errors import LTIError
 from .store import LaunchStore, record_launches
 
-_LAZY = {"AGSClient": "ags", "load_config": "config", "LTIConfig": "config", "push_grades": "push",
-         "push_from_cli": "push", "PushResult": "push"}
+_LAZY = {
+    "AGSClient": "ags",
+    "load_config": "config",
+    "LTIConfig": "config",
+    "push_grades": "push",
+    "push_from_cli": "push",
+    "PushResult": "push",
+}
 
-__all__ = ["AGSClient", "LTIConfig", "LTIError", "LaunchStore", "PushResult", "load_config", "push_from_cli",
-           "push_grades", "record_launches"]
+__all__ = [
+    "AGSClient",
+    "LTIConfig",
+    "LTIError",
+    "LaunchStore",
+    "PushResult",
+    "load_config",
+    "push_from_cli",
+    "push_grades",
+    "record_launches",
+]
 
 
 def __getattr__(name: str):

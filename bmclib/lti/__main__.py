@@ -1,4 +1,5 @@
-"""``python -m bmclib.lti keygen --out DIR [--key-id KID]``: the tool's key pair (see bmclib.lti.tool_keys)."""
+"""``python -m bmclib.lti keygen --out DIR [--key-id KID]``: the tool's key pair (see
+bmclib.lti.tool_keys)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,16 @@ from .tool_keys import generate
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bmclib.lti", description="LTI 1.3 tool keys for bmclib")
+    parser = argparse.ArgumentParser(
+        prog="python -m bmclib.lti", description="LTI 1.3 tool keys for bmclib"
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    p = sub.add_parser("keygen", help="make the tool's RSA key pair (private key, public PEM, JWK, JWKS)")
-    p.add_argument("--out", required=True, help="folder for the four files (a key is never overwritten)")
+    p = sub.add_parser(
+        "keygen", help="make the tool's RSA key pair (private key, public PEM, JWK, JWKS)"
+    )
+    p.add_argument(
+        "--out", required=True, help="folder for the four files (a key is never overwritten)"
+    )
     p.add_argument("--key-id", help="the key id (kid); default bmc-<date>-<random>")
     args = parser.parse_args(argv)
     try:
@@ -21,8 +28,16 @@ def main(argv: list[str] | None = None) -> int:
     except (LTIError, OSError) as exc:
         print(f"python -m bmclib.lti: {exc}", file=sys.stderr)
         return 2
-    print(say("lti_keygen_done", key_id=key_id, private=paths["tool-key.pem"], jwk=paths["tool-jwk.json"],
-              public=paths["tool-public.pem"], jwks=paths["tool-jwks.json"]))
+    print(
+        say(
+            "lti_keygen_done",
+            key_id=key_id,
+            private=paths["tool-key.pem"],
+            jwk=paths["tool-jwk.json"],
+            public=paths["tool-public.pem"],
+            jwks=paths["tool-jwks.json"],
+        )
+    )
     return 0
 
 

@@ -69,7 +69,9 @@ class Answer:
             for key in ("error_description", "message", "error", "errors", "reason"):
                 if data.get(key):
                     value = data[key]
-                    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+                    text = (
+                        value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+                    )
                     if key == "error_description" and data.get("error"):
                         text = f"{data['error']}: {text}"
                     return text[:300]
@@ -103,7 +105,9 @@ def add_query(url: str, **params: str) -> str:
 def next_link(header: str | None, base: str) -> str | None:
     """The ``rel="next"`` address of an HTTP ``Link`` header (how AGS pages line items), or None.
 
-    >>> next_link('<https://lms.example.edu/li?page=2>; rel="next", <https://lms.example.edu/li?page=9>; rel="last"', "")
+    >>> header = ('<https://lms.example.edu/li?page=2>; rel="next", '
+    ...           '<https://lms.example.edu/li?page=9>; rel="last"')
+    >>> next_link(header, "")
     'https://lms.example.edu/li?page=2'
     >>> next_link(None, "") is None
     True
@@ -138,17 +142,34 @@ class AGSClient:
         sleep: called with the pause (tests pass a fake one).
     """
 
-    def __init__(self, token_url: str, client_id: str, private_key_pem: bytes, key_id: str, *,
-                 scopes: Iterable[str] = (SCOPE_LINEITEM, SCOPE_SCORE), audience: str | None = None,
-                 retries: int = 4, backoff: float = 1.0, max_wait: float = 60.0, timeout: float = 30.0,
-                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.time):
+    def __init__(
+        self,
+        token_url: str,
+        client_id: str,
+        private_key_pem: bytes,
+        key_id: str,
+        *,
+        scopes: Iterable[str] = (SCOPE_LINEITEM, SCOPE_SCORE),
+        audience: str | None = None,
+        retries: int = 4,
+        backoff: float = 1.0,
+        max_wait: float = 60.0,
+        timeout: float = 30.0,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+    ):
         need_packages()
         from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
         self.token_url, self.client_id, self.key_id = token_url, client_id, key_id
         self.audience = audience or token_url
         self.scopes = tuple(sorted(set(scopes)))
-        self.retries, self.backoff, self.max_wait, self.timeout = retries, backoff, max_wait, timeout
+        self.retries, self.backoff, self.max_wait, self.timeout = (
+            retries,
+            backoff,
+            max_wait,
+            timeout,
+        )
         self.sleep, self.clock = sleep, clock
         self._key = load_pem_private_key(private_key_pem, password=None)
         self._token: tuple[str, float] | None = None
@@ -168,7 +189,7 @@ class AGSClient:
                 return Answer(exc.code, exc.headers, exc.read())
 
     def _wait(self, attempt: int, retry_after: str | None = None) -> float:
-        wait = self.backoff * 2 ** attempt
+        wait = self.backoff * 2**attempt
         if retry_after:
             try:
                 wait = float(retry_after)
@@ -179,8 +200,15 @@ class AGSClient:
                     pass
         return max(0.0, min(self.max_wait, wait))
 
-    def request(self, method: str, url: str, *, data: bytes | Callable[[], bytes] | None = None,
-                headers: dict | None = None, retry: bool = True) -> Answer:
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        data: bytes | Callable[[], bytes] | None = None,
+        headers: dict | None = None,
+        retry: bool = True,
+    ) -> Answer:
         """Send a request; try again after 429, 5xx or a network failure (when ``retry``).
 
         ``data`` may be a function that makes the body afresh for every try. Returns the last
@@ -194,7 +222,9 @@ class AGSClient:
             except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
                 if not retry or attempt >= self.retries:
                     reason = getattr(exc, "reason", None) or exc
-                    raise LTIError("lti_unreachable", url=url, error=str(reason), tries=attempt + 1) from None
+                    raise LTIError(
+                        "lti_unreachable", url=url, error=str(reason), tries=attempt + 1
+                    ) from None
                 wait = self._wait(attempt)
             else:
                 if not (retry and answer.retryable) or attempt >= self.retries:
@@ -204,15 +234,22 @@ class AGSClient:
             self.sleep(wait)
             attempt += 1
 
-    # -- the token ----------------------------------------------------------------------------------
+    # -- the token
+    # ----------------------------------------------------------------------------------
 
     def client_assertion(self) -> str:
         """A fresh JWT that proves the tool's identity to the token endpoint."""
         import jwt
 
         now = int(self.clock())
-        claims = {"iss": self.client_id, "sub": self.client_id, "aud": self.audience, "iat": now,
-                  "exp": now + ASSERTION_LIFETIME, "jti": uuid.uuid4().hex}
+        claims = {
+            "iss": self.client_id,
+            "sub": self.client_id,
+            "aud": self.audience,
+            "iat": now,
+            "exp": now + ASSERTION_LIFETIME,
+            "jti": uuid.uuid4().hex,
+        }
         return jwt.encode(claims, self._key, algorithm="RS256", headers={"kid": self.key_id})
 
     def token(self) -> str:
@@ -226,29 +263,62 @@ class AGSClient:
         if self._token and self._token[1] > self.clock():
             return self._token[0]
 
-        def form() -> bytes:  # a new assertion (a new jti) for every try: a platform may have seen the last one
-            return urlencode({"grant_type": "client_credentials", "client_assertion_type": ASSERTION_TYPE,
-                              "client_assertion": self.client_assertion(), "scope": " ".join(self.scopes)}).encode()
+        # a new assertion (a new jti) for every try: a platform may have seen the last one
+        def form() -> bytes:
+            return urlencode(
+                {
+                    "grant_type": "client_credentials",
+                    "client_assertion_type": ASSERTION_TYPE,
+                    "client_assertion": self.client_assertion(),
+                    "scope": " ".join(self.scopes),
+                }
+            ).encode()
 
-        answer = self.request("POST", self.token_url, data=form,
-                              headers={"Content-Type": "application/x-www-form-urlencoded",
-                                       "Accept": "application/json"})
+        answer = self.request(
+            "POST",
+            self.token_url,
+            data=form,
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Accept": "application/json",
+            },
+        )
         body = answer.json()
         error = body.get("error") if isinstance(body, dict) else None
         if error == "invalid_client" or (answer.status == 401 and not error):
-            raise LTIError("lti_invalid_client", url=self.token_url, client_id=self.client_id,
-                           key_id=self.key_id, detail=answer.detail())
+            raise LTIError(
+                "lti_invalid_client",
+                url=self.token_url,
+                client_id=self.client_id,
+                key_id=self.key_id,
+                detail=answer.detail(),
+            )
         if error == "invalid_scope":
-            raise LTIError("lti_missing_scope", scope=" ".join(self.scopes), where=self.token_url,
-                           detail=answer.detail())
-        if not answer.ok or error or not isinstance(body, dict) or not isinstance(body.get("access_token"), str):
-            raise LTIError("lti_token_failed", url=self.token_url, status=answer.status, detail=answer.detail())
+            raise LTIError(
+                "lti_missing_scope",
+                scope=" ".join(self.scopes),
+                where=self.token_url,
+                detail=answer.detail(),
+            )
+        if (
+            not answer.ok
+            or error
+            or not isinstance(body, dict)
+            or not isinstance(body.get("access_token"), str)
+        ):
+            raise LTIError(
+                "lti_token_failed", url=self.token_url, status=answer.status, detail=answer.detail()
+            )
         granted = body.get("scope")
         if isinstance(granted, str):  # absent: granted as asked (RFC 6749, 5.1)
             missing = sorted(set(self.scopes) - set(granted.split()))
             if missing:
-                raise LTIError("lti_missing_scope", scope=" ".join(missing), where=self.token_url,
-                               detail=f"granted: {granted or '(nothing)'}")
+                raise LTIError(
+                    "lti_missing_scope",
+                    scope=" ".join(missing),
+                    where=self.token_url,
+                    detail=f"granted: {granted or '(nothing)'}",
+                )
         try:
             lifetime = float(body.get("expires_in", 3600))
         except (TypeError, ValueError):
@@ -258,8 +328,17 @@ class AGSClient:
 
     # -- AGS --------------------------------------------------------------------------------------
 
-    def _ags(self, method: str, url: str, scope: str, *, body: dict | None = None, content_type: str = "",
-             accept: str = "application/json", retry: bool = True) -> Answer:
+    def _ags(
+        self,
+        method: str,
+        url: str,
+        scope: str,
+        *,
+        body: dict | None = None,
+        content_type: str = "",
+        accept: str = "application/json",
+        retry: bool = True,
+    ) -> Answer:
         data = None if body is None else json.dumps(body).encode("utf-8")
         for fresh in (False, True):
             headers = {"Authorization": f"Bearer {self.token()}", "Accept": accept}
@@ -271,14 +350,20 @@ class AGSClient:
                 continue
             break
         if answer.status in (401, 403):
-            raise LTIError("lti_missing_scope", scope=scope, where=f"{method} {url} (HTTP {answer.status})",
-                           detail=answer.detail())
+            raise LTIError(
+                "lti_missing_scope",
+                scope=scope,
+                where=f"{method} {url} (HTTP {answer.status})",
+                detail=answer.detail(),
+            )
         if answer.status == 404:
             raise LTIError("lti_not_found", url=url, detail=answer.detail())
         return answer
 
     def _failed(self, method: str, url: str, answer: Answer) -> LTIError:
-        return LTIError("lti_http_failed", method=method, url=url, status=answer.status, detail=answer.detail())
+        return LTIError(
+            "lti_http_failed", method=method, url=url, status=answer.status, detail=answer.detail()
+        )
 
     def line_items(self, container_url: str, *, tag: str | None = None) -> list[dict]:
         """Every line item in a course's line-items container (all pages), only those with
@@ -294,12 +379,21 @@ class AGSClient:
             page = answer.json()
             if not isinstance(page, list):
                 raise LTIError("lti_bad_list", url=url, detail=answer.detail())
-            items += [item for item in page if isinstance(item, dict) and isinstance(item.get("id"), str)]
+            items += [
+                item for item in page if isinstance(item, dict) and isinstance(item.get("id"), str)
+            ]
             url = next_link(answer.headers.get("Link"), url)
         return [item for item in items if tag is None or item.get("tag") == tag]
 
-    def find_or_create_line_item(self, container_url: str, *, tag: str, label: str, score_maximum: float,
-                                 resource_id: str | None = None) -> tuple[dict, bool, int]:
+    def find_or_create_line_item(
+        self,
+        container_url: str,
+        *,
+        tag: str,
+        label: str,
+        score_maximum: float,
+        resource_id: str | None = None,
+    ) -> tuple[dict, bool, int]:
         """The line item tagged ``tag`` in the container, created when there is none.
 
         Returns ``(line item, created, how many carry the tag)``. A creation that fails in a way
@@ -315,8 +409,15 @@ class AGSClient:
             if resource_id:
                 item["resourceId"] = resource_id
             try:
-                answer = self._ags("POST", container_url, SCOPE_LINEITEM, body=item, content_type=LINEITEM_TYPE,
-                                   accept=LINEITEM_TYPE, retry=False)
+                answer = self._ags(
+                    "POST",
+                    container_url,
+                    SCOPE_LINEITEM,
+                    body=item,
+                    content_type=LINEITEM_TYPE,
+                    accept=LINEITEM_TYPE,
+                    retry=False,
+                )
             except LTIError as exc:
                 if exc.key != "lti_unreachable" or attempt >= self.retries:
                     raise

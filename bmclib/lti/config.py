@@ -2,19 +2,19 @@
 
 .. code-block:: toml
 
-    issuer = "https://canvas.instructure.com"          # the platform's issuer (the launches' "iss")
-    client_id = "10000000000042"                       # the tool's client id on the platform
+    issuer = "https://canvas.instructure.com"       # the platform's issuer (the launches' "iss")
+    client_id = "10000000000042"                    # the tool's client id on the platform
     token_url = "https://school.instructure.com/login/oauth2/token"
-    private_key = "tool-key.pem"                       # the tool's private key (relative to this file)
-    key_id = "bmc-2026-1"                              # the "kid" of its public key on the platform
-    store = "/srv/jupyterhub/lti-launches.json"        # where the hub records launches
+    private_key = "tool-key.pem"                    # the tool's private key (relative to this file)
+    key_id = "bmc-2026-1"                           # the "kid" of its public key on the platform
+    store = "/srv/jupyterhub/lti-launches.json"     # where the hub records launches
 
     # optional
     token_audience = "..."     # the "aud" of the client assertion (default: token_url)
     course = "..."             # the course (LTI context id) when the store holds several
     lang = "ko"                # language of the comment beside each score (default: en)
 
-    [labels]                   # the title of a new line item, per exercise set (default: the set id)
+    [labels]                   # the title of a new line item, per exercise set (default: set id)
     relationships-practice = "Customer relationships quiz"
 
     [links]                    # the lesson link whose line item gets an exercise set's scores
@@ -123,8 +123,13 @@ def load_config(path: str | os.PathLike) -> LTIConfig:
     known = [*REQUIRED, *OPTIONAL]
     for name in data:
         if name not in known:
-            raise LTIError("lti_config_unknown", file=where, field=name,
-                           suggestion=did_you_mean(name, known), fields=", ".join(known))
+            raise LTIError(
+                "lti_config_unknown",
+                file=where,
+                field=name,
+                suggestion=did_you_mean(name, known),
+                fields=", ".join(known),
+            )
     values: dict[str, str] = {}
     for name in REQUIRED:
         value = data.get(name)
@@ -139,7 +144,9 @@ def load_config(path: str | os.PathLike) -> LTIConfig:
             raise LTIError("lti_config_text", file=where, field=name)
     for name in ("labels", "links"):
         table = data.get(name, {})
-        if not isinstance(table, dict) or not all(isinstance(v, str) and v.strip() for v in table.values()):
+        if not isinstance(table, dict) or not all(
+            isinstance(v, str) and v.strip() for v in table.values()
+        ):
             raise LTIError("lti_config_table", file=where, field=name)
     problem = check_url(values["token_url"])
     if problem:
@@ -148,17 +155,26 @@ def load_config(path: str | os.PathLike) -> LTIConfig:
     if lang not in ("en", "ko"):
         raise LTIError("lti_config_lang", file=where, value=lang)
     base = source.resolve().parent
-    key_path = (base / Path(values["private_key"]).expanduser())
-    store = (base / Path(values["store"]).expanduser())
+    key_path = base / Path(values["private_key"]).expanduser()
+    store = base / Path(values["store"]).expanduser()
     warnings = _check_key(where, key_path)
     if not store.is_file():
         raise LTIError("lti_store_missing", file=where, path=str(store))
     return LTIConfig(
-        source=source, issuer=values["issuer"], client_id=values["client_id"], token_url=values["token_url"],
-        private_key=key_path, key_id=values["key_id"], store=store,
-        token_audience=(data.get("token_audience") or "").strip(), course=(data.get("course") or "").strip() or None,
-        lang=lang, labels={k: v.strip() for k, v in data.get("labels", {}).items()},
-        links={k: v.strip() for k, v in data.get("links", {}).items()}, warnings=tuple(warnings))
+        source=source,
+        issuer=values["issuer"],
+        client_id=values["client_id"],
+        token_url=values["token_url"],
+        private_key=key_path,
+        key_id=values["key_id"],
+        store=store,
+        token_audience=(data.get("token_audience") or "").strip(),
+        course=(data.get("course") or "").strip() or None,
+        lang=lang,
+        labels={k: v.strip() for k, v in data.get("labels", {}).items()},
+        links={k: v.strip() for k, v in data.get("links", {}).items()},
+        warnings=tuple(warnings),
+    )
 
 
 def _check_key(where: str, key_path: Path) -> list[str]:
@@ -173,12 +189,15 @@ def _check_key(where: str, key_path: Path) -> list[str]:
         pem = key_path.read_bytes()
         mode = stat.S_IMODE(os.stat(key_path).st_mode)
     except OSError as exc:
-        raise LTIError("lti_key_unreadable", file=where, path=str(key_path),
-                       error=exc.strerror or str(exc)) from None
+        raise LTIError(
+            "lti_key_unreadable", file=where, path=str(key_path), error=exc.strerror or str(exc)
+        ) from None
     try:
         key = load_pem_private_key(pem, password=None)
     except (ValueError, TypeError) as exc:
-        raise LTIError("lti_key_invalid", file=where, path=str(key_path), error=str(exc).split("\n")[0]) from None
+        raise LTIError(
+            "lti_key_invalid", file=where, path=str(key_path), error=str(exc).split("\n")[0]
+        ) from None
     if not isinstance(key, rsa.RSAPrivateKey):
         raise LTIError("lti_key_invalid", file=where, path=str(key_path), error=type(key).__name__)
     return [say("lti_key_exposed", path=str(key_path))] if mode & 0o077 else []

@@ -4,11 +4,12 @@ names them ``lti_<name>``."""
 from __future__ import annotations
 
 from ..errors import BMCError
-from ..i18n import LANGS, Msg, get_language
+from ..i18n import Msg, get_language
 
 
 def cli_lang() -> str:
-    """The language of messages on the command line: the session's (``--lang``, ``$BMC_LANG``), else English."""
+    """The language of messages on the command line: the session's (``--lang``, ``$BMC_LANG``), else
+    English."""
     return get_language()
 
 

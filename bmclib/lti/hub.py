@@ -49,15 +49,20 @@ def new_window_page(launch_url: str) -> str:
     url = html.escape(launch_url, quote=True)
     parts = []
     for lang in ("ko", "en"):
-        parts.append(f'<section lang="{lang}"><h1>{html.escape(say("lti_frame_title", lang))}</h1>'
-                     f'<p>{html.escape(say("lti_frame_why", lang))}</p>'
-                     f'<p><a class="open" href="{url}" target="_blank" rel="noopener">'
-                     f'{html.escape(say("lti_frame_open", lang))}</a></p></section>')
-    return ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Jupyter</title>"
-            "<style>body{font-family:sans-serif;margin:2em;max-width:40em}"
-            "a.open{display:inline-block;padding:.6em 1.2em;background:#1f6feb;color:#fff;"
-            "border-radius:6px;text-decoration:none}</style></head><body>\n"
-            + "\n".join(parts) + "\n</body></html>\n")
+        parts.append(
+            f'<section lang="{lang}"><h1>{html.escape(say("lti_frame_title", lang))}</h1>'
+            f"<p>{html.escape(say('lti_frame_why', lang))}</p>"
+            f'<p><a class="open" href="{url}" target="_blank" rel="noopener">'
+            f"{html.escape(say('lti_frame_open', lang))}</a></p></section>"
+        )
+    return (
+        '<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>Jupyter</title>'
+        "<style>body{font-family:sans-serif;margin:2em;max-width:40em}"
+        "a.open{display:inline-block;padding:.6em 1.2em;background:#1f6feb;color:#fff;"
+        "border-radius:6px;text-decoration:none}</style></head><body>\n"
+        + "\n".join(parts)
+        + "\n</body></html>\n"
+    )
 
 
 def _build() -> dict:
@@ -70,23 +75,32 @@ def _build() -> dict:
         def post(self):
             if not framed(self.request.headers):
                 return super().post()
-            args = [(k, v.decode("utf-8", "replace")) for k, vs in self.request.arguments.items() for v in vs]
-            # this one page may be framed (it only shows a link); every other hub page stays unframeable
+            args = [
+                (k, v.decode("utf-8", "replace"))
+                for k, vs in self.request.arguments.items()
+                for v in vs
+            ]
+            # this one page may be framed (it only shows a link); every other hub page stays
+            # unframeable
             self.set_header("Content-Security-Policy", "frame-ancestors *")
             self.set_header("Content-Type", "text/html; charset=utf-8")
             self.set_header("Cache-Control", "no-store")
-            self.log.info("LTI launch from inside a frame: offered a new window (%s)", self.request.path)
+            self.log.info(
+                "LTI launch from inside a frame: offered a new window (%s)", self.request.path
+            )
             self.finish(new_window_page(self.request.path + "?" + urlencode(args)))
 
         get = post
 
     class LTIAuthenticator(LTI13Authenticator):
-        """ltiauthenticator's LTI 1.3 authenticator; a launch inside a frame gets a new-window page."""
+        """ltiauthenticator's LTI 1.3 authenticator; a launch inside a frame gets a new-window
+        page."""
 
         login_handler = NewWindowLoginHandler
 
     built = {"LTIAuthenticator": LTIAuthenticator, "NewWindowLoginHandler": NewWindowLoginHandler}
-    for name, cls in built.items():  # as if defined at the top of this module (logs, pickling, repr)
+    # as if defined at the top of this module (logs, pickling, repr)
+    for name, cls in built.items():
         cls.__qualname__ = name
     return built
 

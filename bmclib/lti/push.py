@@ -37,9 +37,11 @@ class PushResult:
     line_item: str | None = None
     label: str = ""
     how: str = ""  #: "link", "found", "created", or "" (no line item reached)
-    posted: list[tuple[str, str, float, float]] = field(default_factory=list)  #: (student, user id, score, max)
+    #: (student, user id, score, max)
+    posted: list[tuple[str, str, float, float]] = field(default_factory=list)
     not_launched: list[str] = field(default_factory=list)
-    refused: list[tuple[str, str]] = field(default_factory=list)  #: (student, the platform's reason)
+    #: (student, the platform's reason)
+    refused: list[tuple[str, str]] = field(default_factory=list)
     not_sent: list[str] = field(default_factory=list)  #: students left when the push stopped
     error: str | None = None  #: why the push stopped
     notes: list[str] = field(default_factory=list)
@@ -52,11 +54,22 @@ class PushResult:
         return 1 if self.error or self.refused else 0
 
     def to_dict(self) -> dict:
-        return {"dry_run": self.dry_run, "course": self.course, "line_item": self.line_item, "label": self.label,
-                "how": self.how, "posted": [{"student_id": s, "user_id": u, "score": g, "max_score": m}
-                                            for s, u, g, m in self.posted],
-                "not_launched": self.not_launched, "refused": [{"student_id": s, "reason": r} for s, r in self.refused],
-                "not_sent": self.not_sent, "error": self.error, "notes": self.notes}
+        return {
+            "dry_run": self.dry_run,
+            "course": self.course,
+            "line_item": self.line_item,
+            "label": self.label,
+            "how": self.how,
+            "posted": [
+                {"student_id": s, "user_id": u, "score": g, "max_score": m}
+                for s, u, g, m in self.posted
+            ],
+            "not_launched": self.not_launched,
+            "refused": [{"student_id": s, "reason": r} for s, r in self.refused],
+            "not_sent": self.not_sent,
+            "error": self.error,
+            "notes": self.notes,
+        }
 
 
 def score_body(row: GradeRow, user_id: str, lang: str, timestamp: str) -> dict:
@@ -70,59 +83,112 @@ def score_body(row: GradeRow, user_id: str, lang: str, timestamp: str) -> dict:
     >>> body["comment"]
     'quiz: 7.5 of 10 points (75%), graded by bmc'
     """
-    return {"userId": user_id, "scoreGiven": row.score, "scoreMaximum": row.max_score,
-            "activityProgress": "Completed", "gradingProgress": "FullyGraded", "timestamp": timestamp,
-            "comment": say("lti_comment", lang, set=row.exercise_set, score=fmt_points(row.score),
-                           max=fmt_points(row.max_score), percent=f"{row.percent:g}")}
+    return {
+        "userId": user_id,
+        "scoreGiven": row.score,
+        "scoreMaximum": row.max_score,
+        "activityProgress": "Completed",
+        "gradingProgress": "FullyGraded",
+        "timestamp": timestamp,
+        "comment": say(
+            "lti_comment",
+            lang,
+            set=row.exercise_set,
+            score=fmt_points(row.score),
+            max=fmt_points(row.max_score),
+            percent=f"{row.percent:g}",
+        ),
+    }
 
 
 def _courses(data: dict, config: LTIConfig) -> dict:
-    return {cid: c for cid, c in data["courses"].items()
-            if c.get("issuer") == config.issuer and c.get("client_id") in (config.client_id, None)}
+    return {
+        cid: c
+        for cid, c in data["courses"].items()
+        if c.get("issuer") == config.issuer and c.get("client_id") in (config.client_id, None)
+    }
 
 
 def _choose_course(data: dict, config: LTIConfig) -> str | None:
     """The course to push to; None when the store has no launch at all. Raises LTIError."""
     courses = _courses(data, config)
-    shown = ", ".join(f"{cid} ({c.get('title') or c.get('label') or '?'})" for cid, c in sorted(courses.items()))
+    shown = ", ".join(
+        f"{cid} ({c.get('title') or c.get('label') or '?'})" for cid, c in sorted(courses.items())
+    )
     if config.course:
         if config.course not in courses:
-            raise LTIError("lti_unknown_course", course=config.course, file=str(config.source),
-                           store=str(config.store), courses=shown or "-")
+            raise LTIError(
+                "lti_unknown_course",
+                course=config.course,
+                file=str(config.source),
+                store=str(config.store),
+                courses=shown or "-",
+            )
         return config.course
     if len(courses) == 1:
         return next(iter(courses))
     if len(courses) > 1:
-        raise LTIError("lti_many_courses", store=str(config.store), courses=shown, file=str(config.source))
+        raise LTIError(
+            "lti_many_courses", store=str(config.store), courses=shown, file=str(config.source)
+        )
     if data["courses"]:  # launches, but from another platform or tool registration
-        others = sorted({f"{c.get('issuer')} (client_id {c.get('client_id')})" for c in data["courses"].values()})
-        raise LTIError("lti_other_platform", store=str(config.store), issuer=config.issuer,
-                       client_id=config.client_id, found=", ".join(others), file=str(config.source))
+        others = sorted(
+            {
+                f"{c.get('issuer')} (client_id {c.get('client_id')})"
+                for c in data["courses"].values()
+            }
+        )
+        raise LTIError(
+            "lti_other_platform",
+            store=str(config.store),
+            issuer=config.issuer,
+            client_id=config.client_id,
+            found=", ".join(others),
+            file=str(config.source),
+        )
     return None
 
 
 def _link_line_item(course: dict, set_id: str, config: LTIConfig) -> tuple[str | None, str | None]:
-    """``(link id, line item URL)`` of the lesson link tied to ``set_id``; ``(None, None)`` when none is."""
+    """``(link id, line item URL)`` of the lesson link tied to ``set_id``; ``(None, None)`` when
+    none is."""
     links = course.get("links", {})
     if set_id in config.links:
         link_id = config.links[set_id]
         link = links.get(link_id)
         if link is None:
-            raise LTIError("lti_unknown_link", link=link_id, set=set_id, file=str(config.source),
-                           store=str(config.store))
+            raise LTIError(
+                "lti_unknown_link",
+                link=link_id,
+                set=set_id,
+                file=str(config.source),
+                store=str(config.store),
+            )
         if not link.get("lineitem"):
-            raise LTIError("lti_link_ungraded", link=link_id, title=link.get("title") or "", set=set_id)
+            raise LTIError(
+                "lti_link_ungraded", link=link_id, title=link.get("title") or "", set=set_id
+            )
         return link_id, link["lineitem"]
-    tied = [(link.get("last_launch") or "", lid, link) for lid, link in links.items()
-            if link.get("exercise_set") == set_id and link.get("lineitem")]
+    tied = [
+        (link.get("last_launch") or "", lid, link)
+        for lid, link in links.items()
+        if link.get("exercise_set") == set_id and link.get("lineitem")
+    ]
     if tied:
         _, link_id, link = max(tied)
         return link_id, link["lineitem"]
     return None, None
 
 
-def push_grades(batch: GradeBatch, config: LTIConfig, *, dry_run: bool = False, client: AGSClient | None = None,
-                now: datetime | None = None, out: Callable[[str], None] | None = None) -> PushResult:
+def push_grades(
+    batch: GradeBatch,
+    config: LTIConfig,
+    *,
+    dry_run: bool = False,
+    client: AGSClient | None = None,
+    now: datetime | None = None,
+    out: Callable[[str], None] | None = None,
+) -> PushResult:
     """Send every graded student's score in ``batch`` to the platform named in ``config``.
 
     Never raises for what the platform says: a stop (refused key, missing scope, platform down)
@@ -137,15 +203,22 @@ def push_grades(batch: GradeBatch, config: LTIConfig, *, dry_run: bool = False, 
         data = store.read()
         course_id = _choose_course(data, config)
     except (StoreError, LTIError) as exc:
-        result.error = str(exc) if isinstance(exc, LTIError) else say("lti_store_damaged", error=exc.msg)
+        result.error = (
+            str(exc) if isinstance(exc, LTIError) else say("lti_store_damaged", error=exc.msg)
+        )
         result.not_sent = [row.student_id for row in batch.rows]
         return result
     result.course = course_id
     targets: list[tuple[GradeRow, str]] = []
     for row in batch.rows:
         user = store.user(row.student_id, data)
-        if (user and course_id and user.get("platform_user_id") and user.get("issuer") == config.issuer
-                and course_id in user.get("courses", [])):
+        if (
+            user
+            and course_id
+            and user.get("platform_user_id")
+            and user.get("issuer") == config.issuer
+            and course_id in user.get("courses", [])
+        ):
             targets.append((row, user["platform_user_id"]))
         else:
             result.not_launched.append(row.student_id)
@@ -174,7 +247,15 @@ def push_grades(batch: GradeBatch, config: LTIConfig, *, dry_run: bool = False, 
             result.line_item, result.how = line_item, "link"
             out(say("lti_dry_link", url=line_item, link=link_id))
         else:
-            out(say("lti_dry_find", url=container, tag=set_id, label=label, max=fmt_points(batch.key.max_score)))
+            out(
+                say(
+                    "lti_dry_find",
+                    url=container,
+                    tag=set_id,
+                    label=label,
+                    max=fmt_points(batch.key.max_score),
+                )
+            )
         where = scores_url(line_item) if line_item else scores_url(say("lti_dry_line_item"))
         for row, user_id in targets:
             out(f"POST {where} ({row.student_id})")
@@ -182,27 +263,44 @@ def push_grades(batch: GradeBatch, config: LTIConfig, *, dry_run: bool = False, 
             result.posted.append((row.student_id, user_id, row.score, row.max_score))
         return result
     if client is None:
-        client = AGSClient(config.token_url, config.client_id, config.private_key_pem(), config.key_id,
-                           scopes=scopes, audience=config.audience)
+        client = AGSClient(
+            config.token_url,
+            config.client_id,
+            config.private_key_pem(),
+            config.key_id,
+            scopes=scopes,
+            audience=config.audience,
+        )
     left = [row.student_id for row, _ in targets]
     try:
         if line_item:
             result.line_item, result.how = line_item, "link"
         else:
             item, created, count = client.find_or_create_line_item(
-                container, tag=set_id, label=label, score_maximum=batch.key.max_score, resource_id=set_id)
+                container,
+                tag=set_id,
+                label=label,
+                score_maximum=batch.key.max_score,
+                resource_id=set_id,
+            )
             result.line_item, result.how = item["id"], "created" if created else "found"
             result.label = item.get("label") or label
             if count > 1:
                 result.notes.append(say("lti_several_items", n=count, tag=set_id, url=item["id"]))
         for row, user_id in targets:
-            answer = client.post_score(result.line_item, score_body(row, user_id, config.lang, timestamp))
+            answer = client.post_score(
+                result.line_item, score_body(row, user_id, config.lang, timestamp)
+            )
             left.remove(row.student_id)
             if answer.ok:
                 result.posted.append((row.student_id, user_id, row.score, row.max_score))
             else:
-                result.refused.append((row.student_id, say("lti_score_refused", status=answer.status,
-                                                           detail=answer.detail())))
+                result.refused.append(
+                    (
+                        row.student_id,
+                        say("lti_score_refused", status=answer.status, detail=answer.detail()),
+                    )
+                )
     except LTIError as exc:
         result.error = str(exc)
         result.not_sent = left
@@ -210,8 +308,14 @@ def push_grades(batch: GradeBatch, config: LTIConfig, *, dry_run: bool = False, 
     return result
 
 
-def push_from_cli(batch: GradeBatch, config: LTIConfig, *, grades_file: str, dry_run: bool = False,
-                  quiet: bool = False) -> int:
+def push_from_cli(
+    batch: GradeBatch,
+    config: LTIConfig,
+    *,
+    grades_file: str,
+    dry_run: bool = False,
+    quiet: bool = False,
+) -> int:
     """Push and report on the terminal, for ``bmc grade --push-lti``; return 0 or 1 (see README).
 
     The grades CSV (``grades_file``) is already written: every message that leaves a student out
@@ -232,8 +336,15 @@ def push_from_cli(batch: GradeBatch, config: LTIConfig, *, grades_file: str, dry
     if result.error or result.refused or result.not_launched:
         print(say("lti_csv_fallback", file=grades_file), file=sys.stderr)
     if not quiet and result.posted and not dry_run:
-        key = {"link": "lti_pushed_link", "found": "lti_pushed_found", "created": "lti_pushed_created"}[result.how]
-        print(say(key, n=len(result.posted), label=result.label, url=result.line_item), file=sys.stderr)
+        key = {
+            "link": "lti_pushed_link",
+            "found": "lti_pushed_found",
+            "created": "lti_pushed_created",
+        }[result.how]
+        print(
+            say(key, n=len(result.posted), label=result.label, url=result.line_item),
+            file=sys.stderr,
+        )
     if dry_run:
         print(say("lti_dry_done", n=len(result.posted)), file=sys.stderr)
     return result.exit_code

@@ -15,15 +15,18 @@ The store is one JSON file, written atomically (a crash leaves the previous vers
 readable only by its owner (it holds names and e-mail addresses)::
 
     {"format": "bmclib-lti-launches", "version": 1,
-     "users": {"<hub user>": {"platform_user_id": "<sub>", "issuer": ..., "client_id": ...,
-                              "deployment_id": ..., "name": ..., "email": ..., "courses": ["<context id>"],
-                              "first_launch": ..., "last_launch": ...}},
-     "courses": {"<context id>": {"issuer": ..., "client_id": ..., "deployment_id": ..., "title": ...,
-                                  "label": ..., "lineitems": "<AGS line-items URL>", "scopes": [...],
-                                  "last_launch": ...,
-                                  "links": {"<resource link id>": {"title": ..., "lineitem": "<URL or null>",
-                                                                   "target_link_uri": ..., "exercise_set": ...,
-                                                                   "last_launch": ...}}}}}
+     "users": {
+       "<hub user>": {"platform_user_id": "<sub>", "issuer": ..., "client_id": ...,
+                      "deployment_id": ..., "name": ..., "email": ..., "courses": ["<context id>"],
+                      "first_launch": ..., "last_launch": ...}},
+     "courses": {
+       "<context id>": {"issuer": ..., "client_id": ..., "deployment_id": ..., "title": ...,
+                        "label": ..., "lineitems": "<AGS line-items URL>", "scopes": [...],
+                        "last_launch": ...,
+                        "links": {
+                          "<resource link id>": {"title": ..., "lineitem": "<URL or null>",
+                                                 "target_link_uri": ..., "exercise_set": ...,
+                                                 "last_launch": ...}}}}}
 """
 
 from __future__ import annotations
@@ -41,7 +44,8 @@ FORMAT = "bmclib-lti-launches"
 VERSION = 1
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
 AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
-#: the custom parameter that ties a lesson link to an exercise set (set it on the link in the platform)
+#: the custom parameter that ties a lesson link to an exercise set (set it on the link in the
+#: platform)
 SET_PARAMETER = "exercise_set"
 
 
@@ -61,7 +65,8 @@ def _client_id(claims: dict) -> str | None:
 
 
 class StoreError(OSError):
-    """The store file exists but cannot be read as a store; ``str()`` says why (``msg``: both languages)."""
+    """The store file exists but cannot be read as a store; ``str()`` says why (``msg``: both
+    languages)."""
 
     def __init__(self, msg: Msg):
         super().__init__(msg.text("en"))
@@ -94,7 +99,8 @@ class Launch:
 
     @classmethod
     def from_claims(cls, claims: dict) -> Launch | None:
-        """The launch in a decoded LTI 1.3 id_token, or None when it is not one (no ``sub``/``iss``).
+        """The launch in a decoded LTI 1.3 id_token, or None when it is not one (no
+        ``sub``/``iss``).
 
         >>> token = {"iss": "https://lms.example.edu", "aud": "tool-1", "sub": "u-42",
         ...          CLAIM + "context": {"id": "c-7", "title": "Business models"},
@@ -120,17 +126,31 @@ class Launch:
         ags = claims.get(AGS_CLAIM) if isinstance(claims.get(AGS_CLAIM), dict) else {}
         scopes = ags.get("scope") if isinstance(ags.get("scope"), list) else []
         context, link, custom = part("context"), part("resource_link"), part("custom")
-        name = _text(claims.get("name")) or " ".join(
-            t for t in (_text(claims.get("given_name")), _text(claims.get("family_name"))) if t) or None
+        name = (
+            _text(claims.get("name"))
+            or " ".join(
+                t for t in (_text(claims.get("given_name")), _text(claims.get("family_name"))) if t
+            )
+            or None
+        )
         return cls(
-            user_id=sub, issuer=iss, client_id=_client_id(claims),
-            deployment_id=_text(claims.get(CLAIM + "deployment_id")), name=name,
-            email=_text(claims.get("email")), course=_text(context.get("id")),
-            course_title=_text(context.get("title")), course_label=_text(context.get("label")),
-            lineitems=_text(ags.get("lineitems")), lineitem=_text(ags.get("lineitem")),
-            scopes=tuple(s for s in scopes if isinstance(s, str)), link=_text(link.get("id")),
-            link_title=_text(link.get("title")), target_link_uri=_text(claims.get(CLAIM + "target_link_uri")),
-            exercise_set=_text(custom.get(SET_PARAMETER)))
+            user_id=sub,
+            issuer=iss,
+            client_id=_client_id(claims),
+            deployment_id=_text(claims.get(CLAIM + "deployment_id")),
+            name=name,
+            email=_text(claims.get("email")),
+            course=_text(context.get("id")),
+            course_title=_text(context.get("title")),
+            course_label=_text(context.get("label")),
+            lineitems=_text(ags.get("lineitems")),
+            lineitem=_text(ags.get("lineitem")),
+            scopes=tuple(s for s in scopes if isinstance(s, str)),
+            link=_text(link.get("id")),
+            link_title=_text(link.get("title")),
+            target_link_uri=_text(claims.get(CLAIM + "target_link_uri")),
+            exercise_set=_text(custom.get(SET_PARAMETER)),
+        )
 
 
 class LaunchStore:
@@ -150,19 +170,34 @@ class LaunchStore:
         except FileNotFoundError:
             return _empty()
         except OSError as exc:
-            raise StoreError(Msg("lti.store_unreadable", path=str(self.path), reason=os_reason(exc))) from None
+            raise StoreError(
+                Msg("lti.store_unreadable", path=str(self.path), reason=os_reason(exc))
+            ) from None
         try:
             data = json.loads(raw.decode("utf-8"))
         except UnicodeDecodeError:
-            raise StoreError(Msg("lti.store_unreadable", path=str(self.path), reason=Msg("answers.not_utf8"))) from None
+            raise StoreError(
+                Msg("lti.store_unreadable", path=str(self.path), reason=Msg("answers.not_utf8"))
+            ) from None
         except ValueError as exc:
-            raise StoreError(Msg("lti.store_unreadable", path=str(self.path),
-                                 reason=json_reason(exc, with_line=True))) from None
+            raise StoreError(
+                Msg(
+                    "lti.store_unreadable",
+                    path=str(self.path),
+                    reason=json_reason(exc, with_line=True),
+                )
+            ) from None
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise StoreError(Msg("lti.store_format", path=str(self.path), format=FORMAT))
         if data.get("version") != VERSION:
-            raise StoreError(Msg("lti.store_version", path=str(self.path), found=repr(data.get("version")),
-                                 version=VERSION))
+            raise StoreError(
+                Msg(
+                    "lti.store_version",
+                    path=str(self.path),
+                    found=repr(data.get("version")),
+                    version=VERSION,
+                )
+            )
         if not isinstance(data.get("users"), dict) or not isinstance(data.get("courses"), dict):
             raise StoreError(Msg("lti.store_shape", path=str(self.path)))
         return data
@@ -171,13 +206,16 @@ class LaunchStore:
         """Replace the store atomically; a new file is readable by its owner only."""
         if not self.path.exists():
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # write_atomic keeps the mode
-        write_atomic(self.path, json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+            # write_atomic keeps the mode
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        write_atomic(
+            self.path, json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+        )
 
     def record(self, hub_user: str, claims: dict, *, now: datetime | None = None) -> Launch | None:
         """Add one launch of ``hub_user`` (the decoded id_token ``claims``); return it, or None
-        when ``claims`` is not an LTI launch. A damaged store is set aside as ``<name>.damaged-<time>``
-        (nothing is lost) and a new one is started."""
+        when ``claims`` is not an LTI launch. A damaged store is set aside as
+        ``<name>.damaged-<time>`` (nothing is lost) and a new one is started."""
         launch = Launch.from_claims(claims)
         if launch is None:
             return None
@@ -185,37 +223,57 @@ class LaunchStore:
         try:
             data = self.read()
         except StoreError:
-            os.replace(self.path, self.path.with_name(f"{self.path.name}.damaged-{stamp.replace(':', '')}"))
+            os.replace(
+                self.path, self.path.with_name(f"{self.path.name}.damaged-{stamp.replace(':', '')}")
+            )
             data = _empty()
         user = data["users"].setdefault(hub_user, {"first_launch": stamp, "courses": []})
-        user.update(platform_user_id=launch.user_id, issuer=launch.issuer, client_id=launch.client_id,
-                    deployment_id=launch.deployment_id, last_launch=stamp)
-        for field in ("name", "email"):  # keep what an earlier launch said when this one says nothing
+        user.update(
+            platform_user_id=launch.user_id,
+            issuer=launch.issuer,
+            client_id=launch.client_id,
+            deployment_id=launch.deployment_id,
+            last_launch=stamp,
+        )
+        # keep what an earlier launch said when this one says nothing
+        for field in ("name", "email"):
             if getattr(launch, field):
                 user[field] = getattr(launch, field)
         if launch.course:
             if launch.course not in user["courses"]:
                 user["courses"].append(launch.course)
             course = data["courses"].setdefault(launch.course, {"links": {}})
-            course.update(issuer=launch.issuer, client_id=launch.client_id,
-                          deployment_id=launch.deployment_id, last_launch=stamp)
-            for field, value in (("title", launch.course_title), ("label", launch.course_label),
-                                 ("lineitems", launch.lineitems)):
+            course.update(
+                issuer=launch.issuer,
+                client_id=launch.client_id,
+                deployment_id=launch.deployment_id,
+                last_launch=stamp,
+            )
+            for field, value in (
+                ("title", launch.course_title),
+                ("label", launch.course_label),
+                ("lineitems", launch.lineitems),
+            ):
                 if value:
                     course[field] = value
             if launch.scopes:
                 course["scopes"] = sorted(launch.scopes)
             if launch.link:
                 link = course["links"].setdefault(launch.link, {})
-                link.update(title=launch.link_title, lineitem=launch.lineitem,
-                            target_link_uri=launch.target_link_uri, last_launch=stamp)
+                link.update(
+                    title=launch.link_title,
+                    lineitem=launch.lineitem,
+                    target_link_uri=launch.target_link_uri,
+                    last_launch=stamp,
+                )
                 if launch.exercise_set:
                     link["exercise_set"] = launch.exercise_set
         self.write(data)
         return launch
 
     def user(self, student_id: str, data: dict | None = None) -> dict | None:
-        """The record of the hub user whose name is ``student_id`` (compared as ids are), or None."""
+        """The record of the hub user whose name is ``student_id`` (compared as ids are), or
+        None."""
         data = self.read() if data is None else data
         wanted = normalise_id(student_id)
         for name, record in data["users"].items():
@@ -236,7 +294,8 @@ def record_launches(path: str | os.PathLike):
     >>> folder = tempfile.TemporaryDirectory()
     >>> hook = record_launches(Path(folder.name) / "launches.json")
     >>> hub = types.SimpleNamespace(log=None)
-    >>> hook(hub, None, {"name": "kim", "auth_state": {"iss": "https://lms.example.edu", "sub": "u-1"}})["name"]
+    >>> auth_state = {"iss": "https://lms.example.edu", "sub": "u-1"}
+    >>> hook(hub, None, {"name": "kim", "auth_state": auth_state})["name"]
     'kim'
     >>> hook.store.user("KIM")["platform_user_id"]
     'u-1'
@@ -252,8 +311,11 @@ def record_launches(path: str | os.PathLike):
             except Exception:  # a login must never fail because the store could not be written
                 log = getattr(authenticator, "log", None)
                 if log is not None:
-                    log.exception("bmclib: could not record the LTI launch of %s in %s",
-                                  authentication.get("name"), store.path)
+                    log.exception(
+                        "bmclib: could not record the LTI launch of %s in %s",
+                        authentication.get("name"),
+                        store.path,
+                    )
         return authentication
 
     post_auth_hook.store = store

@@ -59,14 +59,20 @@ def generate(out: str | os.PathLike, key_id: str | None = None) -> tuple[str, di
     folder.mkdir(parents=True, exist_ok=True)
     key_id = key_id or new_key_id()
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     fd = os.open(paths["tool-key.pem"], os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as fh:
         fh.write(private)
-    paths["tool-public.pem"].write_bytes(key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    paths["tool-public.pem"].write_bytes(
+        key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
     jwk = public_jwk(private, key_id)
     paths["tool-jwk.json"].write_text(json.dumps(jwk, indent=2) + "\n", encoding="utf-8")
-    paths["tool-jwks.json"].write_text(json.dumps({"keys": [jwk]}, indent=2) + "\n", encoding="utf-8")
+    paths["tool-jwks.json"].write_text(
+        json.dumps({"keys": [jwk]}, indent=2) + "\n", encoding="utf-8"
+    )
     return key_id, paths

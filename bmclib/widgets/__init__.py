@@ -29,9 +29,20 @@ _LAZY = {
     "review": "review_widget",
 }
 
-__all__ = ["AnswersDownload", "BlockExercise", "CanvasEditor", "RelationshipExercise", "ReviewExercise",
-           "SegmentPrioritiser", "answers_download", "block_exercise", "canvas_editor", "relationship_exercise",
-           "review", "segment_prioritiser"]
+__all__ = [
+    "AnswersDownload",
+    "BlockExercise",
+    "CanvasEditor",
+    "RelationshipExercise",
+    "ReviewExercise",
+    "SegmentPrioritiser",
+    "answers_download",
+    "block_exercise",
+    "canvas_editor",
+    "relationship_exercise",
+    "review",
+    "segment_prioritiser",
+]
 
 
 def __getattr__(name: str):

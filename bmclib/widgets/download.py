@@ -12,9 +12,8 @@ import base64
 
 import ipywidgets as widgets
 
-from ..i18n import check_lang
+from ..i18n import check_lang, ui
 from .style import esc, html_widget, style_sheet
-from ..i18n import ui
 
 
 class AnswersDownload(widgets.VBox):
@@ -47,12 +46,16 @@ class AnswersDownload(widgets.VBox):
         try:
             data = self.path.read_bytes()
         except OSError:
-            self.link.value = f"<span class='bmc-note'>{esc(ui('download_waiting', self.lang))}</span>"
+            self.link.value = (
+                f"<span class='bmc-note'>{esc(ui('download_waiting', self.lang))}</span>"
+            )
             return
         href = "data:application/json;base64," + base64.b64encode(data).decode("ascii")
         label = ui("download_answers", self.lang, file=self.path.name)
-        self.link.value = (f"<a class='bmc-download-link' download='{esc(self.path.name)}' "
-                           f"href='{href}'>{esc(label)}</a>")
+        self.link.value = (
+            f"<a class='bmc-download-link' download='{esc(self.path.name)}' "
+            f"href='{href}'>{esc(label)}</a>"
+        )
 
     def __repr__(self) -> str:
         return f"AnswersDownload({self.path.name!r}, lang={self.lang!r})"
@@ -71,7 +74,8 @@ def answers_download(exercise, lang: str | None = None) -> AnswersDownload:
 
     >>> import tempfile
     >>> from bmclib.widgets import block_exercise
-    >>> ex = block_exercise("channels-practice", "en", answers_dir=tempfile.mkdtemp(), student_id="s1")
+    >>> ex = block_exercise("channels-practice", "en", answers_dir=tempfile.mkdtemp(),
+    ...                     student_id="s1")
     >>> button = answers_download(ex)
     >>> "bmc-download-link" in button.link.value       # nothing saved yet
     False

@@ -29,11 +29,21 @@ from .style import esc, html_widget, style_sheet
 #: grid areas of the classic canvas: partners | activities, resources | value | relationships,
 #: channels | segments on top, costs and revenue below
 AREAS = {
-    "key_partnerships": "kp", "key_activities": "ka", "key_resources": "kr",
-    "value_propositions": "vp", "customer_relationships": "cr", "channels": "ch",
-    "customer_segments": "cs", "cost_structure": "co", "revenue_streams": "rv",
+    "key_partnerships": "kp",
+    "key_activities": "ka",
+    "key_resources": "kr",
+    "value_propositions": "vp",
+    "customer_relationships": "cr",
+    "channels": "ch",
+    "customer_segments": "cs",
+    "cost_structure": "co",
+    "revenue_streams": "rv",
 }
-TEMPLATE = '"kp kp ka ka vp vp cr cr cs cs" "kp kp kr kr vp vp ch ch cs cs" "co co co co co rv rv rv rv rv"'
+TEMPLATE = (
+    '"kp kp ka ka vp vp cr cr cs cs" '
+    '"kp kp kr kr vp vp ch ch cs cs" '
+    '"co co co co co rv rv rv rv rv"'
+)
 SEVERITY_ICON = {"error": "⛔", "warning": "⚠️", "info": "ℹ️"}
 
 
@@ -99,8 +109,15 @@ def _png(fig) -> bytes:
 class CanvasEditor(widgets.VBox):
     """Edit a Business Model Canvas in nine text areas (see :func:`canvas_editor`)."""
 
-    def __init__(self, canvas=None, lang: str | None = None, path: str | os.PathLike | None = None, *,
-                 student_id: str | None = None, student_name: str | None = None):
+    def __init__(
+        self,
+        canvas=None,
+        lang: str | None = None,
+        path: str | os.PathLike | None = None,
+        *,
+        student_id: str | None = None,
+        student_name: str | None = None,
+    ):
         from ..canvas import Canvas, as_canvas
 
         super().__init__()
@@ -112,47 +129,77 @@ class CanvasEditor(widgets.VBox):
         self.add_class("bmc-canvas-editor")
         self.layout.max_width = "1200px"
 
-        self.title = widgets.Text(description=ui("canvas_title", lang), layout=widgets.Layout(width="460px"))
+        self.title = widgets.Text(
+            description=ui("canvas_title", lang), layout=widgets.Layout(width="460px")
+        )
         self.title.add_class("bmc-canvas-title")
         self.title.observe(self._on_edit, names="value")
-        self.path = widgets.Text(value=_shown(path or canvas.source or "canvas.json"), description=ui("file", lang),
-                                 layout=widgets.Layout(width="420px"))
+        self.path = widgets.Text(
+            value=_shown(path or canvas.source or "canvas.json"),
+            description=ui("file", lang),
+            layout=widgets.Layout(width="420px"),
+        )
         self.path.add_class("bmc-path")
         sid, name, fixed = self._known_student(student_id, student_name)
         self.canvas.student_id, self.canvas.student_name = sid, name
         # the boxes send their text once, when the student leaves them (as the exercises' boxes do):
         # no redraw per keystroke, and a busy kernel never sees half a name
-        self.student_id = widgets.Text(value=sid, description=ui("student_id", lang), disabled=fixed,
-                                       continuous_update=False, layout=widgets.Layout(width="260px"))
+        self.student_id = widgets.Text(
+            value=sid,
+            description=ui("student_id", lang),
+            disabled=fixed,
+            continuous_update=False,
+            layout=widgets.Layout(width="260px"),
+        )
         self.student_id.add_class("bmc-student-id")
-        self.student_name = widgets.Text(value=name, description=ui("student_name", lang), continuous_update=False,
-                                         layout=widgets.Layout(width="260px"))
+        self.student_name = widgets.Text(
+            value=name,
+            description=ui("student_name", lang),
+            continuous_update=False,
+            layout=widgets.Layout(width="260px"),
+        )
         self.student_name.add_class("bmc-student-name")
         for box in (self.student_id, self.student_name):
             box.observe(self._on_edit, names="value")
-        student_row = widgets.HBox([self.student_id, self.student_name]
-                                   + ([] if fixed else [html_widget("bmc-note", esc(ui("editor_student_hint", lang)))]))
+        student_row = widgets.HBox(
+            [self.student_id, self.student_name]
+            + ([] if fixed else [html_widget("bmc-note", esc(ui("editor_student_hint", lang)))])
+        )
         self.areas: dict[str, widgets.Textarea] = {}
         cells = []
         for block_id in BLOCK_IDS:
-            area = widgets.Textarea(continuous_update=False, placeholder=block(block_id).question[lang],
-                                    layout=widgets.Layout(width="auto", height="100%"))
+            area = widgets.Textarea(
+                continuous_update=False,
+                placeholder=block(block_id).question[lang],
+                layout=widgets.Layout(width="auto", height="100%"),
+            )
             area.add_class(f"bmc-area-{block_id}")
             area.observe(self._on_edit, names="value")
             self.areas[block_id] = area
             label = html_widget("bmc-block-label", esc(block(block_id).name[lang]))
-            cell = widgets.VBox([label, area], layout=widgets.Layout(grid_area=AREAS[block_id], min_height="150px"))
+            cell = widgets.VBox(
+                [label, area], layout=widgets.Layout(grid_area=AREAS[block_id], min_height="150px")
+            )
             cell.add_class("bmc-block")
             cells.append(cell)
-        self.grid = widgets.GridBox(cells, layout=widgets.Layout(
-            grid_template_columns="repeat(10, minmax(0, 1fr))", grid_template_areas=TEMPLATE,
-            grid_gap="6px", width="100%"))
+        self.grid = widgets.GridBox(
+            cells,
+            layout=widgets.Layout(
+                grid_template_columns="repeat(10, minmax(0, 1fr))",
+                grid_template_areas=TEMPLATE,
+                grid_gap="6px",
+                width="100%",
+            ),
+        )
         self.grid.add_class("bmc-grid")
 
         buttons = []
-        for key, cls, handler in (("save_json", "bmc-save", self.save), ("load_json", "bmc-load", self.load),
-                                  ("export_png", "bmc-export-png", self.export_png),
-                                  ("export_md", "bmc-export-md", self.export_markdown)):
+        for key, cls, handler in (
+            ("save_json", "bmc-save", self.save),
+            ("load_json", "bmc-load", self.load),
+            ("export_png", "bmc-export-png", self.export_png),
+            ("export_md", "bmc-export-md", self.export_markdown),
+        ):
             b = widgets.Button(description=ui(key, lang), layout=widgets.Layout(width="auto"))
             b.add_class(cls)
             b.on_click(lambda _b, h=handler: self._guarded(h))
@@ -163,10 +210,17 @@ class CanvasEditor(widgets.VBox):
         self.picture.add_class("bmc-picture")
         self.findings = html_widget("bmc-findings")
         self.children = [
-            style_sheet(), self.title, student_row, html_widget("bmc-note", esc(ui("canvas_hint", lang))), self.grid,
-            widgets.HBox([self.path, *buttons]), self.status,
-            html_widget("bmc-block-label", esc(ui("findings", lang))), self.findings,
-            html_widget("bmc-block-label", esc(ui("picture", lang))), self.picture,
+            style_sheet(),
+            self.title,
+            student_row,
+            html_widget("bmc-note", esc(ui("canvas_hint", lang))),
+            self.grid,
+            widgets.HBox([self.path, *buttons]),
+            self.status,
+            html_widget("bmc-block-label", esc(ui("findings", lang))),
+            self.findings,
+            html_widget("bmc-block-label", esc(ui("picture", lang))),
+            self.picture,
         ]
         self._fill()
 
@@ -174,7 +228,8 @@ class CanvasEditor(widgets.VBox):
 
     def _known_student(self, student_id, student_name) -> tuple[str, str, bool]:
         """``(id, name, fixed)``: the argument or environment (fixed: the box is read-only), else
-        the canvas file Save writes (or a canvas built in code), else empty for the student to type."""
+        the canvas file Save writes (or a canvas built in code), else empty for the student to
+        type."""
         from ..canvas import Canvas
         from ..identity import student_from_env
 
@@ -202,7 +257,10 @@ class CanvasEditor(widgets.VBox):
         self._syncing = True
         try:
             self.title.value = self.canvas.title
-            self.student_id.value, self.student_name.value = self.canvas.student_id, self.canvas.student_name
+            self.student_id.value, self.student_name.value = (
+                self.canvas.student_id,
+                self.canvas.student_name,
+            )
             for block_id, area in self.areas.items():
                 area.value = text_from_notes(self.canvas[block_id])
         finally:
@@ -213,10 +271,16 @@ class CanvasEditor(widgets.VBox):
         from ..canvas import Canvas
 
         blocks = {b: notes_from_text(a.value) for b, a in self.areas.items()}
-        return Canvas(title=self.title.value.strip(), lang=self.canvas.lang, blocks=blocks,
-                      source=self.canvas.source, extra=dict(self.canvas.extra),
-                      student_id=self.student_id.value, student_name=self.student_name.value,
-                      saved_at=self.canvas.saved_at)
+        return Canvas(
+            title=self.title.value.strip(),
+            lang=self.canvas.lang,
+            blocks=blocks,
+            source=self.canvas.source,
+            extra=dict(self.canvas.extra),
+            student_id=self.student_id.value,
+            student_name=self.student_name.value,
+            saved_at=self.canvas.saved_at,
+        )
 
     def _on_edit(self, _change) -> None:
         if self._syncing:
@@ -243,9 +307,12 @@ class CanvasEditor(widgets.VBox):
         findings = check_canvas(self.canvas)
         if findings:
             items = "".join(
-                f"<li class='bmc-finding bmc-finding-{f.severity}'>{SEVERITY_ICON.get(f.severity, '')} "
+                "<li class='bmc-finding "
+                f"bmc-finding-{f.severity}'>{SEVERITY_ICON.get(f.severity, '')} "
                 f"<b>{esc(', '.join(block(b).name[self.lang] for b in f.blocks))}</b>: "
-                f"{esc(f.message[self.lang])}</li>" for f in findings)
+                f"{esc(f.message[self.lang])}</li>"
+                for f in findings
+            )
             self.findings.value = f"<ul class='bmc-findings'>{items}</ul>"
         else:
             self.findings.value = f"<p>{esc(ui('no_findings', self.lang))}</p>"
@@ -256,7 +323,9 @@ class CanvasEditor(widgets.VBox):
             from ..plots import draw_canvas
         except MissingPackageError:  # edit, check and save still work; say why there is no picture
             self.picture.outputs = ()
-            self.picture.append_display_data(HTML(f"<p class='bmc-warn'>{esc(ui('no_picture', self.lang))}</p>"))
+            self.picture.append_display_data(
+                HTML(f"<p class='bmc-warn'>{esc(ui('no_picture', self.lang))}</p>")
+            )
             return
         fig = Figure(figsize=(12, 9))
         fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.99)
@@ -277,8 +346,8 @@ class CanvasEditor(widgets.VBox):
         if self.canvas.student_id:
             self.status.value = esc(ui("wrote_file", self.lang, path=target))
         else:
-            self.status.value = (f"<span class='bmc-warn'>"
-                                 f"{esc(ui('editor_saved_without_id', self.lang, path=target, stem=target.stem))}</span>")
+            saved = ui("editor_saved_without_id", self.lang, path=target, stem=target.stem)
+            self.status.value = f"<span class='bmc-warn'>{esc(saved)}</span>"
         return target
 
     def load(self) -> None:
@@ -287,7 +356,8 @@ class CanvasEditor(widgets.VBox):
 
         target = self._target()
         loaded = Canvas.load(target)
-        if self.student_id.disabled or not loaded.student_id:  # an id from the hub stays; else the file's
+        # an id from the hub stays; else the file's
+        if self.student_id.disabled or not loaded.student_id:
             loaded.student_id = self.student_id.value.strip()
             loaded.student_name = loaded.student_name or self.student_name.value.strip()
         self.canvas = loaded
@@ -323,8 +393,14 @@ def _shown(path: str | os.PathLike) -> str:
         return str(path)
 
 
-def canvas_editor(canvas=None, lang: str | None = None, path: str | os.PathLike | None = None, *,
-                  student_id: str | None = None, student_name: str | None = None) -> CanvasEditor:
+def canvas_editor(
+    canvas=None,
+    lang: str | None = None,
+    path: str | os.PathLike | None = None,
+    *,
+    student_id: str | None = None,
+    student_name: str | None = None,
+) -> CanvasEditor:
     """Edit a canvas in nine text areas, with a live picture, checks, and Save/Load/Export buttons.
 
     Args:

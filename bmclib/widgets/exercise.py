@@ -65,18 +65,30 @@ def _shown_path(path: Path) -> str:
 def feedback_html(checked: ItemScore, lang: str) -> str:
     """The feedback box for one checked item (points, then the key's words): the lessons' exercise
     and the review show the same."""
-    points = ui("points", lang, points=fmt_points(checked.points), max=fmt_points(checked.max_points))
-    return (f"<div class='bmc-fb bmc-fb-{checked.status}' data-status='{checked.status}'>"
-            f"<div class='bmc-fb-head'>{ICONS.get(checked.status, '')} {esc(points)}</div>"
-            f"<div class='bmc-fb-text'>{esc(checked.feedback[lang])}</div></div>")
+    points = ui(
+        "points", lang, points=fmt_points(checked.points), max=fmt_points(checked.max_points)
+    )
+    return (
+        f"<div class='bmc-fb bmc-fb-{checked.status}' data-status='{checked.status}'>"
+        f"<div class='bmc-fb-head'>{ICONS.get(checked.status, '')} {esc(points)}</div>"
+        f"<div class='bmc-fb-text'>{esc(checked.feedback[lang])}</div></div>"
+    )
 
 
 class BlockExercise(widgets.VBox):
     """The exercise widget for any exercise set (see :func:`block_exercise`)."""
 
-    def __init__(self, set_id: str, lang: str | None = None, mode: str = "practice", *,
-                 answers_dir: str | os.PathLike | None = None, student_id: str | None = None,
-                 student_name: str | None = None, key: Key | str | os.PathLike | None = None):
+    def __init__(
+        self,
+        set_id: str,
+        lang: str | None = None,
+        mode: str = "practice",
+        *,
+        answers_dir: str | os.PathLike | None = None,
+        student_id: str | None = None,
+        student_name: str | None = None,
+        key: Key | str | os.PathLike | None = None,
+    ):
         super().__init__()
         self.lang = lang_or_session(lang)
         if mode not in MODES:
@@ -91,7 +103,13 @@ class BlockExercise(widgets.VBox):
         else:
             self.key = key if isinstance(key, Key) else load_key(key or self.exercise_set.id)
             if self.key.exercise_set != self.exercise_set.id:
-                raise BMCError(Msg("exercise.key_other_set", key=self.key.exercise_set, set=self.exercise_set.id))
+                raise BMCError(
+                    Msg(
+                        "exercise.key_other_set",
+                        key=self.key.exercise_set,
+                        set=self.exercise_set.id,
+                    )
+                )
         self.path = resolve_answers_dir(answers_dir) / f"{self.exercise_set.id}.json"
         self.answers: AnswerFile | None = None
         self.index = 0
@@ -119,12 +137,16 @@ class BlockExercise(widgets.VBox):
         note = ui("practice_note" if self.mode == "practice" else "assessment_note", lang)
         self.header = html_widget(
             "bmc-head",
-            f"<div class='bmc-title'>{esc(first_block.name[lang])} · {esc(ui('mode_' + self.mode, lang))}</div>"
-            f"<div class='bmc-sub'>{esc(note)}</div>")
+            f"<div class='bmc-title'>{esc(first_block.name[lang])} "
+            f"· {esc(ui('mode_' + self.mode, lang))}</div><div class='bmc-sub'>{esc(note)}</div>",
+        )
 
         # asked once when no student id is known; each box sends its text once, when the student
-        # leaves it (pressing Start does), not letter by letter: a busy kernel then never sees half a name
-        self.id_text = widgets.Text(description=ui("student_id", lang), placeholder="s0001", continuous_update=False)
+        # leaves it (pressing Start does), not letter by letter: a busy kernel then never sees half
+        # a name
+        self.id_text = widgets.Text(
+            description=ui("student_id", lang), placeholder="s0001", continuous_update=False
+        )
         self.id_text.add_class("bmc-student-id")
         self.name_text = widgets.Text(description=ui("student_name", lang), continuous_update=False)
         self.name_text.add_class("bmc-student-name")
@@ -132,24 +154,35 @@ class BlockExercise(widgets.VBox):
         self.start_button.add_class("bmc-start")
         self.start_button.on_click(lambda b: self._safely(self._on_start, b))
         self.student_message = html_widget("bmc-student-message")
-        self.student_box = widgets.VBox([
-            html_widget("bmc-note", esc(ui("student_intro", lang))),
-            self.id_text, self.name_text, self.start_button, self.student_message])
+        self.student_box = widgets.VBox(
+            [
+                html_widget("bmc-note", esc(ui("student_intro", lang))),
+                self.id_text,
+                self.name_text,
+                self.start_button,
+                self.student_message,
+            ]
+        )
         self.student_box.add_class("bmc-card")
         self.student_box.add_class("bmc-student")
 
         # the exercise
         self.student_line = html_widget("bmc-student-line")
         self.progress = html_widget("bmc-progress")
-        self.jump = widgets.Dropdown(options=self._jump_options(), value=0, description=ui("jump", lang),
-                                     layout=widgets.Layout(width="auto", max_width="360px"))
+        self.jump = widgets.Dropdown(
+            options=self._jump_options(),
+            value=0,
+            description=ui("jump", lang),
+            layout=widgets.Layout(width="auto", max_width="360px"),
+        )
         self.jump.add_class("bmc-jump")
         self.jump.observe(lambda c: self._safely(self._on_jump, c), names="value")
         topbar = widgets.HBox([self.progress, self.jump])
         topbar.add_class("bmc-topbar")
 
         self.position = html_widget("bmc-position")
-        self.kind = html_widget("bmc-kind")  # what the item asks: recognise, decide, pitfall, two segments
+        # what the item asks: recognise, decide, pitfall, two segments
+        self.kind = html_widget("bmc-kind")
         self.company = html_widget("bmc-company")
         self.prompt = html_widget("bmc-prompt")
         self.choose_line = html_widget("bmc-choose")
@@ -159,7 +192,9 @@ class BlockExercise(widgets.VBox):
         self.feedback = html_widget("bmc-feedback")
         card = [self.position, self.kind, self.company, self.prompt, self.choose_line, self.choices]
         if self.mode == "practice":
-            self.check_button = widgets.Button(description=ui("check", lang), button_style="primary")
+            self.check_button = widgets.Button(
+                description=ui("check", lang), button_style="primary"
+            )
             self.check_button.add_class("bmc-check")
             self.check_button.on_click(lambda b: self._safely(self._on_check, b))
             card += [self.check_button, self.feedback]
@@ -191,11 +226,12 @@ class BlockExercise(widgets.VBox):
         return old if old.exercise_set == self.exercise_set.id else None
 
     def _known_student(self, student_id, student_name) -> tuple[str, str]:
-        sid, name = student_from_env(student_id, student_name)  # argument, BMC_STUDENT_ID, JUPYTERHUB_USER
+        # argument, BMC_STUDENT_ID, JUPYTERHUB_USER
+        sid, name = student_from_env(student_id, student_name)
         old = self._saved_file()
         if old is not None and (not sid or normalise_id(sid) == normalise_id(old.student_id)):
-            # the same student however the id is spelt (S0001 and s0001): grading counts them as one,
-            # so the file is theirs and is kept, under the spelling it already has
+            # the same student however the id is spelt (S0001 and s0001): grading counts them as
+            # one, so the file is theirs and is kept, under the spelling it already has
             sid, name = old.student_id, name or old.student_name
         return sid, name
 
@@ -206,14 +242,25 @@ class BlockExercise(widgets.VBox):
             self._open(student_id, student_name, write=write)
         except Exception as exc:  # noqa: BLE001 - whatever it is, the student must see it
             if isinstance(exc, AnswerFileError) and exc.unreadable:
-                text = ui("file_unreadable", self.lang, path=_shown_path(self.path), error=_error_text(exc))
+                text = ui(
+                    "file_unreadable",
+                    self.lang,
+                    path=_shown_path(self.path),
+                    error=_error_text(exc),
+                )
             else:
                 text = ui("unexpected_error", self.lang, error=_error_text(exc))
             retry = widgets.Button(description=ui("try_again", self.lang), button_style="warning")
             retry.add_class("bmc-retry")
             retry.on_click(lambda _b: self._start(student_id, student_name, write=write))
-            box = widgets.VBox([html_widget("bmc-blocked-message", f"<span class='bmc-error'>{esc(text)}</span>"),
-                                retry])
+            box = widgets.VBox(
+                [
+                    html_widget(
+                        "bmc-blocked-message", f"<span class='bmc-error'>{esc(text)}</span>"
+                    ),
+                    retry,
+                ]
+            )
             box.add_class("bmc-card")
             box.add_class("bmc-blocked")
             self.children = [self.style_sheet, self.header, box]
@@ -221,11 +268,16 @@ class BlockExercise(widgets.VBox):
     def _open(self, student_id: str, student_name: str, *, write: bool) -> None:
         old = self._saved_file()
         if old is not None and normalise_id(old.student_id) != normalise_id(student_id):
-            # another student's answers (a shared computer): keep them, under their id, and start afresh
+            # another student's answers (a shared computer): keep them, under their id, and start
+            # afresh
             set_aside(self.path, old.student_id)
         existed = self.path.is_file()
-        self.answers = load_or_new(self.path, student_id=student_id, exercise_set=self.exercise_set.id,
-                                   student_name=student_name)
+        self.answers = load_or_new(
+            self.path,
+            student_id=student_id,
+            exercise_set=self.exercise_set.id,
+            student_name=student_name,
+        )
         who = f"{student_id} · {student_name}" if student_name else student_id
         self.student_line.value = esc(ui("student_line", self.lang, who=who))
         self._refresh_jump()
@@ -237,7 +289,9 @@ class BlockExercise(widgets.VBox):
         else:
             self.saved.value = f"<span class='bmc-unsaved'>{esc(ui('not_saved', self.lang))}</span>"
         self.saved.tooltip = ui("saved_where", self.lang, path=_shown_path(self.path))
-        unanswered = [i for i, it in enumerate(self.exercise_set.items) if it.id not in self.answers.answers]
+        unanswered = [
+            i for i, it in enumerate(self.exercise_set.items) if it.id not in self.answers.answers
+        ]
         self.show(unanswered[0] if unanswered and self.answers.answers else 0)
         self.children = [self.style_sheet, self.header, self.main_box]
 
@@ -266,10 +320,14 @@ class BlockExercise(widgets.VBox):
         finally:
             self._syncing = False
         self.position.value = esc(ui("position", lang, n=self.index + 1, total=len(items)))
-        self.kind.value = f"<span data-kind='{item.kind}'>{esc(ui('kind_' + item.kind, lang))}</span>"
+        self.kind.value = (
+            f"<span data-kind='{item.kind}'>{esc(ui('kind_' + item.kind, lang))}</span>"
+        )
         self.company.value = esc(item.company[lang])
         self.prompt.value = esc(item.prompt[lang])
-        self.choose_line.value = esc(ui("choose_one", lang, taxonomy=taxonomy(item.taxonomy).name[lang]))
+        self.choose_line.value = esc(
+            ui("choose_one", lang, taxonomy=taxonomy(item.taxonomy).name[lang])
+        )
         self.prev_button.disabled = self.index == 0
         self.next_button.disabled = self.index == len(items) - 1
         self._show_feedback()
@@ -278,8 +336,10 @@ class BlockExercise(widgets.VBox):
         done = self.answers.answers if self.answers else {}
         if not hasattr(self, "_labels"):
             self._labels = self.exercise_set.labels(self.lang)
-        return [(f"{n}. {self._labels[it.id]}" + (" ✓" if it.id in done else ""), n - 1)
-                for n, it in enumerate(self.exercise_set.items, start=1)]
+        return [
+            (f"{n}. {self._labels[it.id]}" + (" ✓" if it.id in done else ""), n - 1)
+            for n, it in enumerate(self.exercise_set.items, start=1)
+        ]
 
     def _refresh_jump(self) -> None:
         options = self._jump_options()
@@ -296,8 +356,10 @@ class BlockExercise(widgets.VBox):
         ids = set(self.exercise_set.item_ids)
         done = len([i for i in (self.answers.answers if self.answers else {}) if i in ids])
         text = esc(ui("progress", self.lang, done=done, total=total))
-        self.progress.value = (f"<div class='bmc-progress-text'>{text}</div><div class='bmc-bar'>"
-                               f"<div style='width:{100 * done / total:.0f}%'></div></div>")
+        self.progress.value = (
+            f"<div class='bmc-progress-text'>{text}</div><div class='bmc-bar'>"
+            f"<div style='width:{100 * done / total:.0f}%'></div></div>"
+        )
 
     def _show_feedback(self) -> None:
         if self.check_button is None:
@@ -321,7 +383,9 @@ class BlockExercise(widgets.VBox):
     def _on_start(self, _button=None) -> None:
         sid = self.id_text.value.strip()
         if not sid:
-            self.student_message.value = f"<span class='bmc-warn'>{esc(ui('need_id', self.lang))}</span>"
+            self.student_message.value = (
+                f"<span class='bmc-warn'>{esc(ui('need_id', self.lang))}</span>"
+            )
             return
         self.student_message.value = ""
         self._start(sid, self.name_text.value.strip(), write=True)
@@ -335,7 +399,11 @@ class BlockExercise(widgets.VBox):
 
     def _on_late_typing(self) -> None:
         sid, name = self.id_text.value.strip(), self.name_text.value.strip()
-        if self.answers is None or not sid or (sid, name) == (self.answers.student_id, self.answers.student_name):
+        if (
+            self.answers is None
+            or not sid
+            or (sid, name) == (self.answers.student_id, self.answers.student_name)
+        ):
             return
         self.answers.student_id, self.answers.student_name = sid, name
         who = f"{sid} · {name}" if name else sid
@@ -368,7 +436,9 @@ class BlockExercise(widgets.VBox):
         if self._cases is None:
             from ..cases import read_cases
 
-            self._cases = tuple(read_cases()) if any(it.case_id for it in self.exercise_set.items) else ()
+            self._cases = (
+                tuple(read_cases()) if any(it.case_id for it in self.exercise_set.items) else ()
+            )
         self._checked[item.id] = score_answers({item.id: choice}, key, cases=self._cases).items[0]
         self._record(item.id, choice, "check")
         self._show_feedback()
@@ -391,7 +461,12 @@ class BlockExercise(widgets.VBox):
             self.answers = record_change(self.path, self.answers, item_id, choice, event=event)
         except Exception as exc:  # noqa: BLE001 - a failed save must never lose the choice or raise
             if isinstance(exc, AnswerFileError) and exc.unreadable:
-                message = ui("file_unreadable", self.lang, path=_shown_path(self.path), error=_error_text(exc))
+                message = ui(
+                    "file_unreadable",
+                    self.lang,
+                    path=_shown_path(self.path),
+                    error=_error_text(exc),
+                )
             else:
                 message = ui("save_failed", self.lang, error=_error_text(exc))
             self.saved.value = f"<span class='bmc-error'>{esc(message)}</span>"
@@ -408,7 +483,8 @@ class BlockExercise(widgets.VBox):
         self._show_saved(datetime.now())
 
     def _safely(self, action, *args) -> None:
-        """Run a callback; any error is shown to the student instead of vanishing in the kernel log."""
+        """Run a callback; any error is shown to the student instead of vanishing in the kernel
+        log."""
         try:
             action(*args)
         except Exception as exc:  # noqa: BLE001
@@ -418,17 +494,26 @@ class BlockExercise(widgets.VBox):
     # -- views -------------------------------------------------------------------------------
 
     def __repr__(self) -> str:
-        return (f"{type(self).__name__}({self.exercise_set.id!r}, lang={self.lang!r}, mode={self.mode!r}, "
-                f"{len(self.exercise_set)} items)")
+        return (
+            f"{type(self).__name__}({self.exercise_set.id!r}, "
+            f"lang={self.lang!r}, mode={self.mode!r}, {len(self.exercise_set)} items)"
+        )
 
 
 class RelationshipExercise(BlockExercise):
     """The customer-relationship exercise: the same widget, named for the lesson."""
 
 
-def block_exercise(set_id: str, lang: str | None = None, mode: str = "practice", *,
-                   answers_dir: str | os.PathLike | None = None, student_id: str | None = None,
-                   student_name: str | None = None, key=None) -> BlockExercise:
+def block_exercise(
+    set_id: str,
+    lang: str | None = None,
+    mode: str = "practice",
+    *,
+    answers_dir: str | os.PathLike | None = None,
+    student_id: str | None = None,
+    student_name: str | None = None,
+    key=None,
+) -> BlockExercise:
     """An exercise on any exercise set: one question at a time, every choice saved.
 
     Args:
@@ -455,13 +540,27 @@ def block_exercise(set_id: str, lang: str | None = None, mode: str = "practice",
     ...
     bmclib.errors.BMCError: 'channels-practice' is a practice set: its answer key ships with bmclib, ...
     """
-    return BlockExercise(set_id, lang, mode, answers_dir=answers_dir, student_id=student_id,
-                         student_name=student_name, key=key)
+    return BlockExercise(
+        set_id,
+        lang,
+        mode,
+        answers_dir=answers_dir,
+        student_id=student_id,
+        student_name=student_name,
+        key=key,
+    )
 
 
-def relationship_exercise(set_id: str = DEFAULT_SET, lang: str | None = None, mode: str = "practice", *,
-                          answers_dir: str | os.PathLike | None = None, student_id: str | None = None,
-                          student_name: str | None = None, key=None) -> RelationshipExercise:
+def relationship_exercise(
+    set_id: str = DEFAULT_SET,
+    lang: str | None = None,
+    mode: str = "practice",
+    *,
+    answers_dir: str | os.PathLike | None = None,
+    student_id: str | None = None,
+    student_name: str | None = None,
+    key=None,
+) -> RelationshipExercise:
     """The customer-relationship exercise: choose one of the six types for each case.
 
     Same arguments as :func:`block_exercise`.
@@ -469,5 +568,12 @@ def relationship_exercise(set_id: str = DEFAULT_SET, lang: str | None = None, mo
     >>> relationship_exercise(lang="en", answers_dir="/tmp/none")  # doctest: +ELLIPSIS
     RelationshipExercise('relationships-practice', lang='en', mode='practice', ... items)
     """
-    return RelationshipExercise(set_id, lang, mode, answers_dir=answers_dir, student_id=student_id,
-                                student_name=student_name, key=key)
+    return RelationshipExercise(
+        set_id,
+        lang,
+        mode,
+        answers_dir=answers_dir,
+        student_id=student_id,
+        student_name=student_name,
+        key=key,
+    )

@@ -10,9 +10,9 @@ import io
 import ipywidgets as widgets
 
 from ..errors import BMCError
+from ..i18n import lang_or_session, ui
 from ..prioritise import CRITERIA, prioritise
 from .style import esc, html_widget, style_sheet
-from ..i18n import lang_or_session, ui
 
 
 def _number(value) -> str:
@@ -37,15 +37,25 @@ class SegmentPrioritiser(widgets.VBox):
             segments = load_dataset("segments")
         self.segments = segments
         name_col = f"name_{lang}"
-        self._name_col = name_col if name_col in segments.columns else (
-            "segment" if "segment" in segments.columns else None)
+        self._name_col = (
+            name_col
+            if name_col in segments.columns
+            else ("segment" if "segment" in segments.columns else None)
+        )
         self.ranking = None
         self.add_class("bmc-root")
         self.add_class("bmc-prioritiser")
         self.sliders = {}
         for c in CRITERIA:
-            s = widgets.IntSlider(value=5, min=0, max=10, step=1, description=ui(f"criterion_{c}", lang),
-                                  continuous_update=False, layout=widgets.Layout(width="360px"))
+            s = widgets.IntSlider(
+                value=5,
+                min=0,
+                max=10,
+                step=1,
+                description=ui(f"criterion_{c}", lang),
+                continuous_update=False,
+                layout=widgets.Layout(width="360px"),
+            )
             s.add_class(f"bmc-weight-{c}")
             s.observe(self._on_weight, names="value")
             self.sliders[c] = s
@@ -55,10 +65,16 @@ class SegmentPrioritiser(widgets.VBox):
         self.chart.add_class("bmc-chart")
         self.children = [
             style_sheet(),
-            html_widget("bmc-head", f"<div class='bmc-title'>{esc(ui('prioritiser_title', lang))}</div>"
-                                    f"<div class='bmc-sub'>{esc(ui('prioritiser_note', lang))}</div>"),
+            html_widget(
+                "bmc-head",
+                f"<div class='bmc-title'>{esc(ui('prioritiser_title', lang))}</div>"
+                f"<div class='bmc-sub'>{esc(ui('prioritiser_note', lang))}</div>",
+            ),
             html_widget("bmc-block-label", esc(ui("weights", lang))),
-            *self.sliders.values(), self.message, self.table, self.chart,
+            *self.sliders.values(),
+            self.message,
+            self.table,
+            self.chart,
         ]
         self.update()
 
@@ -81,7 +97,9 @@ class SegmentPrioritiser(widgets.VBox):
             if sum(self.weights.values()) > 0:
                 raise
             self.ranking = None
-            self.message.value = f"<span class='bmc-warn'>{esc(ui('need_weight', self.lang))}</span>"
+            self.message.value = (
+                f"<span class='bmc-warn'>{esc(ui('need_weight', self.lang))}</span>"
+            )
             self.table.value = ""
             self.chart.outputs = ()
             return
@@ -91,23 +109,36 @@ class SegmentPrioritiser(widgets.VBox):
 
     def _table_html(self, ranked) -> str:
         lang = self.lang
-        head = "".join(f"<th>{esc(h)}</th>" for h in (
-            ui("rank", lang), ui("segment", lang), *(ui(f"criterion_{c}", lang) for c in CRITERIA),
-            ui("score", lang)))
+        head = "".join(
+            f"<th>{esc(h)}</th>"
+            for h in (
+                ui("rank", lang),
+                ui("segment", lang),
+                *(ui(f"criterion_{c}", lang) for c in CRITERIA),
+                ui("score", lang),
+            )
+        )
         rows = []
         for name, (_, row) in zip(self._names(ranked), ranked.iterrows(), strict=True):
             top = " class='bmc-top'" if row["rank"] == 1 else ""
             cells = "".join(f"<td class='num'>{_number(row[c])}</td>" for c in CRITERIA)
-            rows.append(f"<tr{top}><td class='num'>{row['rank']}</td><td>{esc(name)}</td>{cells}"
-                        f"<td class='num'>{row['score']:.2f}</td></tr>")
-        return f"<table class='bmc-table'><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+            rows.append(
+                f"<tr{top}><td class='num'>{row['rank']}</td><td>{esc(name)}</td>{cells}"
+                f"<td class='num'>{row['score']:.2f}</td></tr>"
+            )
+        return (
+            f"<table class='bmc-table'><thead><tr>{head}</tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>"
+        )
 
     def _draw(self, ranked) -> None:
         from IPython.display import Image
 
         from ..plots import draw_priority
 
-        ax = draw_priority(self._names(ranked), list(ranked["score"]), list(ranked["rank"]), lang=self.lang)
+        ax = draw_priority(
+            self._names(ranked), list(ranked["score"]), list(ranked["rank"]), lang=self.lang
+        )
         ax.figure.tight_layout()
         buf = io.BytesIO()
         ax.figure.savefig(buf, format="png", dpi=100)

@@ -36,7 +36,8 @@ from .style import esc, html_widget, style_sheet
 #: The few styles the review adds to the shared sheet (scoped to the review widget).
 REVIEW_CSS = """
 .bmc-review .bmc-review-source { color: #52606d; font-size: 0.9em; }
-.bmc-review .bmc-review-box span { display: inline-block; font-size: 0.8em; color: #5c4300; background: #fdf0d5;
+.bmc-review .bmc-review-box span { display: inline-block; font-size: 0.8em; color: #5c4300; \
+background: #fdf0d5;
   border-radius: 10px; padding: 1px 9px; }
 .bmc-review .bmc-review-last { color: #6d1b1b; font-size: 0.92em; }
 .bmc-review .bmc-review-moved { color: #1f4e79; font-weight: 600; margin-top: 6px; }
@@ -52,8 +53,14 @@ def _review_style() -> widgets.HTML:
 class ReviewExercise(widgets.VBox):
     """A practice widget over today's review (see :func:`review`)."""
 
-    def __init__(self, lang: str | None = None, *, answers_dir: str | os.PathLike | None = None,
-                 clock: Clock | None = None, intervals=INTERVALS):
+    def __init__(
+        self,
+        lang: str | None = None,
+        *,
+        answers_dir: str | os.PathLike | None = None,
+        clock: Clock | None = None,
+        intervals=INTERVALS,
+    ):
         super().__init__()
         self.lang = resolve_lang(lang)
         self.answers_dir = resolve_answers_dir(answers_dir)
@@ -82,11 +89,16 @@ class ReviewExercise(widgets.VBox):
         self.header = html_widget(
             "bmc-head",
             f"<div class='bmc-title'>{esc(ui('review_title', lang))}</div>"
-            f"<div class='bmc-sub'>{esc(ui('review_note', lang))}</div>")
-        self.count = html_widget("bmc-progress", f"<div class='bmc-progress-text'>{esc(count)}</div>")
+            f"<div class='bmc-sub'>{esc(ui('review_note', lang))}</div>",
+        )
+        self.count = html_widget(
+            "bmc-progress", f"<div class='bmc-progress-text'>{esc(count)}</div>"
+        )
         self.notice = html_widget("bmc-review-notice")
         if self.deck.state_problem:
-            text = ui("review_state_unreadable", lang, file=STATE_FILE, reason=self.deck.state_problem)
+            text = ui(
+                "review_state_unreadable", lang, file=STATE_FILE, reason=self.deck.state_problem
+            )
             self.notice.value = f"<span class='bmc-warn'>{esc(text)}</span>"
         if not self.entries:
             lines = [ui("review_empty", lang)]
@@ -114,9 +126,22 @@ class ReviewExercise(widgets.VBox):
         self.check_button.on_click(lambda b: self._safely(self._on_check, b))
         self.feedback = html_widget("bmc-feedback")
         self.moved = html_widget("bmc-review-moved")
-        self.card = widgets.VBox([self.position, self.source, self.box, self.kind, self.company, self.prompt,
-                                  self.last, self.choose_line, self.choices, self.check_button, self.feedback,
-                                  self.moved])
+        self.card = widgets.VBox(
+            [
+                self.position,
+                self.source,
+                self.box,
+                self.kind,
+                self.company,
+                self.prompt,
+                self.last,
+                self.choose_line,
+                self.choices,
+                self.check_button,
+                self.feedback,
+                self.moved,
+            ]
+        )
         self.card.add_class("bmc-card")
         self.prev_button = widgets.Button(description=ui("previous", lang))
         self.prev_button.add_class("bmc-prev")
@@ -127,8 +152,15 @@ class ReviewExercise(widgets.VBox):
         self.saved = html_widget("bmc-saved")
         nav = widgets.HBox([widgets.HBox([self.prev_button, self.next_button]), self.saved])
         nav.add_class("bmc-nav")
-        self.children = [style_sheet(), _review_style(), self.header, self.count, self.notice, self.card,
-                         nav]
+        self.children = [
+            style_sheet(),
+            _review_style(),
+            self.header,
+            self.count,
+            self.notice,
+            self.card,
+            nav,
+        ]
 
     # -- what the learner sees ---------------------------------------------------------------
 
@@ -160,19 +192,38 @@ class ReviewExercise(widgets.VBox):
             self._syncing = False
         the_block = block(taxonomy(item.taxonomy).block)
         self.position.value = esc(ui("position", lang, n=self.index + 1, total=len(self.entries)))
-        self.source.value = esc(" · ".join((ui("progress_lesson", lang, n=the_block.number),
-                                            the_block.name[lang], entry.exercise_set)))
-        self.box.value = f"<span>{esc(ui('review_box', lang, box=entry.box, boxes=self.deck.boxes))}</span>"
-        self.kind.value = f"<span data-kind='{item.kind}'>{esc(ui('kind_' + item.kind, lang))}</span>"
+        self.source.value = esc(
+            " · ".join(
+                (
+                    ui("progress_lesson", lang, n=the_block.number),
+                    the_block.name[lang],
+                    entry.exercise_set,
+                )
+            )
+        )
+        self.box.value = (
+            f"<span>{esc(ui('review_box', lang, box=entry.box, boxes=self.deck.boxes))}</span>"
+        )
+        self.kind.value = (
+            f"<span data-kind='{item.kind}'>{esc(ui('kind_' + item.kind, lang))}</span>"
+        )
         self.company.value = esc(item.company[lang])
         self.prompt.value = esc(item.prompt[lang])
         if entry.missed:
             label = choices.get(entry.choice, entry.choice)
-            self.last.value = esc(ui("review_last_answer", lang, choice=label,
-                                     status=status_label(entry.status, lang)))
+            self.last.value = esc(
+                ui(
+                    "review_last_answer",
+                    lang,
+                    choice=label,
+                    status=status_label(entry.status, lang),
+                )
+            )
         else:
             self.last.value = ""
-        self.choose_line.value = esc(ui("choose_one", lang, taxonomy=taxonomy(item.taxonomy).name[lang]))
+        self.choose_line.value = esc(
+            ui("choose_one", lang, taxonomy=taxonomy(item.taxonomy).name[lang])
+        )
         self.prev_button.disabled = self.index == 0
         self.next_button.disabled = self.index == len(self.entries) - 1
         self._show_feedback()
@@ -195,7 +246,9 @@ class ReviewExercise(widgets.VBox):
         if entry.path not in self._files:
             # the file's own student id is kept (an empty id never overrides it); a file deleted
             # since the review opened starts afresh under the id it had
-            self._files[entry.path] = load_or_new(entry.path, student_id="", exercise_set=entry.exercise_set)
+            self._files[entry.path] = load_or_new(
+                entry.path, student_id="", exercise_set=entry.exercise_set
+            )
             if not self._files[entry.path].student_id:
                 self._files[entry.path].student_id = entry.student_id
         return self._files[entry.path]
@@ -203,8 +256,9 @@ class ReviewExercise(widgets.VBox):
     def _record(self, entry: ReviewEntry, choice: str | None, event: str) -> bool:
         """Save one change to the set's own answer file, as the lesson widget does."""
         try:
-            self._files[entry.path] = record_change(entry.path, self._answers(entry), entry.item_id, choice,
-                                                    event=event)
+            self._files[entry.path] = record_change(
+                entry.path, self._answers(entry), entry.item_id, choice, event=event
+            )
         except Exception as exc:  # noqa: BLE001 - a failed save must never lose the choice or raise
             message = ui("save_failed", self.lang, error=_error_text(exc))
             self.saved.value = f"<span class='bmc-error'>{esc(message)}</span>"
@@ -229,7 +283,9 @@ class ReviewExercise(widgets.VBox):
     def _on_check(self, _button=None) -> None:
         entry, choice, lang = self.entry, self.choices.value, self.lang
         if choice is None:
-            self.feedback.value = f"<div class='bmc-fb bmc-fb-info'>{esc(ui('choose_first', lang))}</div>"
+            self.feedback.value = (
+                f"<div class='bmc-fb bmc-fb-info'>{esc(ui('choose_first', lang))}</div>"
+            )
             return
         where = (entry.exercise_set, entry.item_id)
         cases = ()
@@ -238,13 +294,22 @@ class ReviewExercise(widgets.VBox):
 
             cases = tuple(read_cases())
         first = where not in self._checked
-        self._checked[where] = score_answers({entry.item_id: choice}, self._key(entry), cases=cases).items[0]
+        self._checked[where] = score_answers(
+            {entry.item_id: choice}, self._key(entry), cases=cases
+        ).items[0]
         self._record(entry, choice, "check")
         if first:
             right = self._checked[where].status == "best"
             try:
-                card = record_review(self.answers_dir, entry.exercise_set, entry.item_id, right,
-                                     box=entry.box, now=self.clock(), intervals=self.intervals)
+                card = record_review(
+                    self.answers_dir,
+                    entry.exercise_set,
+                    entry.item_id,
+                    right,
+                    box=entry.box,
+                    now=self.clock(),
+                    intervals=self.intervals,
+                )
             except Exception as exc:  # noqa: BLE001 - the answer is saved; say what failed
                 self._moved[where] = ui("review_state_failed", lang, error=_error_text(exc))
             else:
@@ -252,8 +317,9 @@ class ReviewExercise(widgets.VBox):
                     self._moved[where] = ui("review_learned", lang)
                 elif right:
                     days = (card.due - self.clock().date()).days
-                    self._moved[where] = ui("review_moved_up", lang, box=card.box, days=days,
-                                            date=card.due.isoformat())
+                    self._moved[where] = ui(
+                        "review_moved_up", lang, box=card.box, days=days, date=card.due.isoformat()
+                    )
                 else:
                     self._moved[where] = ui("review_back_to_one", lang)
         elif where in self._moved and where not in self._noted:
@@ -266,15 +332,22 @@ class ReviewExercise(widgets.VBox):
         try:
             action(*args)
         except Exception as exc:  # noqa: BLE001
-            self.saved.value = (f"<span class='bmc-error'>"
-                                f"{esc(ui('unexpected_error', self.lang, error=_error_text(exc)))}</span>")
+            self.saved.value = (
+                f"<span class='bmc-error'>"
+                f"{esc(ui('unexpected_error', self.lang, error=_error_text(exc)))}</span>"
+            )
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(lang={self.lang!r}, {len(self.entries)} items)"
 
 
-def review(lang: str | None = None, answers_dir: str | os.PathLike | None = None, *,
-           clock: Clock | None = None, intervals=INTERVALS) -> ReviewExercise:
+def review(
+    lang: str | None = None,
+    answers_dir: str | os.PathLike | None = None,
+    *,
+    clock: Clock | None = None,
+    intervals=INTERVALS,
+) -> ReviewExercise:
     """A practice widget over the questions you missed in every practice set, and those due again.
 
     Args:

@@ -32,14 +32,16 @@ CSS = """
 .bmc-root .bmc-topbar { align-items: center; justify-content: space-between; width: 100%; }
 .bmc-root .bmc-progress { min-width: 240px; }
 .bmc-root .bmc-progress-text { font-size: 0.95em; color: #323f4b; font-weight: 600; }
-.bmc-root .bmc-bar { height: 6px; background: #e4e7eb; border-radius: 3px; margin-top: 4px; width: 220px; }
+.bmc-root .bmc-bar { height: 6px; background: #e4e7eb; border-radius: 3px; margin-top: 4px; \
+width: 220px; }
 .bmc-root .bmc-bar > div { height: 6px; background: #2563eb; border-radius: 3px; }
 .bmc-root .bmc-card {
   border: 1px solid #d9e2ec; border-radius: 12px; padding: 14px 20px 16px 20px;
   background: #ffffff; box-shadow: 0 1px 3px rgba(15, 23, 42, 0.07);
 }
 .bmc-root .bmc-position { color: #7b8794; font-size: 0.85em; text-transform: none; }
-.bmc-root .bmc-kind span { display: inline-block; font-size: 0.8em; color: #1f4e79; background: #e8f0fa;
+.bmc-root .bmc-kind span { display: inline-block; font-size: 0.8em; color: #1f4e79; \
+background: #e8f0fa;
   border-radius: 10px; padding: 1px 9px; }
 .bmc-root .bmc-company { font-size: 1.25em; font-weight: 650; margin: 2px 0 4px 0; }
 .bmc-root .bmc-prompt { font-size: 1.0em; color: #323f4b; margin: 0 0 6px 0; }
@@ -65,14 +67,16 @@ CSS = """
 .bmc-root .bmc-fb-wrong { background: #fdecea; border-color: #c62828; color: #6d1b1b; }
 .bmc-root .bmc-fb-info { background: #f0f4f8; border-color: #9aa5b1; color: #323f4b; }
 .bmc-root .bmc-main { gap: 8px; }
-.bmc-root .bmc-nav { align-items: center; justify-content: space-between; width: 100%; margin-top: 4px; }
+.bmc-root .bmc-nav { align-items: center; justify-content: space-between; width: 100%; \
+margin-top: 4px; }
 .bmc-root .bmc-saved { color: #2e7d32; font-size: 0.88em; }
 .bmc-root .bmc-saved .bmc-unsaved { color: #7b8794; }
 .bmc-root .bmc-saved .bmc-error { color: #c62828; font-weight: 600; }
 .bmc-root .bmc-note { color: #52606d; font-size: 0.92em; }
 .bmc-root .bmc-warn { color: #c62828; }
 .bmc-root table.bmc-table { border-collapse: collapse; font-size: 0.95em; }
-.bmc-root table.bmc-table th { text-align: left; border-bottom: 2px solid #cbd2d9; padding: 4px 10px; }
+.bmc-root table.bmc-table th { text-align: left; border-bottom: 2px solid #cbd2d9; \
+padding: 4px 10px; }
 .bmc-root table.bmc-table td { border-bottom: 1px solid #e4e7eb; padding: 4px 10px; }
 .bmc-root table.bmc-table td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .bmc-root table.bmc-table tr.bmc-top td { background: #eef4ff; font-weight: 600; }
@@ -94,11 +98,15 @@ def font_face(url: str) -> str:
     >>> "unicode-range" in font_face("/voila/files/fonts/BMCGothic-Regular.ttf")
     True
     """
-    return (f"<link rel='preload' href='{esc(url)}' as='font' type='font/ttf' crossorigin>"
-            f"<style>@font-face {{ font-family: 'BMC Gothic'; src: url('{esc(url)}') format('truetype'); "
-            "unicode-range: U+1100-11FF, U+3130-318F, U+AC00-D7A3; }</style>"
-            # a hidden Hangul letter makes the browser fetch the font before the widgets draw
-            "<span aria-hidden='true' style=\"font-family: 'BMC Gothic'; position: absolute; opacity: 0;\">한</span>")
+    return (
+        f"<link rel='preload' href='{esc(url)}' as='font' type='font/ttf' crossorigin>"
+        f"<style>@font-face {{ font-family: 'BMC Gothic'; "
+        f"src: url('{esc(url)}') format('truetype'); "
+        "unicode-range: U+1100-11FF, U+3130-318F, U+AC00-D7A3; }</style>"
+        # a hidden Hangul letter makes the browser fetch the font before the widgets draw
+        "<span aria-hidden='true' style=\"font-family: 'BMC "
+        "Gothic'; position: absolute; opacity: 0;\">한</span>"
+    )
 
 
 def style_sheet() -> widgets.HTML:

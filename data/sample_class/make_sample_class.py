@@ -29,18 +29,48 @@ from bmclib.answers import answers_text  # the widget's layout: one attempt per 
 HERE = Path(__file__).resolve().parent
 SET_ID = "relationships-practice"
 CONFUSIONS = {
-    "self_service": "automated_services", "automated_services": "self_service",
-    "communities": "co_creation", "co_creation": "communities",
+    "self_service": "automated_services",
+    "automated_services": "self_service",
+    "communities": "co_creation",
+    "co_creation": "communities",
     "personal_assistance": "dedicated_personal_assistance",
     "dedicated_personal_assistance": "personal_assistance",
 }
 # the answers of pitfall items (data/blocks.json, taxonomy relationship_pitfalls)
-PITFALLS = ["faq_only_for_considered_purchase", "vip_care_for_low_ticket", "mechanism_as_type",
-            "one_type_for_all_segments", "peer_type_without_peers", "no_pitfall"]
-NAMES = ["Kim Minji", "Lee Seojun", "Park Jiwoo", "Choi Yuna", "Jung Hyunwoo", "Kang Soyeon", "Cho Minho",
-         "Yoon Jiho", "Jang Haeun", "Lim Dohyun", "Han Seoyeon", "Oh Junseo", "Seo Yerin", "Shin Jihoon",
-         "Kwon Subin", "Hwang Taeyang", "Ahn Chaewon", "Song Minjae", "Jeon Harin", "Hong Eunwoo",
-         "Alex Morgan", "Priya Shah", "Tom Becker", "Mei Chen"]
+PITFALLS = [
+    "faq_only_for_considered_purchase",
+    "vip_care_for_low_ticket",
+    "mechanism_as_type",
+    "one_type_for_all_segments",
+    "peer_type_without_peers",
+    "no_pitfall",
+]
+NAMES = [
+    "Kim Minji",
+    "Lee Seojun",
+    "Park Jiwoo",
+    "Choi Yuna",
+    "Jung Hyunwoo",
+    "Kang Soyeon",
+    "Cho Minho",
+    "Yoon Jiho",
+    "Jang Haeun",
+    "Lim Dohyun",
+    "Han Seoyeon",
+    "Oh Junseo",
+    "Seo Yerin",
+    "Shin Jihoon",
+    "Kwon Subin",
+    "Hwang Taeyang",
+    "Ahn Chaewon",
+    "Song Minjae",
+    "Jeon Harin",
+    "Hong Eunwoo",
+    "Alex Morgan",
+    "Priya Shah",
+    "Tom Becker",
+    "Mei Chen",
+]
 
 
 def read_key(path: Path) -> list[dict]:
@@ -49,8 +79,15 @@ def read_key(path: Path) -> list[dict]:
 
 
 def answer_doc(student_id, name, answers, saved_at, exercise_set=SET_ID):
-    return {"format": "bmclib-answers", "version": 1, "student_id": student_id, "student_name": name,
-            "exercise_set": exercise_set, "answers": answers, "saved_at": saved_at}
+    return {
+        "format": "bmclib-answers",
+        "version": 1,
+        "student_id": student_id,
+        "student_name": name,
+        "exercise_set": exercise_set,
+        "answers": answers,
+        "saved_at": saved_at,
+    }
 
 
 def simulate(key: list[dict], rng: random.Random, skill: float) -> dict:
@@ -109,7 +146,9 @@ def attempt_log(sid: str, key: list[dict], answers: dict, saved_at: str) -> list
     log = []
     for delay, item, choice, event in steps:
         at += timedelta(seconds=round(delay))
-        log.append({"item": item, "choice": choice, "event": event, "at": at.isoformat(timespec="seconds")})
+        log.append(
+            {"item": item, "choice": choice, "event": event, "at": at.isoformat(timespec="seconds")}
+        )
     return log
 
 
@@ -125,11 +164,24 @@ def write(out: Path) -> None:
         (out / f"{sid}.json").write_text(answers_text(doc), encoding="utf-8")
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
-        resubmit = answer_doc("s0003", NAMES[2], simulate(key, rng, 0.9), "2026-11-20T11:30:00+09:00")
-        z.writestr("submissions/s0003_resubmission.json", json.dumps(resubmit, ensure_ascii=False, indent=2))
-        z.writestr("submissions/s0025.json", '{"format": "bmclib-answers", "version": 1, "student_id": "s0025", ')
-        other = answer_doc("s0026", "Nam Gyuri", {"cs_01": "niche_market"}, "2026-11-20T10:40:00+09:00",
-                           exercise_set="segments-practice")
+        resubmit = answer_doc(
+            "s0003", NAMES[2], simulate(key, rng, 0.9), "2026-11-20T11:30:00+09:00"
+        )
+        z.writestr(
+            "submissions/s0003_resubmission.json",
+            json.dumps(resubmit, ensure_ascii=False, indent=2),
+        )
+        z.writestr(
+            "submissions/s0025.json",
+            '{"format": "bmclib-answers", "version": 1, "student_id": "s0025", ',
+        )
+        other = answer_doc(
+            "s0026",
+            "Nam Gyuri",
+            {"cs_01": "niche_market"},
+            "2026-11-20T10:40:00+09:00",
+            exercise_set="segments-practice",
+        )
         z.writestr("submissions/s0026.json", json.dumps(other, ensure_ascii=False, indent=2))
         z.writestr("submissions/index.html", "<html><body>Submission list</body></html>")
     (out / "late_submissions.zip").write_bytes(_stable_zip(buf.getvalue()))
