@@ -125,6 +125,12 @@ class AnswerFile:
         self.pending[item_id] = choice
         self.unsaved += 1
 
+    def note_open(self) -> None:
+        """Log that the exercise was opened (no answer changes); the next save writes it, so the
+        time to a first answer is measured from here, not from an earlier session."""
+        self.attempts.append({"item": None, "choice": None, "event": "open", "at": now_iso()})
+        self.unsaved += 1
+
     def trim_attempts(self, limit: int | None = None) -> None:
         """Keep the newest ``limit`` attempts (default :data:`MAX_ATTEMPTS`) and count the rest,
         so a save costs the same however long a student has worked."""
@@ -232,6 +238,7 @@ def _answer_file(raw: Any, source: str, keep_attempts: bool) -> AnswerFile:
             Msg("answers.wrong_format", found=repr(got), format=FORMAT)
             if "format" in raw
             else Msg("answers.no_format", format=FORMAT),
+            other_format=got if isinstance(got, str) and got.startswith("bmclib-") else None,
         )
     version = raw.get("version")
     if version != VERSION or isinstance(version, bool):

@@ -56,9 +56,18 @@ class AnswerFileError(BMCError):
     disk error): its content is unknown, so it must never be replaced or set aside.
     """
 
-    def __init__(self, source: str, reason: Msg | str, *, unreadable: bool = False):
+    def __init__(
+        self,
+        source: str,
+        reason: Msg | str,
+        *,
+        unreadable: bool = False,
+        other_format: str | None = None,
+    ):
         self.source = source
         self.unreadable = unreadable
+        #: the file is another bmclib file (e.g. "bmclib-canvas"), not a broken answer file
+        self.other_format = other_format
         super().__init__(reason)
 
     @property

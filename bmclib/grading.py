@@ -138,7 +138,8 @@ class GradeBatch:
         )
 
     def __repr__(self) -> str:
-        return f"GradeBatch({self.key.exercise_set!r}, {len(self.rows)} students, {len(self.problems)} problems)"
+        rows, problems = len(self.rows), len(self.problems)
+        return f"GradeBatch({self.key.exercise_set!r}, {rows} students, {problems} problems)"
 
     def _repr_html_(self) -> str:
         left = "style='text-align:left'"
@@ -167,7 +168,8 @@ def points_for(answers: dict, key: Key, partial: float = DEFAULT_PARTIAL) -> tup
     :meth:`bmclib.keys.Key.match` does).
 
     >>> from bmclib.keys import Key, KeyItem
-    >>> key = Key("s", (KeyItem("a", ("self_service",), ("communities",), 2.0), KeyItem("b", ("co_creation",))))
+    >>> a = KeyItem("a", ("self_service",), ("communities",), 2.0)
+    >>> key = Key("s", (a, KeyItem("b", ("co_creation",))))
     >>> points_for({"a": "communities", "B": "co_creation"}, key, 0.5)
     (1.0, 1.0)
     """
@@ -340,7 +342,10 @@ def grade_batch(
             af = parse_answers(src.data, src.name, keep_attempts=attempts)
             af.trim_attempts()
         except AnswerFileError as exc:
-            batch.problems.append((src.name, exc.msg))
+            if exc.other_format:  # a canvas beside the answers: not a submission gone wrong
+                batch.notes.append((src.name, Msg("grade.other_format", format=exc.other_format)))
+            else:
+                batch.problems.append((src.name, exc.msg))
             continue
         except Exception as exc:  # noqa: BLE001 - whatever goes wrong with one file is that file's problem
             batch.problems.append(

@@ -79,7 +79,8 @@ class ItemAttempt:
 
     student_id: str
     item_id: str
-    #: from the student's previous logged action to this item's first answer
+    #: from the student's previous logged action (or the exercise's opening) to this item's first
+    #: answer
     first_seconds: float | None = None
     changes: int = 0  #: answers chosen after the first one
     checks: int = 0  #: Checks pressed on this item
@@ -106,6 +107,9 @@ def item_attempts(
     >>> a = item_attempts("s1", log, key)["a"]
     >>> a.first_seconds, a.changes, a.checks, a.checks_before_right, a.rapid
     (None, 1, 2, 1, False)
+    >>> opened = [{"item": None, "event": "open", "at": "2026-01-01T09:59:48+00:00"}]
+    >>> item_attempts("s1", opened + log, key)["a"].first_seconds  # timed from the opening
+    12.0
     """
     items = {i.item_id: i for i in key.items}
     log = []
@@ -114,6 +118,8 @@ def item_attempts(
             continue
         when = parse_time(entry.get("at"))
         item = entry.get("item")
+        if when is not None and entry.get("event") == "open":
+            item = ""  # the exercise was opened: the clock for the next first answer starts here
         if when is None or not isinstance(item, str):
             continue
         log.append((when, n, item, str(entry.get("event", "")), entry.get("choice")))
@@ -143,6 +149,16 @@ def item_attempts(
             for i in range(len(times) - RAPID_CHANGES + 1)
         )
     return out
+
+
+def mean_or_none(values: Iterable[float | None]) -> float | None:
+    """The mean of the values that are known (None when none is).
+
+    >>> mean_or_none([0, 1, None, 2]), mean_or_none([None])
+    (1.0, None)
+    """
+    known = [v for v in values if v is not None]
+    return sum(known) / len(known) if known else None
 
 
 def median(values: Iterable[float | None]) -> float | None:

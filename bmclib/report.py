@@ -18,8 +18,16 @@ from pathlib import Path
 from .blocks import _category_index
 from .fileio import DEFAULT_MAX_FILE_SIZE, write_files_atomic
 from .grading import GradeRow, grade_batch, neutralise
-from .i18n import LANGS, Msg, lang_or_session, text_of
-from .item_stats import ItemAttempt, discrimination, facility, flags, item_attempts, median
+from .i18n import LANGS, Msg, catalogue, lang_or_session, text_of
+from .item_stats import (
+    ItemAttempt,
+    discrimination,
+    facility,
+    flags,
+    item_attempts,
+    mean_or_none,
+    median,
+)
 from .keys import Key, KeyItem
 from .scoring import DEFAULT_PARTIAL, fmt_points, score_item
 
@@ -54,6 +62,8 @@ class ItemStats:
     first_seconds: float | None = None  #: median seconds before the first answer
     changes: float | None = None  #: mean answer changes per student who answered
     rapid: float = 0.0  #: share of students who guessed rapidly on this item
+    #: mean Checks before the right answer, over students who checked until they had it
+    checks_before_right: float | None = None
 
     def label(self, lang: str | None = None) -> str:
         """The item as people know it: its company in ``lang``, else its id."""
@@ -124,13 +134,19 @@ def _is_number(text: str) -> bool:
     return True
 
 
+def _event_label(event: str, lang: str) -> str:
+    """A logged event as people say it ("choose" -> "chose", "선택"); unknown events as written."""
+    key = f"report.event_{event}"
+    return Msg(key).text(lang) if key in catalogue() else event
+
+
 def _seconds(x: float | None) -> str:
     return "" if x is None else f"{x:.0f}"
 
 
 PAGE_STYLE = """<style>@font-face{font-family:"BMC Gothic";src:url("BMCGothic-Regular.ttf")}
-body{font-family:"Apple SD Gothic Neo","Malgun Gothic","Noto Sans KR","Noto Sans CJK KR","NanumGothic","BMC Gothic",
-sans-serif;max-width:64em;margin:2em auto}table{border-collapse:collapse}
+body{font-family:"Apple SD Gothic Neo","Malgun Gothic","Noto Sans KR","Noto Sans CJK KR",\
+"NanumGothic","BMC Gothic",sans-serif;max-width:64em;margin:2em auto}table{border-collapse:collapse}
 td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top;text-align:left}
 .flag{color:#B00020}</style>"""
 
@@ -144,7 +160,8 @@ class StudentView:
     attempts: dict  #: item id -> ItemAttempt
 
     def __repr__(self) -> str:
-        return f"StudentView({self.row.student_id!r}, {fmt_points(self.row.score)}/{fmt_points(self.row.max_score)})"
+        points = f"{fmt_points(self.row.score)}/{fmt_points(self.row.max_score)}"
+        return f"StudentView({self.row.student_id!r}, {points})"
 
     def lines(self, lang: str | None = None) -> list[dict]:
         """Per key item: the item, the answer, its status and points, and the attempt pattern."""
@@ -216,7 +233,7 @@ class StudentView:
                 "answer",
                 "status",
                 "points",
-                "first_seconds",
+                "first_seconds_one",
                 "changes",
                 "checks",
                 "checks_before_right",
@@ -226,13 +243,15 @@ class StudentView:
         body = []
         for x in self.lines(lang):
             timeline = "<br>".join(
-                html.escape(f"{when[11:19]} {e} {c}".rstrip()) for when, e, c in x["events"]
+                html.escape(f"{when[11:19]} {_event_label(e, lang)} {c}".rstrip())
+                for when, e, c in x["events"]
             )
             rapid = f" <span class='flag'>{t('flag_rapid')}</span>" if x["rapid_guessing"] else ""
             body.append(
                 f"<tr><td>{html.escape(x['item'])}{rapid}</td><td>{html.escape(x['answer'])}</td>"
                 f"<td>{html.escape(x['status'])}</td><td>{x['points']}</td>"
-                f"<td>{_seconds(x['first_answer_seconds'])}</td><td>{x['changes'] if x['events'] else ''}</td>"
+                f"<td>{_seconds(x['first_answer_seconds'])}</td>"
+                f"<td>{x['changes'] if x['events'] else ''}</td>"
                 f"<td>{x['checks'] if x['events'] else ''}</td>"
                 f"<td>{'' if x['checks_before_right'] is None else x['checks_before_right']}</td>"
                 f"<td>{timeline}</td></tr>"
@@ -246,7 +265,10 @@ class StudentView:
             percent=f"{self.row.percent:g}",
             source=self.row.source,
         )
-        table = f"<p>{head}</p><table><thead><tr>{heads}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+        table = (
+            f"<p>{head}</p><table><thead><tr>{heads}</tr></thead>"
+            f"<tbody>{''.join(body)}</tbody></table>"
+        )
         if not page:
             return table
         title = t("student_title", student=self.row.student_id)
@@ -304,6 +326,7 @@ class ClassReport:
                     ),
                     "first_answer_seconds": s.first_seconds,
                     "changes": s.changes,
+                    "checks_before_right": s.checks_before_right,
                     "rapid_guessing": s.rapid,
                 }
                 for s in self.items
@@ -333,6 +356,7 @@ class ClassReport:
                 "flags",
                 "first_answer_seconds",
                 "changes",
+                "checks_before_right",
                 "rapid_guessing",
             ]
         ]
@@ -352,6 +376,7 @@ class ClassReport:
                     ";".join(s.flags),
                     num(s.first_seconds, 1),
                     num(s.changes, 2),
+                    num(s.checks_before_right, 2),
                     num(s.rapid),
                 ]
             )
@@ -481,7 +506,8 @@ class ClassReport:
                 f"<td>{num(s.discrimination)}</td><td>{pct(s.right)}</td>"
                 f"<td>{pct(s.partly)}</td><td>{pct(s.wrong)}</td><td>{pct(s.unanswered)}</td>"
                 f"<td>{wrong}</td><td>{html.escape(s.misconception.get(lang, ''))}</td>"
-                f"<td>{_seconds(s.first_seconds)}</td><td>{pct(s.rapid) if s.rapid else ''}</td></tr>"
+                f"<td>{_seconds(s.first_seconds)}</td><td>{num(s.checks_before_right)}</td>"
+                f"<td>{pct(s.rapid) if s.rapid else ''}</td></tr>"
             )
         problems = "".join(
             f"<li><code>{html.escape(src)}</code>: {html.escape(text_of(p, lang))}</li>"
@@ -500,24 +526,36 @@ class ClassReport:
                 "common",
                 "idea",
                 "first_seconds",
+                "checks_before_right_mean",
                 "rapid",
             )
         )
+
+        def rapid_items(student_id: str) -> int:
+            return sum(a.rapid for a in self.attempts.get(student_id, {}).values())
+
         students = "".join(
             f"<tr><td><a href='{html.escape(page)}'>{html.escape(r.student_id)}</a></td>"
-            f"<td>{html.escape(r.student_name)}</td><td>{fmt_points(r.score)}/{fmt_points(r.max_score)}</td>"
-            f"<td>{r.percent:g}%</td><td>{sum(a.rapid for a in self.attempts.get(r.student_id, {}).values()) or ''}</td></tr>"
+            f"<td>{html.escape(r.student_name)}</td>"
+            f"<td>{fmt_points(r.score)}/{fmt_points(r.max_score)}</td><td>{r.percent:g}%</td>"
+            f"<td>{rapid_items(r.student_id) or ''}</td></tr>"
             for r, page in zip(self.rows, self.student_pages())
         )
         student_heads = "".join(
             f"<th>{t(k)}</th>" for k in ("student", "name", "points", "percent", "rapid_items")
         )
         title = t("title", set=self.key.exercise_set)
+        overview = t(
+            "overview",
+            students=len(self.percents),
+            mean=f"{mean:.1f}",
+            max=fmt_points(self.key.max_score),
+        )
         return f"""<!DOCTYPE html>
 <html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title>
 {PAGE_STYLE}</head><body>
 <h1>{title}</h1>
-<p>{t("overview", students=len(self.percents), mean=f"{mean:.1f}", max=fmt_points(self.key.max_score))}</p>
+<p>{overview}</p>
 <img src="scores.png" alt="{t("hist_fig")}"><img src="items.png" alt="{t("items_fig")}">
 <h2>{t("items_head")}</h2>
 <p>{t("items_note")}</p>
@@ -591,6 +629,9 @@ def build_report(
             "first_seconds": median(a.first_seconds for a in worked),
             "changes": (sum(a.changes for a in worked) / len(worked)) if worked else None,
             "rapid": sum(a.rapid for a in worked) / n,
+            "checks_before_right": mean_or_none(
+                a.checks_before_right for a in worked if a.checks_before_right is not None
+            ),
         }
         idea = misconception(item, common, by_case.get(item.item_id)) if common else {}
         stats.append(

@@ -544,3 +544,13 @@ def test_the_bytes_unpacked_in_one_run_are_capped(setup):
         r.startswith("not read: the archives of this run have already unpacked to 976.6 KB")
         for r in reasons.values()
     )
+
+
+def test_a_canvas_beside_the_answers_is_named_in_a_note_not_a_problem(setup, capsys):
+    canvas = {"format": "bmclib-canvas", "version": 1, "title": "Shop", "lang": "en", "blocks": {}}
+    Path("c1/capstone.json").write_text(json.dumps(canvas), encoding="utf-8")
+    code = main(["grade", "c1", "--key", "key.csv", "--out", "g.csv"])
+    err = capsys.readouterr().err
+    assert code == 0 and "capstone.json: a bmclib-canvas file, not an answer file" in err
+    assert "graded 2 student(s) from 3 file(s); 0 problem(s)" in err
+    assert [r["student_id"] for r in rows_of(Path("g.csv"))] == ["s1", "s2"]

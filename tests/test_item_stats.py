@@ -179,7 +179,7 @@ def test_bmc_report_writes_items_csv_and_a_page_per_student(klass, capsys):
     pages = sorted((klass / "rep" / "students").iterdir())
     assert [p.name for p in pages] == ["001-s1.html", "002-s2.html", "003-s3.html", "004-s4.html"]
     s3 = pages[2].read_text(encoding="utf-8")
-    assert "빠른 찍기" in s3 and "10:00:08 choose 자동화 서비스" in s3
+    assert "빠른 찍기" in s3 and "10:00:08 선택 자동화 서비스" in s3 and " choose " not in s3
     index = (klass / "rep" / "index.html").read_text(encoding="utf-8")
     assert "href='students/003-s3.html'" in index and "정답 키를 확인하세요" in index
 
@@ -212,3 +212,41 @@ def test_the_sample_class_shows_its_guesser_and_agrees_with_the_grades(tmp_path)
         )
         rest = grades["score"] - grades[stats.item.item_id]
         assert stats.discrimination == pytest.approx(grades[stats.item.item_id].corr(rest))
+
+
+def test_the_opening_of_the_exercise_times_the_first_item_and_splits_sessions():
+    key = load_key_text()
+    opened = {"item": None, "choice": None, "event": "open", "at": "2026-11-20T09:59:40+09:00"}
+    s1 = item_attempts("s1", [opened, *S1_LOG], key)
+    assert s1["a"].first_seconds == 20.0  # from opening the exercise to the first answer
+    # a second session next day: b is timed from that session's opening, not from yesterday
+    later = {"item": None, "choice": None, "event": "open", "at": "2026-11-21T09:00:00+09:00"}
+    then = {
+        "item": "b",
+        "choice": "co_creation",
+        "event": "choose",
+        "at": "2026-11-21T09:00:30+09:00",
+    }
+    s1 = item_attempts("s1", [*S1_LOG[:4], later, then], key)
+    assert s1["b"].first_seconds == 30.0
+
+
+def test_the_report_gives_each_items_checks_before_the_right_answer(klass):
+    report = build_report([klass / "class"], load_key(klass / "key.csv"))
+    stats = {s.item.item_id: s for s in report.items}
+    # only s1 checked a, once wrong before right; nobody checked b or c until right
+    assert stats["a"].checks_before_right == 1.0 and stats["b"].checks_before_right is None
+    assert report.to_frame("en").loc[0, "checks_before_right"] == 1.0
+    rows = report.items_table("en")
+    assert rows[0][-2] == "checks_before_right" and rows[1][-2] == "1"
+
+
+def test_a_widget_logs_its_opening_and_the_first_answer_is_timed_from_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("BMC_STUDENT_ID", "s1")
+    ex = bmc.relationship_exercise("relationships-practice", lang="en", answers_dir=tmp_path)
+    first = ex.exercise_set.items[0].id
+    ex.choices.value = bmc.load_key("relationships-practice").item(first).best[0]
+    saved = json.loads((tmp_path / "relationships-practice.json").read_text(encoding="utf-8"))
+    assert [a["event"] for a in saved["attempts"]] == ["open", "choose"]
+    found = item_attempts("s1", saved["attempts"], bmc.load_key("relationships-practice"))
+    assert found[first].first_seconds is not None and found[first].first_seconds >= 0

@@ -86,7 +86,8 @@ def test_choosing_writes_the_answer_file(tmp_path):
     assert af.answers == {item.id: choice}
     assert (af.student_id, af.student_name, af.exercise_set) == ("s0001", "Kim Minji", SET)
     assert [(a["item"], a["choice"], a["event"]) for a in af.attempts] == [
-        (item.id, choice, "choose")
+        (None, None, "open"),  # times run from here (the report's seconds to a first answer)
+        (item.id, choice, "choose"),
     ]
     assert SAVED["en"].match(text_of(ex.saved.value))
     raw = json.loads((tmp_path / f"{SET}.json").read_text(encoding="utf-8"))
@@ -101,7 +102,7 @@ def test_every_change_is_saved_and_logged(tmp_path):
     ex.choices.value = second
     af = saved_file(tmp_path)
     assert af.answers == {ex.item.id: second}
-    assert [a["choice"] for a in af.attempts] == [first, second]
+    assert [a["choice"] for a in af.attempts if a["event"] != "open"] == [first, second]
     assert all(a["at"] for a in af.attempts)
 
 
@@ -250,7 +251,7 @@ def test_check_shows_feedback_with_status_points_and_reasons(tmp_path, lang, hea
         # explanation and advisor reasons, as scoring wrote them
         assert expected.feedback[lang] in shown
     af = saved_file(tmp_path)
-    assert [a["event"] for a in af.attempts] == ["choose", "check"] * 3
+    assert [a["event"] for a in af.attempts] == ["open"] + ["choose", "check"] * 3
     assert af.answers == {ex.item.id: wrong}
 
 
@@ -333,7 +334,7 @@ def test_assessment_loads_no_key_has_no_check_and_saves_only_choices(
         ex.choices.value = list(ex.item.choices("en"))[n]
     af = saved_file(tmp_path, "my-quiz")
     assert len(af.answers) == 3
-    assert {a["event"] for a in af.attempts} == {"choose"}
+    assert {a["event"] for a in af.attempts} == {"open", "choose"}
     raw = json.loads((tmp_path / "my-quiz.json").read_text(encoding="utf-8"))
     assert not {"score", "points", "status", "feedback"} & set(
         json.dumps(raw).replace('"', " ").split()
@@ -838,7 +839,8 @@ def test_two_open_copies_never_erase_each_others_answers(tmp_path):
         items[1]: "communities",
         items[2]: "co_creation",
     }
-    assert [x["choice"] for x in saved.attempts] == ["self_service", "communities", "co_creation"]
+    chosen = [x["choice"] for x in saved.attempts if x["event"] != "open"]
+    assert chosen == ["self_service", "communities", "co_creation"]
     assert a.answers.answers == saved.answers  # the older copy now knows the newer answer too
 
 

@@ -278,6 +278,7 @@ class BlockExercise(widgets.VBox):
             exercise_set=self.exercise_set.id,
             student_name=student_name,
         )
+        self.answers.note_open()  # saved with the first answer: times run from here
         who = f"{student_id} · {student_name}" if student_name else student_id
         self.student_line.value = esc(ui("student_line", self.lang, who=who))
         self._refresh_jump()
@@ -538,7 +539,7 @@ def block_exercise(
     >>> block_exercise("channels-practice", "en", "assessment")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    bmclib.errors.BMCError: 'channels-practice' is a practice set: its answer key ships with bmclib, ...
+    bmclib.errors.BMCError: 'channels-practice' is a practice set: its answer key ships with ...
     """
     return BlockExercise(
         set_id,

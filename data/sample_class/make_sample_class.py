@@ -143,7 +143,8 @@ def attempt_log(sid: str, key: list[dict], answers: dict, saved_at: str) -> list
             steps.append((rng.uniform(2, 10), item, final, "check"))
     end = datetime.fromisoformat(saved_at) - timedelta(seconds=5)
     at = end - timedelta(seconds=sum(round(d) for d, *_ in steps))
-    log = []
+    # the widget logs the exercise's opening: the first item's time runs from here
+    log = [{"item": None, "choice": None, "event": "open", "at": at.isoformat(timespec="seconds")}]
     for delay, item, choice, event in steps:
         at += timedelta(seconds=round(delay))
         log.append(
