@@ -29,11 +29,15 @@ from pathlib import Path
 from bmclib.paths import data_path
 
 ENTRY = 5 * 1024 * 1024  # the largest answer file read (DEFAULT_MAX_FILE_SIZE)
-HEAD = '{"format":"bmclib-answers","version":1,"student_id":"s%d","exercise_set":"relationships-practice",'
+HEAD = (
+    '{"format":"bmclib-answers","version":1,"student_id":"s%d",'
+    '"exercise_set":"relationships-practice",'
+)
 
 CHILD = r"""
 import resource, sys
-import bmclib.cli, bmclib.report, bmclib.plots, matplotlib.pyplot  # what a run imports, before it starts
+# what a run imports, before it starts
+import bmclib.cli, bmclib.report, bmclib.plots, matplotlib.pyplot
 def rss():
     with open("/proc/self/statm") as fh:
         return int(fh.read().split()[1]) * resource.getpagesize()

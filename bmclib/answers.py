@@ -204,10 +204,13 @@ def parse_answers(
     Traceback (most recent call last):
     ...
     bmclib.errors.AnswerFileError: a.json: unknown version 2 (this bmclib reads version 1)
-    >>> parse_answers(b'{"format": "bmclib-answers", "format": "x"}', "b.json")
+    >>> parse_answers(  # doctest: +NORMALIZE_WHITESPACE
+    ...     b'{"format": "bmclib-answers", "format": "x"}', "b.json"
+    ... )
     Traceback (most recent call last):
     ...
-    bmclib.errors.AnswerFileError: b.json: the name "format" is given twice in one object; which value counts cannot be known
+    bmclib.errors.AnswerFileError: b.json: the name "format" is given twice in one object; which
+    value counts cannot be known
     """
     if not isinstance(data, (bytes, bytearray)):
         raise AnswerFileError(source, Msg("answers.not_bytes"))
@@ -361,7 +364,8 @@ def answers_text(payload: dict) -> str:
     """The text of an answer file: indented like :func:`to_json`, but one attempt per line, which
     keeps a long attempt log readable and fast to write (the C encoder does each line).
 
-    >>> print(answers_text({"student_id": "s1", "attempts": [{"item": "a", "choice": "x"}]}), end="")
+    >>> payload = {"student_id": "s1", "attempts": [{"item": "a", "choice": "x"}]}
+    >>> print(answers_text(payload), end="")
     {
       "student_id": "s1",
       "attempts": [

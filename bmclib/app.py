@@ -125,7 +125,8 @@ def app_command(
 def app_title(env: Mapping[str, str]) -> str:
     """The browser tab's title for the app that ``env`` (from :func:`app_env`) describes.
 
-    >>> app_title({"BMC_APP_LANG": "en", "BMC_APP_SET": "relationships-practice", "BMC_APP_MODE": "practice"})
+    >>> env = {"BMC_APP_LANG": "en", "BMC_APP_SET": "relationships-practice"}
+    >>> app_title({**env, "BMC_APP_MODE": "practice"})
     'Customer Relationships — practice'
     >>> app_title({"BMC_APP_LANG": "ko", "BMC_APP_REVIEW": "1"})
     '틀린 문항 다시 보기'
@@ -155,9 +156,12 @@ def app_env(
     """The environment for Voila and its kernel: ``environ`` (default ``os.environ``) plus the
     app's settings. The answers folder is made absolute, since the kernel runs elsewhere.
 
-    >>> env = app_env(lang="en", answers="/srv/answers", mode="practice", environ={"BMC_STUDENT_ID": "s1"})
+    >>> env = app_env(
+    ...     lang="en", answers="/srv/answers", mode="practice", environ={"BMC_STUDENT_ID": "s1"}
+    ... )
     >>> {k: env[k] for k in sorted(env)}  # doctest: +NORMALIZE_WHITESPACE
-    {'BMC_ANSWERS_DIR': '/srv/answers', 'BMC_APP_FONT_URL': '/voila/files/fonts/BMCGothic-Regular.ttf',
+    {'BMC_ANSWERS_DIR': '/srv/answers',
+     'BMC_APP_FONT_URL': '/voila/files/fonts/BMCGothic-Regular.ttf',
      'BMC_APP_LANG': 'en', 'BMC_APP_MODE': 'practice', 'BMC_APP_SET': 'relationships-practice',
      'BMC_STUDENT_ID': 's1'}
     """
@@ -400,9 +404,14 @@ def run_app(
                 if sig is not None:
                     previous[sig] = signal.signal(sig, stop_requested)
         print(Msg("app.starting", port=port).text(lang), flush=True)
-        # a session of its own: Ctrl-C in the terminal reaches bmc only, which stops Voila cleanly
+        # a session of its own: Ctrl-C in the terminal reaches bmc only, which stops Voila cleanly.
+        # preexec_fn stays: PR_SET_PDEATHSIG has no Popen argument (start_new_session and
+        # process_group do not make Voila stop when bmc is killed outright).
         proc = subprocess.Popen(
-            command, env=env, start_new_session=True, preexec_fn=_die_with_parent if linux else None
+            command,
+            env=env,
+            start_new_session=True,
+            preexec_fn=_die_with_parent if linux else None,  # noqa: PLW1509 - see above
         )
         if not wait_for_port(port, timeout=READY_SECONDS, proc=proc):
             if proc.poll() is not None:

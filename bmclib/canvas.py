@@ -139,10 +139,12 @@ class Canvas:
 
     >>> Canvas("Netflix", blocks={"channels": ["Smart-TV apps"]})["channels"]
     [Note('Smart-TV apps')]
-    >>> Canvas("Netflix", blocks={"channel": []})
+    >>> Canvas("Netflix", blocks={"channel": []})  # doctest: +NORMALIZE_WHITESPACE
     Traceback (most recent call last):
     ...
-    bmclib.errors.UnknownIdError: 'channel' is not a block. Did you mean 'channels'? Blocks are: customer_segments, value_propositions, channels, customer_relationships, revenue_streams, key_resources, key_activities, key_partnerships, cost_structure.
+    bmclib.errors.UnknownIdError: 'channel' is not a block. Did you mean 'channels'? Blocks are:
+    customer_segments, value_propositions, channels, customer_relationships, revenue_streams,
+    key_resources, key_activities, key_partnerships, cost_structure.
     """
 
     title: str = ""
@@ -265,8 +267,10 @@ class Canvas:
         """Read and check a canvas JSON file.
 
         Raises:
-            DataError: the file cannot be read, is not JSON, or is not a valid canvas (``file:line: ...``).
-            UnknownIdError: a block id that does not exist (``file:line: 'x' is not a block. Did you mean ...``).
+            DataError: the file cannot be read, is not JSON, or is not a valid canvas
+                (``file:line: ...``).
+            UnknownIdError: a block id that does not exist
+                (``file:line: 'x' is not a block. Did you mean ...``).
 
         >>> from bmclib.paths import data_path
         >>> Canvas.load(data_path("canvases", "netflix.en.json")).title
@@ -284,7 +288,8 @@ class Canvas:
 
         Block names are written in ``lang`` (default: the canvas's language).
 
-        >>> print(Canvas("IKEA").add("channels", "Own stores", segment="families").to_markdown("ko"))
+        >>> ikea = Canvas("IKEA").add("channels", "Own stores", segment="families")
+        >>> print(ikea.to_markdown("ko"))
         # IKEA
         <BLANKLINE>
         <!-- bmclib-canvas lang=en -->
@@ -342,10 +347,13 @@ class Canvas:
         >>> c = Canvas.from_markdown("# Netflix\\n## Channels\\n- [viewers] Smart-TV apps\\n")
         >>> c.title, c["channels"]
         ('Netflix', [Note('Smart-TV apps', segment='viewers')])
-        >>> Canvas.from_markdown("## Chanels\\n- Web\\n")
+        >>> Canvas.from_markdown("## Chanels\\n- Web\\n")  # doctest: +NORMALIZE_WHITESPACE
         Traceback (most recent call last):
         ...
-        bmclib.errors.UnknownIdError: <markdown>:1: 'Chanels' is not a block. Did you mean 'Channels'? Blocks are: Customer Segments, Value Propositions, Channels, Customer Relationships, Revenue Streams, Key Resources, Key Activities, Key Partnerships, Cost Structure.
+        bmclib.errors.UnknownIdError: <markdown>:1: 'Chanels' is not a block. Did you mean
+        'Channels'? Blocks are: Customer Segments, Value Propositions, Channels, Customer
+        Relationships, Revenue Streams, Key Resources, Key Activities, Key Partnerships, Cost
+        Structure.
         """
         return _parse_markdown(text, lang=lang, source=source or "<markdown>")
 
@@ -401,8 +409,10 @@ class Canvas:
         return (
             f"<div class='bmc-canvas'><b>{title}</b>"
             "<table style='border-collapse:collapse;width:100%;table-layout:fixed'>"
-            f"<tr>{cell('key_partnerships', 'rowspan=2 colspan=2')}{cell('key_activities', 'colspan=2')}"
-            f"{cell('value_propositions', 'rowspan=2 colspan=2')}{cell('customer_relationships', 'colspan=2')}"
+            f"<tr>{cell('key_partnerships', 'rowspan=2 colspan=2')}"
+            f"{cell('key_activities', 'colspan=2')}"
+            f"{cell('value_propositions', 'rowspan=2 colspan=2')}"
+            f"{cell('customer_relationships', 'colspan=2')}"
             f"{cell('customer_segments', 'rowspan=2 colspan=2')}</tr>"
             f"<tr>{cell('key_resources', 'colspan=2')}{cell('channels', 'colspan=2')}</tr>"
             f"<tr>{cell('cost_structure', 'colspan=5')}{cell('revenue_streams', 'colspan=5')}</tr>"

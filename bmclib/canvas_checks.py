@@ -29,8 +29,9 @@ a Korean word matches anywhere in the other text, a Latin word at the start of a
 >>> c = Canvas("Demo", blocks={"customer_segments": [{"text": "Savers", "segment": "young"}]})
 >>> [f.rule for f in check_canvas(c)][:2]
 ['empty_block', 'empty_block']
->>> print(check_canvas(c)[0].summary("en"))
-error [empty block] Value Propositions: The Value Propositions block is empty: add at least one note.
+>>> print(check_canvas(c)[0].summary("en"))  # doctest: +NORMALIZE_WHITESPACE
+error [empty block] Value Propositions: The Value Propositions block is empty: add at least one
+note.
 """
 
 from __future__ import annotations
@@ -83,8 +84,12 @@ class Finding:
     """One thing a canvas check found: which rule, how serious, what to do (en and ko), which
     blocks.
 
-    >>> f = Finding("segment_without_relationship", "warning", {"en": "Add one.", "ko": "추가하세요."},
-    ...             ("customer_segments", "customer_relationships"))
+    >>> f = Finding(
+    ...     "segment_without_relationship",
+    ...     "warning",
+    ...     {"en": "Add one.", "ko": "추가하세요."},
+    ...     ("customer_segments", "customer_relationships"),
+    ... )
     >>> print(f.summary("en"))
     warning [segment without a relationship] Customer Segments, Customer Relationships: Add one.
     >>> print(f.summary("ko"))

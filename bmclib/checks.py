@@ -656,7 +656,8 @@ class CheckResult:
         """One or two lines in one language: the verdict, then the feedback."""
         lang = lang_or_session(lang or self.lang)
         texts = _loaded()[0]
-        head = f"{_MARKS[self.status]} {fill(texts['exercise'][lang], id=self.exercise)}: {texts[self.status][lang]}"
+        exercise = fill(texts["exercise"][lang], id=self.exercise)
+        head = f"{_MARKS[self.status]} {exercise}: {texts[self.status][lang]}"
         return f"{head}\n{self.message[lang]}"
 
     def __repr__(self) -> str:

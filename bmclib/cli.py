@@ -486,18 +486,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--scale",
         type=float,
         metavar="N",
-        help="canvas/moodle: write each grade out of N (100: percentages, a new Moodle grade item's maximum)",
+        help="canvas/moodle: write each grade out of N "
+        "(100: percentages, a new Moodle grade item's maximum)",
     )
     p.add_argument(
         "--column",
         metavar="TITLE",
-        help="canvas/moodle: the grade column's title; for Canvas 'Title (assignment id)' updates that "
-        "existing assignment",
+        help="canvas/moodle: the grade column's title; "
+        "for Canvas 'Title (assignment id)' updates that existing assignment",
     )
     p.add_argument(
         "--excel",
         action="store_true",
-        help="start the file with a UTF-8 byte-order mark, so Excel shows Korean names on a double-click",
+        help="start the file with a UTF-8 byte-order mark, "
+        "so Excel shows Korean names on a double-click",
     )
     p.add_argument("--student", help="grade only this student id")
     _lang(p)
@@ -626,7 +628,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--scale",
         type=float,
         metavar="N",
-        help="canvas/moodle: write each grade out of N (100: percentages, a new Moodle grade item's maximum)",
+        help="canvas/moodle: write each grade out of N "
+        "(100: percentages, a new Moodle grade item's maximum)",
     )
     c.add_argument(
         "--column",
@@ -637,7 +640,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument(
         "--excel",
         action="store_true",
-        help="start the file with a UTF-8 byte-order mark, so Excel shows Korean names on a double-click",
+        help="start the file with a UTF-8 byte-order mark, "
+        "so Excel shows Korean names on a double-click",
     )
     _lang(c, "and of the feedback (default: BMC_LANG, else en)")
     c.add_argument("--quiet", action="store_true", help="no progress bar or summary")

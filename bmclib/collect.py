@@ -70,8 +70,8 @@ def safe_name(name: str) -> str:
     middle, keeping its ending (``.json``) and a short fingerprint of the whole name, so two long
     names stay two names.
 
-    >>> safe_name("kim"), safe_name("../../etc"), safe_name("김민지"), safe_name("a b/c"), safe_name("")
-    ('kim', 'etc', '김민지', 'a_b_c', '_')
+    >>> [safe_name(n) for n in ("kim", "../../etc", "김민지", "a b/c", "")]
+    ['kim', 'etc', '김민지', 'a_b_c', '_']
     >>> long = safe_name("x" * 300 + ".json")
     >>> len(long) <= MAX_NAME, long.endswith(".json")
     (True, True)
@@ -261,7 +261,9 @@ def _target_names(rel_paths: list[str]) -> list[str]:
     """File names in the user's collected folder, one per path in order: the own name, or the path
     when names clash; a name given twice (the same path under two roots) gets a number.
 
-    >>> _target_names(["en/answers/x.json", "ko/answers/x.json", "answers/y.json", "answers/y.json"])
+    >>> _target_names(
+    ...     ["en/answers/x.json", "ko/answers/x.json", "answers/y.json", "answers/y.json"]
+    ... )
     ['en__answers__x.json', 'ko__answers__x.json', 'answers__y.json', 'answers__y.2.json']
     """
     by_name = Counter(p.rsplit("/", 1)[-1].casefold() for p in rel_paths)

@@ -65,7 +65,8 @@ class Problem:
     text from a file), shown in the session's language (``message``); ``severity`` is ``"error"``
     (the file cannot be used) or ``"warning"`` (it can, but look at this).
 
-    >>> print(Problem("k.csv", 3, Msg("keys.best_and_acceptable", choice="x"), "warning").text("en"))
+    >>> problem = Problem("k.csv", 3, Msg("keys.best_and_acceptable", choice="x"), "warning")
+    >>> print(problem.text("en"))
     k.csv:3: warning: 'x' is listed in both best and acceptable; best counts
     """
 
@@ -142,8 +143,9 @@ def decode_utf8(data: bytes, source: str) -> tuple[str | None, Problem | None]:
     >>> decode_utf8("a,b\\n".encode(), "x.csv")
     ('a,b\\n', None)
     >>> text, problem = decode_utf8("a\\n\\xe9".encode("latin-1"), "x.csv")
-    >>> print(problem.text("en"))
-    x.csv:2: not UTF-8 text (byte 0xe9 cannot be decoded); save the file as UTF-8 (in Excel: 'CSV UTF-8')
+    >>> print(problem.text("en"))  # doctest: +NORMALIZE_WHITESPACE
+    x.csv:2: not UTF-8 text (byte 0xe9 cannot be decoded); save the file as UTF-8
+    (in Excel: 'CSV UTF-8')
     """
     try:
         return data.decode("utf-8-sig"), None
@@ -234,7 +236,8 @@ def file_identity(path: str | os.PathLike) -> tuple[int, int] | None:
     """``(device, inode)`` of the file ``path`` names (links followed), or None when there is none.
     Two names with one identity are one file: a hard link, a symbolic link, ``a/../b``.
 
-    >>> file_identity(__file__) == file_identity(os.path.join(os.path.dirname(__file__), ".", os.path.basename(__file__)))
+    >>> same = os.path.join(os.path.dirname(__file__), ".", os.path.basename(__file__))
+    >>> file_identity(__file__) == file_identity(same)
     True
     >>> file_identity("/no/such/file") is None
     True
@@ -308,8 +311,10 @@ def text_problem(value: str) -> Msg | None:
 
     >>> text_problem("Kim Minji"), text_problem("김민지")
     (None, None)
-    >>> text_problem("s\\udc80").text("en"), text_problem("s\\x00").text("en")
-    ('it holds half of a character (U+DC80), which is not valid text', 'it holds the control character U+0000')
+    >>> text_problem("s\\udc80").text("en")
+    'it holds half of a character (U+DC80), which is not valid text'
+    >>> text_problem("s\\x00").text("en")
+    'it holds the control character U+0000'
     """
     if value.isascii() and value.isprintable():
         return None
@@ -685,7 +690,8 @@ def write_files_atomic(files: list[tuple[str | os.PathLike, str | bytes]]) -> li
 
     >>> import tempfile
     >>> folder = Path(tempfile.mkdtemp())
-    >>> [p.name for p in write_files_atomic([(folder / "a.csv", "a\\n"), (folder / "b.csv", b"b\\n")])]
+    >>> files = [(folder / "a.csv", "a\\n"), (folder / "b.csv", b"b\\n")]
+    >>> [p.name for p in write_files_atomic(files)]
     ['a.csv', 'b.csv']
     """
     staged: list[tuple[str, Path]] = []

@@ -102,7 +102,8 @@ def is_answer_name(name: str) -> bool:
     or ``*.zip`` in any case; spaces after the name (a platform's or an upload's slip) are forgiven.
     Names starting with ``._`` (macOS resource forks) are not.
 
-    >>> [is_answer_name(n) for n in ("s1.json", "S2.JSON ", "class.zip", "._s1.json", "s3.json.txt")]
+    >>> names = ("s1.json", "S2.JSON ", "class.zip", "._s1.json", "s3.json.txt")
+    >>> [is_answer_name(n) for n in names]
     [True, True, True, False, False]
     """
     return name.rstrip().lower().endswith(ANSWER_SUFFIXES) and not name.startswith("._")
@@ -141,7 +142,8 @@ def is_set_aside(name: str) -> bool:
     is not graded but named in a note (its student's own file is the one that counts); named
     directly it is graded like any file.
 
-    >>> [is_set_aside(n) for n in ("quiz.bad-20260101-100000.json", "quiz.bad-other-set.json", "quiz.json")]
+    >>> names = ("quiz.bad-20260101-100000.json", "quiz.bad-other-set.json", "quiz.json")
+    >>> [is_set_aside(n) for n in names]
     [True, True, False]
     """
     return bool(_SET_ASIDE.search(name))

@@ -435,7 +435,8 @@ _CSS = """
 .bmc-pm table { border-collapse: collapse; margin-top: 6px; font-size: 0.92em; }
 .bmc-pm td, .bmc-pm th { border-bottom: 1px solid #e4e7eb; padding: 3px 10px; text-align: left; }
 .bmc-pm-problems { color: #8a1c1c; }
-.bmc-pm-line { display: inline-block; border-radius: 8px; padding: 5px 12px; border: 1px solid #cbd2d9;
+.bmc-pm-line { display: inline-block; border-radius: 8px; padding: 5px 12px;\
+ border: 1px solid #cbd2d9;
   background: #f5f7fa; }
 .bmc-pm-line.bmc-pm-started { background: #fdf0d5; border-color: #e0a43a; }
 .bmc-pm-line.bmc-pm-familiar { background: #e2f0d9; border-color: #7cb35b; }
@@ -706,13 +707,18 @@ class Progress:
         parts.append(f"<div class='bmc-pm-note'>{_esc(legend)}</div>")
         others = [s for s in self.sets if s not in by_block.values()]
         if others:
+
+            def missing(s: SetProgress) -> str:
+                if s.items_found:
+                    return ""
+                return _esc(_ui("progress_items_missing", lang, file=s.items_file))
+
             rows = "".join(
                 "<tr "
                 f"data-set='{_esc(s.exercise_set)}'><td><code>{_esc(s.exercise_set)}</code></td>"
                 f"<td>{_esc(s.name(lang))}</td><td>{_esc(s.answered_text(lang))}</td>"
                 f"<td>{_esc(s.points_text(lang))}</td>"
-                f"<td>{'' if s.items_found else _esc(_ui('progress_items_missing', lang, file=s.items_file))}"
-                "</td></tr>"
+                f"<td>{missing(s)}</td></tr>"
                 for s in others
             )
             parts.append(

@@ -266,7 +266,12 @@ def test_app_notebook_runs_in_a_kernel_and_shows_the_exercise(tmp_path, monkeypa
 FAKE_SERVER = """
 import os, socket, sys, time
 port, temp, code = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
-print("token" in " ".join(sys.argv), os.environ.get("BMC_APP_TOKEN"), os.environ["BMC_APP_TITLE"], flush=True)
+print(
+    "token" in " ".join(sys.argv),
+    os.environ.get("BMC_APP_TOKEN"),
+    os.environ["BMC_APP_TITLE"],
+    flush=True,
+)
 open(os.path.join(temp, "connection.json"), "w").close()
 time.sleep(0.3)
 with socket.socket() as s:

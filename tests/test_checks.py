@@ -316,9 +316,9 @@ def test_unanswered_and_wrong_shapes():
     for blank in (..., None):
         result = check("q4_1", blank, lang="ko")
         assert result.status == "unanswered"
-        assert (
-            result.summary()
-            == "… 연습 q4_1: 아직 답하지 않았습니다\n... 자리에 여러분의 답을 넣고 셀을 다시 실행하세요."
+        assert result.summary() == (
+            "… 연습 q4_1: 아직 답하지 않았습니다\n"
+            "... 자리에 여러분의 답을 넣고 셀을 다시 실행하세요."
         )
     assert check("q7_1", "0.26").message["en"] == "The answer is one number; this is text '0.26'."
     assert check("q1_2", 0.5).message["en"] == exercises()["q1_2"].messages["wrong"]["en"]

@@ -17,7 +17,11 @@ import pytest
 
 from bmclib.cli import main
 
-KEY_TEXT = "exercise_set,item_id,best,acceptable,points\nquiz,a,self_service,communities,1\nquiz,b,co_creation,,2\n"
+KEY_TEXT = (
+    "exercise_set,item_id,best,acceptable,points\n"
+    "quiz,a,self_service,communities,1\n"
+    "quiz,b,co_creation,,2\n"
+)
 
 
 def answer(student, answers, saved="2026-01-01T10:00:00+00:00", **extra) -> bytes:

@@ -393,7 +393,8 @@ def test_kind_is_optional_and_empty_means_recognise():
 def test_a_two_segments_item_needs_a_partner():
     text = (
         HEAD
-        + "q,a,two_segments,relationship_types,,Acme,애크미,p,프\nq,b,two_segments,relationship_types,,Other,기타,p,프\n"
+        + "q,a,two_segments,relationship_types,,Acme,애크미,p,프\n"
+        + "q,b,two_segments,relationship_types,,Other,기타,p,프\n"
     )
     _, problems = check_exercise_set(text.encode(), name="t.csv")
     assert [str(p) for p in problems] == [
@@ -408,7 +409,10 @@ def test_a_two_segments_item_needs_a_partner():
     ]
 
 
-KEY_HEAD = "exercise_set,item_id,best,acceptable,points,explanation_en,explanation_ko,why_not_en,why_not_ko\n"
+KEY_HEAD = (
+    "exercise_set,item_id,best,acceptable,points,"
+    "explanation_en,explanation_ko,why_not_en,why_not_ko\n"
+)
 
 
 def key_csv(why_en, why_ko):
