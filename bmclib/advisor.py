@@ -486,9 +486,10 @@ class ChoiceAdvice:
     """What the advisor says about one chosen type: its rank, reasons for, and warnings."""
 
     type_id: str
-    rank: int
+    rank: int  #: 1 + how many types score higher (tied types share a rank)
     fit: Fit
     best: Fit
+    tied: int = 0  #: how many other types score exactly the same
 
     @property
     def fits_well(self) -> bool:
@@ -508,11 +509,19 @@ class ChoiceAdvice:
         names = {
             "label": label,
             "best": best,
-            "rank": self.rank,
+            "rank": _ui(
+                "advisor_place_tied" if self.tied else "advisor_place", lang, rank=self.rank
+            ),
+            "score": f"{self.fit.score:.2f}",
+            "best_score": f"{self.best.score:.2f}",
             "label_topic": josa(label, "은/는") if ko else label,
             "label_object": josa(label, "을/를") if ko else label,
             "best_subject": josa(best, "이/가") if ko else best,
         }
+        if self.rank == 1 and self.type_id != self.best.type_id:  # tied with the first
+            lines = [_ui("advisor_choice_tied", lang, **names)]
+            lines += self.fit.reasons[lang][:2] + self.fit.against[lang][:2]
+            return "\n".join(lines)
         if self.rank == 1:
             lines = [_ui("advisor_choice_fits", lang, **names)]
             lines += self.fit.reasons[lang] + self.fit.against[lang]
@@ -546,8 +555,11 @@ def explain_choice(attrs: Mapping[str, object], type_id: str) -> ChoiceAdvice:
     if type_id not in ids:
         raise unknown_id("relationship type", type_id, ids)
     fits = advise(attrs)
-    rank = next(i for i, f in enumerate(fits, start=1) if f.type_id == type_id)
-    return ChoiceAdvice(type_id, rank, fits[rank - 1], fits[0])
+    position = next(i for i, f in enumerate(fits, start=1) if f.type_id == type_id)
+    fit = fits[position - 1]
+    rank = 1 + sum(f.score > fit.score for f in fits)  # a tie shares the better place
+    tied = sum(f.score == fit.score for f in fits) - 1
+    return ChoiceAdvice(type_id, rank, fit, fits[0], tied)
 
 
 # -- agreement with a case bank, and fitting the strengths ---------------------------------------

@@ -432,7 +432,9 @@ def run_app(
             print(Msg("app.serving_review", lang=lang, url=url).text(lang), flush=True)
         else:
             print(
-                Msg("app.serving", set=exercise_set, mode=mode, lang=lang, url=url).text(lang),
+                Msg(
+                    "app.serving", set=exercise_set, mode=Msg(f"ui.mode_{mode}"), lang=lang, url=url
+                ).text(lang),
                 flush=True,
             )
         print(Msg("app.saved_in", folder=env["BMC_ANSWERS_DIR"]).text(lang), flush=True)

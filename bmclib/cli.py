@@ -261,7 +261,14 @@ def _cmd_new_set(args) -> int:
 
     cases = read_cases(args.cases)
     ids = [c.strip() for c in args.only.split(",") if c.strip()] if args.only else None
-    items, key = write_set_from_cases(cases, args.set, args.out, case_ids=ids, overwrite=args.force)
+    try:
+        items, key = write_set_from_cases(
+            cases, args.set, args.out, case_ids=ids, overwrite=args.force
+        )
+    except BMCError as exc:
+        if getattr(exc.msg, "key", "") == "exercises.exists":  # say how to replace it on purpose
+            raise BMCError(Msg("cli.exists_force", problem=exc.msg)) from None
+        raise
     print(items)
     print(key)
     for warning in bank_text_warnings(items):
@@ -597,7 +604,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_new_set)
 
     p = sub.add_parser("canvas", help="check, draw or grade canvas files")
-    csub = p.add_subparsers(dest="canvas_cmd", required=True, metavar="ACTION")
+    csub = p.add_subparsers(dest="canvas_cmd", required=True, metavar="{check,draw,grade,gallery}")
     c = csub.add_parser("check", help="coherence checks; exit 1 on an error-level finding")
     c.add_argument("file")
     _lang(c, "(default: BMC_LANG, else the canvas's language)")
@@ -723,7 +730,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "lite", help="build the exercises as a static site that runs in the browser (JupyterLite)"
     )
-    lsub = p.add_subparsers(dest="lite_cmd", required=True, metavar="ACTION")
+    lsub = p.add_subparsers(dest="lite_cmd", required=True, metavar="{build}")
     c = lsub.add_parser("build", help="build the site (needs pip install 'bmclib[lite]' and npm)")
     c.add_argument(
         "--out", required=True, help="folder to write (new, empty, or a site built before)"

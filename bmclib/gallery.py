@@ -74,6 +74,7 @@ nav a[aria-current] { font-weight: bold; text-decoration: none; color: #222; }
 table { border-collapse: collapse; margin: 0.5rem 0 1rem; }
 th, td { border: 1px solid #ccc; padding: 0.25rem 0.5rem; text-align: left; vertical-align: top; }
 td.num, th.num { text-align: right; white-space: nowrap; }
+#bmc-problems td { overflow-wrap: anywhere; word-break: break-all; }
 .bmc-summary th { font-size: 0.8rem; font-weight: normal; max-width: 8rem; white-space: normal; }
 .bmc-summary td:first-child, .bmc-summary td:nth-child(2) { white-space: nowrap; }
 .bmc-card { border: 1px solid #bbb; border-radius: 6px; padding: 0.8rem 1rem; margin: 1.2rem 0; }

@@ -788,7 +788,31 @@ def print_progress(
     if as_json:
         print(json.dumps(found.to_dict(), ensure_ascii=False, indent=2))
         return 0
+    if not found.folder_exists and answers_dir is None:
+        elsewhere = answers_folders_near(Path.cwd())
+        if elsewhere:  # e.g. run from the course's top folder: answers sit beside the notebooks
+            shown = [os.path.relpath(p) for p in elsewhere]
+            print(
+                _ui("progress_elsewhere", lang, path=folder, found=", ".join(shown), first=shown[0])
+            )
+            return 0
     where = "progress_folder" if found.folder_exists else "progress_no_folder"
     print(_ui(where, lang, path=folder))
     print(found.summary(lang))
     return 0
+
+
+def answers_folders_near(here: Path) -> list[Path]:
+    """Answers folders one or two levels below ``here`` (``ko/answers``, ``notebooks/en/answers``):
+    where lessons save when the course is opened from its top folder.
+
+    >>> import tempfile
+    >>> top = Path(tempfile.mkdtemp())
+    >>> (top / "notebooks" / "ko" / "answers").mkdir(parents=True)
+    >>> [p.relative_to(top).as_posix() for p in answers_folders_near(top)]
+    ['notebooks/ko/answers']
+    """
+    found = [*here.glob("*/answers"), *here.glob("*/*/answers")]
+    return sorted(
+        p for p in found if p.is_dir() and not any(part.startswith(".") for part in p.parts)
+    )

@@ -331,8 +331,8 @@ def test_choice_messages_in_korean_use_the_right_particles():
     )
     wrong = explain_choice(attrs, "dedicated_personal_assistance").message("ko").splitlines()
     assert (
-        wrong[0]
-        == "전담 개별 어시스트는 이 사례에서 6개 유형 중 6위입니다. 자동화 서비스가 더 잘 맞습니다."
+        wrong[0] == "전담 개별 어시스트는 이 사례에서 6개 유형 중 6위입니다"
+        "(점수 0.00, 가장 잘 맞는 유형은 0.80). 자동화 서비스가 더 잘 맞습니다."
     )
     assert "자동화 서비스가 더 잘 맞는 이유:" in wrong
 
@@ -345,13 +345,13 @@ def test_a_close_second_fits_well_and_an_unsupported_choice_is_explained():
         "decision_complexity": "low",
         "online": False,
     }
-    close = explain_choice(shop, "self_service")
-    assert close.rank == 2 and close.fits_well
+    close = explain_choice(shop, "self_service")  # tied with personal assistance
+    assert close.rank == 1 and close.tied == 1 and close.fits_well
     assert close.message("en").startswith(
-        "Self-service fits this case almost as well as Personal assistance."
+        "Self-service fits this case as well as Personal assistance (both score 0.34)."
     )
     assert close.message("ko").startswith(
-        "셀프서비스는 이 사례에 개별 어시스트에 버금갈 만큼 잘 맞습니다."
+        "셀프서비스는 이 사례에 개별 어시스트만큼 잘 맞습니다(둘 다 점수 0.34)."
     )
     bare = explain_choice({"customer_count": "mass", "value_per_customer": "low"}, "communities")
     assert not bare.fits_well and bare.ruled_out_by("en") == []

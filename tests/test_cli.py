@@ -83,7 +83,8 @@ def test_new_set_never_replaces_an_edited_key(tmp_path, capsys):
     key_path.write_text(edited, encoding="utf-8")
     capsys.readouterr()
     assert main(args) == 2
-    assert f"{key_path} already exists (it may hold your edits)" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert f"{key_path} already exists (it may hold your edits)" in err and "add --force" in err
     assert key_path.read_text(encoding="utf-8") == edited
     assert main([*args, "--force"]) == 0
     assert key_path.read_text(encoding="utf-8") != edited

@@ -2,6 +2,7 @@
 same fields, and no sentence is written in the library's code instead."""
 
 import ast
+import json
 import re
 import string
 from pathlib import Path
@@ -267,3 +268,13 @@ def test_korean_particles_after_a_field_fit_the_field():
         "갤러리와"
     )
     assert fill(catalogue()["gallery.summary"]["ko"], index="목록", pictures=3).startswith("목록과")
+
+
+def test_the_catalogue_names_each_key_once():
+    """JSON keeps the last of two equal keys without a word: a second entry would hide the first."""
+    pairs = json.loads(
+        data_path("messages.json").read_text(encoding="utf-8"), object_pairs_hook=lambda p: p
+    )
+    messages = dict(pairs)["messages"]
+    keys = [k for k, _ in messages]
+    assert sorted({k for k in keys if keys.count(k) > 1}) == []

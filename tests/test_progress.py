@@ -577,3 +577,17 @@ def test_every_text_asked_for_is_in_the_message_data():
         for c in ("lesson", "block", "set", "answered", "points", "mastery", "last")
     }
     assert len(asked) > 30 and {f"ui.{k}" for k in asked} <= set(catalogue())
+
+
+def test_progress_from_the_course_folder_points_to_the_answers_beside_the_notebooks(
+    tmp_path, monkeypatch, capsys
+):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("BMC_ANSWERS_DIR", raising=False)
+    write(tmp_path / "notebooks" / "ko" / "answers", "channels-practice", {"ch_01": "own_stores"})
+    from bmclib.cli import main
+
+    assert main(["progress", "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert "no answers folder at" in out and "bmc progress --answers notebooks/ko/answers" in out
+    assert "nothing has been answered" not in out

@@ -476,8 +476,22 @@ def test_navigation_position_and_progress(tmp_path):
     assert ex.index == total - 1 and ex.next_button.disabled
     ex.choices.value = "self_service"
     assert text_of(ex.progress.value) == f"1/{total} answered"
-    assert ex.jump.options[-1][0].endswith(" ✓") and not ex.jump.options[0][0].endswith(" ✓")
+    # answered, not checked: marked answered, never ✓ (which a student reads as right)
+    assert ex.jump.options[-1][0].endswith(" ●") and not ex.jump.options[0][0].endswith(" ●")
     assert ex.jump.value == total - 1  # relabelling the list keeps the place
+    best = ex.key.item(ex.item.id).best[0]
+    wrong = next(
+        c
+        for c in ex.item.choices("en")
+        if c != best and c not in ex.key.item(ex.item.id).acceptable
+    )
+    ex.choices.value = wrong
+    ex.check_button.click()
+    assert ex.jump.options[-1][0].endswith(" ✗")  # the Check's verdict
+    ex.choices.value = best
+    assert ex.jump.options[-1][0].endswith(" ●")  # a new answer is not checked yet
+    ex.check_button.click()
+    assert ex.jump.options[-1][0].endswith(" ✓") and ex.jump.value == total - 1
     ex.show(999)
     assert ex.index == total - 1
 

@@ -41,6 +41,7 @@ from ..scoring import ItemScore, fmt_points, score_answers
 from .style import esc, html_widget, style_sheet
 
 ICONS = {"best": "✓", "acceptable": "◐", "wrong": "✗"}
+ANSWERED = "●"  #: an answered item the student has not checked (or assessment mode)
 
 
 def _env(name: str) -> str:
@@ -173,7 +174,7 @@ class BlockExercise(widgets.VBox):
             options=self._jump_options(),
             value=0,
             description=ui("jump", lang),
-            layout=widgets.Layout(width="auto", max_width="360px"),
+            layout=widgets.Layout(width="auto", max_width="420px"),
         )
         self.jump.add_class("bmc-jump")
         self.jump.observe(lambda c: self._safely(self._on_jump, c), names="value")
@@ -338,9 +339,19 @@ class BlockExercise(widgets.VBox):
         if not hasattr(self, "_labels"):
             self._labels = self.exercise_set.labels(self.lang)
         return [
-            (f"{n}. {self._labels[it.id]}" + (" ✓" if it.id in done else ""), n - 1)
+            (f"{n}. {self._labels[it.id]}{self._mark(it.id, done)}", n - 1)
             for n, it in enumerate(self.exercise_set.items, start=1)
         ]
+
+    def _mark(self, item_id: str, done: dict) -> str:
+        """The jump list's mark: the Check's verdict on the current answer (✓ ◐ ✗), else ● for an
+        answered item (never ✓ for an answer nobody has checked: a student reads it as right)."""
+        if item_id not in done:
+            return ""
+        checked = getattr(self, "_checked", {}).get(item_id)
+        if checked is not None and checked.choice == done[item_id]:
+            return " " + ICONS.get(checked.status, ANSWERED)
+        return " " + ANSWERED
 
     def _refresh_jump(self) -> None:
         options = self._jump_options()
@@ -441,6 +452,7 @@ class BlockExercise(widgets.VBox):
                 tuple(read_cases()) if any(it.case_id for it in self.exercise_set.items) else ()
             )
         self._checked[item.id] = score_answers({item.id: choice}, key, cases=self._cases).items[0]
+        self._refresh_jump()
         self._record(item.id, choice, "check")
         self._show_feedback()
 
