@@ -171,7 +171,7 @@ def test_app_in_english_right_answer(start_app, browser_page, tmp_path):
     af = bmc.read_answers(answers / f"{SET}.json")
     assert af.answers == {item.id: choice}
     assert (af.student_id, af.student_name) == ("s0001", "Kim Minji")
-    assert [a["event"] for a in af.attempts] == ["choose", "check"]
+    assert [a["event"] for a in af.attempts] == ["open", "choose", "check"]
     page = browser_page
     assert (
         page.locator(".bmc-progress")

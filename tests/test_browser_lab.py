@@ -461,6 +461,7 @@ def test_lab_answers_survive_a_restart(lang, servers, new_page, tmp_path):
     assert af is not None and af.answers == picks
     assert (af.student_id, af.student_name, af.exercise_set) == (sid, name, SET)
     assert [(a["item"], a["event"]) for a in af.attempts] == [
+        (None, "open"),  # the exercise was opened: the first answer is timed from here
         (first.id, "choose"),
         (first.id, "check"),
         (items[1].id, "choose"),

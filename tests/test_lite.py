@@ -277,7 +277,7 @@ def test_student_answers_checks_downloads_and_comes_back(site, served, page, tmp
     assert (af.student_id, af.student_name, af.exercise_set) == ("s0042", "김민지", SET)
     assert af.answers == {first.id: right, second.id: wrong}
     assert af.saved_at.endswith("+09:00")
-    assert [a["event"] for a in af.attempts] == ["choose", "check", "choose", "check"]
+    assert [a["event"] for a in af.attempts] == ["open", "choose", "check", "choose", "check"]
     # as uploaded to a learning platform and downloaded by the instructor as one zip
     with zipfile.ZipFile(tmp_path / "submissions.zip", "w") as z:
         z.write(saved, f"kimminji_1234_5678_{SET}.json")
