@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -152,27 +153,34 @@ class _Refused(Exception):
         self.msg = msg
 
 
-class _Objects:
-    """``json.loads``'s object hook: counts objects (stops past :data:`MAX_OBJECTS`, so a small file
-    of ``{}`` cannot fill memory) and refuses a name given twice in one object."""
+_LOCAL = threading.local()
 
-    __slots__ = ("count",)
 
-    def __init__(self):
-        self.count = 0
+def _decoder() -> tuple[json.JSONDecoder, list[int]]:
+    """This thread's JSON decoder for answer files and its object counter (reset per file).
 
-    def __call__(self, pairs: list) -> dict:
-        self.count += 1
-        if self.count > MAX_OBJECTS:
-            raise _Refused(Msg("answers.too_many_objects", limit=f"{MAX_OBJECTS:,}"))
-        obj = dict(pairs)
-        if len(obj) != len(pairs):
-            seen = set()
-            for name, _value in pairs:
-                if name in seen:
-                    raise _Refused(Msg("answers.duplicate_name", name=_quoted(name)))
-                seen.add(name)
-        return obj
+    Its object hook counts objects (stops past :data:`MAX_OBJECTS`, so a small file of ``{}``
+    cannot fill memory) and refuses a name given twice in one object. One decoder is kept per
+    thread: making one per file costs as much as parsing a small file."""
+    found = getattr(_LOCAL, "decoder", None)
+    if found is None:
+        counter = [0]
+
+        def hook(pairs: list, _dict=dict, _len=len) -> dict:
+            obj = _dict(pairs)
+            counter[0] += 1
+            if counter[0] > MAX_OBJECTS:
+                raise _Refused(Msg("answers.too_many_objects", limit=f"{MAX_OBJECTS:,}"))
+            if _len(obj) != _len(pairs):
+                seen = set()
+                for name, _value in pairs:
+                    if name in seen:
+                        raise _Refused(Msg("answers.duplicate_name", name=_quoted(name)))
+                    seen.add(name)
+            return obj
+
+        found = _LOCAL.decoder = (json.JSONDecoder(object_pairs_hook=hook), counter)
+    return found
 
 
 def _quoted(text: str) -> str:
@@ -219,7 +227,9 @@ def parse_answers(
     except UnicodeDecodeError:
         raise AnswerFileError(source, Msg("answers.not_utf8")) from None
     try:
-        raw = json.loads(text, object_pairs_hook=_Objects())
+        decoder, counter = _decoder()
+        counter[0] = 0
+        raw = decoder.decode(text)
     except _Refused as exc:
         raise AnswerFileError(source, exc.msg) from None
     except Exception as exc:  # noqa: BLE001 - anything json raises on this text (by place, not by type)
@@ -253,30 +263,31 @@ def _answer_file(raw: Any, source: str, keep_attempts: bool) -> AnswerFile:
         student = str(student)
     if not isinstance(student, str) or not student.strip():
         raise AnswerFileError(source, Msg("answers.no_student"))
-    _check_text("student_id", student)
     exercise_set = raw.get("exercise_set")
     if not isinstance(exercise_set, str) or not exercise_set.strip():
         raise AnswerFileError(source, Msg("answers.no_set"))
-    _check_text("exercise_set", exercise_set)
     answers = raw.get("answers")
     if not isinstance(answers, dict):
         raise AnswerFileError(source, Msg("answers.not_object", value=_describe(answers)))
-    clean: dict[str, str] = {}
-    for item, choice in answers.items():
-        if choice is None:
-            continue
-        if not isinstance(choice, str):
-            raise AnswerFileError(
-                source, Msg("answers.not_string", item=item, value=_describe(choice))
-            )
-        _check_text("answers", item)
-        _check_text("answers", choice)
-        clean[item] = choice
+    clean: dict[str, str] = {item: c for item, c in answers.items() if c is not None}
+    if not set(map(type, clean.values())) <= {str}:  # one pass in C for the usual case
+        item, choice = next((i, c) for i, c in clean.items() if not isinstance(c, str))
+        raise AnswerFileError(source, Msg("answers.not_string", item=item, value=_describe(choice)))
     name = raw.get("student_name")
     saved_at = raw.get("saved_at")
-    for field_name, value in (("student_name", name), ("saved_at", saved_at)):
-        if isinstance(value, str):
-            _check_text(field_name, value)
+    optional = [
+        (f, v) for f, v in (("student_name", name), ("saved_at", saved_at)) if type(v) is str
+    ]
+    every = "".join(clean) + "".join(clean.values()) + student + exercise_set
+    every += "".join(v for _f, v in optional)
+    if not (every.isascii() and every.isprintable()):  # the usual case: one check for all
+        _check_text("student_id", student)
+        _check_text("exercise_set", exercise_set)
+        for item, choice in clean.items():
+            _check_text("answers", item)
+            _check_text("answers", choice)
+        for field_name, text in optional:
+            _check_text(field_name, text)
     attempts = raw.get("attempts") if keep_attempts else None
     dropped = raw.get("attempts_dropped")
     return AnswerFile(

@@ -377,15 +377,19 @@ def grade_batch(
     batch.read = frozenset(scan.seen)
     batch.notes += [(name, Msg("grade.set_aside")) for name in scan.set_aside]
     max_score = key.max_score
+    # each item's points per choice, from the one scoring rule (every other answer scores 0)
+    points = [
+        (k.item_id, {c: score_item(c, k, partial)[1] for c in (*k.best, *k.acceptable)})
+        for k in key.items
+    ]
     for best in latest_per_student(by_student, now, batch.problems, batch.notes):
         af, extra, clashes = best.payload
         if clashes:
             item, given = clashes[0]
             batch.problems.append((best.source, Msg("grade.item_twice", item=item, given=given)))
             continue
-        answers = af.answers
-        get = answers.get
-        pts = tuple(score_item(get(k.item_id), k, partial)[1] for k in key.items)
+        get = af.answers.get
+        pts = tuple([table.get(get(item_id), 0.0) for item_id, table in points])
         if extra:
             batch.notes.append((best.source, Msg("score.ignored", items=extra)))
         batch.rows.append(
@@ -398,7 +402,7 @@ def grade_batch(
                 pts,
                 best.source,
                 af.saved_at,
-                answers,
+                af.answers,
                 tuple(af.attempts),
             )
         )

@@ -104,7 +104,7 @@ class Key:
         ({'Q1': 'self_service', 'q2': 'x'}, ('zz',), ())
         """
         index = self._index
-        if self._plain and all(a in index for a in answers):
+        if self._plain and answers.keys() <= index.keys():
             return dict(answers), (), ()
         out: dict[str, str] = {}
         ignored, clashes = [], []
