@@ -27,7 +27,6 @@ import json
 import os
 import re
 import stat
-import tempfile
 import time
 import unicodedata
 import urllib.error
@@ -42,7 +41,7 @@ from urllib.parse import quote, urlsplit
 
 from .answers import FORMAT
 from .errors import BMCError
-from .fileio import os_reason, shown_path, write_json_atomic
+from .fileio import os_reason, shown_path, stage_copy, write_json_atomic
 from .i18n import Msg, text_of
 from .identity import belongs_to
 from .inputs import COLLECTION_FILE, COLLECTION_FORMAT, looks_like_answer
@@ -283,18 +282,7 @@ def _target_names(rel_paths: list[str]) -> list[str]:
 def _stage(out: Path, data: bytes, mtime: float | None) -> str:
     """Write one copy's bytes to a hidden temporary file in ``out`` at once (so a class's files are
     never all held in memory); :func:`_store` moves it to its name. Honours the umask."""
-    fd, tmp = tempfile.mkstemp(prefix=".bmc-collect-", suffix=".tmp", dir=out)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o666 & ~_umask())
-        if mtime is not None:
-            os.utime(tmp, (mtime, mtime))
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return tmp
+    return stage_copy(out, data, mtime=mtime)
 
 
 @dataclass

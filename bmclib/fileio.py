@@ -737,6 +737,28 @@ def _stage(target: Path, text: str | bytes, *, fsync: bool = False) -> str:
     except OSError:
         mode = 0o666 & ~_umask()
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    return _fill(fd, tmp, text, mode=mode, fsync=fsync)
+
+
+def stage_copy(folder: Path, data: bytes, *, mtime: float | None = None) -> str:
+    """Write ``data`` to a new hidden temporary file in ``folder`` (the usual mode the umask gives,
+    modification time ``mtime`` if given) and return its path, for a copy whose name is chosen
+    later (``bmc collect``); ``os.replace`` it into place. On failure nothing is left behind."""
+    fd, tmp = tempfile.mkstemp(prefix=".bmc-copy-", suffix=".tmp", dir=folder)
+    return _fill(fd, tmp, data, mode=0o666 & ~_umask(), mtime=mtime)
+
+
+def _fill(
+    fd: int,
+    tmp: str,
+    text: str | bytes,
+    *,
+    mode: int,
+    fsync: bool = False,
+    mtime: float | None = None,
+) -> str:
+    """Write ``text`` to the new temporary file ``tmp`` (open as ``fd``), give it ``mode`` (and
+    ``mtime``), and return its path; on failure remove it and raise."""
     try:
         with (
             os.fdopen(fd, "wb")
@@ -748,6 +770,8 @@ def _stage(target: Path, text: str | bytes, *, fsync: bool = False) -> str:
             if fsync:
                 os.fsync(fh.fileno())
         os.chmod(tmp, mode)
+        if mtime is not None:
+            os.utime(tmp, (mtime, mtime))
     except BaseException:
         try:
             os.unlink(tmp)
