@@ -333,9 +333,16 @@ class _BlockFitter:
             return
         for size in self.sizes:
             left, right, bottom, top, _marker = self.area(top_px, size)
-            wrapped = [_wrap(n.text, (right - left) * 0.97, size, self.measure) for n in self.notes]
+            width = (right - left) * 0.97
+            wrapped = [_wrap(n.text, width, size, self.measure) for n in self.notes]
             lines = sum(len(w) for w in wrapped)
             if lines * size * self.px_per_pt > top - bottom:  # cannot fit: skip drawing it
+                continue
+            if size != self.sizes[-1] and any(
+                self.measure.width(word, size) > width
+                for n in self.notes
+                for word in n.text.split()
+            ):  # a word wider than the box would be cut in two ("recommendation/s"): go smaller
                 continue
             if self.place(wrapped, size, top_px) is not None:
                 return

@@ -519,3 +519,19 @@ def test_priority_bars_follow_the_ranking():
     assert bars[-1].get_facecolor() != bars[0].get_facecolor()  # the first is highlighted
     assert ax.get_xlabel() == "Priority score (0 to 1)"
     plt.close("all")
+
+
+def test_a_word_is_not_cut_in_two_while_a_smaller_size_keeps_it_whole():
+    """A long word in a narrow block: the font shrinks before the word is split ("recommendation/s"
+    read badly in the English YouTube canvas)."""
+    c = Canvas(
+        "Words", blocks={"key_activities": ["Personalised recommendations for every viewer"]}
+    )
+    ax = draw_canvas(c)
+    (note,) = by_gid(ax.texts, "bmc-note-key_activities-")
+    assert "recommendations" in note.get_text().split()  # whole, on one line
+    plt.close("all")
+    ax = draw_canvas(Canvas.load(bmc.data_path("canvases", "youtube.en.json")))
+    words = " ".join(t.get_text() for t in by_gid(ax.texts, "bmc-note-")).split()
+    assert "recommendations" in " ".join(words) and "s" not in words
+    plt.close("all")
