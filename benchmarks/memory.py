@@ -10,6 +10,12 @@ at most. This script builds, in a temporary folder:
 - ``lists``: 20 entries of 5 MB of ``[]`` attempts (arrays, which the object cap does not count);
 - ``answers``: 20 entries of 5 MB of answers to made-up items (one object with ~400,000 names);
 
+- ``entries``: a zip of a million empty ``.json`` entries (100 MB; its end record claims 65,535),
+  given directly and as one student's ``upload.zip`` inside a class zip (a breaker measured 533 MB
+  and 1.17 GB, with a million problems rows; now each is one problem);
+- ``others``: just under the entry caps: 99,999 entries that are not answer files (read as a
+  list, never unpacked), and 10,000 empty answer files (each its own problem row);
+
 and runs ``bmc grade`` and ``bmc report`` on each, every run in a fresh Python process, printing
 the process's peak resident memory (``ru_maxrss``), what the run added to it beyond the
 interpreter and the imported libraries (the peak minus the resident memory just before the run),
@@ -20,6 +26,7 @@ and each hostile input's ratio to the normal class. Run:
 import argparse
 import io
 import json
+import struct
 import subprocess
 import sys
 import tempfile
@@ -73,6 +80,44 @@ def hostile_zip(kind: str, entries: int = 20) -> bytes:
     return buf.getvalue()
 
 
+def many_entries(path: Path, n: int, suffix: str = ".json") -> None:
+    """A zip of ``n`` empty stored entries, written record by record (as a hostile tool would); its
+    end record claims at most 65,535 entries, as a zip without zip64 records must."""
+    with open(path, "wb") as out:
+        central, offset = bytearray(), 0
+        for i in range(n):
+            name = f"{i:07x}{suffix}".encode()
+            local = struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 0, 0, 0, 0, 0, 0, len(name), 0)
+            out.write(local + name)
+            central += struct.pack(
+                "<4s6H3L5H2L",
+                b"PK\x01\x02",
+                20,
+                20,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                len(name),
+                0,
+                0,
+                0,
+                0,
+                0,
+                offset,
+            )
+            central += name
+            offset += len(local) + len(name)
+        out.write(central)
+        count = min(n, 0xFFFF)
+        out.write(
+            struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, count, count, len(central), offset, 0)
+        )
+
+
 def normal_class(folder: Path, students: int) -> None:
     samples = [
         json.loads(p.read_text(encoding="utf-8"))
@@ -108,6 +153,20 @@ def main() -> None:
             inputs[f"{kind}.zip ({(tmp / f'{kind}.zip').stat().st_size // 1024} KB, 20 x 5 MB)"] = (
                 f"{kind}.zip"
             )
+        many_entries(tmp / "entries.zip", 1_000_000)
+        with zipfile.ZipFile(tmp / "upload.zip", "w", zipfile.ZIP_DEFLATED) as z:
+            z.write(tmp / "entries.zip", "zed_student/upload.zip")
+            for n in range(30):
+                z.write(tmp / "class" / f"s{n:04d}.json", f"student{n:02d}/answers.json")
+        many_entries(tmp / "others.zip", 99_999, ".txt")
+        many_entries(tmp / "answers10k.zip", 10_000)
+        for name, label in (
+            ("entries.zip", "1,000,000 empty entries"),
+            ("upload.zip", "1,000,000 in one upload"),
+            ("others.zip", "99,999 entries, not answers"),
+            ("answers10k.zip", "10,000 empty answer files"),
+        ):
+            inputs[f"{name} ({label})"] = name
         mb = 1024 * 1024
         for command in ("grade", "report"):
             print(f"bmc {command}:")

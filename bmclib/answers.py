@@ -24,6 +24,7 @@ from .fileio import (
     normalise_id,
     os_reason,
     read_limited,
+    strip_ignorable,
     text_problem,
     to_json,
     value_kind,
@@ -36,6 +37,10 @@ FORMAT = "bmclib-answers"
 VERSION = 1
 #: the attempt log keeps this many newest entries; older ones are counted in ``attempts_dropped``
 MAX_ATTEMPTS = 1000
+#: a longer student id is refused (no school's id is this long)
+MAX_ID_LENGTH = 100
+#: a longer student name is cut to this many characters (and the cut noted where it is graded)
+MAX_NAME_LENGTH = 200
 
 
 def resolve_answers_dir(given: str | os.PathLike | None = None) -> Path:
@@ -93,6 +98,8 @@ class AnswerFile:
     pending: dict = field(default_factory=dict, repr=False, compare=False)
     #: how many of the newest attempts no save has written yet
     unsaved: int = field(default=0, repr=False, compare=False)
+    #: the length of the student name as the file wrote it, when it was cut (MAX_NAME_LENGTH)
+    name_cut: int = field(default=0, repr=False, compare=False)
 
     @property
     def saved_time(self) -> datetime | None:
@@ -222,6 +229,8 @@ def parse_answers(
     """
     if not isinstance(data, (bytes, bytearray)):
         raise AnswerFileError(source, Msg("answers.not_bytes"))
+    if _utf16(data):
+        raise AnswerFileError(source, Msg("answers.utf16"))
     try:
         text = bytes(data).decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -241,6 +250,55 @@ def parse_answers(
         raise AnswerFileError(source, exc.msg) from None
 
 
+def _utf16(data: bytes) -> bool:
+    """Whether ``data`` looks like UTF-16 text (with a byte-order mark or without): among its
+    first characters, most have a NUL byte on the same side, as ``{``, ``"`` and every other ASCII
+    character saved as UTF-16 have, and no JSON text in UTF-8 holds.
+
+    >>> [_utf16(t) for t in ('{"a": 1}'.encode("utf-16-le"), '{"a": 1}'.encode("utf-16"))]
+    [True, True]
+    >>> [_utf16(t) for t in (b'{"a": 1}', b"\\x00\\x01", bytes(range(16)))]
+    [False, False, False]
+    """
+    head = bytes(data[:66])
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        head = head[2:]
+    if len(head) < 8:
+        return False
+    even, odd = head[0::2], head[1::2][: len(head) // 2]
+    even = even[: len(odd)]
+    return any(
+        zeros.count(0) * 4 >= len(zeros) * 3 and 0 not in other
+        for zeros, other in ((odd, even), (even, odd))
+    )
+
+
+#: characters that change the direction of the text around them (bidirectional controls): they
+#: make one id look like another in a table, so they are removed from names too
+_BIDI = dict.fromkeys(map(ord, "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e"), None)
+_BIDI.update(dict.fromkeys(range(0x2066, 0x206A)))
+#: line and paragraph separators: they break a table's row in two where they are shown
+_LINE_BREAKS = ("\u2028", "\u2029", "\x85")
+
+
+def clean_student_id(value: str) -> str:
+    """A student id as it is shown and stored: without surrounding spaces and invisible
+    characters (:func:`bmclib.fileio.strip_ignorable`: zero-width spaces, direction controls,
+    Hangul fillers); "" when nothing visible is left. Case and width are kept (compare with
+    :func:`bmclib.fileio.normalise_id`).
+
+    >>> [clean_student_id(t) for t in (" S0007\u200b ", "\u202es0007", "\u3164")]
+    ['S0007', 's0007', '']
+    """
+    if value.isascii():
+        return value.strip()
+    return strip_ignorable(value).strip()
+
+
+def _clean_name(value: str) -> str:
+    return value.translate(_BIDI).strip() if not value.isascii() else value.strip()
+
+
 def _answer_file(raw: Any, source: str, keep_attempts: bool) -> AnswerFile:
     if not isinstance(raw, dict):
         raise AnswerFileError(source, Msg("answers.top_level", value=_describe(raw)))
@@ -254,15 +312,24 @@ def _answer_file(raw: Any, source: str, keep_attempts: bool) -> AnswerFile:
             other_format=got if isinstance(got, str) and got.startswith("bmclib-") else None,
         )
     version = raw.get("version")
-    if version != VERSION or isinstance(version, bool):
+    if type(version) is not int or version != VERSION:  # not 1.0, not true
         raise AnswerFileError(
             source, Msg("answers.version", version=repr(version), expected=VERSION)
         )
     student = raw.get("student_id")
     if isinstance(student, int) and not isinstance(student, bool):
         student = str(student)
-    if not isinstance(student, str) or not student.strip():
+    if not isinstance(student, str) or not clean_student_id(student):
         raise AnswerFileError(source, Msg("answers.no_student"))
+    if any(c in student for c in _LINE_BREAKS):
+        line_break = next(c for c in student if c in _LINE_BREAKS)
+        why = Msg("text.control", code=f"U+{ord(line_break):04X}")
+        raise AnswerFileError(source, Msg("answers.bad_text", field="student_id", why=why))
+    student = clean_student_id(student)
+    if len(student) > MAX_ID_LENGTH:
+        raise AnswerFileError(
+            source, Msg("answers.id_too_long", length=f"{len(student):,}", limit=MAX_ID_LENGTH)
+        )
     exercise_set = raw.get("exercise_set")
     if not isinstance(exercise_set, str) or not exercise_set.strip():
         raise AnswerFileError(source, Msg("answers.no_set"))
@@ -290,11 +357,18 @@ def _answer_file(raw: Any, source: str, keep_attempts: bool) -> AnswerFile:
             _check_text(field_name, text)
     attempts = raw.get("attempts") if keep_attempts else None
     dropped = raw.get("attempts_dropped")
+    name = _clean_name(name) if isinstance(name, str) else ""
+    for line_break in _LINE_BREAKS:
+        name = name.replace(line_break, " ")
+    name_cut = 0
+    if len(name) > MAX_NAME_LENGTH:
+        name_cut, name = len(name), name[:MAX_NAME_LENGTH].rstrip() + "…"
     return AnswerFile(
-        student_id=student.strip(),
+        name_cut=name_cut,
+        student_id=student,
         exercise_set=exercise_set.strip(),
         answers=clean,
-        student_name=name.strip() if isinstance(name, str) else "",
+        student_name=name,
         saved_at=saved_at if isinstance(saved_at, str) else "",
         attempts=[a for a in attempts if isinstance(a, dict)] if isinstance(attempts, list) else [],
         source=source,

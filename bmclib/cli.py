@@ -8,7 +8,7 @@ import sys
 
 from .errors import BMCError, DataError
 from .exercises import DEFAULT_SET
-from .fileio import DEFAULT_MAX_FILE_SIZE, os_reason, parse_size
+from .fileio import DEFAULT_MAX_FILE_SIZE, os_reason, parse_size, size_text
 from .i18n import LANGS, Msg, set_language, text_of
 from .scoring import DEFAULT_PARTIAL
 
@@ -132,8 +132,10 @@ def _key_file(ref: str):
 
 def _cmd_grade(args) -> int:
     from .grading import grade_batch, sources_path, write_outputs
+    from .inputs import MAX_UNPACKED
     from .keys import load_key
 
+    total_limit = args.max_total_size or MAX_UNPACKED
     args.sources = str(sources_path(args.out))
     reads = {"--key": _key_file(args.key), "--push-lti": args.push_lti}
     outs = _outputs(args, "out", "problems", "sources", reads=reads)
@@ -156,6 +158,7 @@ def _cmd_grade(args) -> int:
         student=args.student,
         progress=not args.quiet,
         max_file_size=args.max_file_size,
+        max_unpacked=total_limit,
         attempts=False,
     )
     _not_read(outs, batch.read, reads)
@@ -176,6 +179,8 @@ def _cmd_grade(args) -> int:
             _say(f"{source}: {text_of(problem)}", err=True)
     for source, note in batch.notes:
         _say(Msg("cli.note", source=source, note=note), err=True)
+    if any(getattr(p, "key", "") == "inputs.run_limit" for _s, p in batch.problems):
+        _say(Msg("cli.raise_total", limit=size_text(total_limit)), err=True)
     if not args.quiet:
         _say(batch.summary(), err=True)
     if lti is not None:  # after the CSV is written: it stays the fallback
@@ -517,6 +522,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_MAX_FILE_SIZE,
         metavar="SIZE",
         help="larger answer files and archive entries are problems, never read (default 5MB)",
+    )
+    p.add_argument(
+        "--max-total-size",
+        type=_size,
+        metavar="SIZE",
+        help="what the zip archives of one run may unpack in all; archive entries past it are "
+        "problems, never read (default 1GB)",
     )
     p.add_argument(
         "--push-lti",

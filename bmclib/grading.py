@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from .answers import parse_answers, parse_time
+from .answers import MAX_NAME_LENGTH, parse_answers, parse_time
 from .errors import AnswerFileError, BMCError, unknown
 from .fileio import DEFAULT_MAX_FILE_SIZE, normalise_id, write_files_atomic
 from .i18n import Msg, text_of
@@ -392,6 +392,13 @@ def grade_batch(
         pts = tuple([table.get(get(item_id), 0.0) for item_id, table in points])
         if extra:
             batch.notes.append((best.source, Msg("score.ignored", items=extra)))
+        if af.name_cut:
+            batch.notes.append(
+                (
+                    best.source,
+                    Msg("grade.name_cut", length=f"{af.name_cut:,}", limit=MAX_NAME_LENGTH),
+                )
+            )
         batch.rows.append(
             GradeRow(
                 af.student_id,
@@ -406,7 +413,11 @@ def grade_batch(
                 tuple(af.attempts),
             )
         )
-    batch.problems.sort(key=lambda p: (p[0], text_of(p[1], "en")))
+    # one row per file and reason, however many times the file was named
+    unique = {
+        (source, text_of(problem, "en")): (source, problem) for source, problem in batch.problems
+    }
+    batch.problems = [unique[k] for k in sorted(unique)]
     return batch
 
 

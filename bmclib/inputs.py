@@ -4,8 +4,12 @@ Every answer file or archive entry becomes one :class:`Source`: its name and byt
 it cannot be read. One bad file never stops the others: each error while reading, decompressing
 or unpacking one file or entry is caught where it happens and becomes that file's problem. Nothing
 here blocks on a named pipe, follows a folder link into a loop, recurses without bound (folders are
-walked with a list, not with recursion), or reads without a size limit; the bytes unpacked from
-archives in one run are capped too.
+walked with a list, not with recursion), or reads without a size limit. What archives unpack is
+capped three ways: each student's upload (a zip inside the class zip, or a folder of it) may
+unpack at most :func:`upload_cap` bytes, so one upload cannot use up the budget of the others; the
+whole run at most ``Scan.max_unpacked``; and an archive may list at most
+:data:`MAX_ANSWER_ENTRIES` answer files (and :data:`MAX_ENTRIES` entries). A zip whose end record
+is not at its end (a download cut short) is damaged, never read for what it seems to hold.
 
 A folder that ``bmc collect`` wrote carries a manifest (:data:`COLLECTION_FILE`) naming the user
 each of its folders belongs to; every source found under it then carries that user as ``owner``,
@@ -44,8 +48,13 @@ from .i18n import Msg
 #: zip inside zip inside zip is read; one level deeper is reported, not opened
 MAX_ARCHIVE_DEPTH = 2
 ANSWER_SUFFIXES = (".json", ".zip")
-#: all archive entries of one run together may unpack to this many bytes at most (then: problems)
+#: all archive entries of one run together may unpack to this many bytes at most (then: problems);
+#: counted are the answer files unpacked and what nested archives grew by when unpacked
 MAX_UNPACKED = 1024**3
+#: an archive listing more answer files (``*.json``, ``*.zip``) than this is one problem, not read
+MAX_ANSWER_ENTRIES = 10_000
+#: an archive listing more entries than this (of any kind) is one problem, not read
+MAX_ENTRIES = 100_000
 #: the manifest ``bmc collect`` writes at the top of its output folder
 COLLECTION_FILE = "bmc-collection.json"
 COLLECTION_FORMAT = "bmclib-collection"
@@ -74,11 +83,38 @@ class Scan:
     skipped: int = 0  #: files in folders or archives that are not .json or .zip (not answer files)
     duplicates: int = 0  #: the same file named twice (e.g. a folder given twice): read once
     seen: set = field(default_factory=set, repr=False)  #: (device, inode) of every file read
-    unpacked: int = 0  #: bytes unpacked from archives so far
+    #: bytes unpacked from archives so far (answer files, and what nested archives grew by)
+    unpacked: int = 0
     max_unpacked: int = MAX_UNPACKED
     collections: int = 0  #: folders recognised as ``bmc collect`` output (their manifest read)
     #: copies an exercise set aside, not read (see is_set_aside)
     set_aside: list = field(default_factory=list)
+    #: (device, inode) of every file named as a problem, so a folder given twice names it once
+    seen_problems: set = field(default_factory=set, repr=False)
+
+
+def upload_cap(limit: int) -> int:
+    """How many bytes one student's upload (a zip inside the class zip, or one folder of it) may
+    unpack, for answer files of at most ``limit`` bytes: twenty such files, and at least 64 MB.
+
+    >>> upload_cap(5 * 1024 * 1024) // 1024**2
+    100
+    """
+    return max(limit * 20, 64 * 1024 * 1024)
+
+
+@dataclass
+class _Budget:
+    """What one upload may still unpack, and what it could not."""
+
+    name: str  #: the upload as problems name it
+    cap: int
+    left: int = -1  #: bytes it may still unpack (starts at ``cap``)
+    refused: int = 0  #: answer entries not read once ``left`` ran out
+
+    def __post_init__(self):
+        if self.left < 0:
+            self.left = self.cap
 
 
 _reason = os_reason
@@ -206,6 +242,19 @@ def _walk(folder: Path, scan: Scan, collection) -> Iterator[Source | tuple[str, 
     recursion limit. Links to folders are reported, not followed (they could loop); files that are
     not answer files are counted as skipped, or named when they look like one. A folder holding
     ``bmc collect``'s manifest gives its files their owners."""
+
+    def first_time(path: str) -> bool:
+        try:
+            st = os.lstat(path)
+        except OSError:
+            return True
+        identity = (st.st_dev, st.st_ino)
+        if identity in scan.seen_problems:
+            scan.duplicates += 1
+            return False
+        scan.seen_problems.add(identity)
+        return True
+
     stack = [(os.fspath(folder), collection)]
     while stack:
         current, context = stack.pop()
@@ -213,9 +262,10 @@ def _walk(folder: Path, scan: Scan, collection) -> Iterator[Source | tuple[str, 
             with os.scandir(current) as it:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError as exc:
-            yield Source(
-                shown_path(current), None, Msg("inputs.folder_unreadable", reason=_reason(exc))
-            )
+            if first_time(current):
+                yield Source(
+                    shown_path(current), None, Msg("inputs.folder_unreadable", reason=_reason(exc))
+                )
             continue
         if any(e.name == COLLECTION_FILE for e in entries):
             users = read_collection(current)
@@ -230,7 +280,8 @@ def _walk(folder: Path, scan: Scan, collection) -> Iterator[Source | tuple[str, 
                     subfolders.append((entry.path, context))
                     continue
                 if entry.is_symlink() and entry.is_dir():
-                    yield Source(shown_path(entry.path), None, Msg("inputs.folder_link"))
+                    if first_time(entry.path):
+                        yield Source(shown_path(entry.path), None, Msg("inputs.folder_link"))
                     continue
             except OSError:
                 pass  # read below, where the reason is named
@@ -244,11 +295,12 @@ def _walk(folder: Path, scan: Scan, collection) -> Iterator[Source | tuple[str, 
             if is_answer_name(name):
                 yield entry.path, _owner_of(entry.path, context)
             elif looks_like_answer(name):
-                yield Source(
-                    shown_path(entry.path),
-                    None,
-                    Msg("inputs.looks_like_answer", name=shown_path(name)),
-                )
+                if first_time(entry.path):
+                    yield Source(
+                        shown_path(entry.path),
+                        None,
+                        Msg("inputs.looks_like_answer", name=shown_path(name)),
+                    )
             else:
                 scan.skipped += 1
         stack.extend(reversed(subfolders))
@@ -300,6 +352,16 @@ def _read_path(path: str, limit: int, scan: Scan) -> Iterator[Source]:
         except OSError:
             st = None
         if st is None or not stat.S_ISREG(st.st_mode):
+            try:
+                lst = os.lstat(path)
+                identity = (lst.st_dev, lst.st_ino)
+            except OSError:
+                identity = None
+            if identity is not None and identity in scan.seen_problems:
+                scan.duplicates += 1
+                return
+            if identity is not None:
+                scan.seen_problems.add(identity)
             yield Source(
                 name, None, not_regular(path) or Msg("file.cannot_read", reason=Msg("file.missing"))
             )
@@ -368,18 +430,85 @@ class _Patched(io.RawIOBase):
         return n
 
 
-def _bad_utf8_names(fileobj) -> tuple[dict[int, int], set[int]]:
-    """Patches that clear the "name is UTF-8" flag of central-directory records whose name is not
-    UTF-8 (so zipfile can list the archive; those entries are then reported, the rest read), and
-    the indexes of those records."""
+def _central_directory(fileobj) -> tuple[int, int] | None:
+    """Where the central directory starts in ``fileobj`` and its size, read from the end record
+    as zipfile reads it; None when there is no end record (zipfile then says so)."""
     endrec = zipfile._EndRecData(fileobj)  # the same reading of the end record that zipfile does
     if not endrec:
-        return {}, set()
+        return None
     size_cd, offset_cd = endrec[zipfile._ECD_SIZE], endrec[zipfile._ECD_OFFSET]
     concat = endrec[zipfile._ECD_LOCATION] - size_cd - offset_cd
     if endrec[zipfile._ECD_SIGNATURE] == zipfile.stringEndArchive64:
         concat -= zipfile.sizeEndCentDir64 + zipfile.sizeEndCentDir64Locator
-    start = offset_cd + concat
+    return offset_cd + concat, size_cd
+
+
+def _damaged(fileobj) -> Msg | None:
+    """Why a zip archive cannot be trusted to list what it holds, or None.
+
+    zipfile looks for the archive's end record in its last 64 KB and takes the last one found. In a
+    class zip cut short by a download, that can be the end record of a student's own zip stored
+    whole inside it: zipfile would then list only that one upload and the rest of the class would
+    vanish without a word. So the end record (and its comment) must end exactly where the file
+    ends, and an archive that starts with an entry must list its entries from its start."""
+    endrec = zipfile._EndRecData(fileobj)
+    if not endrec:
+        return None  # not a zip at all: zipfile says so
+    size = fileobj.seek(0, io.SEEK_END)
+    comment = endrec[zipfile._ECD_COMMENT]
+    end = endrec[zipfile._ECD_LOCATION] + zipfile.sizeEndCentDir + len(comment)
+    if len(comment) != endrec[zipfile._ECD_COMMENT_SIZE] or end != size:
+        return Msg("inputs.zip_cut")
+    start, _size_cd = _central_directory(fileobj)
+    offset_cd = endrec[zipfile._ECD_OFFSET]
+    if start != offset_cd:  # data before the first entry it lists: fine for a self-extractor,
+        fileobj.seek(0)  # not for a file that itself starts with an entry nobody lists
+        if fileobj.read(4) == b"PK\x03\x04":
+            return Msg("inputs.zip_cut")
+    return None
+
+
+def _count_entries(fileobj) -> tuple[int, int]:
+    """How many entries the central directory lists, and how many of them are answer files, read
+    without building zipfile's record of each; counting stops just past :data:`MAX_ENTRIES` or
+    :data:`MAX_ANSWER_ENTRIES` (a zip of a million empty entries costs nothing to refuse)."""
+    where = _central_directory(fileobj)
+    if where is None:
+        return 0, 0
+    start, left = where
+    fileobj.seek(max(start, 0))
+    buf, pos, total, answers = bytearray(), 0, 0, 0
+    whole_record = 46 + 3 * 0xFFFF
+    while total <= MAX_ENTRIES and answers <= MAX_ANSWER_ENTRIES:
+        if len(buf) - pos < whole_record and left > 0:
+            del buf[:pos]
+            pos = 0
+            chunk = fileobj.read(min(left, 1024 * 1024))
+            if not chunk:
+                left = 0
+            left -= len(chunk)
+            buf += chunk
+        if len(buf) - pos < 46 or buf[pos : pos + 4] != b"PK\x01\x02":
+            break  # the end, or damage that zipfile names
+        (flags,) = struct.unpack_from("<H", buf, pos + 8)
+        name_len, extra_len, comment_len = struct.unpack_from("<HHH", buf, pos + 28)
+        raw = bytes(buf[pos + 46 : pos + 46 + name_len])
+        name = raw.decode("utf-8" if flags & 0x800 else "cp437", errors="replace")
+        total += 1
+        if is_answer_name(name.rsplit("/", 1)[-1]):
+            answers += 1
+        pos += 46 + name_len + extra_len + comment_len
+    return total, answers
+
+
+def _bad_utf8_names(fileobj) -> tuple[dict[int, int], set[int]]:
+    """Patches that clear the "name is UTF-8" flag of central-directory records whose name is not
+    UTF-8 (so zipfile can list the archive; those entries are then reported, the rest read), and
+    the indexes of those records."""
+    where = _central_directory(fileobj)
+    if where is None:
+        return {}, set()
+    start, size_cd = where
     if size_cd > 64 * 1024 * 1024:
         return {}, set()
     fileobj.seek(start)
@@ -429,16 +558,41 @@ def _entry_reason(exc: BaseException) -> Msg | str:
     return _reason(exc)
 
 
-def _zip_sources(name: str, fileobj, depth: int, limit: int, scan: Scan) -> Iterator[Source]:
+def _zip_sources(
+    name: str, fileobj, depth: int, limit: int, scan: Scan, budget: _Budget | None = None
+) -> Iterator[Source]:
+    """The answer files in the archive ``fileobj`` (named ``name``), zips inside it too.
+
+    ``budget`` is the upload this archive belongs to (a zip inside another): everything unpacked
+    from it is charged there. In an archive that is no one's upload (a class zip), each top folder
+    is one student's upload with a budget of its own, and each zip at its top level too."""
     try:
+        damage = _damaged(fileobj)
+        if damage is not None:
+            yield Source(name, None, damage)
+            return
+        total, answers = _count_entries(fileobj)
+        if total > MAX_ENTRIES or answers > MAX_ANSWER_ENTRIES:
+            yield Source(
+                name,
+                None,
+                Msg(
+                    "inputs.too_many_entries",
+                    limit=f"{MAX_ANSWER_ENTRIES:,}",
+                    all_limit=f"{MAX_ENTRIES:,}",
+                ),
+            )
+            return
+        fileobj.seek(0)
         archive, bad_names = _open_zip(fileobj)
         infos = archive.infolist()
     except Exception as exc:  # noqa: BLE001
         yield Source(name, None, Msg("inputs.bad_zip", reason=_reason(exc)))
         return
+    cap = upload_cap(limit)
+    folders: dict[str, _Budget] = {}
     with archive:
         overlapping = _overlapping(infos)
-        archive_limit = max(limit * 20, 64 * 1024 * 1024)
         names = Counter(info.filename for info in infos)
         nth: Counter = Counter()
         order = sorted(range(len(infos)), key=lambda i: (infos[i].filename, infos[i].header_offset))
@@ -460,7 +614,7 @@ def _zip_sources(name: str, fileobj, depth: int, limit: int, scan: Scan) -> Iter
             if is_set_aside(base):
                 scan.set_aside.append(source)
                 continue
-            if not is_answer_name(base):
+            if not is_answer_name(base):  # skipped unread: never decompressed
                 if looks_like_answer(base):
                     yield Source(source, None, Msg("inputs.looks_like_answer", name=base))
                 else:
@@ -470,43 +624,100 @@ def _zip_sources(name: str, fileobj, depth: int, limit: int, scan: Scan) -> Iter
                 yield Source(source, None, Msg("inputs.overlap"))
                 continue
             nested = base.rstrip().lower().endswith(".zip")
-            cap = archive_limit if nested else limit
             if nested and depth >= MAX_ARCHIVE_DEPTH:
                 yield Source(source, None, Msg("inputs.too_deep", levels=MAX_ARCHIVE_DEPTH + 1))
                 continue
-            if scan.unpacked + min(info.file_size, cap) > scan.max_unpacked:
-                yield Source(
-                    source, None, Msg("inputs.run_limit", limit=size_text(scan.max_unpacked))
-                )
+            charge = budget
+            if charge is None and "/" in entry:  # one student's folder in a class zip
+                top = entry.split("/", 1)[0]
+                charge = folders.get(top)
+                if charge is None:
+                    charge = folders[top] = _Budget(f"{name}!{top}/", cap)
+            if charge is not None and charge.left <= 0:
+                charge.refused += 1
                 continue
-            run_left = scan.max_unpacked - scan.unpacked
-            try:
-                if info.file_size > cap:
-                    raise FileTooLarge(
-                        Msg(
-                            "inputs.unpacks_to",
-                            size=size_text(info.file_size),
-                            limit=size_text(cap),
-                            what=Msg("inputs.an_archive" if nested else "inputs.a_file"),
-                        )
-                    )
-                with archive.open(info) as stream:
-                    data = read_stream_limited(stream, min(cap, run_left))
-            except FileTooLarge as exc:
-                yield Source(
-                    source,
-                    None,
-                    Msg("inputs.run_limit", limit=size_text(scan.max_unpacked))
-                    if run_left < cap and info.file_size <= cap
-                    else Msg("inputs.bad_entry", reason=exc.msg),
+            # what this entry may unpack: the entry's limit, what its upload and the run have left
+            entry_cap = cap if nested else limit
+            room = scan.max_unpacked - scan.unpacked
+            if charge is not None:
+                room = min(room, charge.left)
+            if info.file_size > entry_cap:
+                why = Msg(
+                    "inputs.unpacks_to",
+                    size=size_text(info.file_size),
+                    limit=size_text(entry_cap),
+                    what=Msg("inputs.an_archive" if nested else "inputs.a_file"),
                 )
+                yield Source(source, None, Msg("inputs.bad_entry", reason=why))
+                continue
+            # a nested archive is charged what it grows by when unpacked (a zip of PDFs: little)
+            declared = max(info.file_size - info.compress_size, 0) if nested else info.file_size
+            if declared > room:
+                if charge is not None and room == charge.left:
+                    charge.refused += 1
+                    charge.left = 0
+                else:
+                    yield Source(
+                        source, None, Msg("inputs.run_limit", limit=size_text(scan.max_unpacked))
+                    )
+                continue
+            try:
+                with archive.open(info) as stream:
+                    data = (
+                        _unpack(stream, entry_cap) if nested else read_stream_limited(stream, limit)
+                    )
+            except FileTooLarge as exc:
+                yield Source(source, None, Msg("inputs.bad_entry", reason=exc.msg))
                 continue
             except Exception as exc:  # noqa: BLE001
                 yield Source(source, None, Msg("inputs.bad_entry", reason=_entry_reason(exc)))
                 continue
-            scan.unpacked += len(data)
+            size = data.getbuffer().nbytes if nested else len(data)
+            used = max(size - info.compress_size, 0) if nested else size
+            if used > room:  # it lied about its size
+                if charge is not None and room == charge.left:
+                    charge.refused += 1
+                    charge.left = 0
+                else:
+                    yield Source(
+                        source, None, Msg("inputs.run_limit", limit=size_text(scan.max_unpacked))
+                    )
+                del data
+                continue
+            scan.unpacked += used
+            if charge is not None:
+                charge.left -= used
             if nested:
-                yield from _zip_sources(source, io.BytesIO(data), depth + 1, limit, scan)
+                upload = charge if charge is not None else _Budget(source, cap)
+                yield from _zip_sources(source, data, depth + 1, limit, scan, upload)
+                if charge is None and upload.refused:
+                    yield _over_budget(upload)
             else:
                 yield Source(source, data)
             del data
+    for folder in folders.values():
+        if folder.refused:
+            yield _over_budget(folder)
+
+
+def _unpack(stream, limit: int) -> io.BytesIO:
+    """A nested archive unpacked into memory (one copy, never more than ``limit`` bytes)."""
+    out = io.BytesIO()
+    total = 0
+    while True:
+        chunk = stream.read(min(1024 * 1024, limit + 1 - total))
+        if not chunk:
+            out.seek(0)
+            return out
+        out.write(chunk)
+        total += len(chunk)
+        if total > limit:
+            raise FileTooLarge(Msg("file.too_large", limit=size_text(limit)))
+
+
+def _over_budget(budget: _Budget) -> Source:
+    return Source(
+        budget.name,
+        None,
+        Msg("inputs.upload_limit", limit=size_text(budget.cap), count=budget.refused),
+    )
