@@ -20,7 +20,6 @@ from ..answers import (
     read_answers,
     record_change,
     resolve_answers_dir,
-    set_aside,
     write_answers,
 )
 from ..blocks import block, category, taxonomy
@@ -267,18 +266,15 @@ class BlockExercise(widgets.VBox):
             self.children = [self.style_sheet, self.header, box]
 
     def _open(self, student_id: str, student_name: str, *, write: bool) -> None:
-        old = self._saved_file()
-        if old is not None and normalise_id(old.student_id) != normalise_id(student_id):
-            # another student's answers (a shared computer): keep them, under their id, and start
-            # afresh
-            set_aside(self.path, old.student_id)
-        existed = self.path.is_file()
+        # another student's answers (a shared computer) are kept aside under their id, and this
+        # student's own, if kept aside so before, are brought back
         self.answers = load_or_new(
             self.path,
             student_id=student_id,
             exercise_set=self.exercise_set.id,
             student_name=student_name,
         )
+        existed = self.path.is_file()
         self.answers.note_open()  # saved with the first answer: times run from here
         who = f"{student_id} · {student_name}" if student_name else student_id
         self.student_line.value = esc(ui("student_line", self.lang, who=who))
