@@ -55,6 +55,15 @@ def _error_text(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
+def _read_only(exc: BaseException) -> bool:
+    """A save refused because the folder (or file) cannot be written: retrying will not help."""
+    import errno
+
+    return isinstance(exc, PermissionError) or (
+        isinstance(exc, OSError) and exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS)
+    )
+
+
 def _shown_path(path: Path) -> str:
     try:
         return path.relative_to(Path.cwd()).as_posix()
@@ -248,6 +257,8 @@ class BlockExercise(widgets.VBox):
                     path=_shown_path(self.path),
                     error=_error_text(exc),
                 )
+            elif _read_only(exc):
+                text = self._save_failed(exc)
             else:
                 text = ui("unexpected_error", self.lang, error=_error_text(exc))
             retry = widgets.Button(description=ui("try_again", self.lang), button_style="warning")
@@ -477,16 +488,24 @@ class BlockExercise(widgets.VBox):
                     error=_error_text(exc),
                 )
             else:
-                message = ui("save_failed", self.lang, error=_error_text(exc))
+                message = self._save_failed(exc)
             self.saved.value = f"<span class='bmc-error'>{esc(message)}</span>"
             return
         self._show_saved(datetime.now())
+
+    def _save_failed(self, exc: BaseException) -> str:
+        """Why a save failed, and what to do: a folder that cannot be written is named (saving
+        there again will not help); anything else may pass, and the next change saves again."""
+        if _read_only(exc):
+            folder = _shown_path(self.path.parent)
+            return ui("folder_read_only", self.lang, folder=folder, error=_error_text(exc))
+        return ui("save_failed", self.lang, error=_error_text(exc))
 
     def _save(self) -> None:
         try:
             write_answers(self.path, self.answers)
         except Exception as exc:  # noqa: BLE001
-            message = ui("save_failed", self.lang, error=_error_text(exc))
+            message = self._save_failed(exc)
             self.saved.value = f"<span class='bmc-error'>{esc(message)}</span>"
             return
         self._show_saved(datetime.now())
