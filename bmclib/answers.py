@@ -483,15 +483,120 @@ def write_answers(path: str | os.PathLike, answers: AnswerFile) -> Path:
     return target
 
 
+def _aside_tag(tag: str) -> str:
+    """The part of a set-aside copy's name that says whose (or what) it is."""
+    return re.sub(r"[^\w.-]+", "_", tag).strip("._") or "old"
+
+
+#: the time :func:`set_aside` adds when ``<stem>.<tag>.json`` is taken already
+_ASIDE_STAMP = re.compile(r"\.\d{8}-\d{6}-\d{6}$")
+
+
 def set_aside(path: Path, tag: str) -> Path:
     """Move a file that must not be overwritten to ``<stem>.<tag>.json`` beside it (never
     deleted)."""
-    tag = re.sub(r"[^\w.-]+", "_", tag).strip("._") or "old"
+    tag = _aside_tag(tag)
     aside = path.with_name(f"{path.stem}.{tag}{path.suffix}")
     if aside.exists():
         aside = path.with_name(f"{path.stem}.{tag}.{datetime.now():%Y%m%d-%H%M%S-%f}{path.suffix}")
     os.replace(path, aside)
     return aside
+
+
+def own_set_aside(path: str | os.PathLike, student_id: str, exercise_set: str) -> list[AnswerFile]:
+    """The copies of ``student_id``'s answers that were set aside beside ``path`` when another
+    student opened the exercise there (``<stem>.<id>.json``, ids compared as
+    :func:`~bmclib.fileio.normalise_id` does), oldest first. Copies that cannot be read, or whose
+    content belongs to another student or set, are not theirs and are left alone.
+
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "set.json"
+    >>> _ = write_answers(p.with_name("set.S1.json"), AnswerFile("S1", "set", {"a": "x"}))
+    >>> [af.answers for af in own_set_aside(p, "s1", "set")], own_set_aside(p, "s2", "set")
+    ([{'a': 'x'}], [])
+    """
+    target = Path(path)
+    if not student_id:
+        return []
+    want = normalise_id(student_id)
+    want_tag = normalise_id(_aside_tag(student_id))
+    prefix, suffix = f"{target.stem}.", target.suffix
+    try:
+        names = sorted(os.listdir(target.parent))
+    except OSError:
+        return []
+    found = []
+    for name in names:
+        if name == target.name or not (name.startswith(prefix) and name.endswith(suffix)):
+            continue
+        tag = _ASIDE_STAMP.sub("", name[len(prefix) : len(name) - len(suffix)])
+        if normalise_id(tag) != want_tag:
+            continue
+        try:
+            af = read_answers(target.parent / name)
+        except AnswerFileError:
+            continue
+        if af.exercise_set == exercise_set and normalise_id(af.student_id) == want:
+            found.append(af)
+    found.sort(key=lambda af: af.saved_time or _OLDEST)
+    return found
+
+
+_OLDEST = datetime.min.replace(tzinfo=UTC)
+
+
+def _change_times(af: AnswerFile) -> dict[str, datetime]:
+    """When each item last changed in ``af``: its newest attempt, else (an answer whose attempts
+    were dropped from the log) the file's ``saved_at``."""
+    times: dict[str, datetime] = {}
+    for a in af.attempts:
+        item, at = a.get("item"), parse_time(a.get("at"))
+        if isinstance(item, str) and at is not None and (item not in times or at > times[item]):
+            times[item] = at
+    for item in af.answers:
+        times.setdefault(item, af.saved_time or _OLDEST)
+    return times
+
+
+def merge_answer_files(first: AnswerFile, *others: AnswerFile) -> AnswerFile:
+    """One student's answer files merged into one: for each item the newest change wins (a
+    cleared answer too), on a tie the earlier argument; the attempt logs are joined.
+
+    >>> old = AnswerFile("s1", "set", {"a": "x", "b": "y"}, saved_at="2026-11-20T10:00:00+09:00")
+    >>> new = AnswerFile("s1", "set", {"b": "z"}, saved_at="2026-11-21T10:00:00+09:00")
+    >>> merge_answer_files(new, old).answers
+    {'b': 'z', 'a': 'x'}
+    """
+    files = (first, *others)
+    times = [_change_times(af) for af in files]
+    answers: dict[str, str] = {}
+    for item in dict.fromkeys(i for t in times for i in t):
+        newest = max(
+            (n for n in range(len(files)) if item in times[n]),
+            key=lambda n: (times[n][item], -n),
+        )
+        if item in files[newest].answers:
+            answers[item] = files[newest].answers[item]
+    seen: set[tuple] = set()
+    attempts = []
+    for af in files:
+        for a in af.attempts:
+            if _attempt_key(a) not in seen:
+                seen.add(_attempt_key(a))
+                attempts.append(a)
+    attempts.sort(key=lambda a: str(a.get("at", "")))
+    merged = AnswerFile(
+        student_id=first.student_id,
+        exercise_set=first.exercise_set,
+        answers=answers,
+        student_name=next((af.student_name for af in files if af.student_name), ""),
+        saved_at=now_iso(),
+        attempts=attempts,
+        source=first.source,
+        attempts_dropped=max(af.attempts_dropped for af in files),
+    )
+    merged.trim_attempts()
+    return merged
 
 
 def _attempt_key(a: dict) -> tuple:
@@ -579,31 +684,77 @@ def record_change(
     return merged
 
 
+def _settle(target: Path, student_id: str, exercise_set: str) -> AnswerFile | None:
+    """Make ``target`` this student's file: a damaged file or one of another set is set aside as
+    ``bad-<time>``, another student's under their id; copies of this student's own answers that
+    were set aside are brought back (the newest moved back in place, any others merged in and
+    left where they are, older than the merged file). Returns the file now at ``target``."""
+    current = None
+    if os.path.lexists(target):
+        try:
+            current = read_answers(target)
+        except AnswerFileError as exc:
+            if exc.unreadable:
+                raise
+        if current is None or current.exercise_set != exercise_set:
+            set_aside(target, f"bad-{datetime.now():%Y%m%d-%H%M%S}")
+            current = None
+        elif student_id and normalise_id(current.student_id) != normalise_id(student_id):
+            # a shared computer: the other student's answers are kept, under their id
+            set_aside(target, current.student_id)
+            current = None
+    own = own_set_aside(target, student_id, exercise_set)
+    if not own:
+        return current
+    if current is None:
+        back = own.pop()  # the newest copy goes back in place, as it is
+        os.replace(back.source, target)
+        back.source = str(target)
+        current = back
+    if own:
+        merged = merge_answer_files(current, *reversed(own))
+        write_atomic(target, answers_text(merged.to_dict()))
+        current = merged
+    return current
+
+
 def load_or_new(
     path: str | os.PathLike, *, student_id: str, exercise_set: str, student_name: str = ""
 ) -> AnswerFile:
     """Open an existing answer file to continue, or start a new one.
 
     A file that was read and is damaged, or belongs to another exercise set, is kept aside as
-    ``<name>.bad-<time>.json`` (never deleted) and a fresh file is started. A file that cannot be
-    read at all raises ``AnswerFileError`` (``unreadable``) and is left exactly as it is.
+    ``<name>.bad-<time>.json`` (never deleted) and a fresh file is started. A file of another
+    student (a shared computer) is kept aside as ``<name>.<their id>.json``; when this student's
+    own answers were kept aside that way, they are brought back (merged with the file in place,
+    the newest change of each item winning). A file that cannot be read at all raises
+    ``AnswerFileError`` (``unreadable``) and is left exactly as it is.
     """
     target = Path(path)
-    if os.path.lexists(target):
-        try:
-            af = read_answers(target)
-        except AnswerFileError as exc:
-            if exc.unreadable:
-                raise
-            af = None
-        if af is not None and af.exercise_set == exercise_set:
-            if student_id:
-                af.student_id = student_id
-            if student_name:
-                af.student_name = student_name
-            af.source = str(target)
-            return af
-        set_aside(target, f"bad-{datetime.now():%Y%m%d-%H%M%S}")
+    # look first without the lock (a read-only folder can be read but holds no lock file)
+    try:
+        quick = read_answers(target) if os.path.lexists(target) else None
+    except AnswerFileError as exc:
+        if exc.unreadable:
+            raise
+        quick = None
+    untouched = (
+        quick is not None
+        and quick.exercise_set == exercise_set
+        and (not student_id or normalise_id(quick.student_id) == normalise_id(student_id))
+    ) or (quick is None and not os.path.lexists(target))
+    if untouched and not own_set_aside(target, student_id, exercise_set):
+        af = quick
+    else:
+        with _locked(target):
+            af = _settle(target, student_id, exercise_set)
+    if af is not None:
+        if student_id:
+            af.student_id = student_id
+        if student_name:
+            af.student_name = student_name
+        af.source = str(target)
+        return af
     return AnswerFile(
         student_id=student_id,
         exercise_set=exercise_set,

@@ -309,6 +309,56 @@ def _quiet_ipython_dir(temp: str) -> str:
     return str(profile.parent)
 
 
+#: the file in the app's temporary folder that names the processes using it (bmc app, Voila)
+OWNERS = "owners"
+TEMP_PREFIX = "bmc-app-"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # e.g. another user's process: alive
+        return True
+    return True
+
+
+def remove_stale_temp(parent: str | os.PathLike | None = None) -> list[str]:
+    """Remove what earlier runs of ``bmc app`` that were killed outright (``kill -9``, a crash)
+    left in the temporary folder: only this user's ``bmc-app-*`` folders, and only those whose
+    owning processes (named in their ``owners`` file) have all ended. A folder without that file
+    (another program's, or one this cannot judge) is left alone. Returns the folders removed.
+
+    >>> import tempfile
+    >>> remove_stale_temp(tempfile.mkdtemp())
+    []
+    """
+    if os.name != "posix":
+        return []
+    removed = []
+    try:
+        entries = list(os.scandir(parent or tempfile.gettempdir()))
+    except OSError:
+        return removed
+    for entry in entries:
+        if not entry.name.startswith(TEMP_PREFIX):
+            continue
+        try:
+            if not entry.is_dir(follow_symlinks=False):
+                continue
+            if entry.stat(follow_symlinks=False).st_uid != os.getuid():
+                continue
+            text = Path(entry.path, OWNERS).read_text(encoding="ascii")
+        except (OSError, UnicodeDecodeError):
+            continue
+        pids = [int(word) for word in text.split() if word.isdigit()]
+        if pids and not any(_alive(pid) for pid in pids):
+            shutil.rmtree(entry.path, ignore_errors=True)
+            removed.append(entry.path)
+    return removed
+
+
 def voila_installed() -> bool:
     """True when Voila can be imported here (it comes with the ``app`` extra)."""
     import importlib.util
@@ -388,8 +438,12 @@ def run_app(
     def stop_requested(_signum, _frame):
         raise KeyboardInterrupt  # kill and a closed terminal stop the app as Ctrl-C does
 
+    # what an earlier run killed outright left behind (its IPython folder, input history)
+    remove_stale_temp()
     # private (0700): connection files, the kernels' IPython folder
-    temp = tempfile.mkdtemp(prefix="bmc-app-")
+    temp = tempfile.mkdtemp(prefix=TEMP_PREFIX)
+    owners = Path(temp, OWNERS)
+    owners.write_text(f"{os.getpid()}\n", encoding="ascii")
     env["IPYTHONDIR"] = _quiet_ipython_dir(temp)
     proc = None
     try:
@@ -413,6 +467,8 @@ def run_app(
             start_new_session=True,
             preexec_fn=_die_with_parent if linux else None,  # noqa: PLW1509 - see above
         )
+        with open(owners, "a", encoding="ascii") as f:  # Voila uses the folder as long as bmc
+            f.write(f"{proc.pid}\n")
         if not wait_for_port(port, timeout=READY_SECONDS, proc=proc):
             if proc.poll() is not None:
                 print(

@@ -623,6 +623,9 @@ def _parse(data: Any, text: str, label: str, *, lint: bool = False):
             )
             continue
         out = []
+        # each note's line, found after the previous note's (notes follow one another), and
+        # counted on from there: a canvas of many notes costs no more than reading it once
+        cursor, cursor_line, skip = max(bpos, 0), bline, 0
         for i, raw in enumerate(notes, start=1):
             where = Msg("canvas.note_where", block=block_id, n=i)
             nline = bline
@@ -632,8 +635,11 @@ def _parse(data: Any, text: str, label: str, *, lint: bool = False):
             if isinstance(note_text, str) and text:
                 import json
 
-                pos = text.find(json.dumps(note_text, ensure_ascii=False), max(bpos, 0))
-                nline = _line_at(text, pos) if pos >= 0 else bline
+                encoded = json.dumps(note_text, ensure_ascii=False)
+                pos = text.find(encoded, cursor, cursor + skip + len(encoded) + 1000)
+                if pos >= 0:
+                    cursor_line += text.count("\n", cursor, pos)
+                    cursor, skip, nline = pos, len(encoded), cursor_line
             if isinstance(raw, dict):
                 if lint:
                     for key in raw:

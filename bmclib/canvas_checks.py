@@ -36,7 +36,9 @@ note.
 
 from __future__ import annotations
 
+import bisect
 import difflib
+import functools
 import html
 import re
 from collections.abc import Iterable
@@ -221,8 +223,16 @@ class RuleBook:
     particles: tuple
 
 
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
 def _is_hangul(word: str) -> bool:
-    return bool(re.search(r"[\uac00-\ud7a3]", word))
+    return _HANGUL.search(word) is not None
+
+
+def _hangul_stem(stem: str) -> bool:
+    """A stem of :func:`_stem_set` is all Hangul or all Latin: its first letter tells."""
+    return "\uac00" <= stem[0] <= "\ud7a3"
 
 
 def _pattern(keywords: Iterable[str]) -> re.Pattern:
@@ -483,9 +493,20 @@ def relationship_types_in(text: str) -> tuple[str, ...]:
 
 
 def _stems(text: str) -> set[str]:
+    return set(_stem_set(text))
+
+
+_WORD = re.compile(r"[a-z][a-z0-9]+|[\uac00-\ud7a3]+")
+_LATIN_RUN = re.compile(r"[a-z0-9]+")
+_HANGUL_RUN = re.compile(r"[\uac00-\ud7a3]+")
+
+
+@functools.lru_cache(maxsize=4096)
+def _stem_set(text: str) -> frozenset[str]:
+    """The words of a note (see the module docstring), computed once per text."""
     book = rule_book()
     out = set()
-    for word in re.findall(r"[a-z][a-z0-9]+|[\uac00-\ud7a3]+", text.casefold()):
+    for word in _WORD.findall(text.casefold()):
         if word in book.stopwords:
             continue
         if _is_hangul(word):
@@ -499,29 +520,121 @@ def _stems(text: str) -> set[str]:
             if len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
                 word = word[:-1]
             out.add(word)
-    return out
+    return frozenset(out)
+
+
+@functools.lru_cache(maxsize=4096)
+def _latin_mention(stem: str) -> re.Pattern:
+    return re.compile(rf"(?<![a-z0-9]){re.escape(stem)}")
 
 
 def _mentions(stem: str, text: str) -> bool:
     text = text.casefold()
     if _is_hangul(stem):
         return stem in text
-    return re.search(rf"(?<![a-z0-9]){re.escape(stem)}", text) is not None
+    return _latin_mention(stem).search(text) is not None
 
 
 def _linked(a: str, b: str) -> bool:
-    """True when two note texts share a word (see the module docstring)."""
-    return any(_mentions(s, b) for s in _stems(a)) or any(_mentions(s, a) for s in _stems(b))
+    """True when two note texts share a word (see the module docstring).
+
+    >>> _linked("Cloud servers", "Hosting on our own server"), _linked("Bakery", "Bread")
+    (True, False)
+    """
+    return any(_mentions(s, b) for s in _stem_set(a)) or any(_mentions(s, a) for s in _stem_set(b))
+
+
+class _Words:
+    """The words of a group of notes, indexed so that :func:`_linked` with any note of the group
+    costs a few look-ups instead of one comparison per note. A Latin stem is mentioned in the
+    group when it begins one of the group's Latin runs (a sorted list, searched by bisection), a
+    Hangul stem when it occurs in one of its Hangul runs (one string, searched by ``in``). The
+    other way round, the group's own stems are kept in a trie, walked from the start of each
+    Latin run of a text and from each syllable of its Hangul runs.
+
+    >>> words = _Words(["Cloud servers", "제빵 교실"])
+    >>> words.linked("Hosting on our own server"), words.linked("빵"), words.linked("제빵사 모집")
+    (True, False, True)
+    """
+
+    _END = ""  #: the trie's key for "a stem ends here" (no letter is empty)
+
+    def __init__(self, texts: Iterable[str]):
+        self.texts = list(texts)
+        folded = [text.casefold() for text in self.texts]
+        #: every text, case-folded, one a line
+        self.folded = "\n".join(folded)
+        self.latin = sorted(set(_LATIN_RUN.findall(self.folded)))
+        self.hangul = "\n".join(_HANGUL_RUN.findall(self.folded))
+        self._trie: dict | None = None
+        self._seen: dict[str, bool] = {}
+
+    @property
+    def trie(self) -> dict:
+        """The stems of the notes, letter by letter (built when first needed)."""
+        if self._trie is None:
+            self._trie = {}
+            for text in self.texts:
+                for stem in _stem_set(text):
+                    node = self._trie
+                    for letter in stem:
+                        node = node.setdefault(letter, {})
+                    node[self._END] = True
+        return self._trie
+
+    def mentions(self, stem: str) -> bool:
+        """Is ``stem`` mentioned in one of the notes (as :func:`_mentions` decides)?"""
+        found = self._seen.get(stem)
+        if found is None:
+            if _hangul_stem(stem):
+                found = stem in self.hangul
+            else:
+                i = bisect.bisect_left(self.latin, stem)
+                found = i < len(self.latin) and self.latin[i].startswith(stem)
+            self._seen[stem] = found
+        return found
+
+    def _starts_at(self, run: str, start: int) -> bool:
+        node, end = self.trie, self._END
+        for i in range(start, len(run)):
+            node = node.get(run[i])
+            if node is None:
+                return False
+            if end in node:
+                return True
+        return False
+
+    def mentioned_in(self, text: str) -> bool:
+        """Does ``text`` mention a stem of one of the notes?"""
+        if not self.trie:
+            return False
+        folded = text.casefold()
+        if any(self._starts_at(run, 0) for run in _LATIN_RUN.findall(folded)):
+            return True
+        return any(
+            self._starts_at(run, i) for run in _HANGUL_RUN.findall(folded) for i in range(len(run))
+        )
+
+    def linked(self, text: str) -> bool:
+        """Does ``text`` share a word with one of the notes (:func:`_linked` with any of them)?"""
+        return any(self.mentions(s) for s in _stem_set(text)) or self.mentioned_in(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _words_of(text: str) -> _Words:
+    """One note's words, indexed once however many segments ask about it."""
+    return _Words([text])
 
 
 def _segment_mentioned(segment_note: Note, text: str) -> bool:
     """Does ``text`` name this customer segment (its tag, or a word of its note)?"""
+    words = _words_of(text)
     if segment_note.segment and (
-        segment_note.segment.casefold() in text.casefold()
-        or any(_mentions(s, text) for s in _stems(segment_note.segment))
+        segment_note.segment.casefold() in words.folded
+        or any(words.mentions(s) for s in _stem_set(segment_note.segment))
     ):
         return True
-    return any(_mentions(s, text) for s in _stems(segment_note.text))
+    return any(words.mentions(s) for s in _stem_set(segment_note.text))
 
 
 def _segments_of(note: Note, canvas: Canvas) -> set[str]:
@@ -595,6 +708,7 @@ def check_canvas(canvas: Canvas | str | Path | dict, lang: str | None = None) ->
     ['segment_without_channel', 'premium_self_service_only']
     """
     canvas = as_canvas(canvas)
+    _refuse_too_large(canvas)
     book = rule_book()
     report = _Report(book)
     _check_empty(canvas, report)
@@ -606,6 +720,70 @@ def check_canvas(canvas: Canvas | str | Path | dict, lang: str | None = None) ->
     return Findings(
         sorted(report.findings, key=lambda f: rank[f.severity]), lang=lang or canvas.lang
     )
+
+
+#: what a canvas may hold to be checked: a class's canvases are graded in seconds, and a canvas
+#: beyond this (thousands of notes, pasted pages) is refused with a message, not checked for minutes
+MAX_NOTES_PER_BLOCK = 200
+MAX_NOTES = 2000
+MAX_NOTE_CHARS = 1000
+MAX_CHARS = 100_000
+
+
+def _refuse_too_large(canvas: Canvas) -> None:
+    """Raise ``DataError`` naming the canvas and what is beyond the limits above (all of it)."""
+    source = canvas.source or "<canvas>"
+    problems = []
+    for block_id in BLOCK_IDS:
+        notes = canvas[block_id]
+        if len(notes) > MAX_NOTES_PER_BLOCK:
+            problems.append(
+                Problem(
+                    source,
+                    0,
+                    Msg(
+                        "checks.too_many_in_block",
+                        block=block(block_id).name,
+                        count=f"{len(notes):,}",
+                        max=f"{MAX_NOTES_PER_BLOCK:,}",
+                    ),
+                )
+            )
+        long = next((n for n in notes if len(n.text) > MAX_NOTE_CHARS), None)
+        if long is not None:
+            problems.append(
+                Problem(
+                    source,
+                    0,
+                    Msg(
+                        "checks.note_too_long",
+                        block=block(block_id).name,
+                        count=f"{len(long.text):,}",
+                        start=f'"{_short(long.text, 32)}"',
+                        max=f"{MAX_NOTE_CHARS:,}",
+                    ),
+                )
+            )
+    total = sum(len(canvas[b]) for b in BLOCK_IDS)
+    if total > MAX_NOTES:
+        # the total says it all: not one line for each of nine blocks
+        problems = [p for p in problems if p.msg.key != "checks.too_many_in_block"]
+        problems.append(
+            Problem(
+                source,
+                0,
+                Msg("checks.too_many_notes", count=f"{total:,}", max=f"{MAX_NOTES:,}"),
+            )
+        )
+    chars = sum(len(n.text) for _b, n in canvas.notes())
+    if chars > MAX_CHARS:
+        problems.append(
+            Problem(
+                source, 0, Msg("checks.too_much_text", count=f"{chars:,}", max=f"{MAX_CHARS:,}")
+            )
+        )
+    if problems:
+        raise DataError(problems)
 
 
 def _check_empty(canvas: Canvas, report: _Report) -> None:
@@ -696,9 +874,11 @@ def _check_revenue(canvas: Canvas, report: _Report) -> None:
 
 def _check_infrastructure(canvas: Canvas, report: _Report) -> None:
     for block_id in _INFRASTRUCTURE:
-        others = [n for b, n in canvas.notes() if b != block_id]
+        if all(n.segment for n in canvas[block_id]):
+            continue
+        others = _Words(n.text for b, n in canvas.notes() if b != block_id)
         for note in canvas[block_id]:
-            if note.segment or any(_linked(note.text, other.text) for other in others):
+            if note.segment or others.linked(note.text):
                 continue
             report.add(
                 "unlinked_infrastructure", [block_id], note=_short(note.text), block=_name(block_id)

@@ -16,6 +16,9 @@
   the place of Voila's spinner and its ``voila_process`` / ``voila_finish`` hooks); the tab title
   (``BMC_APP_TITLE``, see :func:`bmclib.app.app_title`) and ``<html lang>`` go in through Voila's
   ``VoilaConfiguration.resources``, which the page template reads.
+- Voila's template files (``/voila/templates/<template>/static/<file>``) are served only for a
+  path of that shape inside the template: any other path (``/voila/templates/``, ``..``) gets a
+  plain 404, not a server error with a traceback on the student's terminal.
 - Voila's notice that the notebook is not trusted (the app notebook is ours, and its outputs are
   made by our own code) is dropped from the log.
 """
@@ -33,6 +36,7 @@ from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelMana
 from tornado import web
 from traitlets import Integer
 from voila.app import Voila
+from voila.static_file_handler import TemplateStaticFileHandler
 from voila.tornado.handler import TornadoVoilaHandler
 
 from .i18n import Msg
@@ -113,6 +117,43 @@ class AppPageHandler(TornadoVoilaHandler):
         await super().get(path=path)
 
 
+class SafeTemplateStaticFileHandler(TemplateStaticFileHandler):
+    """Voila's handler of template files, answering 404 to a path that is not
+    ``<template>/static/<file>`` inside the template (Voila asserts the shape and fails with a
+    server error and a traceback; ``..`` reached its assertion too, though it never read a file).
+
+    >>> parts = SafeTemplateStaticFileHandler.checked_parts
+    >>> parts("lab/static/voila.js")
+    ('lab', 'static', 'voila.js')
+    >>> parts("lab/static/../../../../etc/passwd")
+    Traceback (most recent call last):
+    ...
+    tornado.web.HTTPError: HTTP 404: Not Found
+    """
+
+    @staticmethod
+    def checked_parts(path: str) -> tuple[str, str, str]:
+        parts = path.replace("\\", "/").split("/")
+        if (
+            len(parts) < 3
+            or parts[1] != "static"
+            or not parts[0]
+            or not parts[-1]
+            or any(p in ("", ".", "..") for p in parts)
+        ):
+            raise web.HTTPError(404)
+        return parts[0], parts[1], "/".join(parts[2:])
+
+    def parse_url_path(self, path: str) -> str:
+        self.checked_parts(path)
+        return super().parse_url_path(path)
+
+    @classmethod
+    def get_absolute_path(cls, root: str, path: str) -> str:
+        cls.checked_parts(path.replace(os.sep, "/"))
+        return super().get_absolute_path(root, path)
+
+
 class CappedKernelManager(AsyncMappingKernelManager):
     """Jupyter's kernel manager with a cap on how many kernels run at once (0: no cap)."""
 
@@ -185,6 +226,8 @@ class LoopbackVoila(Voila):
             pattern, handler = spec[0], spec[1]
             if handler is TornadoVoilaHandler:
                 spec = (pattern, AppPageHandler, *spec[2:])
+            elif handler is TemplateStaticFileHandler:
+                spec = (pattern, SafeTemplateStaticFileHandler, *spec[2:])
             elif pattern in ("/login", "/logout"):
                 spec = (pattern, DeniedHandler, *spec[2:])
             handlers.append(spec)

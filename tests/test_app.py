@@ -390,7 +390,7 @@ class FakeVoila:
 
     def __init__(self, exits_after=()):
         self.signals, self.exits_after, self.code = [], set(exits_after), None
-        self.waits = 0
+        self.waits, self.pid = 0, 999_999_999  # a pid no process has
 
     def wait(self, timeout=None):
         self.waits += 1
@@ -534,3 +534,78 @@ def test_app_serves_an_instructors_own_set(tmp_path):
     assert exercise.exercise_set.item_ids == exercise.key.item_ids == ("q01", "q02")
     with pytest.raises(bmclib.BMCError, match="Or give the path of your own CSV file"):
         app.app_env(exercise_set="my-quiz", environ={})
+
+
+# -- leftovers of a killed app, and Voila's template files (breaker t9) -------------------------
+
+
+def dead_pid() -> int:
+    child = subprocess.Popen([sys.executable, "-c", ""])
+    child.wait()
+    return child.pid
+
+
+def test_the_next_start_removes_only_folders_of_apps_that_were_killed(tmp_path):
+    import os
+
+    dead, live = dead_pid(), os.getpid()
+    folders = {
+        "bmc-app-killed": f"{dead}\n{dead_pid()}\n",  # bmc and its Voila: both gone
+        "bmc-app-running": f"{live}\n",
+        "bmc-app-voila-still-up": f"{dead}\n{live}\n",
+        "bmc-app-no-owners": None,  # not ours to judge
+        "other-killed": f"{dead}\n",  # not an app's folder
+    }
+    for name, owners in folders.items():
+        (tmp_path / name / "ipython").mkdir(parents=True)
+        if owners is not None:
+            (tmp_path / name / app.OWNERS).write_text(owners, encoding="ascii")
+    assert app.remove_stale_temp(tmp_path) == [str(tmp_path / "bmc-app-killed")]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(set(folders) - {"bmc-app-killed"})
+
+
+def test_run_app_names_its_owners_and_clears_a_killed_runs_folder(tmp_path, monkeypatch, capfd):
+    import os
+    import tempfile
+
+    temp = tmp_path / "tmp"
+    (temp / "bmc-app-killed").mkdir(parents=True)
+    (temp / "bmc-app-killed" / app.OWNERS).write_text(f"{dead_pid()}\n", encoding="ascii")
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    seen = {}
+    fake = fake_voila(0, seen)
+
+    def command(**kw):
+        seen["owners"] = (Path(kw["temp_dir"]) / app.OWNERS).read_text(encoding="ascii")
+        return fake(**kw)
+
+    monkeypatch.setattr(app, "app_command", command)
+    code = app.run_app(lang="en", port=free_port(), answers=tmp_path / "ans", open_browser=False)
+    assert code == 0 and seen["owners"] == f"{os.getpid()}\n"
+    assert list(temp.iterdir()) == []  # the killed run's folder, and this run's own, are gone
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "",
+        "lab",
+        "lab/static",
+        "lab/static/",
+        "lab/other/voila.js",
+        "lab/static/../../../../../../etc/passwd",
+        "../../etc/passwd",
+        "lab/static/./x.js",
+    ],
+)
+def test_a_template_file_path_of_another_shape_is_not_found(path):
+    pytest.importorskip("voila", reason="Voila is not installed: pip install -e '.[app]'")
+    from tornado.web import HTTPError
+
+    from bmclib.voila_app import SafeTemplateStaticFileHandler
+
+    with pytest.raises(HTTPError) as caught:
+        SafeTemplateStaticFileHandler.checked_parts(path)
+    assert caught.value.status_code == 404
+    with pytest.raises(HTTPError):
+        SafeTemplateStaticFileHandler.get_absolute_path("/fake-root", path)

@@ -224,3 +224,21 @@ def test_sigterm_stops_the_app_cleanly_with_status_0(app, when):
         )
     assert list(proc.temp.iterdir()) == []
     assert "bmc app: stopped" in proc.log_path.read_text(encoding="utf-8")
+
+
+def test_template_paths_of_another_shape_get_404_and_print_nothing(app):
+    proc, port = app()
+    assert get(port, "/voila/templates/lab/static/voila.js").status in (200, 404)
+    for path in (
+        "/voila/templates/",
+        "/voila/templates/lab",
+        "/voila/templates/lab/static/../../../../../../../../etc/passwd",
+        "/voila/templates/lab/static/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+    ):
+        page = get(port, path)
+        assert page.status == 404, path
+        assert "root:" not in page.text
+    os.kill(proc.pid, signal.SIGTERM)
+    proc.wait(timeout=60)
+    log = proc.log_path.read_text(encoding="utf-8")
+    assert "Traceback" not in log and "Uncaught" not in log and "500" not in log

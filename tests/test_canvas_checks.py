@@ -593,3 +593,124 @@ def test_a_korean_canvas_is_checked_in_korean_without_a_session_language(monkeyp
     assert check_canvas(canvas, lang="en").summary().count("block is empty") >= 1
     clean = check_canvas(Canvas.load(bmc.data_path("canvases", "bank_salad.ko.json")))
     assert not clean.errors and "Key Resources" not in clean.summary()
+
+
+# -- a canvas too large to check (breaker t12): refused with a message, not minutes of CPU --------
+
+
+def hostile(per_block: int) -> dict:
+    from bmclib.blocks import BLOCK_IDS
+
+    return {
+        "format": "bmclib-canvas",
+        "version": 1,
+        "title": "big",
+        "blocks": {b: [f"n{i}" for i in range(per_block)] for b in BLOCK_IDS},
+    }
+
+
+def test_a_canvas_with_thousands_of_notes_is_refused_naming_the_file(tmp_path):
+    from bmclib.errors import DataError
+
+    path = tmp_path / "big.json"
+    path.write_text(json.dumps(hostile(5000)), encoding="utf-8")
+    with pytest.raises(DataError) as caught:
+        check_canvas(path)
+    lines = caught.value.text("en").splitlines()
+    assert lines == [
+        (
+            f"{path}: the canvas holds 45,000 notes; a canvas is checked with at most "
+            "2,000 notes in all: keep the ones that matter and check again"
+        ),
+        (
+            f"{path}: the canvas holds 215,010 characters of notes; a canvas is checked with at "
+            "most 100,000: keep the notes short and check again"
+        ),
+    ]
+    assert "45,000개" in caught.value.text("ko")
+    one_block = make({**BASE, "channels": [f"Shop {i}" for i in range(201)]})
+    with pytest.raises(DataError, match="the Channels block holds 201 notes"):
+        check_canvas(one_block)
+    long_note = make({**BASE, "key_resources": ["word " * 201]})
+    with pytest.raises(DataError) as caught:
+        check_canvas(long_note)
+    assert "Key Resources block is 1,004 characters long" in caught.value.text("en")
+    assert "핵심 자원 블록의 메모 하나가 1,004자입니다" in caught.value.text("ko")
+
+
+def test_a_class_with_a_huge_canvas_is_graded_and_the_canvas_named(tmp_path):
+    (tmp_path / "s2.json").write_text(json.dumps(hostile(5000)), encoding="utf-8")
+    good = make(BASE).to_dict()
+    (tmp_path / "s1.json").write_text(json.dumps(good), encoding="utf-8")
+    batch = bmc.grade_canvases([tmp_path])
+    assert [r.student_id for r in batch.rows] == ["s1"]
+    [(source, problem)] = batch.problems
+    assert source.endswith("s2.json") and "45,000 notes" in str(problem)
+
+
+def test_a_canvas_at_the_limits_is_checked_with_the_same_findings(tmp_path, monkeypatch):
+    """200 notes in each block, few linked: the index gives what comparing every pair gave."""
+    import bmclib.canvas_checks as checks
+
+    rows = {
+        b: [f"blk{k}x{i} {chr(0xAC00 + 1000 * k + i)}집" for i in range(200)]
+        for k, b in enumerate(hostile(0)["blocks"])
+    }
+    rows["channels"][5] = "Kitchen tours for 단골 고객"
+    rows["key_resources"][7] = "Shared kitchen"  # a Latin word of a channel note
+    rows["key_activities"][3] = "단골 관리"  # a Hangul one
+    rows["key_partnerships"][9] = "단골고객모임"  # a Hangul word found inside this one
+    canvas = make(rows)
+    unlinked = [f for f in check_canvas(canvas) if f.rule == "unlinked_infrastructure"]
+    assert len(unlinked) == 600 - 3  # every infrastructure note but the three linked ones
+
+    def pairwise(canvas, report):  # the rule as written: each note against every other
+        for block_id in checks._INFRASTRUCTURE:
+            others = [n for b, n in canvas.notes() if b != block_id]
+            for note in canvas[block_id]:
+                if not any(checks._linked(note.text, o.text) for o in others):
+                    report.add("unlinked_infrastructure", [block_id], note=note.text, block="")
+
+    small = make({b: notes[:10] for b, notes in rows.items()})
+    fast = [f.blocks for f in check_canvas(small) if f.rule == "unlinked_infrastructure"]
+    monkeypatch.setattr(checks, "_check_infrastructure", pairwise)
+    slow = [f.blocks for f in check_canvas(small) if f.rule == "unlinked_infrastructure"]
+    assert fast == slow and len(fast) == 30 - 3
+
+
+def test_the_word_index_agrees_with_comparing_two_notes():
+    import random
+
+    from bmclib.canvas_checks import _linked, _Words
+
+    words = [
+        "cloud",
+        "servers",
+        "hosting",
+        "bakery",
+        "3dprint",
+        "café",
+        "Straße",
+        "strasse",
+        "제빵",
+        "제빵사",
+        "교실을",
+        "빵집",
+        "고객에게",
+        "물류",
+        "the",
+        "x1",
+        "net",
+        "network",
+    ]
+    rnd = random.Random(1)
+
+    def text():
+        return " ".join(
+            rnd.choice(words) + rnd.choice(["", "", rnd.choice(words)])
+            for _ in range(rnd.randint(1, 4))
+        )
+
+    for _ in range(2000):
+        others, note = [text() for _ in range(rnd.randint(0, 4))], text()
+        assert _Words(others).linked(note) == any(_linked(note, o) for o in others), (note, others)

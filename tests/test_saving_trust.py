@@ -115,3 +115,79 @@ def test_a_folder_that_cannot_lock_files_still_saves_with_a_warning(tmp_path, mo
     # said once, not at every save
     record_change(tmp_path / "set.json", AnswerFile("s1", "set"), "b", "communities")
     assert read_answers(tmp_path / "set.json").answers == {"a": "self_service", "b": "communities"}
+
+
+# -- a shared computer: a returning student's answers come back (breaker t6) -------------------
+
+
+def test_a_returning_student_gets_their_set_aside_answers_back(tmp_path):
+    right = all_right()
+    items = load_exercise_set(SET).items
+    write_answers(
+        tmp_path / f"{SET}.json",
+        AnswerFile("s0001", SET, dict(right), saved_at="2026-11-20T10:00:00+09:00"),
+    )
+
+    def session(student):
+        ex = bmc.relationship_exercise(lang="en", answers_dir=tmp_path, student_id=student)
+        shown = len(ex.answers.answers)
+        ex.show(3)
+        ex.choices.value = next(c for c in items[3].choices("en") if c != right[items[3].id])
+        return shown
+
+    assert [session("s0001"), session("s0002"), session("s0001")] == [33, 0, 33]
+    names = sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("."))
+    assert names == [f"{SET}.json", f"{SET}.s0002.json"]  # nothing deleted, s0002's kept aside
+    batch = bmc.grade_batch([tmp_path], bmc.load_key(SET))
+    key = bmc.load_key(SET)
+    scores = {r.student_id: r.score for r in batch.rows}
+    assert scores == {"s0001": key.max_score - key.item(items[3].id).points, "s0002": 0}
+    assert not batch.problems
+    # and s0002 finds their own answer when they come back
+    assert session("s0002") == 1
+
+
+def test_set_aside_copies_are_merged_newest_change_first_and_the_merge_counts(tmp_path):
+    """A folder left as before the fix: s0001's fresh 1-answer file (later) and their 3-answer copy
+    set aside under a differently spelt id; the newest change of each item wins, a later clear too.
+    """
+
+    def at(minute):
+        return f"2026-11-20T10:{minute:02d}:00+09:00"
+
+    def attempt(item, choice, minute):
+        return {"item": item, "choice": choice, "event": "choose", "at": at(minute)}
+
+    aside = AnswerFile(
+        "S0001",
+        SET,
+        {"a": "x", "b": "x", "c": "x"},
+        saved_at=at(10),
+        attempts=[attempt("a", "x", 1), attempt("b", "x", 2), attempt("c", "x", 10)],
+    )
+    write_answers(tmp_path / f"{SET}.S0001.json", aside)
+    current = AnswerFile(
+        "s0001",
+        SET,
+        {"a": "y"},
+        saved_at=at(20),
+        attempts=[attempt("a", "y", 15), attempt("c", None, 5), attempt("b", None, 20)],
+    )
+    write_answers(tmp_path / f"{SET}.json", current)
+    af = answers_mod.load_or_new(tmp_path / f"{SET}.json", student_id="s0001", exercise_set=SET)
+    # a: newer in the current file; b: cleared later; c: the copy's change (10) beats the clear (5)
+    assert af.answers == {"a": "y", "c": "x"}
+    on_disk = read_answers(tmp_path / f"{SET}.json")
+    assert on_disk.answers == af.answers and len(on_disk.attempts) == 6
+    assert (tmp_path / f"{SET}.S0001.json").is_file()  # nothing deleted
+    # the grader counts the merged file: it is the newest of the two
+    assert on_disk.saved_time > read_answers(tmp_path / f"{SET}.S0001.json").saved_time
+
+
+def test_another_students_copy_or_a_damaged_one_is_never_taken_as_yours(tmp_path):
+    write_answers(tmp_path / f"{SET}.s0001x.json", AnswerFile("s0001x", SET, {"a": "x"}))
+    write_answers(tmp_path / f"{SET}.s0001.json", AnswerFile("s0002", SET, {"a": "x"}))
+    (tmp_path / f"{SET}.s0001.20261120-100000-000000.json").write_text("{", encoding="utf-8")
+    af = answers_mod.load_or_new(tmp_path / f"{SET}.json", student_id="s0001", exercise_set=SET)
+    assert af.answers == {} and not (tmp_path / f"{SET}.json").exists()
+    assert len(list(tmp_path.glob("*.json"))) == 3

@@ -208,8 +208,22 @@ def test_a_read_only_folder_gives_a_message_not_an_exception(tmp_path, monkeypat
     assert "Permission denied" in text_of(one(ex, "bmc-blocked-message").value)
     fresh = exercise(tmp_path / "empty")
     fresh.choices.value = "self_service"
-    assert text_of(fresh.saved.value).startswith("Could not save (Permission denied)")
-    assert fresh.answers.answers == {fresh.item.id: "self_service"}
+    # the folder is named, with what to do; never the promise of a save that cannot happen
+    said = text_of(fresh.saved.value)
+    assert said.startswith("This folder cannot be written to, so nothing can be saved here: ")
+    assert str(tmp_path / "empty") in said and "(Permission denied)" in said
+    assert "BMC_ANSWERS_DIR" in said and "ask your instructor" in said
+    assert "next change" not in said
+    assert fresh.answers.answers == {fresh.item.id: "self_service"}  # kept in memory
+    fresh.show(1)
+    fresh.choices.value = "communities"
+    assert len(fresh.answers.answers) == 2
+    ko = exercise(tmp_path / "empty-ko", lang="ko")
+    ko.choices.value = "self_service"
+    assert text_of(ko.saved.value).startswith(
+        "이 폴더에는 쓸 수 없어서 아무것도 저장할 수 없습니다"
+    )
+    assert "BMC_ANSWERS_DIR" in text_of(ko.saved.value)
 
 
 def test_an_error_in_a_callback_is_shown_to_the_student(tmp_path, monkeypatch):

@@ -20,7 +20,6 @@ from ..answers import (
     read_answers,
     record_change,
     resolve_answers_dir,
-    set_aside,
     write_answers,
 )
 from ..blocks import block, category, taxonomy
@@ -54,6 +53,15 @@ def _error_text(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror
     return str(exc) or type(exc).__name__
+
+
+def _read_only(exc: BaseException) -> bool:
+    """A save refused because the folder (or file) cannot be written: retrying will not help."""
+    import errno
+
+    return isinstance(exc, PermissionError) or (
+        isinstance(exc, OSError) and exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS)
+    )
 
 
 def _shown_path(path: Path) -> str:
@@ -249,6 +257,8 @@ class BlockExercise(widgets.VBox):
                     path=_shown_path(self.path),
                     error=_error_text(exc),
                 )
+            elif _read_only(exc):
+                text = self._save_failed(exc)
             else:
                 text = ui("unexpected_error", self.lang, error=_error_text(exc))
             retry = widgets.Button(description=ui("try_again", self.lang), button_style="warning")
@@ -267,18 +277,15 @@ class BlockExercise(widgets.VBox):
             self.children = [self.style_sheet, self.header, box]
 
     def _open(self, student_id: str, student_name: str, *, write: bool) -> None:
-        old = self._saved_file()
-        if old is not None and normalise_id(old.student_id) != normalise_id(student_id):
-            # another student's answers (a shared computer): keep them, under their id, and start
-            # afresh
-            set_aside(self.path, old.student_id)
-        existed = self.path.is_file()
+        # another student's answers (a shared computer) are kept aside under their id, and this
+        # student's own, if kept aside so before, are brought back
         self.answers = load_or_new(
             self.path,
             student_id=student_id,
             exercise_set=self.exercise_set.id,
             student_name=student_name,
         )
+        existed = self.path.is_file()
         self.answers.note_open()  # saved with the first answer: times run from here
         who = f"{student_id} · {student_name}" if student_name else student_id
         self.student_line.value = esc(ui("student_line", self.lang, who=who))
@@ -481,16 +488,24 @@ class BlockExercise(widgets.VBox):
                     error=_error_text(exc),
                 )
             else:
-                message = ui("save_failed", self.lang, error=_error_text(exc))
+                message = self._save_failed(exc)
             self.saved.value = f"<span class='bmc-error'>{esc(message)}</span>"
             return
         self._show_saved(datetime.now())
+
+    def _save_failed(self, exc: BaseException) -> str:
+        """Why a save failed, and what to do: a folder that cannot be written is named (saving
+        there again will not help); anything else may pass, and the next change saves again."""
+        if _read_only(exc):
+            folder = _shown_path(self.path.parent)
+            return ui("folder_read_only", self.lang, folder=folder, error=_error_text(exc))
+        return ui("save_failed", self.lang, error=_error_text(exc))
 
     def _save(self) -> None:
         try:
             write_answers(self.path, self.answers)
         except Exception as exc:  # noqa: BLE001
-            message = ui("save_failed", self.lang, error=_error_text(exc))
+            message = self._save_failed(exc)
             self.saved.value = f"<span class='bmc-error'>{esc(message)}</span>"
             return
         self._show_saved(datetime.now())
