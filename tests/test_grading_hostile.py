@@ -513,7 +513,11 @@ def test_damaged_zips_give_problems_never_exceptions(method, mutations, nested):
         path = Path(tmp, "damaged.zip")
         path.write_bytes(bytes(data))
         batch = grade_batch([path], key)
-    assert batch.files_read >= 1
+    # every entry is accounted for: read, or counted as skipped (a flipped bit can turn the name
+    # "inner.zip" into "inner/zip", which is not an answer file)
+    assert batch.files_read >= 1 or batch.skipped >= 1
+    if not batch.files_read:
+        return
     graded = {row.source for row in batch.rows}
     rejected = {source for source, _ in batch.problems}
     assert len(graded) == len(batch.rows) <= 3
