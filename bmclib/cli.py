@@ -215,7 +215,7 @@ def _cmd_collect(args) -> int:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
         print(result.summary())
-    for source, problem in result.problems:
+    for source, problem in result.problems + result.conflicts:
         _say(f"{source}: {text_of(problem)}", err=True)
     for user, reason in result.unreachable:
         _say(Msg("cli.not_reached", user=user, reason=reason), err=True)

@@ -162,6 +162,8 @@ class CollectResult:
     #: every user found, with or without answer files (whose folder is whose, see
     #: :func:`bmclib.identity.home_folders`)
     known_users: list[str] = field(default_factory=list)
+    #: users that stand for one student (``kim`` and ``ｋｉｍ``): (the users, what bmc grade does)
+    conflicts: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def foreign(self) -> list[Copied]:
@@ -178,7 +180,7 @@ class CollectResult:
         running server (when servers are not started) is no failure."""
         not_running = Msg("collect.no_server")
         failed = [u for u, reason in self.unreachable if reason != not_running]
-        return 1 if self.problems or failed else 0
+        return 1 if self.problems or self.conflicts or failed else 0
 
     @property
     def collected_users(self) -> list[str]:
@@ -223,6 +225,8 @@ class CollectResult:
             )
         if self.problems:
             lines.append(Msg("collect.problems", count=len(self.problems)))
+        if self.conflicts:
+            lines.append(Msg("collect.conflicts", count=len(self.conflicts)))
         if self.foreign:
             lines.append(Msg("collect.foreign", count=len(self.foreign)))
         return "\n".join(text_of(line, lang) for line in lines)
@@ -249,7 +253,10 @@ class CollectResult:
             },
             "empty_users": list(self.empty_users),
             "skipped": {k: self.skipped[k] for k in SKIP_REASONS if self.skipped[k]},
-            "problems": [{"source": s, "problem": text_of(p, lang)} for s, p in self.problems],
+            "problems": [
+                {"source": s, "problem": text_of(p, lang)}
+                for s, p in self.problems + self.conflicts
+            ],
             "unreachable": [{"user": u, "reason": text_of(r, lang)} for u, r in self.unreachable],
             "notes": [{"source": s, "note": text_of(n, lang)} for s, n in self.notes],
         }
@@ -476,7 +483,7 @@ def _check_users(result: CollectResult) -> None:
         if len(users) < 2:
             continue
         homes = home_folders(key, users)
-        result.problems.append(
+        result.conflicts.append(
             (
                 ", ".join(users),
                 Msg("collect.same_student", users=", ".join(users), student=key, home=homes[0])
