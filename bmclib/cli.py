@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 
@@ -200,17 +201,26 @@ def _cmd_collect(args) -> int:
         raise BMCError(Msg("cli.collect_either"))
     if args.start_stopped and not args.hub:
         raise BMCError(Msg("cli.start_stopped"))
-    if args.hub:
-        result = collect_hub(
-            args.hub, args.out, start_stopped=args.start_stopped, exercise_set=args.set
-        )
-    else:
-        result = collect_folders(args.roots, args.out, exercise_set=args.set)
+    if args.server_timeout is not None and not args.hub:
+        raise BMCError(Msg("cli.server_timeout_hub"))
+    if args.server_timeout is not None and not args.server_timeout > 0:
+        raise BMCError(Msg("cli.server_timeout_positive", value=args.server_timeout))
+    with _ended_by_sigterm():  # so a stopped run removes its temporary files too
+        if args.hub:
+            result = collect_hub(
+                args.hub,
+                args.out,
+                start_stopped=args.start_stopped,
+                exercise_set=args.set,
+                **({} if args.server_timeout is None else {"server_timeout": args.server_timeout}),
+            )
+        else:
+            result = collect_folders(args.roots, args.out, exercise_set=args.set)
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
         print(result.summary())
-    for source, problem in result.problems:
+    for source, problem in result.problems + result.conflicts:
         _say(f"{source}: {text_of(problem)}", err=True)
     for user, reason in result.unreachable:
         _say(Msg("cli.not_reached", user=user, reason=reason), err=True)
@@ -222,7 +232,27 @@ def _cmd_collect(args) -> int:
         _say(Msg("cli.start_stopped_hint"), err=True)
     for source, note in result.notes:
         _say(Msg("cli.note", source=source, note=note), err=True)
-    return 0
+    return result.exit_code
+
+
+@contextlib.contextmanager
+def _ended_by_sigterm():
+    """While the block runs, SIGTERM ends it the way Ctrl+C does (``finally`` blocks run)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 #: the files ``bmc report`` writes into its folder
@@ -549,7 +579,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Copy every answer file found under ROOT/<user>/ (or, with --hub, in "
         "the answers/ folders of each running server) into OUT/<user>/, for bmc grade. "
         "Hidden folders and JSON files that are not answer files are skipped and counted; "
-        "the sources are never changed.",
+        "the sources are never changed. Exit status: 0 everything was read; 1 some file, "
+        "folder or running server could not be read, or two users stand for one student "
+        "(listed on stderr); 2 usage error.",
     )
     p.add_argument(
         "roots", nargs="*", metavar="ROOT", help="a folder holding one folder per user, e.g. /home"
@@ -567,6 +599,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="with --hub: start stopped servers to collect from them, then stop them again "
         "(the token also needs the servers scope)",
+    )
+    p.add_argument(
+        "--server-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="with --hub: the most time one student's server may take in all (default 60); "
+        "a slower one is listed as not reached and the others are collected",
     )
     p.add_argument("--set", help="only answer files of this exercise set")
     p.add_argument("--json", action="store_true", help="print what was copied as JSON")

@@ -23,10 +23,13 @@ the user's folder instead (``en__answers__x.json``), so nothing is lost.
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import re
+import socket
 import stat
+import threading
 import time
 import unicodedata
 import urllib.error
@@ -36,14 +39,14 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 from urllib.parse import quote, urlsplit
 
 from .answers import FORMAT
 from .errors import BMCError
-from .fileio import os_reason, shown_path, stage_copy, write_json_atomic
+from .fileio import normalise_id, os_reason, shown_path, stage_copy, write_json_atomic
 from .i18n import Msg, text_of
-from .identity import belongs_to
+from .identity import belongs_to, home_folders
 from .inputs import COLLECTION_FILE, COLLECTION_FORMAT, looks_like_answer
 
 #: An answer file is a few kilobytes; anything larger is not read.
@@ -156,13 +159,28 @@ class CollectResult:
     problems: list[tuple[str, str]] = field(default_factory=list)  # (path or user, reason)
     unreachable: list[tuple[str, str]] = field(default_factory=list)  # hub mode: (user, reason)
     notes: list[tuple[str, str]] = field(default_factory=list)
+    #: every user found, with or without answer files (whose folder is whose, see
+    #: :func:`bmclib.identity.home_folders`)
+    known_users: list[str] = field(default_factory=list)
+    #: users that stand for one student (``kim`` and ``ｋｉｍ``): (the users, what bmc grade does)
+    conflicts: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def foreign(self) -> list[Copied]:
-        """Copies whose student id is not the name of the user they were found with: legitimate
+        """Copies whose student id is not that of the user they were found with: legitimate
         where ids come from ``BMC_STUDENT_ID``, worth a look where they should be the hub's
-        names."""
-        return [c for c in self.copied if not belongs_to(c.student_id, c.user)]
+        names. With users ``lee`` and ``jupyter-lee``, a file naming ``lee`` is ``lee``'s only."""
+        users = self.known_users or list(self.users)
+        return [c for c in self.copied if not belongs_to(c.student_id, c.user, users)]
+
+    @property
+    def exit_code(self) -> int:
+        """0: everything was read; 1: some file, folder or running server could not be read, or
+        two users stand for one student (see ``problems`` and ``unreachable``). A user without a
+        running server (when servers are not started) is no failure."""
+        not_running = Msg("collect.no_server")
+        failed = [u for u, reason in self.unreachable if reason != not_running]
+        return 1 if self.problems or self.conflicts or failed else 0
 
     @property
     def collected_users(self) -> list[str]:
@@ -207,6 +225,8 @@ class CollectResult:
             )
         if self.problems:
             lines.append(Msg("collect.problems", count=len(self.problems)))
+        if self.conflicts:
+            lines.append(Msg("collect.conflicts", count=len(self.conflicts)))
         if self.foreign:
             lines.append(Msg("collect.foreign", count=len(self.foreign)))
         return "\n".join(text_of(line, lang) for line in lines)
@@ -233,7 +253,10 @@ class CollectResult:
             },
             "empty_users": list(self.empty_users),
             "skipped": {k: self.skipped[k] for k in SKIP_REASONS if self.skipped[k]},
-            "problems": [{"source": s, "problem": text_of(p, lang)} for s, p in self.problems],
+            "problems": [
+                {"source": s, "problem": text_of(p, lang)}
+                for s, p in self.problems + self.conflicts
+            ],
             "unreachable": [{"user": u, "reason": text_of(r, lang)} for u, r in self.unreachable],
             "notes": [{"source": s, "note": text_of(n, lang)} for s, n in self.notes],
         }
@@ -242,9 +265,24 @@ class CollectResult:
 # -- writing the copies -------------------------------------------------------------------------
 
 
+#: names in the output folder that no user's folder may take (the manifest; hidden temporary
+#: files cannot clash, since no folder name starts with a dot)
+RESERVED = frozenset({COLLECTION_FILE.casefold()})
+
+#: temporary files a collection writes in its output folder (copies waiting for their name, the
+#: manifest being written; ``.bmc-collect-`` from earlier versions): removed when a run ends,
+#: and when the next run starts if a killed run left them
+_TEMP_PREFIXES = (".bmc-copy-", ".bmc-collect-", f".{COLLECTION_FILE}.")
+
+
 def _folders_for(names: Iterable[str], taken: dict[str, str]) -> dict[str, str]:
-    """Map user names to distinct safe folder names (``taken``: names already given)."""
-    used = {v.casefold() for v in taken.values()}
+    """Map user names to distinct safe folder names (``taken``: names already given); a user
+    named like the manifest gets a numbered folder.
+
+    >>> _folders_for(["bmc-collection.json", "kim"], {})
+    {'bmc-collection.json': 'bmc-collection.json-2', 'kim': 'kim'}
+    """
+    used = {v.casefold() for v in taken.values()} | RESERVED
     out = dict(taken)
     for name in sorted(set(names) - set(taken)):
         base = candidate = safe_name(name)
@@ -279,10 +317,60 @@ def _target_names(rel_paths: list[str]) -> list[str]:
     return out
 
 
-def _stage(out: Path, data: bytes, mtime: float | None) -> str:
-    """Write one copy's bytes to a hidden temporary file in ``out`` at once (so a class's files are
-    never all held in memory); :func:`_store` moves it to its name. Honours the umask."""
-    return stage_copy(out, data, mtime=mtime)
+class _Staging:
+    """The copies of one run waiting in hidden temporary files in the output folder (so a class's
+    files are never all held in memory), until :func:`_publish` moves them to their names; every
+    one not moved is removed when the run ends, however it ends. :meth:`halt` asks the readers
+    still at work to give up at once (the run is ending): their requests are cut."""
+
+    def __init__(self, out: Path):
+        self.out = out
+        self.stop = threading.Event()
+        self._lock = threading.Lock()
+        self._files: set[str] = set()
+        self._requests: set[_Watched] = set()
+
+    def watch(self, request: _Watched) -> None:
+        with self._lock:
+            self._requests.add(request)
+        if self.stop.is_set():
+            request.cut_all()
+
+    def unwatch(self, request: _Watched) -> None:
+        with self._lock:
+            self._requests.discard(request)
+
+    def halt(self) -> None:
+        self.stop.set()
+        with self._lock:
+            requests = list(self._requests)
+        for request in requests:
+            request.cut_all()
+
+    def stage(self, data: bytes, mtime: float | None) -> str:
+        if self.stop.is_set():
+            raise _Stopped
+        path = stage_copy(self.out, data, mtime=mtime)
+        with self._lock:
+            self._files.add(path)
+        return path
+
+    def moved(self, path: str) -> None:
+        with self._lock:
+            self._files.discard(path)
+
+    def discard_all(self) -> None:
+        with self._lock:
+            files, self._files = self._files, set()
+        for path in files:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+
+
+class _Stopped(Exception):
+    """The run is ending: a reader gives up."""
 
 
 @dataclass
@@ -294,35 +382,39 @@ class _Found:
     student_id: str
 
 
-def _store(result: CollectResult, user: str, found: list[_Found]) -> None:
-    folder = result.out / result.users[user]
-    folder.mkdir(parents=True, exist_ok=True)
-    for f, name in zip(found, _target_names([f.rel for f in found])):
-        target = folder / name
-        os.replace(f.staged, target)
-        result.copied.append(Copied(user, f.source, str(target), f.exercise_set, f.student_id))
-        if not belongs_to(f.student_id, user):
-            result.notes.append(
-                (f.source, Msg("collect.names_other", student=f.student_id, user=user))
-            )
+def _publish(result: CollectResult, per_user: dict[str, list[_Found]], staging: _Staging) -> None:
+    """Put the staged copies in place, with the manifest that tells ``bmc grade`` whose folder is
+    whose, and remove the copies an earlier collection into the same folder made that this one
+    did not make again (a file the student has since deleted or renamed must not be graded from a
+    stale copy).
 
-
-def _discard(found: Iterable[_Found]) -> None:
-    for f in found:
-        try:
-            os.unlink(f.staged)
-        except OSError:
-            pass
-
-
-def _finish(result: CollectResult) -> None:
-    """Write the manifest that tells ``bmc grade`` whose folder is whose, and remove the copies an
-    earlier collection into the same folder made that this one did not make again (a file the
-    student has since deleted or renamed must not be graded from a stale copy)."""
+    The manifest is written before any copy is moved (marked ``"complete": false``, listing what
+    is to come and what is to go), so the output never holds copies without it, and a run killed
+    half-way still guards every student; the finished manifest replaces it at the end.
+    """
+    users = sorted(u for u, found in per_user.items() if found)
+    result.users = _folders_for(users, {})
+    planned = [
+        (user, f, result.out / result.users[user] / name)
+        for user in users
+        for f, name in zip(per_user[user], _target_names([f.rel for f in per_user[user]]))
+    ]
     manifest = result.out / COLLECTION_FILE
     old = _old_targets(manifest)
-    written = {os.path.relpath(c.target, result.out) for c in result.copied}
-    for rel in sorted(old - written):
+    stale = old - {os.path.relpath(t, result.out) for _u, _f, t in planned}
+    _write_manifest(result, planned, stale, complete=False)
+    for user, f, target in planned:
+        try:
+            target.parent.mkdir(exist_ok=True)
+            os.replace(f.staged, target)
+        except OSError as exc:
+            result.problems.append(
+                (str(target), Msg("collect.cannot_write", reason=os_reason(exc)))
+            )
+            continue
+        staging.moved(f.staged)
+        result.copied.append(Copied(user, f.source, str(target), f.exercise_set, f.student_id))
+    for rel in sorted(stale):
         path = result.out / rel
         try:
             if (
@@ -338,30 +430,71 @@ def _finish(result: CollectResult) -> None:
                     pass
         except OSError as exc:
             result.problems.append((str(path), Msg("file.cannot_read", reason=os_reason(exc))))
+    _write_manifest(
+        result, [(c.user, c, Path(c.target)) for c in result.copied], set(), complete=True
+    )
+    _check_users(result)
+
+
+def _write_manifest(
+    result: CollectResult, files: list, remove: set[str], *, complete: bool
+) -> None:
     from .answers import now_iso
 
     write_json_atomic(
-        manifest,
+        result.out / COLLECTION_FILE,
         {
             "format": COLLECTION_FORMAT,
             "version": 1,
+            "complete": complete,
             "collected_at": now_iso(),
             "users": {folder: shown_path(user) for user, folder in sorted(result.users.items())},
             "files": [
                 {
-                    "target": os.path.relpath(c.target, result.out),
-                    "user": shown_path(c.user),
-                    "source": c.source,
-                    "student_id": c.student_id,
-                    "exercise_set": c.exercise_set,
+                    "target": os.path.relpath(target, result.out),
+                    "user": shown_path(user),
+                    "source": f.source,
+                    "student_id": f.student_id,
+                    "exercise_set": f.exercise_set,
                 }
-                for c in result.copied
+                for user, f, target in files
             ],
+            "remove": sorted(remove),
         },
     )
 
 
+def _check_users(result: CollectResult) -> None:
+    """Notes for files naming another student, and a problem for users that stand for one student
+    (``kim`` and full-width ``ｋｉｍ``, ``Kim`` and ``kim`` under two roots, ``lee`` and
+    ``jupyter-lee``): they are never merged, and ``bmc grade`` counts a file naming that student
+    only from the user spelt as the id (if there is one)."""
+    known = sorted(set(result.known_users) | set(result.users))
+    for c in result.copied:
+        if not belongs_to(c.student_id, c.user, known):
+            result.notes.append(
+                (c.source, Msg("collect.names_other", student=c.student_id, user=c.user))
+            )
+    groups: dict[str, list[str]] = {}
+    for user in known:
+        key = normalise_id(user)
+        groups.setdefault(key.removeprefix("jupyter-") or key, []).append(user)
+    for key, users in sorted(groups.items()):
+        if len(users) < 2:
+            continue
+        homes = home_folders(key, users)
+        result.conflicts.append(
+            (
+                ", ".join(users),
+                Msg("collect.same_student", users=", ".join(users), student=key, home=homes[0])
+                if len(homes) == 1
+                else Msg("collect.same_student_none", users=", ".join(users), student=key),
+            )
+        )
+
+
 def _old_targets(manifest: Path) -> set[str]:
+    """What an earlier collection wrote (and, if it was stopped half-way, meant to remove)."""
     try:
         raw = json.loads(manifest.read_bytes())
     except (OSError, ValueError):
@@ -372,28 +505,71 @@ def _old_targets(manifest: Path) -> set[str]:
         or not isinstance(raw.get("files"), list)
     ):
         return set()
+    targets = [f.get("target") for f in raw["files"] if isinstance(f, dict)]
+    if isinstance(raw.get("remove"), list):
+        targets += raw["remove"]
     return {
-        f["target"]
-        for f in raw["files"]
-        if isinstance(f, dict)
-        and isinstance(f.get("target"), str)
-        and not os.path.isabs(f["target"])
-        and ".." not in Path(f["target"]).parts
+        t
+        for t in targets
+        if isinstance(t, str) and t and not os.path.isabs(t) and ".." not in Path(t).parts
     }
 
 
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
+class _Output:
+    """The output folder, held for one run: created if missing; a second ``bmc collect`` into it
+    at the same time is refused (a lock on the folder, where the system has one); temporary files
+    a killed run left are removed; what this run staged and did not place is removed at the end.
+    """
 
+    def __init__(self, out: str | os.PathLike):
+        path = Path(out).expanduser()
+        if path.exists() and not path.is_dir():
+            raise BMCError(Msg("collect.out_not_folder", path=str(path)))
+        manifest = path / COLLECTION_FILE
+        if manifest.is_symlink() or (manifest.exists() and not manifest.is_file()):
+            raise BMCError(Msg("collect.manifest_taken", path=str(manifest)))
+        path.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._fd: int | None = None
+        self.staging = _Staging(path)
 
-def _prepare_out(out: str | os.PathLike) -> Path:
-    path = Path(out).expanduser()
-    if path.exists() and not path.is_dir():
-        raise BMCError(Msg("collect.out_not_folder", path=str(path)))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    def __enter__(self) -> Self:
+        try:
+            import fcntl
+        except ImportError:  # Windows: no lock
+            fcntl = None
+        if fcntl is not None:
+            fd = os.open(self.path, os.O_RDONLY)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(fd)
+                raise BMCError(Msg("collect.out_busy", path=str(self.path))) from None
+            self._fd = fd
+        try:
+            with os.scandir(self.path) as found:
+                leftovers = [
+                    e.path
+                    for e in found
+                    if e.name.startswith(_TEMP_PREFIXES)
+                    and e.name.endswith(".tmp")
+                    and e.is_file(follow_symlinks=False)
+                ]
+        except OSError:
+            leftovers = []
+        for leftover in leftovers:
+            try:
+                os.unlink(leftover)
+            except OSError:
+                pass
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.staging.halt()
+        self.staging.discard_all()
+        if self._fd is not None:
+            os.close(self._fd)  # releases the lock
+            self._fd = None
 
 
 def _classify(
@@ -455,6 +631,7 @@ def _read_regular(path: str, max_bytes: int) -> tuple[str, bytes | None, float |
 
 def _walk_user(
     result: CollectResult,
+    staging: _Staging,
     user_dir: str,
     avoid: set[tuple[int, int]],
     exercise_set: str | None,
@@ -521,7 +698,7 @@ def _walk_user(
                     _Found(
                         f"{rel}{name}",
                         shown_path(entry.path),
-                        _stage(result.out, data, mtime),
+                        staging.stage(data, mtime),
                         *fields,
                     )
                 )
@@ -563,30 +740,23 @@ def collect_folders(
     for root in roots:
         if not root.is_dir():
             raise BMCError(Msg("inputs.missing", path=str(root)))
-    out_path = _prepare_out(out)
-    out_key = _key(out_path)
-    for root in roots:
-        if _key(root) == out_key:
-            raise BMCError(Msg("collect.out_is_root", path=str(out_path)))
-    result = CollectResult(out_path)
-    per_user: dict[str, list[_Found]] = {}
-    try:
-        _collect_roots(result, roots, per_user, out_key, exercise_set, max_bytes)
-        result.users = _folders_for([u for u, f in per_user.items() if f], {})
-        for user in sorted(per_user):
-            if per_user[user]:
-                _store(result, user, per_user[user])
-            else:
-                result.empty_users.append(user)
-        _finish(result)
-    finally:
-        # whatever was staged and not stored
-        _discard(f for found in per_user.values() for f in found)
+    with _Output(out) as output:
+        out_key = _key(output.path)
+        for root in roots:
+            if _key(root) == out_key:
+                raise BMCError(Msg("collect.out_is_root", path=str(output.path)))
+        result = CollectResult(output.path)
+        per_user: dict[str, list[_Found]] = {}
+        _collect_roots(result, output.staging, roots, per_user, out_key, exercise_set, max_bytes)
+        result.known_users = sorted(per_user)
+        result.empty_users = [u for u in sorted(per_user) if not per_user[u]]
+        _publish(result, per_user, output.staging)
     return result
 
 
 def _collect_roots(
     result: CollectResult,
+    staging: _Staging,
     roots: list[Path],
     per_user: dict[str, list[_Found]],
     out_key: tuple[int, int],
@@ -622,7 +792,7 @@ def _collect_roots(
                     (entry.path, Msg("inputs.folder_unreadable", reason=os_reason(exc)))
                 )
                 continue
-            found = _walk_user(result, entry.path, {out_key}, exercise_set, max_bytes)
+            found = _walk_user(result, staging, entry.path, {out_key}, exercise_set, max_bytes)
             per_user.setdefault(entry.name, []).extend(found)
 
 
@@ -637,8 +807,77 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
+#: the largest answer bmc reads from a hub or server (a folder listing, a page of users) unless a
+#: request says otherwise: a student's server sending more is cut off, not held in memory
+MAX_RESPONSE = 16 * 1024 * 1024
+
+#: how long one student's server may take for everything bmc reads from it (``--server-timeout``)
+SERVER_TIMEOUT = 60.0
+
+
+class _Watched:
+    """The connections one request opens, so that a deadline can cut them whatever they are
+    waiting for (a server that sends a byte now and then never trips a socket timeout)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.socks: list = []
+        self.cut = False
+
+    def connection(self, cls):
+        watched = self
+
+        class Connection(cls):
+            def connect(self):
+                super().connect()
+                # the socket itself: urllib drops ``self.sock`` once the headers are in, and the
+                # response reads on from the same socket
+                with watched.lock:
+                    watched.socks.append(self.sock)
+                    late = watched.cut
+                if late:
+                    self.sock.shutdown(socket.SHUT_RDWR)
+
+        return Connection
+
+    def cut_all(self) -> None:
+        with self.lock:
+            self.cut = True
+            socks = list(self.socks)
+        for sock in socks:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
+class _WatchedHTTP(urllib.request.HTTPHandler):
+    def __init__(self, watched: _Watched):
+        super().__init__()
+        self.watched = watched
+
+    def http_open(self, req):
+        return self.do_open(self.watched.connection(http.client.HTTPConnection), req)
+
+
+class _WatchedHTTPS(urllib.request.HTTPSHandler):
+    def __init__(self, watched: _Watched):
+        super().__init__()
+        self.watched = watched
+
+    def https_open(self, req):
+        extra = {"check_hostname": self._check_hostname} if hasattr(self, "_check_hostname") else {}
+        return self.do_open(
+            self.watched.connection(http.client.HTTPSConnection),
+            req,
+            context=self._context,
+            **extra,
+        )
+
+
 class HubError(BMCError):
-    """A request to the hub failed; ``status`` is the HTTP status (0: no answer)."""
+    """A request to the hub failed; ``status`` is the HTTP status (0: no answer; -1: too large;
+    -2: the server's time is up)."""
 
     def __init__(self, message: Msg | str, status: int = 0):
         self.status = status
@@ -649,7 +888,10 @@ class HubClient:
     """The few hub and server requests ``bmc collect --hub`` makes (standard library only).
 
     The token goes only into the ``Authorization: token ...`` header (a ``?token=`` URL is
-    refused by the servers and would end up in logs), and redirects are never followed.
+    refused by the servers and would end up in logs), and redirects are never followed. No answer
+    is read beyond its limit (:data:`MAX_RESPONSE` unless a request says otherwise), and with a
+    ``deadline`` (a :func:`time.monotonic` time) every request stops at it, however slowly the
+    other end sends.
     """
 
     def __init__(self, url: str, token: str, *, timeout: float = 30.0):
@@ -662,7 +904,9 @@ class HubClient:
         self.base = parts.path.rstrip("/")  # the hub's base_url, if it has one
         self.token = token
         self.timeout = timeout
-        self._opener = urllib.request.build_opener(_NoRedirect())
+        self.deadline: float | None = None
+        self.allowed = 0.0  # the time the deadline allows, for the message
+        self.staging: _Staging | None = None  # a run that may end: it can cut this client's reads
 
     def request(
         self,
@@ -674,6 +918,7 @@ class HubClient:
         accept: str = "application/json",
     ) -> tuple[int, Any]:
         """``(status, parsed JSON or None)``; raises :class:`HubError` on failure."""
+        limit = MAX_RESPONSE if limit is None else limit
         url = self.origin + path
         data = None if body is None else json.dumps(body).encode("utf-8")
         req = urllib.request.Request(url, data=data, method=method)
@@ -681,12 +926,36 @@ class HubClient:
         req.add_header("Accept", accept)
         if data is not None:
             req.add_header("Content-Type", "application/json")
+        timeout, timer, watched = self.timeout, None, _Watched()
+        if self.deadline is not None:
+            left = self.deadline - time.monotonic()
+            if left <= 0:
+                raise self._late()
+            timeout = min(timeout, left)
+            timer = threading.Timer(left, watched.cut_all)
+            timer.daemon = True
+            timer.start()
+        opener = urllib.request.build_opener(
+            _NoRedirect(), _WatchedHTTP(watched), _WatchedHTTPS(watched)
+        )
+        if self.staging is not None:
+            self.staging.watch(watched)
         try:
-            with self._opener.open(req, timeout=self.timeout) as resp:
-                raw = resp.read() if limit is None else resp.read(limit + 1)
+            with opener.open(req, timeout=timeout) as resp:
+                chunks, size = [], 0
+                while size <= limit:
+                    chunk = resp.read1(min(1 << 16, limit + 1 - size))
+                    if not chunk:
+                        break
+                    chunks.append(chunk)
+                    size += len(chunk)
+                raw = b"".join(chunks)
+                del chunks
                 status = resp.status
         except urllib.error.HTTPError as exc:
             reason = _hub_message(exc)
+            if watched.cut:
+                raise self._late() from None
             raise HubError(
                 Msg(
                     "collect.http",
@@ -696,12 +965,19 @@ class HubClient:
                 ),
                 exc.code,
             ) from None
-        except (urllib.error.URLError, OSError) as exc:
-            why = getattr(exc, "reason", exc)
-            raise HubError(
-                Msg("collect.no_answer", request=f"{method} {path}", why=str(why))
-            ) from None
-        if limit is not None and len(raw) > limit:
+        except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
+            if watched.cut:
+                raise self._late() from None
+            why = str(getattr(exc, "reason", exc)) or exc.__class__.__name__
+            raise HubError(Msg("collect.no_answer", request=f"{method} {path}", why=why)) from None
+        finally:
+            if timer is not None:
+                timer.cancel()
+            if self.staging is not None:
+                self.staging.unwatch(watched)
+        if watched.cut:
+            raise self._late()
+        if len(raw) > limit:
             raise HubError(Msg("collect.too_large", request=f"{method} {path}", limit=limit), -1)
         if not raw.strip():
             return status, None
@@ -709,6 +985,9 @@ class HubClient:
             return status, json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError):
             raise HubError(Msg("collect.not_json", request=f"{method} {path}"), status) from None
+
+    def _late(self) -> HubError:
+        return HubError(Msg("collect.server_timeout", seconds=f"{self.allowed:g}"), -2)
 
     def with_token(self, token: str) -> HubClient:
         """The same hub, another token (a user's own short-lived one, for their server)."""
@@ -770,21 +1049,34 @@ def _read_server(
     problems: list[tuple[str, str]],
     exercise_set: str | None,
     max_bytes: int,
-    out: Path,
+    staging: _Staging,
     *,
     max_folders: int = 2000,
     max_depth: int = 12,
+    max_listing: int | None = None,
 ) -> list[_Found]:
-    """Every ``answers/*.json`` answer file a server's contents API shows (hidden ones it hides)."""
+    """Every ``answers/*.json`` answer file a server's contents API shows (hidden ones it hides).
+    A folder whose listing is larger than ``max_listing`` bytes is a problem, the others are read.
+    """
     api = server_url.rstrip("/") + "/api/contents/"
     found: list[_Found] = []
     stack, visited = [("", 0)], set()
     while stack and len(visited) < max_folders:
+        if staging.stop.is_set():
+            raise _Stopped
         folder, depth = stack.pop()
         if folder in visited:
             continue
         visited.add(folder)
-        _status, model = client.request("GET", api + quote(folder) + "?content=1&type=directory")
+        try:
+            _status, model = client.request(
+                "GET", api + quote(folder) + "?content=1&type=directory", limit=max_listing
+            )
+        except HubError as exc:
+            if exc.status != -1:
+                raise
+            problems.append((api + folder, exc.msg))
+            continue
         content = model.get("content") if isinstance(model, dict) else None
         if not isinstance(content, list):
             raise HubError(Msg("collect.not_listing", request=f"GET {api + folder}"))
@@ -838,7 +1130,7 @@ def _read_server(
                 continue
             fields = _classify(skipped, data, exercise_set)
             if fields is not None:
-                found.append(_Found(prefix + path, source, _stage(out, data, None), *fields))
+                found.append(_Found(prefix + path, source, staging.stage(data, None), *fields))
             del data, text, file_model
         stack.extend(reversed(subfolders))
     if stack:
@@ -915,7 +1207,8 @@ def _collect_user(
     max_bytes: int,
     start_timeout: float,
     sleep: Callable[[float], None],
-    out: Path,
+    staging: _Staging,
+    server_timeout: float,
 ) -> _UserOutcome:
     outcome = _UserOutcome()
     name = model["name"]
@@ -937,6 +1230,9 @@ def _collect_user(
         except HubError as exc:
             outcome.unreachable = Msg("collect.no_user_token", error=exc)
             return outcome
+        server_client.deadline = time.monotonic() + server_timeout
+        server_client.allowed = server_timeout
+        server_client.staging = staging
         try:
             for server_name, url in servers:
                 prefix = f"{server_name}/" if server_name else ""
@@ -949,7 +1245,7 @@ def _collect_user(
                         outcome.problems,
                         exercise_set,
                         max_bytes,
-                        out,
+                        staging,
                     )
                 except HubError as exc:
                     outcome.unreachable = Msg("collect.server_error", url=url, error=exc)
@@ -977,6 +1273,7 @@ def collect_hub(
     start_timeout: float = 120.0,
     workers: int = 4,
     timeout: float = 30.0,
+    server_timeout: float = SERVER_TIMEOUT,
     sleep: Callable[[float], None] = time.sleep,
 ) -> CollectResult:
     """Copy every user's ``answers/*.json`` answer files, read through the hub, into
@@ -991,9 +1288,12 @@ def collect_hub(
             makes for that user alone (see :func:`_server_token`), deleted afterwards.
         start_stopped: start users' stopped servers, collect, and stop them again.
         exercise_set: only answer files of this exercise set.
+        timeout: seconds any one read may wait for the other end.
+        server_timeout: seconds one student's server may take for everything read from it
+            (however slowly it sends); then it is listed as not reached.
 
-    A user whose server is not running, cannot be started or does not answer is listed in
-    ``unreachable``; the others are collected all the same.
+    A user whose server is not running, cannot be started, does not answer or runs out of time
+    is listed in ``unreachable``; the others are collected all the same.
     """
     client = HubClient(
         url, os.environ.get("JUPYTERHUB_API_TOKEN", "") if token is None else token, timeout=timeout
@@ -1009,38 +1309,42 @@ def collect_hub(
             404: Msg("collect.hint_404"),
         }.get(exc.status, "")
         raise BMCError(Msg("collect.cannot_list", error=exc, hint=hint)) from None
-    result = CollectResult(_prepare_out(out))
     models.sort(key=lambda m: m["name"])
+    with _Output(out) as output:
+        result = CollectResult(output.path)
+        result.known_users = [m["name"] for m in models]
 
-    def work(model):
-        return _collect_user(
-            client,
-            model,
-            start_stopped=start_stopped,
-            exercise_set=exercise_set,
-            max_bytes=max_bytes,
-            start_timeout=start_timeout,
-            sleep=sleep,
-            out=result.out,
-        )
+        def work(model):
+            return _collect_user(
+                client,
+                model,
+                start_stopped=start_stopped,
+                exercise_set=exercise_set,
+                max_bytes=max_bytes,
+                start_timeout=start_timeout,
+                sleep=sleep,
+                staging=output.staging,
+                server_timeout=server_timeout,
+            )
 
-    outcomes: list[_UserOutcome] = []
-    try:
-        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-            outcomes.extend(pool.map(work, models))
-        per_user = {m["name"]: o for m, o in zip(models, outcomes)}
-        result.users = _folders_for([u for u, o in per_user.items() if o.found], {})
-        for user, outcome in per_user.items():
+        pool = ThreadPoolExecutor(max_workers=max(1, workers))
+        try:
+            outcomes = list(pool.map(work, models))
+        except BaseException:
+            output.staging.halt()  # the servers still being read give up at once
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown()
+        per_user: dict[str, list[_Found]] = {}
+        for model, outcome in zip(models, outcomes):
+            user = model["name"]
             result.skipped.update(outcome.skipped)
             result.problems += outcome.problems
             result.notes += outcome.notes
-            if outcome.found:
-                _store(result, user, outcome.found)
+            per_user[user] = outcome.found
             if outcome.unreachable:
                 result.unreachable.append((user, outcome.unreachable))
             elif not outcome.found:
                 result.empty_users.append(user)
-        _finish(result)
-    finally:
-        _discard(f for o in outcomes for f in o.found)
+        _publish(result, per_user, output.staging)
     return result

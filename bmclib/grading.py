@@ -19,7 +19,7 @@ from .answers import MAX_NAME_LENGTH, parse_answers, parse_time
 from .errors import AnswerFileError, BMCError, unknown
 from .fileio import DEFAULT_MAX_FILE_SIZE, normalise_id, write_files_atomic
 from .i18n import Msg, text_of
-from .identity import belongs_to
+from .identity import home_folders
 from .inputs import MAX_UNPACKED, Scan, iter_sources
 from .keys import Key
 from .scoring import DEFAULT_PARTIAL, fmt_points, score_item
@@ -322,7 +322,10 @@ def grade_batch(
     found in their own folder): it is a problem naming both. When no such own file exists and
     the files naming one student come from several users' folders, none of them can be trusted
     over the others: all are problems, none graded. A file naming another student that is the
-    only one for that student is graded, with a note.
+    only one for that student is graded, with a note. Which folder is a student's own is
+    :func:`bmclib.identity.home_folders`: the user spelt as the id (``lee`` over ``jupyter-lee``,
+    ``kim`` over full-width ``ｋｉｍ``); when two users compare as the student and neither is spelt
+    so, none of their files is graded.
     """
     if not (0 <= partial <= 1):
         raise BMCError(Msg("score.partial", value=f"{partial:g}"))
@@ -426,10 +429,20 @@ def _trusted(candidates: list[Candidate], problems: list, notes: list) -> list[C
     owned = [c for c in candidates if c.owner is not None]
     if not owned:
         return candidates
-    foreign = [c for c in owned if not belongs_to(c.student, c.owner)]
+    homes = home_folders(owned[0].student, {c.owner for c in owned})
+    if len(homes) > 1:  # two users that compare as this student: neither folder can be trusted
+        for c in owned:
+            problems.append(
+                (
+                    c.source,
+                    Msg("grade.same_student_folders", student=c.shown_id, users=", ".join(homes)),
+                )
+            )
+        return [c for c in candidates if c.owner is None]
+    foreign = [c for c in owned if c.owner not in homes]
     if not foreign:
         return candidates
-    own = [c for c in owned if belongs_to(c.student, c.owner)]
+    own = [c for c in owned if c.owner in homes]
     left = [c for c in candidates if all(c is not f for f in foreign)]
     if own:
         for c in foreign:

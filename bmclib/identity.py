@@ -9,7 +9,7 @@ comes from the argument or ``BMC_STUDENT_NAME``.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 #: Environment variables that name the student, strongest first.
 ID_VARIABLES = ("BMC_STUDENT_ID", "JUPYTERHUB_USER")
@@ -41,15 +41,43 @@ def student_from_env(
     return sid, name
 
 
-def belongs_to(student_id: str, user: str) -> bool:
-    """Whether an answer file's student id is the user's own name, compared as ids are
-    (:func:`bmclib.fileio.normalise_id`); on The Littlest JupyterHub the home folder of user
-    ``kim`` is ``jupyter-kim``.
+def home_folders(student_id: str, users: Iterable[str]) -> list[str]:
+    """Which of ``users`` (the users whose folders files were collected from) is the student's
+    own folder: one name, none (``[]``), or several when that cannot be told.
 
-    >>> belongs_to("kim", "kim"), belongs_to("Kim", "jupyter-kim"), belongs_to("lee", "kim")
-    (True, True, False)
+    Ids are compared as :func:`bmclib.fileio.normalise_id` does. A user whose name is the id
+    comes first; only when there is none does ``jupyter-<id>`` count (The Littlest JupyterHub's
+    home folders). Two users whose names compare equal (``kim`` and full-width ``ｋｉｍ``, or
+    ``Kim`` and ``kim`` under two roots) are one student's only when exactly one of them is
+    spelt as the id is compared (``kim``); otherwise all of them are returned and none counts.
+
+    >>> home_folders("KIM", ["kim", "mallory"]), home_folders("lee", ["jupyter-lee", "lee"])
+    (['kim'], ['lee'])
+    >>> home_folders("kim", ["jupyter-kim"]), home_folders("kim", ["ｋｉｍ", "kim"])
+    (['jupyter-kim'], ['kim'])
+    >>> home_folders("kim", ["KIM", "Kim"]), home_folders("lee", ["kim"])
+    (['KIM', 'Kim'], [])
     """
     from .fileio import normalise_id
 
-    sid, name = normalise_id(student_id), normalise_id(user)
-    return sid == name or name == f"jupyter-{sid}"
+    sid = normalise_id(student_id)
+    names = sorted(set(users))
+    compared = {u: normalise_id(u) for u in names}
+    for wanted in (sid, f"jupyter-{sid}"):
+        same = [u for u in names if compared[u] == wanted]
+        if same:
+            return [u for u in same if u == wanted] or same if len(same) > 1 else same
+    return []
+
+
+def belongs_to(student_id: str, user: str, users: Iterable[str] = ()) -> bool:
+    """Whether an answer file's student id is that of the user whose folder it was found in, among
+    all ``users`` collected (see :func:`home_folders`: with ``users`` ``lee`` and
+    ``jupyter-lee``, a file naming ``lee`` belongs to ``lee`` only).
+
+    >>> belongs_to("kim", "kim"), belongs_to("Kim", "jupyter-kim"), belongs_to("lee", "kim")
+    (True, True, False)
+    >>> belongs_to("lee", "jupyter-lee", ["lee", "jupyter-lee"])
+    False
+    """
+    return home_folders(student_id, {user, *users}) == [user]
