@@ -229,12 +229,12 @@ def parse_answers(
     """
     if not isinstance(data, (bytes, bytearray)):
         raise AnswerFileError(source, Msg("answers.not_bytes"))
-    if _utf16(data):
-        raise AnswerFileError(source, Msg("answers.utf16"))
     try:
         text = bytes(data).decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise AnswerFileError(source, Msg("answers.not_utf8")) from None
+        # (UTF-16 is looked for only when reading failed: JSON in UTF-16 never parses as UTF-8)
+        why = "answers.utf16" if _utf16(data) else "answers.not_utf8"
+        raise AnswerFileError(source, Msg(why)) from None
     try:
         decoder, counter = _decoder()
         counter[0] = 0
@@ -242,6 +242,8 @@ def parse_answers(
     except _Refused as exc:
         raise AnswerFileError(source, exc.msg) from None
     except Exception as exc:  # noqa: BLE001 - anything json raises on this text (by place, not by type)
+        if _utf16(data):
+            raise AnswerFileError(source, Msg("answers.utf16")) from None
         raise AnswerFileError(source, json_reason(exc, with_line=True)) from None
     del text
     try:
@@ -321,7 +323,7 @@ def _answer_file(raw: Any, source: str, keep_attempts: bool) -> AnswerFile:
         student = str(student)
     if not isinstance(student, str) or not clean_student_id(student):
         raise AnswerFileError(source, Msg("answers.no_student"))
-    if any(c in student for c in _LINE_BREAKS):
+    if not student.isascii() and any(c in student for c in _LINE_BREAKS):
         line_break = next(c for c in student if c in _LINE_BREAKS)
         why = Msg("text.control", code=f"U+{ord(line_break):04X}")
         raise AnswerFileError(source, Msg("answers.bad_text", field="student_id", why=why))
@@ -358,8 +360,9 @@ def _answer_file(raw: Any, source: str, keep_attempts: bool) -> AnswerFile:
     attempts = raw.get("attempts") if keep_attempts else None
     dropped = raw.get("attempts_dropped")
     name = _clean_name(name) if isinstance(name, str) else ""
-    for line_break in _LINE_BREAKS:
-        name = name.replace(line_break, " ")
+    if not name.isascii():
+        for line_break in _LINE_BREAKS:
+            name = name.replace(line_break, " ")
     name_cut = 0
     if len(name) > MAX_NAME_LENGTH:
         name_cut, name = len(name), name[:MAX_NAME_LENGTH].rstrip() + "…"

@@ -9,7 +9,13 @@ import sys
 
 from .errors import BMCError, DataError
 from .exercises import DEFAULT_SET
-from .fileio import DEFAULT_MAX_FILE_SIZE, os_reason, parse_size, size_text
+from .fileio import (
+    DEFAULT_MAX_FILE_SIZE,
+    cycle_collection_paused,
+    os_reason,
+    parse_size,
+    size_text,
+)
 from .i18n import LANGS, Msg, set_language, text_of
 from .scoring import DEFAULT_PARTIAL
 
@@ -131,6 +137,7 @@ def _key_file(ref: str):
         return None
 
 
+@cycle_collection_paused
 def _cmd_grade(args) -> int:
     from .grading import grade_batch, sources_path, write_outputs
     from .inputs import MAX_UNPACKED

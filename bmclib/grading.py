@@ -17,7 +17,12 @@ from pathlib import Path
 
 from .answers import MAX_NAME_LENGTH, parse_answers, parse_time
 from .errors import AnswerFileError, BMCError, unknown
-from .fileio import DEFAULT_MAX_FILE_SIZE, normalise_id, write_files_atomic
+from .fileio import (
+    DEFAULT_MAX_FILE_SIZE,
+    cycle_collection_paused,
+    normalise_id,
+    write_files_atomic,
+)
 from .i18n import Msg, text_of
 from .identity import home_folders
 from .inputs import MAX_UNPACKED, Scan, iter_sources
@@ -292,6 +297,7 @@ def with_progress(sources: Iterable, progress: bool, desc: str = "grading") -> I
 ATTEMPT_FIELDS = ("item", "choice", "event", "at")
 
 
+@cycle_collection_paused
 def grade_batch(
     paths: Iterable[str | os.PathLike],
     key: Key,
