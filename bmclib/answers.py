@@ -10,6 +10,7 @@ import json
 import os
 import re
 import threading
+import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -291,10 +292,20 @@ def clean_student_id(value: str) -> str:
 
     >>> [clean_student_id(t) for t in (" S0007\u200b ", "\u202es0007", "\u3164")]
     ['S0007', 's0007', '']
+    >>> [clean_student_id(t) for t in ("\u2800\u2800", "\u0301", "\ufffe", "\u0378")]  # blank signs
+    ['', '', '', '']
     """
     if value.isascii():
         return value.strip()
-    return strip_ignorable(value).strip()
+    cleaned = strip_ignorable(value).strip()
+    return cleaned if any(_visible(c) for c in cleaned) else ""
+
+
+def _visible(char: str) -> bool:
+    """Whether ``char`` shows as something a person can read: a letter, digit, punctuation or
+    symbol that is assigned (not a lone accent, not a non-character, not the blank Braille
+    pattern U+2800, which looks like a space)."""
+    return unicodedata.category(char)[0] in "LNPS" and char != "\u2800"
 
 
 def _clean_name(value: str) -> str:

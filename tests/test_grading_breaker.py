@@ -232,7 +232,19 @@ def test_an_archive_within_the_entry_limits_is_read(here):
 # -- 4. and 5. ids and names ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("student", ["\u200b\u200b", "\u3164", " \u3164\u200b "])
+@pytest.mark.parametrize(
+    "student",
+    [
+        "\u200b\u200b",
+        "\u3164",
+        " \u3164\u200b ",
+        "\u2800\u2800",  # the blank Braille pattern looks like a space
+        "\u3164\u2800",
+        "\u0300\u0301",  # accents with nothing under them
+        "\ufffe",  # a non-character
+        "\u0378",  # unassigned
+    ],
+)
 def test_an_id_of_invisible_characters_is_missing(here, student):
     Path("c").mkdir()
     Path("c/a.json").write_bytes(answer(student))
