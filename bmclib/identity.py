@@ -48,13 +48,14 @@ def home_folders(student_id: str, users: Iterable[str]) -> list[str]:
     Ids are compared as :func:`bmclib.fileio.normalise_id` does. A user whose name is the id
     comes first; only when there is none does ``jupyter-<id>`` count (The Littlest JupyterHub's
     home folders). Two users whose names compare equal (``kim`` and full-width ``ｋｉｍ``, or
-    ``Kim`` and ``kim`` under two roots) are one student's only when exactly one of them is
-    spelt as the id is compared (``kim``); otherwise all of them are returned and none counts.
+    ``Kim`` and ``kim`` under two roots) cannot be told apart: all of them are returned and none
+    counts as the student's own (grading names the clash; a file's own spelling of the id cannot
+    decide it, since either account can write any spelling).
 
     >>> home_folders("KIM", ["kim", "mallory"]), home_folders("lee", ["jupyter-lee", "lee"])
     (['kim'], ['lee'])
     >>> home_folders("kim", ["jupyter-kim"]), home_folders("kim", ["ｋｉｍ", "kim"])
-    (['jupyter-kim'], ['kim'])
+    (['jupyter-kim'], ['kim', 'ｋｉｍ'])
     >>> home_folders("kim", ["KIM", "Kim"]), home_folders("lee", ["kim"])
     (['KIM', 'Kim'], [])
     """
@@ -66,7 +67,7 @@ def home_folders(student_id: str, users: Iterable[str]) -> list[str]:
     for wanted in (sid, f"jupyter-{sid}"):
         same = [u for u in names if compared[u] == wanted]
         if same:
-            return [u for u in same if u == wanted] or same if len(same) > 1 else same
+            return same
     return []
 
 

@@ -136,17 +136,32 @@ def test_a_run_stopped_half_way_leaves_the_manifest_first_and_no_temporary_files
 # -- 2. accounts whose names compare as another student's ---------------------------------------
 
 
+def test_a_jupyter_prefixed_account_never_takes_the_students_grade(capsys):
+    # lee's own folder and a second account jupyter-lee (a plain /home/<user> hub)
+    put("home/lee/answers/quiz.json", answer("lee", RIGHT))
+    put("home/jupyter-lee/answers/quiz.json", answer("lee", WRONG, "2026-11-27T10:00:00+09:00"))
+    assert main(["collect", "home", "--out", "out"]) == 1
+    assert "names student 'lee', found with user 'jupyter-lee'" in capsys.readouterr().err
+    scores, probs = grade("out")
+    assert scores == {"lee": "3"}
+    assert len(probs) == 1 and "folder of user 'jupyter-lee'" in probs[0]["problem"]
+    assert "superseded" not in probs[0]["problem"]
+
+
 @pytest.mark.parametrize(
     "layout, victim, other",
     [
-        ({"home": ["lee", "jupyter-lee"]}, "lee", "jupyter-lee"),
         ({"home": ["kim", "ｋｉｍ"]}, "kim", "ｋｉｍ"),
         ({"rA": ["kim"], "rB": ["Kim"]}, "kim", "Kim"),
+        ({"rA": ["Kim"], "rB": ["kim"]}, "Kim", "kim"),  # the victim spelt with a capital
+        ({"home": ["ｋｉｍ", "kim"]}, "ｋｉｍ", "kim"),  # the victim spelt full-width
     ],
 )
-def test_a_second_account_that_compares_as_the_student_never_takes_their_grade(
+def test_accounts_that_compare_as_one_student_never_take_each_others_grade(
     capsys, layout, victim, other
 ):
+    """Which of two look-alike accounts is the student's cannot be told (either can write any
+    spelling of the id): neither's file naming the student is graded, and both are named."""
     for root, users in layout.items():
         for user in users:  # both name the victim; the other account's file is later and wrong
             own = user == victim
@@ -154,22 +169,19 @@ def test_a_second_account_that_compares_as_the_student_never_takes_their_grade(
             put(f"{root}/{user}/answers/quiz.json", answer(victim, RIGHT if own else WRONG, saved))
     assert main(["collect", *layout, "--out", "out"]) == 1
     err = capsys.readouterr().err
-    assert f"names student '{victim}', found with user '{other}'" in err
-    assert f"all stand for student '{victim}'" in err
-    assert f"counts only from the folder of user '{victim}'" in err
+    assert "all stand for student" in err and "cannot be told" in err
     manifest = json.loads(Path("out/bmc-collection.json").read_text(encoding="utf-8"))
     assert sorted(manifest["users"].values()) == sorted([victim, other])  # kept apart
     scores, probs = grade("out")
-    assert scores == {victim: "3"}
-    assert len(probs) == 1 and f"folder of user '{other}'" in probs[0]["problem"]
-    assert "superseded" not in probs[0]["problem"]
+    assert scores == {}  # the wrong, later file never wins
+    assert len(probs) == 2 and all("cannot be told" in p["problem"] for p in probs)
 
 
 def test_two_accounts_neither_spelt_as_the_id_are_graded_from_neither(capsys):
     put("home/KIM/answers/quiz.json", answer("kim", RIGHT))
     put("home/Kim/answers/quiz.json", answer("kim", WRONG, saved="2026-11-27T10:00:00+09:00"))
     assert main(["collect", "home", "--out", "out"]) == 1
-    assert "none is spelt as the id" in capsys.readouterr().err
+    assert "cannot be told" in capsys.readouterr().err
     scores, probs = grade("out")
     assert scores == {}
     assert len(probs) == 2 and all("cannot be told" in p["problem"] for p in probs)
