@@ -190,6 +190,25 @@ class _DropUntrustedNotice(logging.Filter):
         return "is not trusted" not in record.getMessage()
 
 
+class _QuietRefusals(logging.Filter):
+    """Refused requests (4xx: a path outside the static folders, a file not allowlisted) stay out
+    of the terminal, where anyone who can reach the port could otherwise write lines; whatever is
+    printed has its control characters escaped, so no request can send terminal codes."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args if isinstance(record.args, tuple) else ()
+        if args and isinstance(args[0], int) and 400 <= args[0] < 500:
+            return False
+        message = record.getMessage()
+        if any(ord(c) < 32 and c not in "\n\t" or 0x7F <= ord(c) < 0xA0 for c in message):
+            record.msg = "".join(
+                c if c in "\n\t" or not (ord(c) < 32 or 0x7F <= ord(c) < 0xA0) else repr(c)[1:-1]
+                for c in message
+            )
+            record.args = ()
+        return True
+
+
 class LoopbackVoila(Voila):
     """Voila with Jupyter's usual Host check turned back on, and the changes listed above."""
 
@@ -208,6 +227,9 @@ class LoopbackVoila(Voila):
         super().initialize(argv)
         logging.getLogger(self.log.name).addFilter(_DropUntrustedNotice())
         self.log.addFilter(_DropUntrustedNotice())
+        for name in ("tornado.general", "tornado.application", "tornado.access", self.log.name):
+            logging.getLogger(name).addFilter(_QuietRefusals())
+        self.log.addFilter(_QuietRefusals())
 
     def setup_template_dirs(self) -> None:
         super().setup_template_dirs()

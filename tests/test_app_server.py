@@ -238,7 +238,16 @@ def test_template_paths_of_another_shape_get_404_and_print_nothing(app):
         page = get(port, path)
         assert page.status == 404, path
         assert "root:" not in page.text
+    for (
+        path
+    ) in (  # refused without a page of ours: still nothing in the terminal, no terminal codes
+        "/voila/static/../../etc/passwd",
+        "/voila/static/..%2f%1b%5b31mRED%1b%5b0m",
+        "/voila/files/%1b%5b2Jx",
+    ):
+        assert get(port, path).status in (403, 404), path
     os.kill(proc.pid, signal.SIGTERM)
     proc.wait(timeout=60)
     log = proc.log_path.read_text(encoding="utf-8")
     assert "Traceback" not in log and "Uncaught" not in log and "500" not in log
+    assert "\x1b" not in log and "passwd" not in log and "RED" not in log
