@@ -13,44 +13,23 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from collect_support import (
+    RIGHT,
+    answer_file,
+    enter_fresh_folder,
+    put,
+)
 
 from bmclib.cli import main
-
-KEY_TEXT = (
-    "exercise_set,item_id,best,acceptable,points\n"
-    "quiz,a,self_service,communities,1\n"
-    "quiz,b,co_creation,,2\n"
-)
-RIGHT = {"a": "self_service", "b": "co_creation"}
 
 
 @pytest.fixture(autouse=True)
 def here(tmp_path, monkeypatch):
-    for name in ("BMC_STUDENT_ID", "BMC_ANSWERS_DIR", "JUPYTERHUB_USER", "JUPYTERHUB_API_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
-    Path("key.csv").write_text(KEY_TEXT, encoding="utf-8")
-    return tmp_path
+    return enter_fresh_folder(tmp_path, monkeypatch)
 
 
 def answer(student, answers, saved="2026-01-01T10:00:00+00:00") -> bytes:
-    return json.dumps(
-        {
-            "format": "bmclib-answers",
-            "version": 1,
-            "student_id": student,
-            "exercise_set": "quiz",
-            "answers": answers,
-            "saved_at": saved,
-        }
-    ).encode()
-
-
-def put(path: str | Path, data: bytes) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    return path
+    return answer_file(student, answers, saved)
 
 
 def grades(path: str) -> dict[str, str]:
