@@ -231,7 +231,9 @@ def parse_answers(
     if not isinstance(data, (bytes, bytearray)):
         raise AnswerFileError(source, Msg("answers.not_bytes"))
     try:
-        text = bytes(data).decode("utf-8-sig")
+        text = bytes(data).decode("utf-8")  # (not "utf-8-sig": its codec is Python, 8x slower)
+        if text[:1] == "\ufeff":  # a byte-order mark (Notepad's UTF-8)
+            text = text[1:]
     except UnicodeDecodeError:
         # (UTF-16 is looked for only when reading failed: JSON in UTF-16 never parses as UTF-8)
         why = "answers.utf16" if _utf16(data) else "answers.not_utf8"
@@ -239,7 +241,13 @@ def parse_answers(
     try:
         decoder, counter = _decoder()
         counter[0] = 0
-        raw = decoder.decode(text)
+        try:  # the usual file: one call of the C scanner (JSONDecoder.decode adds two regexes)
+            raw, end = decoder.scan_once(text, 0)
+        except StopIteration:  # leading spaces, an empty file: decode() says what is wrong
+            end = -1
+        if end != len(text) and (end < 0 or text[end:].strip(" \t\n\r")):
+            counter[0] = 0
+            raw = decoder.decode(text)
     except _Refused as exc:
         raise AnswerFileError(source, exc.msg) from None
     except Exception as exc:  # noqa: BLE001 - anything json raises on this text (by place, not by type)
@@ -349,28 +357,32 @@ def _answer_file(raw: Any, source: str, keep_attempts: bool) -> AnswerFile:
     answers = raw.get("answers")
     if not isinstance(answers, dict):
         raise AnswerFileError(source, Msg("answers.not_object", value=_describe(answers)))
-    clean: dict[str, str] = {item: c for item, c in answers.items() if c is not None}
+    values = answers.values()
+    clean: dict[str, str] = (
+        answers if None not in values else {item: c for item, c in answers.items() if c is not None}
+    )
     if not set(map(type, clean.values())) <= {str}:  # one pass in C for the usual case
         item, choice = next((i, c) for i, c in clean.items() if not isinstance(c, str))
         raise AnswerFileError(source, Msg("answers.not_string", item=item, value=_describe(choice)))
     name = raw.get("student_name")
     saved_at = raw.get("saved_at")
-    optional = [
-        (f, v) for f, v in (("student_name", name), ("saved_at", saved_at)) if type(v) is str
-    ]
-    every = "".join(clean) + "".join(clean.values()) + student + exercise_set
-    every += "".join(v for _f, v in optional)
+    name = name if type(name) is str else None
+    saved_at = saved_at if type(saved_at) is str else ""
+    every = (
+        f"{''.join(clean)}{''.join(clean.values())}{student}{exercise_set}{name or ''}{saved_at}"
+    )
     if not (every.isascii() and every.isprintable()):  # the usual case: one check for all
         _check_text("student_id", student)
         _check_text("exercise_set", exercise_set)
         for item, choice in clean.items():
             _check_text("answers", item)
             _check_text("answers", choice)
-        for field_name, text in optional:
-            _check_text(field_name, text)
+        if name is not None:
+            _check_text("student_name", name)
+        _check_text("saved_at", saved_at)
     attempts = raw.get("attempts") if keep_attempts else None
     dropped = raw.get("attempts_dropped")
-    name = _clean_name(name) if isinstance(name, str) else ""
+    name = _clean_name(name) if name is not None else ""
     if not name.isascii():
         for line_break in _LINE_BREAKS:
             name = name.replace(line_break, " ")
@@ -383,7 +395,7 @@ def _answer_file(raw: Any, source: str, keep_attempts: bool) -> AnswerFile:
         exercise_set=exercise_set.strip(),
         answers=clean,
         student_name=name,
-        saved_at=saved_at if isinstance(saved_at, str) else "",
+        saved_at=saved_at,
         attempts=[a for a in attempts if isinstance(a, dict)] if isinstance(attempts, list) else [],
         source=source,
         attempts_dropped=dropped

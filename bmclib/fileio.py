@@ -370,6 +370,10 @@ def cycle_collection_paused(fn):
     return paused
 
 
+#: how answer and data files are opened for reading: never blocking (a named pipe), never inherited
+READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
 def read_limited(path: str | os.PathLike, limit: int = DEFAULT_MAX_FILE_SIZE) -> bytes:
     """The bytes of a regular file, refusing anything larger than ``limit``.
 
@@ -377,32 +381,39 @@ def read_limited(path: str | os.PathLike, limit: int = DEFAULT_MAX_FILE_SIZE) ->
     file claims. Raises ``FileTooLarge`` for a large file and ``FileProblem`` for anything that is
     not a regular file (both are ``OSError``s whose ``str()`` is a plain reason).
     """
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    fd = os.open(path, READ_FLAGS)
     try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            kind = Msg(_KINDS.get(stat.S_IFMT(st.st_mode), "file.kind_special"))
-            raise FileProblem(Msg("file.not_regular", kind=kind))
-        if st.st_size > limit:
-            raise FileTooLarge(
-                Msg("file.too_large_sized", size=size_text(st.st_size), limit=size_text(limit))
-            )
-        chunks, total = [], 0
-        want = min(st.st_size + 1, limit + 1, 1024 * 1024)  # the usual file: one read, then done
-        while True:
-            chunk = os.read(fd, want)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            total += len(chunk)
-            if total > limit:
-                raise FileTooLarge(Msg("file.too_large", limit=size_text(limit)))
-            if len(chunk) < want and total >= st.st_size:  # a short read at the size: the end
-                break
-            want = min(1024 * 1024, limit + 1 - total)
-        return b"".join(chunks)
+        return read_open(fd, os.fstat(fd), limit)
     finally:
         os.close(fd)
+
+
+def read_open(fd: int, st: os.stat_result, limit: int = DEFAULT_MAX_FILE_SIZE) -> bytes:
+    """The bytes of the file open as ``fd`` (``st`` is its ``os.fstat``), as :func:`read_limited`
+    reads them."""
+    if not stat.S_ISREG(st.st_mode):
+        kind = Msg(_KINDS.get(stat.S_IFMT(st.st_mode), "file.kind_special"))
+        raise FileProblem(Msg("file.not_regular", kind=kind))
+    if st.st_size > limit:
+        raise FileTooLarge(
+            Msg("file.too_large_sized", size=size_text(st.st_size), limit=size_text(limit))
+        )
+    want = min(st.st_size + 1, limit + 1, 1024 * 1024)  # the usual file: one read, then done
+    chunk = os.read(fd, want)
+    if len(chunk) < want and len(chunk) >= st.st_size:  # a short read at the size: the end
+        return chunk
+    chunks, total = [chunk], len(chunk)
+    while chunk:
+        if total > limit:
+            raise FileTooLarge(Msg("file.too_large", limit=size_text(limit)))
+        chunk = os.read(fd, min(1024 * 1024, limit + 1 - total))
+        if len(chunk) == 0:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    if total > limit:
+        raise FileTooLarge(Msg("file.too_large", limit=size_text(limit)))
+    return b"".join(chunks)
 
 
 def read_stream_limited(stream, limit: int = DEFAULT_MAX_FILE_SIZE) -> bytes:

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from operator import attrgetter
 from pathlib import Path
 
 from .answers import MAX_NAME_LENGTH, parse_answers, parse_time
@@ -182,9 +183,10 @@ def points_for(answers: dict, key: Key, partial: float = DEFAULT_PARTIAL) -> tup
     return tuple(score_item(get(k.item_id), k, partial)[1] for k in key.items)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Candidate:
-    """One student's file as "the latest saved file wins" compares them (answer files, canvases)."""
+    """One student's file as "the latest saved file wins" compares them (answer files, canvases).
+    Not frozen: a frozen dataclass takes five times as long to make, and a class has thousands."""
 
     future: bool
     stamp: datetime
@@ -224,17 +226,18 @@ def candidate(
     now: datetime,
     *,
     owner: str | None = None,
+    student: str | None = None,
 ) -> Candidate:
     """A :class:`Candidate` for a file of ``student_id`` saved at ``saved_at`` (ISO 8601 or ""),
     found in the collected folder of user ``owner`` (None: not in a folder ``bmc collect``
-    wrote)."""
+    wrote). ``student`` is ``normalise_id(student_id)`` when the caller has it already."""
     stamp = parse_time(saved_at) or OLDEST
     return Candidate(
         stamp > now + CLOCK_SKEW,
         stamp,
         source,
         payload,
-        normalise_id(student_id),
+        normalise_id(student_id) if student is None else student,
         student_id,
         saved_at,
         owner,
@@ -257,6 +260,12 @@ def latest_per_student(
     """
     winners = []
     for candidates in by_student.values():
+        if len(candidates) == 1 and candidates[0].owner is None:  # the usual case: nothing to sort
+            best = candidates[0]
+            winners.append(best)
+            if best.future:
+                problems.append((best.source, Msg("grade.future_only", future=_future(best, now))))
+            continue
         candidates = _trusted(candidates, problems, problems if notes is None else notes)
         if not candidates:
             continue
@@ -280,7 +289,7 @@ def latest_per_student(
                     ),
                 )
             )
-    return sorted(winners, key=lambda c: (c.student, c.shown_id))
+    return sorted(winners, key=attrgetter("student", "shown_id"))
 
 
 def with_progress(sources: Iterable, progress: bool, desc: str = "grading") -> Iterable:
@@ -349,7 +358,8 @@ def grade_batch(
             continue
         try:
             af = parse_answers(src.data, src.name, keep_attempts=attempts)
-            af.trim_attempts()
+            if af.attempts:
+                af.trim_attempts()
         except AnswerFileError as exc:
             if exc.other_format:  # a canvas beside the answers: not a submission gone wrong
                 batch.notes.append((src.name, Msg("grade.other_format", format=exc.other_format)))
@@ -377,28 +387,29 @@ def grade_batch(
         # only what grading needs is kept until every file is read: the answers to the key's items,
         # the ignored items' names (at most MAX_LISTED) and the attempts' four fields
         af.answers, extra, clashes = key.match(af.answers)
-        af.attempts = [{k: a[k] for k in ATTEMPT_FIELDS if k in a} for a in af.attempts]
+        if af.attempts:
+            af.attempts = [{k: a[k] for k in ATTEMPT_FIELDS if k in a} for a in af.attempts]
         kept = (af, listed(extra) if extra else "", clashes[:1])
         by_student.setdefault(sid, []).append(
-            candidate(af.student_id, af.saved_at, af.source, kept, now, owner=owner)
+            candidate(af.student_id, af.saved_at, af.source, kept, now, owner=owner, student=sid)
         )
     batch.skipped, batch.duplicates = scan.skipped, scan.duplicates
     batch.read = frozenset(scan.seen)
     batch.notes += [(name, Msg("grade.set_aside")) for name in scan.set_aside]
     max_score = key.max_score
     # each item's points per choice, from the one scoring rule (every other answer scores 0)
-    points = [
-        (k.item_id, {c: score_item(c, k, partial)[1] for c in (*k.best, *k.acceptable)})
-        for k in key.items
+    item_ids = [k.item_id for k in key.items]
+    tables = [
+        {c: score_item(c, k, partial)[1] for c in (*k.best, *k.acceptable)} for k in key.items
     ]
+    zeros = [0.0] * len(item_ids)
     for best in latest_per_student(by_student, now, batch.problems, batch.notes):
         af, extra, clashes = best.payload
         if clashes:
             item, given = clashes[0]
             batch.problems.append((best.source, Msg("grade.item_twice", item=item, given=given)))
             continue
-        get = af.answers.get
-        pts = tuple([table.get(get(item_id), 0.0) for item_id, table in points])
+        pts = tuple(map(dict.get, tables, map(af.answers.get, item_ids), zeros))
         if extra:
             batch.notes.append((best.source, Msg("score.ignored", items=extra)))
         if af.name_cut:
@@ -523,6 +534,14 @@ def write_rows(path: str | os.PathLike, rows: list[list[str]], *, bom: bool = Fa
     write_files_atomic([(path, csv_text(rows, bom=bom))])
 
 
+class _PointsText(dict):
+    """Points -> their text (:func:`~bmclib.scoring.fmt_points`), made the first time asked for."""
+
+    def __missing__(self, points: float) -> str:
+        text = self[points] = fmt_points(points)
+        return text
+
+
 def grade_table(
     batch: GradeBatch, fmt: str = "csv", *, scale: float | None = None, column: str | None = None
 ) -> list[list[str]]:
@@ -549,16 +568,17 @@ def grade_table(
                 *map(n, key.item_ids),
             ]
         ]
+        text = _PointsText().__getitem__  # a class's points take few values: each written once
         for r in batch.rows:
             rows.append(
                 [
                     n(r.student_id),
                     n(r.student_name),
                     n(r.exercise_set),
-                    fmt_points(r.score),
-                    fmt_points(r.max_score),
+                    text(r.score),
+                    text(r.max_score),
                     f"{r.percent:g}",
-                    *map(fmt_points, r.item_points),
+                    *map(text, r.item_points),
                 ]
             )
         return rows

@@ -35,10 +35,12 @@ from pathlib import Path
 from .errors import BMCError
 from .fileio import (
     DEFAULT_MAX_FILE_SIZE,
+    READ_FLAGS,
     FileTooLarge,
     not_regular,
     os_reason,
     read_limited,
+    read_open,
     read_stream_limited,
     shown_path,
     size_text,
@@ -60,7 +62,7 @@ COLLECTION_FILE = "bmc-collection.json"
 COLLECTION_FORMAT = "bmclib-collection"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Source:
     """One answer file (or archive entry): ``data`` when it could be read, else ``problem`` (a
     message).
@@ -182,7 +184,7 @@ def is_set_aside(name: str) -> bool:
     >>> [is_set_aside(n) for n in names]
     [True, True, False]
     """
-    return bool(_SET_ASIDE.search(name))
+    return ".bad-" in name.lower() and bool(_SET_ASIDE.search(name))
 
 
 # -- collected folders --------------------------------------------------------------------------
@@ -236,9 +238,10 @@ def _owner_of(path: str, collection: tuple[Path, dict[str, str]] | None) -> str 
 # -- walking folders ------------------------------------------------------------------------------
 
 
-def _walk(folder: Path, scan: Scan, collection) -> Iterator[Source | tuple[str, str | None]]:
-    """Candidate files under ``folder`` with their owners, in a stable order (a folder's files, then
-    its folders, by name), walked with a list so that no depth of folders can exhaust Python's
+def _walk(folder: Path, scan: Scan, collection) -> Iterator[Source | tuple[str, str | None, bool]]:
+    """Candidate files under ``folder`` with their owners and whether the folder listing calls
+    them regular files, in a stable order (a folder's files, then its folders, by name), walked
+    with a list so that no depth of folders can exhaust Python's
     recursion limit. Links to folders are reported, not followed (they could loop); files that are
     not answer files are counted as skipped, or named when they look like one. A folder holding
     ``bmc collect``'s manifest gives its files their owners."""
@@ -293,7 +296,11 @@ def _walk(folder: Path, scan: Scan, collection) -> Iterator[Source | tuple[str, 
                 scan.set_aside.append(shown_path(entry.path))
                 continue
             if is_answer_name(name):
-                yield entry.path, _owner_of(entry.path, context)
+                try:
+                    plain = entry.is_file(follow_symlinks=False)
+                except OSError:
+                    plain = False
+                yield entry.path, _owner_of(entry.path, context), plain
             elif looks_like_answer(name):
                 if first_time(entry.path):
                     yield Source(
@@ -334,14 +341,41 @@ def iter_sources(
         else:
             if collection is not None:
                 scan.collections += 1
-            candidates = iter([(os.fspath(path), _owner_of(os.fspath(path), collection))])
+            candidates = iter([(os.fspath(path), _owner_of(os.fspath(path), collection), False)])
         for candidate in candidates:
             if isinstance(candidate, Source):
                 yield candidate
                 continue
-            file, owner = candidate
-            for source in _read_path(file, max_file_size, scan):
+            file, owner, plain = candidate
+            found = _read_plain(file, max_file_size, scan) if plain else None
+            for source in _read_path(file, max_file_size, scan) if found is None else found:
                 yield Source(source.name, source.data, source.problem, owner) if owner else source
+
+
+def _read_plain(path: str, limit: int, scan: Scan) -> tuple[Source, ...] | None:
+    """A file the folder listing calls regular (no link, no pipe, no device) read with one open:
+    its Source, or none when it was read already under another name. None when it is a zip or not
+    a regular file when opened (:func:`_read_path` reads those)."""
+    if path.rstrip().lower().endswith(".zip"):
+        return None
+    try:
+        fd = os.open(path, READ_FLAGS)
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        identity = (st.st_dev, st.st_ino)
+        if identity in scan.seen:  # the same file under two names (a folder given twice, a link)
+            scan.duplicates += 1
+            return ()
+        scan.seen.add(identity)
+        return (Source(shown_path(path), read_open(fd, st, limit)),)
+    except Exception as exc:  # noqa: BLE001 - one file's failure is that file's problem, whatever it is
+        return (Source(shown_path(path), None, Msg("file.cannot_read", reason=_reason(exc))),)
+    finally:
+        os.close(fd)
 
 
 def _read_path(path: str, limit: int, scan: Scan) -> Iterator[Source]:

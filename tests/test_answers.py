@@ -294,3 +294,48 @@ def test_a_damaged_file_is_set_aside_and_a_new_one_started(tmp_path):
     assert af.answers == {} and not path.exists()
     aside = [p for p in tmp_path.iterdir() if p.name.startswith("set.bad-")]
     assert len(aside) == 1 and aside[0].read_text(encoding="utf-8") == "{damaged"
+
+
+# -- the reader's fast paths read what the plain JSON reader reads ------------------------------
+
+
+@pytest.mark.parametrize(
+    "wrap",
+    [
+        lambda b: b"\xef\xbb\xbf" + b,  # Notepad's UTF-8 with a byte-order mark
+        lambda b: b + b"\n",
+        lambda b: b"\n  " + b + b" \r\n\t",
+        lambda b: b"\xef\xbb\xbf\n" + b,
+    ],
+    ids=["bom", "newline-after", "spaces-around", "bom-then-newline"],
+)
+def test_a_file_with_a_byte_order_mark_or_spaces_around_reads_as_without(wrap):
+    af = parse_answers(wrap(dump(GOOD)), "a.json")
+    assert (af.student_id, af.answers) == ("s0001", {"netflix": "automated_services"})
+
+
+@pytest.mark.parametrize(
+    "data, reason",
+    [
+        (b"", "expected a value (line 1)"),
+        (b"   ", "expected a value (line 1)"),
+        (dump(GOOD) + b"\n{}", "(line 2)"),  # two objects: the second is named
+        (dump(GOOD) + b"x", "(line 1)"),
+        (b"\xef\xbb\xbf\xef\xbb\xbf" + dump(GOOD), "(line 1)"),  # only one mark is forgiven
+    ],
+    ids=["empty", "only-spaces", "second-object", "trailing-letter", "two-marks"],
+)
+def test_text_before_or_after_the_object_is_refused_with_its_line(data, reason):
+    with pytest.raises(AnswerFileError) as exc:
+        parse_answers(data, "a.json")
+    assert "not valid JSON" in str(exc.value) and reason in str(exc.value)
+
+
+def test_the_object_limit_and_duplicate_names_hold_after_leading_spaces():
+    flood = b" [" + b",".join([b"{}"] * 100_001) + b"]"
+    with pytest.raises(AnswerFileError, match="more than 100,000 JSON objects"):
+        parse_answers(flood, "a.json")
+    with pytest.raises(AnswerFileError, match='"format" is given twice'):
+        parse_answers(b'\n{"format": "bmclib-answers", "format": "x"}', "a.json")
+    # and a file after such a flood is read from a fresh count
+    assert parse_answers(b" " + dump(GOOD), "b.json").student_id == "s0001"

@@ -558,3 +558,20 @@ def test_a_canvas_beside_the_answers_is_named_in_a_note_not_a_problem(setup, cap
     assert code == 0 and "capstone.json: a bmclib-canvas file, not an answer file" in err
     assert "graded 2 student(s) from 3 file(s); 0 problem(s)" in err
     assert [r["student_id"] for r in rows_of(Path("g.csv"))] == ["s1", "s2"]
+
+
+def test_a_hard_link_inside_a_folder_is_read_once_and_a_capital_set_aside_copy_noted(
+    setup, capsys
+):
+    """The folder walk reads each file with one open; the same file under a second name (a hard
+    link) still counts once, and a set-aside copy is known in capitals too."""
+    os.link("c1/s1.json", "c1/s1-again.json")
+    Path("c1/S2.BAD-20260101-100000.JSON").write_bytes(
+        answer("s2", {"a": "self_service", "b": "co_creation"}, saved="2026-02-01T00:00:00+00:00")
+    )
+    assert main(["grade", "c1", "--key", "key.csv", "--out", "g.csv", "--problems", "p.csv"]) == 0
+    err = capsys.readouterr().err
+    assert {r["student_id"]: r["score"] for r in rows_of(Path("g.csv"))} == {"s1": "3", "s2": "0.5"}
+    assert rows_of(Path("p.csv")) == []
+    assert "c1/S2.BAD-20260101-100000.JSON: a copy an exercise set aside" in err
+    assert "graded 2 student(s) from 2 file(s); 0 problem(s)" in err
