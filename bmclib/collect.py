@@ -449,6 +449,7 @@ def _write_manifest(
             "complete": complete,
             "collected_at": now_iso(),
             "users": {folder: shown_path(user) for user, folder in sorted(result.users.items())},
+            "known_users": sorted({shown_path(u) for u in (*result.known_users, *result.users)}),
             "files": [
                 {
                     "target": os.path.relpath(target, result.out),

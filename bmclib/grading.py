@@ -249,6 +249,7 @@ def latest_per_student(
     now: datetime,
     problems: list[tuple[str, Msg]],
     notes: list[tuple[str, Msg]] | None = None,
+    users: Iterable[str] = (),
 ) -> list[Candidate]:
     """The file that counts for each student, sorted by student id; the others become problems.
 
@@ -256,8 +257,10 @@ def latest_per_student(
     ``now``) never replaces another file. Each file that does not count is added to ``problems``
     as "superseded by ...", and a future file that counts all the same is noted there too.
     Files from collected folders (with an ``owner``) are first sorted out as :func:`grade_batch`
-    describes; its notes go to ``notes`` (or ``problems`` when None).
+    describes, among the collections' ``users`` (all of them, with answer files or without); its
+    notes go to ``notes`` (or ``problems`` when None).
     """
+    users = frozenset(users)
     winners = []
     for candidates in by_student.values():
         if len(candidates) == 1 and candidates[0].owner is None:  # the usual case: nothing to sort
@@ -266,7 +269,7 @@ def latest_per_student(
             if best.future:
                 problems.append((best.source, Msg("grade.future_only", future=_future(best, now))))
             continue
-        candidates = _trusted(candidates, problems, problems if notes is None else notes)
+        candidates = _trusted(candidates, problems, problems if notes is None else notes, users)
         if not candidates:
             continue
         candidates.sort(key=lambda c: c.rank)
@@ -332,15 +335,15 @@ def grade_batch(
     :data:`~bmclib.answers.MAX_ATTEMPTS` entries of its file's attempt log (for item statistics);
     ``attempts=False`` keeps none, so a run holds little more than the answers themselves.
 
-    In a folder that ``bmc collect`` wrote (it names the user of every folder), a file found in
-    one user's folder that names another student never replaces that student's own file (one
-    found in their own folder): it is a problem naming both. When no such own file exists and
-    the files naming one student come from several users' folders, none of them can be trusted
-    over the others: all are problems, none graded. A file naming another student that is the
-    only one for that student is graded, with a note. Which folder is a student's own is
-    :func:`bmclib.identity.home_folders`: the user spelt as the id (``lee`` over ``jupyter-lee``,
-    ``kim`` over full-width ``ｋｉｍ``); when two users compare as the student and neither is spelt
-    so, none of their files is graded.
+    In a folder that ``bmc collect`` wrote (its manifest names the user of every folder, and every
+    user it found), a file found in one user's folder that names another student counts only when
+    nothing speaks against it: it is a problem naming both when that student's own folder holds a
+    file of theirs, or was collected and holds none; when the files naming a student with no own
+    folder come from several users' folders, none is trusted over the others (all are problems);
+    a file naming another student that is the only one for that student is graded, with a note.
+    Which folder is a student's own is :func:`bmclib.identity.home_folders`: the user spelt as
+    the id (``lee`` over ``jupyter-lee``); when several users compare as the student (``kim`` and
+    full-width ``ｋｉｍ``), none of their files is graded.
     """
     if not (0 <= partial <= 1):
         raise BMCError(Msg("score.partial", value=f"{partial:g}"))
@@ -403,7 +406,9 @@ def grade_batch(
         {c: score_item(c, k, partial)[1] for c in (*k.best, *k.acceptable)} for k in key.items
     ]
     zeros = [0.0] * len(item_ids)
-    for best in latest_per_student(by_student, now, batch.problems, batch.notes):
+    for best in latest_per_student(
+        by_student, now, batch.problems, batch.notes, users=scan.known_users
+    ):
         af, extra, clashes = best.payload
         if clashes:
             item, given = clashes[0]
@@ -441,12 +446,14 @@ def grade_batch(
     return batch
 
 
-def _trusted(candidates: list[Candidate], problems: list, notes: list) -> list[Candidate]:
+def _trusted(
+    candidates: list[Candidate], problems: list, notes: list, users: frozenset[str]
+) -> list[Candidate]:
     """The files of one student that may count (see :func:`grade_batch` on collected folders)."""
     owned = [c for c in candidates if c.owner is not None]
     if not owned:
         return candidates
-    homes = home_folders(owned[0].student, {c.owner for c in owned})
+    homes = home_folders(owned[0].student, users.union(c.owner for c in owned))
     if len(homes) > 1:  # two users that compare as this student: neither folder can be trusted
         for c in owned:
             problems.append(
@@ -472,13 +479,22 @@ def _trusted(candidates: list[Candidate], problems: list, notes: list) -> list[C
                 )
             )
         return left
-    users = sorted({c.owner for c in foreign})
-    if len(users) > 1:
+    if homes:  # the student's own folder was collected and holds no file of theirs
         for c in foreign:
             problems.append(
                 (
                     c.source,
-                    Msg("grade.in_several_folders", student=c.shown_id, users=", ".join(users)),
+                    Msg("grade.own_folder_empty", student=c.shown_id, user=c.owner, home=homes[0]),
+                )
+            )
+        return left
+    senders = sorted({c.owner for c in foreign})
+    if len(senders) > 1:
+        for c in foreign:
+            problems.append(
+                (
+                    c.source,
+                    Msg("grade.in_several_folders", student=c.shown_id, users=", ".join(senders)),
                 )
             )
         return left

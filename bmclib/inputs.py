@@ -31,6 +31,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from .errors import BMCError
 from .fileio import (
@@ -93,6 +94,8 @@ class Scan:
     set_aside: list = field(default_factory=list)
     #: (device, inode) of every file named as a problem, so a folder given twice names it once
     seen_problems: set = field(default_factory=set, repr=False)
+    #: every user of the collected folders read (see :class:`Collection`)
+    known_users: set = field(default_factory=set)
 
 
 def upload_cap(limit: int) -> int:
@@ -190,9 +193,19 @@ def is_set_aside(name: str) -> bool:
 # -- collected folders --------------------------------------------------------------------------
 
 
-def read_collection(folder: str | os.PathLike) -> dict[str, str] | None:
-    """``{folder name: user}`` from the manifest ``bmc collect`` wrote in ``folder``, or None when
-    there is none (or it is not one: then it is read as an answer file, and reported as such).
+class Collection(NamedTuple):
+    """What the manifest of a folder ``bmc collect`` wrote says about its users."""
+
+    users: dict[str, str]  #: folder name -> the user whose files were copied into it
+    #: every user the collection found, with answer files or without (whose folder is a student's
+    #: own is decided among all of them: :func:`bmclib.identity.home_folders`)
+    known: frozenset[str]
+
+
+def read_collection(folder: str | os.PathLike) -> Collection | None:
+    """The users named by the manifest ``bmc collect`` wrote in ``folder``, or None when there is
+    none (or it is not one: then it is read as an answer file, and reported as such). A manifest
+    from before ``known_users`` was written knows only the users with copies.
 
     >>> read_collection("/no/such/folder") is None
     True
@@ -208,31 +221,34 @@ def read_collection(folder: str | os.PathLike) -> dict[str, str] | None:
         or not isinstance(raw.get("users"), dict)
     ):
         return None
-    return {
+    users = {
         str(f): str(u) for f, u in raw["users"].items() if isinstance(f, str) and isinstance(u, str)
     }
+    known = raw.get("known_users")
+    known = {u for u in known if isinstance(u, str)} if isinstance(known, list) else set()
+    return Collection(users, frozenset(known | set(users.values())))
 
 
-def _collection_above(path: Path) -> tuple[Path, dict[str, str]] | None:
+def _collection_above(path: Path) -> tuple[Path, Collection] | None:
     """The collected folder that ``path`` lies in (one or two levels up: ``OUT/<user>`` or
     ``OUT/<user>/<file>``), with its users; a folder's own manifest is found by the walk."""
     here = Path(os.path.abspath(path))
     for candidate in (here.parent, here.parent.parent):
-        users = read_collection(candidate)
-        if users is not None:
-            return candidate, users
+        found = read_collection(candidate)
+        if found is not None:
+            return candidate, found
     return None
 
 
-def _owner_of(path: str, collection: tuple[Path, dict[str, str]] | None) -> str | None:
+def _owner_of(path: str, collection: tuple[Path, Collection] | None) -> str | None:
     if collection is None:
         return None
-    root, users = collection
+    root, found = collection
     try:
         rel = Path(os.path.abspath(path)).relative_to(os.path.abspath(root))
     except ValueError:
         return None
-    return users.get(rel.parts[0]) if len(rel.parts) > 1 else None
+    return found.users.get(rel.parts[0]) if len(rel.parts) > 1 else None
 
 
 # -- walking folders ------------------------------------------------------------------------------
@@ -271,10 +287,11 @@ def _walk(folder: Path, scan: Scan, collection) -> Iterator[Source | tuple[str, 
                 )
             continue
         if any(e.name == COLLECTION_FILE for e in entries):
-            users = read_collection(current)
-            if users is not None:
+            found = read_collection(current)
+            if found is not None:
                 scan.collections += 1
-                context = (Path(current), users)
+                scan.known_users |= found.known
+                context = (Path(current), found)
         subfolders = []
         for entry in entries:
             name = entry.name
@@ -336,6 +353,8 @@ def iter_sources(
     scan = scan if scan is not None else Scan()
     for path in check_inputs(paths):
         collection = _collection_above(path)
+        if collection is not None:
+            scan.known_users |= collection[1].known
         if path.is_dir():
             candidates = _walk(path, scan, collection)
         else:

@@ -173,6 +173,54 @@ def test_the_littlest_jupyterhub_layout_still_belongs_to_its_student(capsys):
     assert grade("out")[0] == {"kim": "3"}
 
 
+def test_a_look_alike_account_cannot_answer_for_a_student_who_saved_nothing(capsys):
+    """kim's own folder holds no answer file; the look-alike account ｋｉｍ saves one naming kim.
+    The manifest names every user found, so bmc grade knows both accounts stand for kim."""
+    Path("home/kim/answers").mkdir(parents=True)
+    put("home/ｋｉｍ/answers/quiz.json", answer("kim", WRONG))
+    assert main(["collect", "home", "--out", "out"]) == 1
+    assert "cannot be told" in capsys.readouterr().err
+    manifest = json.loads(Path("out/bmc-collection.json").read_text(encoding="utf-8"))
+    assert list(manifest["users"].values()) == ["ｋｉｍ"]
+    assert manifest["known_users"] == ["kim", "ｋｉｍ"]
+    scores, probs = grade("out")
+    assert scores == {}
+    assert len(probs) == 1 and "cannot be told" in probs[0]["problem"]
+
+
+def test_a_classmates_file_never_counts_for_a_student_whose_own_folder_holds_none(capsys):
+    Path("home/kim/answers").mkdir(parents=True)
+    put("home/mallory/answers/quiz.json", answer("mallory", RIGHT))
+    put("home/mallory/answers/y.json", answer("kim", WRONG))
+    assert main(["collect", "home", "--out", "out"]) == 0
+    scores, probs = grade("out")
+    assert scores == {"mallory": "3"}
+    assert [p["problem"] for p in probs] == [
+        (
+            "names student 'kim' but was collected from the folder of user 'mallory'; not graded,"
+            " since the student's own folder (kim) was collected too and holds no answer file of"
+            " theirs"
+        )
+    ]
+    # a student with no folder of their own (ids that are not user names) is still graded
+    put("home/mallory/answers/z.json", answer("2026001", RIGHT))
+    assert main(["collect", "home", "--out", "out"]) == 0
+    assert grade("out")[0] == {"2026001": "3", "mallory": "3"}
+
+
+def test_a_manifest_from_before_known_users_is_still_read(capsys):
+    Path("home/kim/answers").mkdir(parents=True)
+    put("home/mallory/answers/y.json", answer("kim", WRONG))
+    assert main(["collect", "home", "--out", "out"]) == 0
+    manifest_path = Path("out/bmc-collection.json")
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    del manifest["known_users"]
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    scores, probs = grade("out")  # as before: the only file naming kim, graded with a note
+    assert scores == {"kim": "0"} and probs == []
+    assert "graded as student 'kim'" in capsys.readouterr().err
+
+
 # -- 4. exit status -------------------------------------------------------------------------------
 
 

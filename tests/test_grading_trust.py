@@ -560,9 +560,7 @@ def test_a_canvas_beside_the_answers_is_named_in_a_note_not_a_problem(setup, cap
     assert [r["student_id"] for r in rows_of(Path("g.csv"))] == ["s1", "s2"]
 
 
-def test_a_hard_link_inside_a_folder_is_read_once_and_a_capital_set_aside_copy_noted(
-    setup, capsys
-):
+def test_a_hard_link_inside_a_folder_is_read_once_and_a_capital_set_aside_copy_noted(setup, capsys):
     """The folder walk reads each file with one open; the same file under a second name (a hard
     link) still counts once, and a set-aside copy is known in capitals too."""
     os.link("c1/s1.json", "c1/s1-again.json")
