@@ -814,6 +814,8 @@ MAX_RESPONSE = 16 * 1024 * 1024
 
 #: how long one student's server may take for everything bmc reads from it (``--server-timeout``)
 SERVER_TIMEOUT = 60.0
+#: the status of a HubError raised when a server's time (SERVER_TIMEOUT) is up
+TIMED_OUT = -2
 
 
 class _Watched:
@@ -988,7 +990,7 @@ class HubClient:
             raise HubError(Msg("collect.not_json", request=f"{method} {path}"), status) from None
 
     def _late(self) -> HubError:
-        return HubError(Msg("collect.server_timeout", seconds=f"{self.allowed:g}"), -2)
+        return HubError(Msg("collect.server_timeout", seconds=f"{self.allowed:g}"), TIMED_OUT)
 
     def with_token(self, token: str) -> HubClient:
         """The same hub, another token (a user's own short-lived one, for their server)."""
@@ -1114,6 +1116,8 @@ def _read_server(
                     limit=4 * max_bytes + 65536,
                 )
             except HubError as exc:
+                if exc.status == TIMED_OUT:  # the server's time is up: the rest of it is not read
+                    raise
                 if exc.status == -1:
                     skipped["too_large"] += 1
                 elif exc.status == 400:  # not UTF-8 text: not an answer file

@@ -300,6 +300,19 @@ def _hub(mode: dict[str, str]):
                 except OSError:
                     pass
                 return
+            if mode["mallory"] == "slow":  # 300 answer files, each sent after 50 ms
+                if p.startswith("/user/mallory/api/contents/?"):
+                    entry = {"name": "answers", "type": "directory", "path": "answers"}
+                    return self.send({"content": [entry]})
+                if "type=directory" in p:
+                    names = [f"q{i:03d}.json" for i in range(300)]
+                    entries = [
+                        {"name": n, "type": "file", "path": f"answers/{n}", "size": 9}
+                        for n in names
+                    ]
+                    return self.send({"content": entries})
+                time.sleep(0.05)
+                return self.send({"content": answer("mallory", RIGHT).decode()})
             if mode["mallory"] == "drip":
                 self.send_response(200)
                 self.send_header("Content-Length", "100000")
@@ -353,6 +366,20 @@ def test_a_dripping_server_runs_out_of_time_and_the_rest_is_collected(hub):
     assert [u for u, _r in result.unreachable] == ["mallory"]
     assert "longer than 1 s in all" in str(result.unreachable[0][1])
     assert result.exit_code == 1 and temp_files("out") == []
+
+
+def test_a_server_out_of_time_between_files_is_one_line_not_one_per_file(hub):
+    """A server that sends each of its many files slowly runs out of its time part-way: it is
+    listed once as not reached (none of its files copied, since the newest may be among those not
+    read), not once per file left."""
+    mode, url = hub
+    mode["mallory"] = "slow"
+    result = collect.collect_hub(url, "out", token="svc", server_timeout=1.0)
+    assert result.collected_users == ["kim"]
+    assert [u for u, _r in result.unreachable] == ["mallory"]
+    assert "longer than 1 s in all" in str(result.unreachable[0][1])
+    assert result.problems == []
+    assert not Path("out/mallory").exists() and temp_files("out") == []
 
 
 def test_server_timeout_on_the_command_line(hub, monkeypatch, capsys):
