@@ -46,6 +46,7 @@ from .grading import (
     latest_per_student,
     neutralise,
     platform_table,
+    summary_line,
     with_progress,
     write_rows,
 )
@@ -498,11 +499,7 @@ class CanvasBatch:
         ]
         if self.ids_from_files:
             parts.append(Msg("canvas_grade.ids_from_files", count=self.ids_from_files))
-        if self.skipped:
-            parts.append(Msg("grade.skipped", count=self.skipped))
-        if self.duplicates:
-            parts.append(Msg("grade.duplicates", count=self.duplicates))
-        return "; ".join(m.text(lang) for m in parts)
+        return summary_line(parts, self.skipped, self.duplicates, lang)
 
     def to_frame(self, lang: str | None = None):
         """The grades as a DataFrame, the columns of ``grades.csv`` (numbers as numbers, feedback in

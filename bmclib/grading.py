@@ -48,6 +48,15 @@ def neutralise(text: object) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
+def summary_line(parts: list[Msg], skipped: int, duplicates: int, lang: str | None = None) -> str:
+    """A run's one-line summary: ``parts``, then what was skipped and read once (when any)."""
+    if skipped:
+        parts = [*parts, Msg("grade.skipped", count=skipped)]
+    if duplicates:
+        parts = [*parts, Msg("grade.duplicates", count=duplicates)]
+    return "; ".join(m.text(lang) for m in parts)
+
+
 @dataclass(frozen=True)
 class GradeRow:
     """One student's grade for the key's exercise set, and the file it came from."""
@@ -92,19 +101,9 @@ class GradeBatch:
 
     def summary(self, lang: str | None = None) -> str:
         """One line: how many students, files and problems (and what was skipped)."""
-        parts = [
-            Msg(
-                "grade.summary",
-                students=len(self.rows),
-                files=self.files_read,
-                problems=len(self.problems),
-            )
-        ]
-        if self.skipped:
-            parts.append(Msg("grade.skipped", count=self.skipped))
-        if self.duplicates:
-            parts.append(Msg("grade.duplicates", count=self.duplicates))
-        return "; ".join(m.text(lang) for m in parts)
+        rows, files, problems = len(self.rows), self.files_read, len(self.problems)
+        head = Msg("grade.summary", students=rows, files=files, problems=problems)
+        return summary_line([head], self.skipped, self.duplicates, lang)
 
     def to_frame(self, lang: str | None = None):
         """The grades as a DataFrame, the columns of ``grades.csv`` (numbers as numbers)."""
