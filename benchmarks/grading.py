@@ -4,9 +4,12 @@ Generates N answer files x 20 items in a temporary folder, then times
 - the baseline: json-load every file and write one CSV row each (no checks, no scoring);
 - ``bmc grade`` end to end in this process (``bmclib.cli.main``);
 - a 500-file class graded by the ``bmc`` command in a fresh process (wall time, interpreter
-  included).
+  included);
+- the same N files as ``bmc collect`` lays them out (one folder per user, a manifest naming every
+  user), against the plain folder: deciding whose folder is whose must stay linear.
 
-Targets: ratio <= 2.0; the 500-file class under 1 s. Run:
+Targets: ratio <= 2.0; the 500-file class under 1 s; the collected class <= 1.5x the plain one.
+Run:
 ``python benchmarks/grading.py [--files 10000]``.
 """
 
@@ -58,6 +61,28 @@ def make_class(folder: Path, n_files: int, n_items: int = 20, seed: int = 1) -> 
     return key
 
 
+def as_collected(answers: Path, out: Path) -> Path:
+    """The files of ``answers`` as bmc collect writes them: ``out/<user>/<file>`` and a manifest
+    naming every user (a tenth of them without a file, as on a real hub)."""
+    users = {}
+    for path in sorted(answers.glob("*.json")):
+        (out / path.stem).mkdir(parents=True)
+        (out / path.stem / path.name).write_bytes(path.read_bytes())
+        users[path.stem] = path.stem
+    idle = [f"idle{i:05d}" for i in range(len(users) // 10)]
+    manifest = {
+        "format": "bmclib-collection",
+        "version": 1,
+        "complete": True,
+        "users": users,
+        "known_users": sorted([*users, *idle]),
+        "files": [],
+        "remove": [],
+    }
+    (out / "bmc-collection.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return out
+
+
 def baseline(folder: Path, out: Path) -> None:
     with out.open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
@@ -98,6 +123,14 @@ def main() -> None:
             bases.append(timed(lambda: baseline(root / "answers", root / "base.csv")))
             ours.append(timed(lambda: bmc_main(grade)))
         t_base, t_ours = min(bases), min(ours)
+        collected = as_collected(root / "answers", root / "collected")
+        as_class = [*grade]
+        as_class[1] = str(collected)
+        plain, owned = [], []
+        for _ in range(3):
+            plain.append(timed(lambda: bmc_main(grade)))
+            owned.append(timed(lambda: bmc_main(as_class)))
+        t_plain, t_owned = min(plain), min(owned)
         small = root / "small"
         small.mkdir()
         small_key = make_class(small, 500)
@@ -118,6 +151,11 @@ def main() -> None:
     print(f"bmc grade (in process):                  {t_ours:.2f} s")
     print(f"ratio: {t_ours / t_base:.2f} (target <= 2.0)")
     print(f"500-file class, `bmc grade` command wall time: {t_small:.2f} s (target < 1 s)")
+    print(
+        f"the same {args.files} files collected (a folder per user, every user known):"
+        f" {t_owned:.2f} s against {t_plain:.2f} s in one folder:"
+        f" ratio {t_owned / t_plain:.2f} (target <= 1.5)"
+    )
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from typing import Any
 
 from .errors import AnswerFileError
 from .fileio import (
+    BIDI_CONTROLS,
     FileTooLarge,
     clean_stale_temp_files,
     json_reason,
@@ -286,8 +287,7 @@ def _utf16(data: bytes) -> bool:
 
 #: characters that change the direction of the text around them (bidirectional controls): they
 #: make one id look like another in a table, so they are removed from names too
-_BIDI = dict.fromkeys(map(ord, "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e"), None)
-_BIDI.update(dict.fromkeys(range(0x2066, 0x206A)))
+_BIDI = dict.fromkeys(map(ord, BIDI_CONTROLS))
 #: line and paragraph separators: they break a table's row in two where they are shown
 _LINE_BREAKS = ("\u2028", "\u2029", "\x85")
 

@@ -15,20 +15,21 @@ from .fileio import (
     os_reason,
     parse_size,
     size_text,
+    terminal_safe,
 )
 from .i18n import LANGS, Msg, set_language, text_of
 from .scoring import DEFAULT_PARTIAL
 
 
 def _say(msg: Msg | str, *, err: bool = False) -> None:
-    print(text_of(msg), file=sys.stderr if err else sys.stdout)
+    print(terminal_safe(text_of(msg)), file=sys.stderr if err else sys.stdout)
 
 
 def _cmd_validate(args) -> int:
     from .validate import validate
 
     result = validate(args.paths)
-    print(result.summary())
+    _say(result.summary())
     return 1 if result.problems else 0
 
 
@@ -226,7 +227,7 @@ def _cmd_collect(args) -> int:
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
-        print(result.summary())
+        _say(result.summary())
     for source, problem in result.problems + result.conflicts:
         _say(f"{source}: {text_of(problem)}", err=True)
     for user, reason in result.unreachable:
@@ -387,7 +388,7 @@ def _cmd_canvas(args) -> int:
         from .canvas_checks import check_canvas
 
         findings = check_canvas(canvas)
-        print(findings.summary(lang))
+        _say(findings.summary(lang))
         return 1 if any(f.severity == "error" for f in findings) else 0
     from pathlib import Path
 
@@ -440,7 +441,7 @@ def _cmd_lite(args) -> int:
         lessons=args.with_lessons,
         log=None if args.quiet else lambda line: print(line, file=sys.stderr),
     )
-    print(site.summary())
+    _say(site.summary())
     return 0
 
 

@@ -278,27 +278,60 @@ def output_problem(path: str | os.PathLike) -> Msg | None:
 
 
 def shown_path(name: str | os.PathLike) -> str:
-    """A file name as text that can always be printed and written to a UTF-8 file.
+    """A file (or user) name as text that can always be printed and written to a UTF-8 file.
 
     File names are bytes; one that is not UTF-8 (a CP949 name from a Windows zip, a damaged
     name) arrives in Python with stand-in characters that cannot be written. They are shown as
-    ``\\xNN`` escapes instead; other names are returned unchanged.
+    ``\\xNN`` escapes instead, and so are control characters, line breaks and direction controls
+    (a name could otherwise clear a terminal, start a line of its own, or read backwards); other
+    names are returned unchanged.
 
     >>> shown_path("class/s1.json"), shown_path(os.fsdecode(b"class/\\xff\\xfe.json"))
     ('class/s1.json', 'class/\\\\xff\\\\xfe.json')
+    >>> print(shown_path("ev\\x1b[2Jil\\nnote: x.json"), shown_path("a\\u202egpj.json"))
+    ev\\x1b[2Jil\\x0anote: x.json a\\u202egpj.json
     """
     text = os.fspath(name)
     if isinstance(text, bytes):
-        return text.decode("utf-8", "backslashreplace")
+        text = text.decode("utf-8", "backslashreplace")
+    if text.isprintable():  # the usual name (no control, separator or unpaired surrogate)
+        return text
     try:
         text.encode("utf-8")
-        return text
     except UnicodeEncodeError:
-        return (
+        text = (
             text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
             if _only_escapes(text)
             else text.encode("utf-8", "backslashreplace").decode("utf-8")
         )
+    return "".join(_escape_unsafe(c) for c in text)
+
+
+#: characters that change the direction of the text around them (bidirectional controls)
+BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` with every control character but line ends and tabs escaped, as printed to a
+    terminal: no name or field can send it terminal codes (clear the screen, recolour, retitle).
+
+    >>> terminal_safe("ok\\nnext"), terminal_safe("a\\x1b[2Jb")
+    ('ok\\nnext', 'a\\\\x1b[2Jb')
+    """
+    if text.isprintable() or not any(
+        unicodedata.category(c) == "Cc" and c not in "\n\t" for c in text
+    ):
+        return text
+    return "".join(c if c in "\n\t" else _escape_unsafe(c) for c in text)
+
+
+def _escape_unsafe(char: str) -> str:
+    if unicodedata.category(char) in ("Cc", "Zl", "Zp") or char in BIDI_CONTROLS:
+        code = ord(char)
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    return char
 
 
 def _only_escapes(text: str) -> bool:

@@ -25,7 +25,7 @@ from .fileio import (
     write_files_atomic,
 )
 from .i18n import Msg, text_of
-from .identity import home_folders
+from .identity import HomeFolders
 from .inputs import MAX_UNPACKED, Scan, iter_sources
 from .keys import Key
 from .scoring import DEFAULT_PARTIAL, fmt_points, score_item
@@ -259,7 +259,7 @@ def latest_per_student(
     describes, among the collections' ``users`` (all of them, with answer files or without); its
     notes go to ``notes`` (or ``problems`` when None).
     """
-    users = frozenset(users)
+    homes: HomeFolders | None = None  # made when the first collected file needs it
     winners = []
     for candidates in by_student.values():
         if len(candidates) == 1 and candidates[0].owner is None:  # the usual case: nothing to sort
@@ -268,7 +268,10 @@ def latest_per_student(
             if best.future:
                 problems.append((best.source, Msg("grade.future_only", future=_future(best, now))))
             continue
-        candidates = _trusted(candidates, problems, problems if notes is None else notes, users)
+        if homes is None:
+            owners = {c.owner for found in by_student.values() for c in found}
+            homes = HomeFolders({*users, *owners} - {None})
+        candidates = _trusted(candidates, problems, problems if notes is None else notes, homes)
         if not candidates:
             continue
         candidates.sort(key=lambda c: c.rank)
@@ -396,7 +399,7 @@ def grade_batch(
             candidate(af.student_id, af.saved_at, af.source, kept, now, owner=owner, student=sid)
         )
     batch.skipped, batch.duplicates = scan.skipped, scan.duplicates
-    batch.read = frozenset(scan.seen)
+    batch.read = frozenset((dev, ino) for dev, ino, _changed in scan.seen)
     batch.notes += [(name, Msg("grade.set_aside")) for name in scan.set_aside]
     max_score = key.max_score
     # each item's points per choice, from the one scoring rule (every other answer scores 0)
@@ -446,13 +449,13 @@ def grade_batch(
 
 
 def _trusted(
-    candidates: list[Candidate], problems: list, notes: list, users: frozenset[str]
+    candidates: list[Candidate], problems: list, notes: list, home_folders: HomeFolders
 ) -> list[Candidate]:
     """The files of one student that may count (see :func:`grade_batch` on collected folders)."""
     owned = [c for c in candidates if c.owner is not None]
     if not owned:
         return candidates
-    homes = home_folders(owned[0].student, users.union(c.owner for c in owned))
+    homes = home_folders(owned[0].student)
     if len(homes) > 1:  # two users that compare as this student: neither folder can be trusted
         for c in owned:
             problems.append(
@@ -478,12 +481,12 @@ def _trusted(
                 )
             )
         return left
-    if homes:  # the student's own folder was collected and holds no file of theirs
+    if homes:  # the student has a folder of their own in the collection, and no file from it
         for c in foreign:
             problems.append(
                 (
                     c.source,
-                    Msg("grade.own_folder_empty", student=c.shown_id, user=c.owner, home=homes[0]),
+                    Msg("grade.has_own_folder", student=c.shown_id, user=c.owner, home=homes[0]),
                 )
             )
         return left

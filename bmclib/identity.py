@@ -59,16 +59,29 @@ def home_folders(student_id: str, users: Iterable[str]) -> list[str]:
     >>> home_folders("kim", ["KIM", "Kim"]), home_folders("lee", ["kim"])
     (['KIM', 'Kim'], [])
     """
-    from .fileio import normalise_id
+    return HomeFolders(users)(student_id)
 
-    sid = normalise_id(student_id)
-    names = sorted(set(users))
-    compared = {u: normalise_id(u) for u in names}
-    for wanted in (sid, f"jupyter-{sid}"):
-        same = [u for u in names if compared[u] == wanted]
-        if same:
-            return same
-    return []
+
+class HomeFolders:
+    """:func:`home_folders` for many students among one set of users: the users' names are
+    compared once, so a class of thousands among thousands of users takes linear time.
+
+    >>> homes = HomeFolders(["kim", "jupyter-lee", "ｋｉｍ"])
+    >>> homes("KIM"), homes("lee"), homes("park")
+    (['kim', 'ｋｉｍ'], ['jupyter-lee'], [])
+    """
+
+    def __init__(self, users: Iterable[str]):
+        from .fileio import normalise_id
+
+        self._normalise = normalise_id
+        self._by_name: dict[str, list[str]] = {}
+        for user in sorted(set(users)):
+            self._by_name.setdefault(normalise_id(user), []).append(user)
+
+    def __call__(self, student_id: str) -> list[str]:
+        sid = self._normalise(student_id)
+        return list(self._by_name.get(sid) or self._by_name.get(f"jupyter-{sid}") or [])
 
 
 def belongs_to(student_id: str, user: str, users: Iterable[str] = ()) -> bool:

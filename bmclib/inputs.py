@@ -85,7 +85,10 @@ class Scan:
 
     skipped: int = 0  #: files in folders or archives that are not .json or .zip (not answer files)
     duplicates: int = 0  #: the same file named twice (e.g. a folder given twice): read once
-    seen: set = field(default_factory=set, repr=False)  #: (device, inode) of every file read
+    #: (device, inode, change time) of every file read: with the time, a file saved while the run
+    #: reads (a new inode) whose number the file system gives to a classmate's new file is not
+    #: taken for that file
+    seen: set = field(default_factory=set, repr=False)
     #: bytes unpacked from archives so far (answer files, and what nested archives grew by)
     unpacked: int = 0
     max_unpacked: int = MAX_UNPACKED
@@ -229,14 +232,16 @@ def read_collection(folder: str | os.PathLike) -> Collection | None:
     return Collection(users, frozenset(known | set(users.values())))
 
 
-def _collection_above(path: Path) -> tuple[Path, Collection] | None:
-    """The collected folder that ``path`` lies in (one or two levels up: ``OUT/<user>`` or
-    ``OUT/<user>/<file>``), with its users; a folder's own manifest is found by the walk."""
-    here = Path(os.path.abspath(path))
-    for candidate in (here.parent, here.parent.parent):
-        found = read_collection(candidate)
-        if found is not None:
-            return candidate, found
+def _collection_above(path: Path, read: dict) -> tuple[Path, Collection] | None:
+    """The collected folder that ``path`` lies in, at any depth (``OUT/<user>``,
+    ``OUT/<user>/<file>``, ``OUT/<user>/a/b``), with its users; a folder's own manifest is found
+    by the walk. ``read`` keeps the manifests read so far in this run (``class/*/*.json`` reads
+    one once)."""
+    for candidate in Path(os.path.abspath(path)).parents:
+        if candidate not in read:
+            read[candidate] = read_collection(candidate)
+        if read[candidate] is not None:
+            return candidate, read[candidate]
     return None
 
 
@@ -244,11 +249,10 @@ def _owner_of(path: str, collection: tuple[Path, Collection] | None) -> str | No
     if collection is None:
         return None
     root, found = collection
-    try:
-        rel = Path(os.path.abspath(path)).relative_to(os.path.abspath(root))
-    except ValueError:
+    rel = os.path.relpath(os.path.abspath(path), os.path.abspath(root)).split(os.sep)
+    if rel[0] == os.pardir or len(rel) < 2:  # outside the collection, or its own top folder
         return None
-    return found.users.get(rel.parts[0]) if len(rel.parts) > 1 else None
+    return found.users.get(rel[0])
 
 
 # -- walking folders ------------------------------------------------------------------------------
@@ -274,9 +278,10 @@ def _walk(folder: Path, scan: Scan, collection) -> Iterator[Source | tuple[str, 
         scan.seen_problems.add(identity)
         return True
 
-    stack = [(os.fspath(folder), collection)]
+    # each folder with the owner of the files in it (known once per folder, not once per file)
+    stack = [(os.fspath(folder), collection, _owner_of(os.path.join(folder, "_"), collection))]
     while stack:
-        current, context = stack.pop()
+        current, context, owner = stack.pop()
         try:
             with os.scandir(current) as it:
                 entries = sorted(it, key=lambda e: e.name)
@@ -291,13 +296,16 @@ def _walk(folder: Path, scan: Scan, collection) -> Iterator[Source | tuple[str, 
             if found is not None:
                 scan.collections += 1
                 scan.known_users |= found.known
-                context = (Path(current), found)
+                context, owner = (Path(current), found), None
         subfolders = []
         for entry in entries:
             name = entry.name
             try:
                 if entry.is_dir(follow_symlinks=False):
-                    subfolders.append((entry.path, context))
+                    at_top = context is not None and os.fspath(context[0]) == current
+                    subfolders.append(
+                        (entry.path, context, context[1].users.get(name) if at_top else owner)
+                    )
                     continue
                 if entry.is_symlink() and entry.is_dir():
                     if first_time(entry.path):
@@ -317,7 +325,7 @@ def _walk(folder: Path, scan: Scan, collection) -> Iterator[Source | tuple[str, 
                     plain = entry.is_file(follow_symlinks=False)
                 except OSError:
                     plain = False
-                yield entry.path, _owner_of(entry.path, context), plain
+                yield entry.path, owner, plain
             elif looks_like_answer(name):
                 if first_time(entry.path):
                     yield Source(
@@ -351,8 +359,9 @@ def iter_sources(
     [(True, b'{}')]
     """
     scan = scan if scan is not None else Scan()
+    manifests: dict[Path, Collection | None] = {}
     for path in check_inputs(paths):
-        collection = _collection_above(path)
+        collection = _collection_above(path, manifests)
         if collection is not None:
             scan.known_users |= collection[1].known
         if path.is_dir():
@@ -385,7 +394,7 @@ def _read_plain(path: str, limit: int, scan: Scan) -> tuple[Source, ...] | None:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             return None
-        identity = (st.st_dev, st.st_ino)
+        identity = (st.st_dev, st.st_ino, st.st_ctime_ns)
         if identity in scan.seen:  # the same file under two names (a folder given twice, a link)
             scan.duplicates += 1
             return ()
@@ -420,7 +429,7 @@ def _read_path(path: str, limit: int, scan: Scan) -> Iterator[Source]:
             )
             return
         # the same file under two names (a folder given twice, a link)
-        identity = (st.st_dev, st.st_ino)
+        identity = (st.st_dev, st.st_ino, st.st_ctime_ns)
         if identity in scan.seen:
             scan.duplicates += 1
             return

@@ -393,7 +393,7 @@ def test_files_with_the_same_name_are_all_kept(tmp_path, capsys):
 def test_user_names_become_safe_distinct_folder_names():
     assert collect.safe_name("../../etc/passwd") == "etc_passwd"
     assert collect.safe_name(".hidden") == "hidden"
-    assert collect.safe_name("a\nb") == "a_b"
+    assert collect.safe_name("a\nb") == "a_x0ab"  # the line break shown escaped
     long = collect.safe_name("x" * 300)
     assert (
         len(long) <= collect.MAX_NAME

@@ -39,8 +39,12 @@ def answer(student, answers, saved="2026-11-20T10:00:00+09:00") -> bytes:
 
 
 def grade(folder: str) -> tuple[dict[str, str], list[dict]]:
+    return grade_paths([folder])
+
+
+def grade_paths(paths: list[str]) -> tuple[dict[str, str], list[dict]]:
     code = main(
-        ["grade", folder, "--key", "key.csv", "--out", "g.csv", "--problems", "p.csv", "--quiet"]
+        ["grade", *paths, "--key", "key.csv", "--out", "g.csv", "--problems", "p.csv", "--quiet"]
     )
     assert code in (0, 1)
     rows = csv.DictReader(io.StringIO(Path("g.csv").read_text(encoding="utf-8")))
@@ -198,8 +202,8 @@ def test_a_classmates_file_never_counts_for_a_student_whose_own_folder_holds_non
     assert [p["problem"] for p in probs] == [
         (
             "names student 'kim' but was collected from the folder of user 'mallory'; not graded,"
-            " since the student's own folder (kim) was collected too and holds no answer file of"
-            " theirs"
+            " since the student has a folder of their own (kim) in the collection, and only a file"
+            " from there counts for them"
         )
     ]
     # a student with no folder of their own (ids that are not user names) is still graded
@@ -219,6 +223,18 @@ def test_a_manifest_from_before_known_users_is_still_read(capsys):
     scores, probs = grade("out")  # as before: the only file naming kim, graded with a note
     assert scores == {"kim": "0"} and probs == []
     assert "graded as student 'kim'" in capsys.readouterr().err
+
+
+def test_a_file_deep_in_a_classmates_collected_folder_still_has_its_owner(capsys):
+    kim_and_mallory()
+    assert main(["collect", "home", "--out", "out"]) == 0
+    deep = Path("out/mallory/a/b")
+    deep.mkdir(parents=True)
+    Path("out/mallory/y.json").rename(deep / "y.json")
+    for given in (["out"], ["out/mallory/a/b", "out/kim"], ["out/mallory/a/b/y.json", "out/kim"]):
+        scores, probs = grade_paths(given)
+        assert scores == {"kim": "3"}, given
+        assert len(probs) == 1 and "folder of user 'mallory'" in probs[0]["problem"]
 
 
 # -- 4. exit status -------------------------------------------------------------------------------

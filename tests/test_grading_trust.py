@@ -573,3 +573,35 @@ def test_a_hard_link_inside_a_folder_is_read_once_and_a_capital_set_aside_copy_n
     assert rows_of(Path("p.csv")) == []
     assert "c1/S2.BAD-20260101-100000.JSON: a copy an exercise set aside" in err
     assert "graded 2 student(s) from 2 file(s); 0 problem(s)" in err
+
+
+def test_a_file_given_the_inode_number_of_one_read_earlier_is_still_read(setup, monkeypatch):
+    """A file system may give a freed inode number to the next new file at once (ext4 does): a
+    student saving while the class is graded frees one, and a classmate's new file takes it. A
+    file counts as read already only when its change time is the same too."""
+    real_fstat = os.fstat
+
+    def reused_number(fd):  # every file reports inode 42, each with its own change time
+        st = real_fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return st
+        fields = {"st_mode": st.st_mode, "st_size": st.st_size, "st_dev": st.st_dev}
+        return type("Stat", (), {**fields, "st_ino": 42, "st_ctime_ns": st.st_ino})()
+
+    monkeypatch.setattr(os, "fstat", reused_number)
+    assert grade("c1", "--key", "key.csv", "--out", "g.csv", "--problems", "p.csv") == 0
+    assert {r["student_id"] for r in rows_of(Path("g.csv"))} == {"s1", "s2"}
+
+
+def test_a_file_name_with_terminal_codes_or_line_breaks_is_shown_escaped(setup, capsys):
+    """A name can hold any character but / and NUL: printed raw, ESC codes would clear or recolour
+    the instructor's terminal and a line break would forge a line of bmc's own."""
+    Path("c1/ev\x1b[2Jil\nnote: all fine.json").write_bytes(b"{damaged")
+    Path("c1/\u202egpj.json").write_bytes(answer("s3", {"a": "self_service"}))
+    assert grade("c1", "--key", "key.csv", "--out", "g.csv") == 1
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\u202e" not in err
+    assert "c1/ev\\x1b[2Jil\\x0anote: all fine.json: not valid JSON" in err
+    assert not any(line.startswith("note: all fine") for line in err.splitlines())
+    sources = rows_of(Path("g.sources.csv"))
+    assert [r["source"] for r in sources if r["student_id"] == "s3"] == ["c1/\\u202egpj.json"]
