@@ -198,7 +198,7 @@ def run_exercise_cell(page) -> tuple[float, int]:
 
     t0 = time.monotonic()
     cell = page.locator(".jp-Notebook .jp-CodeCell").first
-    presses = 0
+    presses, reloaded = 0, False
     try:
         while True:
             cell.locator(".cm-content").click()
@@ -208,6 +208,16 @@ def run_exercise_cell(page) -> tuple[float, int]:
                 cell.locator(".jp-InputPrompt").filter(has_not_text="[ ]").wait_for(timeout=5_000)
                 break
             except PlaywrightTimeout:
+                # on a busy machine JupyterLite may lose the kernel's session as it starts ("Error
+                # Starting Kernel"): a student closes the message and reloads the page, once
+                failed = page.locator(".jp-Dialog", has_text="Error Starting Kernel")
+                if failed.count() and not reloaded:
+                    page.screenshot(path=str(artifacts_dir() / "lite-kernel-error.png"))
+                    failed.locator(".jp-Dialog-button").last.click()
+                    page.reload()
+                    page.locator(".jp-Notebook").wait_for()
+                    reloaded, t0 = True, time.monotonic()
+                    continue
                 if time.monotonic() - t0 > 60:
                     raise
         page.locator(".bmc-exercise").first.wait_for(state="visible", timeout=90_000)
