@@ -164,6 +164,9 @@ class CollectResult:
     known_users: list[str] = field(default_factory=list)
     #: users that stand for one student (``kim`` and ``ｋｉｍ``): (the users, what bmc grade does)
     conflicts: list[tuple[str, str]] = field(default_factory=list)
+    #: copies an earlier collection into the same folder made for users this run could not read
+    #: completely, left in place (their folder is in ``users``)
+    kept: list[Copied] = field(default_factory=list)
 
     @property
     def foreign(self) -> list[Copied]:
@@ -186,6 +189,11 @@ class CollectResult:
     def collected_users(self) -> list[str]:
         """Users with at least one answer file copied, sorted."""
         return sorted({c.user for c in self.copied})
+
+    @property
+    def kept_users(self) -> list[str]:
+        """Users whose earlier copies were kept (this run could not read them completely)."""
+        return sorted({c.user for c in self.kept})
 
     def summary(self, lang: str | None = None) -> str:
         """A few plain lines: users, files, skipped, problems (the same every run)."""
@@ -215,6 +223,14 @@ class CollectResult:
                     users=", ".join(self.empty_users),
                 )
             )
+        if self.kept:
+            lines.append(
+                Msg(
+                    "collect.kept",
+                    count=len(self.kept_users),
+                    users=", ".join(self.kept_users),
+                )
+            )
         if self.unreachable:
             lines.append(
                 Msg(
@@ -233,9 +249,9 @@ class CollectResult:
 
     def to_dict(self, lang: str | None = None) -> dict[str, Any]:
         """Everything as plain JSON-able data (reasons in ``lang``)."""
-        return {
-            "out": str(self.out),
-            "users": {
+
+        def by_user(copies: list[Copied]) -> dict[str, Any]:
+            return {
                 u: {
                     "folder": self.users[u],
                     "files": [
@@ -245,12 +261,17 @@ class CollectResult:
                             "exercise_set": c.exercise_set,
                             "student_id": c.student_id,
                         }
-                        for c in self.copied
+                        for c in copies
                         if c.user == u
                     ],
                 }
-                for u in self.collected_users
-            },
+                for u in sorted({c.user for c in copies})
+            }
+
+        return {
+            "out": str(self.out),
+            "users": by_user(self.copied),
+            "kept": by_user(self.kept),
             "empty_users": list(self.empty_users),
             "skipped": {k: self.skipped[k] for k in SKIP_REASONS if self.skipped[k]},
             "problems": [
@@ -294,27 +315,42 @@ def _folders_for(names: Iterable[str], taken: dict[str, str]) -> dict[str, str]:
     return out
 
 
-def _target_names(rel_paths: list[str]) -> list[str]:
+def _target_names(
+    rel_paths: list[str], wanted: list[str | None] | None = None, taken: Iterable[str] = ()
+) -> list[str]:
     """File names in the user's collected folder, one per path in order: the own name, or the path
-    when names clash; a name given twice (the same path under two roots) gets a number.
+    when names clash; a name given twice (the same path under two roots) gets a number. ``wanted``
+    (one per path, or None) keeps a file the name it had, when it is free; ``taken``: names in the
+    folder that stay as they are.
 
     >>> _target_names(
     ...     ["en/answers/x.json", "ko/answers/x.json", "answers/y.json", "answers/y.json"]
     ... )
     ['en__answers__x.json', 'ko__answers__x.json', 'answers__y.json', 'answers__y.2.json']
+    >>> _target_names(["en/answers/x.json"], ["en__answers__x.json"], ["ko__answers__x.json"])
+    ['en__answers__x.json']
+    >>> _target_names(["answers/x.json"], taken=["X.json"])
+    ['x.2.json']
     """
     by_name = Counter(p.rsplit("/", 1)[-1].casefold() for p in rel_paths)
-    out, used = [], set()
-    for rel in rel_paths:
+    used = {t.casefold() for t in taken}
+    out: list[str | None] = [None] * len(rel_paths)
+    for i, name in enumerate(wanted or ()):
+        if name and name.casefold() not in used:
+            used.add(name.casefold())
+            out[i] = name
+    for i, rel in enumerate(rel_paths):
+        if out[i] is not None:
+            continue
         name = rel.rsplit("/", 1)[-1]
-        wanted = name if by_name[name.casefold()] == 1 else rel.replace("/", "__")
-        stem, suffix = os.path.splitext(safe_name(wanted))
+        wanted_name = name if by_name[name.casefold()] == 1 else rel.replace("/", "__")
+        stem, suffix = os.path.splitext(safe_name(wanted_name))
         candidate, n = stem + suffix, 2
         while candidate.casefold() in used:
             candidate, n = f"{stem}.{n}{suffix}", n + 1
         used.add(candidate.casefold())
-        out.append(candidate)
-    return out
+        out[i] = candidate
+    return out  # type: ignore[return-value]
 
 
 class _Staging:
@@ -382,27 +418,73 @@ class _Found:
     student_id: str
 
 
-def _publish(result: CollectResult, per_user: dict[str, list[_Found]], staging: _Staging) -> None:
+def _publish(
+    result: CollectResult,
+    per_user: dict[str, list[_Found]],
+    staging: _Staging,
+    *,
+    incomplete: Iterable[str] = (),
+    unlisted: Iterable[str] = (),
+) -> None:
     """Put the staged copies in place, with the manifest that tells ``bmc grade`` whose folder is
     whose, and remove the copies an earlier collection into the same folder made that this one
     did not make again (a file the student has since deleted or renamed must not be graded from a
     stale copy).
 
+    Only a user read completely loses copies so. A user this run could not read completely
+    (``incomplete``; with folders of users that could not be listed, ``unlisted``, also a user
+    not found at all, and a user whose earlier copies came from such a folder) keeps every
+    earlier copy of a file not read again, in the folder the user had, listed in the manifest as
+    before (a stopped server or a folder that could not be read says nothing about the files in
+    it); a file read again replaces its copy under the same name.
+
     The manifest is written before any copy is moved (marked ``"complete": false``, listing what
     is to come and what is to go), so the output never holds copies without it, and a run killed
     half-way still guards every student; the finished manifest replaces it at the end.
     """
-    users = sorted(u for u, found in per_user.items() if found)
-    result.users = _folders_for(users, {})
-    planned = [
-        (user, f, result.out / result.users[user] / name)
-        for user in users
-        for f, name in zip(per_user[user], _target_names([f.rel for f in per_user[user]]))
-    ]
+    incomplete = set(incomplete)
+    unlisted = [os.path.join(os.path.abspath(r), "") for r in unlisted]
     manifest = result.out / COLLECTION_FILE
-    old = _old_targets(manifest)
-    stale = old - {os.path.relpath(t, result.out) for _u, _f, t in planned}
-    _write_manifest(result, planned, stale, complete=False)
+    old, earlier = _earlier_copies(manifest)
+    not_read = set(incomplete)
+    for e in earlier:
+        if unlisted and (
+            e.user not in per_user or os.path.abspath(e.source).startswith(tuple(unlisted))
+        ):
+            not_read.add(e.user)
+    folder_of: dict[str, str] = {}  # a user not read -> the folder the user had
+    owner: dict[str, str] = {}  # that folder (casefolded) -> its user
+    again: dict[str, dict[str, str]] = {}  # a user not read -> source read again -> its name
+    for e in earlier:
+        if e.user not in not_read:
+            continue
+        folder = folder_of.setdefault(e.user, e.folder)
+        if folder != e.folder or owner.setdefault(folder.casefold(), e.user) != e.user:
+            continue  # a manifest edited by hand: one folder per user, one user per folder
+        if e.source in {f.source for f in per_user.get(e.user, ())}:
+            again.setdefault(e.user, {}).setdefault(e.source, e.name)
+        elif _still_there(result.out, e.folder, e.name):
+            target = str(result.out / e.folder / e.name)
+            result.kept.append(Copied(e.user, e.source, target, e.exercise_set, e.student_id))
+    users = sorted(u for u, found in per_user.items() if found)
+    keep_folder = {c.user for c in result.kept} | (set(users) & set(again))
+    result.users = _folders_for(users, {u: folder_of[u] for u in keep_folder})
+    result.known_users = sorted(set(result.known_users) | set(result.users))
+    kept_names: dict[str, list[str]] = {}
+    for c in result.kept:
+        kept_names.setdefault(c.user, []).append(Path(c.target).name)
+    planned = []
+    for user in users:
+        found = per_user[user]
+        names = _target_names(
+            [f.rel for f in found],
+            [again.get(user, {}).get(f.source) for f in found],
+            kept_names.get(user, ()),
+        )
+        planned += [(user, f, result.out / result.users[user] / n) for f, n in zip(found, names)]
+    stay = [(c.user, c, Path(c.target)) for c in result.kept]
+    stale = old - {os.path.relpath(t, result.out) for _u, _f, t in planned + stay}
+    _write_manifest(result, planned + stay, stale, complete=False)
     for user, f, target in planned:
         try:
             target.parent.mkdir(exist_ok=True)
@@ -430,10 +512,30 @@ def _publish(result: CollectResult, per_user: dict[str, list[_Found]], staging: 
                     pass
         except OSError as exc:
             result.problems.append((str(path), Msg("file.cannot_read", reason=os_reason(exc))))
+    kept_users = {c.user for c in result.kept}
+    result.empty_users = [u for u in result.empty_users if u not in kept_users]
     _write_manifest(
-        result, [(c.user, c, Path(c.target)) for c in result.copied], set(), complete=True
+        result,
+        [(c.user, c, Path(c.target)) for c in result.copied + result.kept],
+        set(),
+        complete=True,
     )
     _check_users(result)
+
+
+def _still_there(out: Path, folder: str, name: str) -> bool:
+    """Whether an earlier copy ``out/folder/name`` is still a file of the collection's own (not
+    removed by hand, not a link)."""
+    path = out / folder / name
+    try:
+        return (
+            path.is_file()
+            and not path.is_symlink()
+            and not path.parent.is_symlink()
+            and path.resolve().is_relative_to(out.resolve())
+        )
+    except OSError:
+        return False
 
 
 def _write_manifest(
@@ -494,26 +596,63 @@ def _check_users(result: CollectResult) -> None:
         )
 
 
-def _old_targets(manifest: Path) -> set[str]:
-    """What an earlier collection wrote (and, if it was stopped half-way, meant to remove)."""
+@dataclass(frozen=True)
+class _Earlier:
+    """A copy an earlier collection made, as its manifest lists it."""
+
+    user: str
+    folder: str
+    name: str
+    source: str
+    exercise_set: str
+    student_id: str
+
+
+def _earlier_copies(manifest: Path) -> tuple[set[str], list[_Earlier]]:
+    """What an earlier collection wrote (and, if it was stopped half-way, meant to remove), as
+    paths inside the output folder, and the copies it lists with their users."""
     try:
         raw = json.loads(manifest.read_bytes())
     except (OSError, ValueError):
-        return set()
+        return set(), []
     if (
         not isinstance(raw, dict)
         or raw.get("format") != COLLECTION_FORMAT
         or not isinstance(raw.get("files"), list)
     ):
-        return set()
-    targets = [f.get("target") for f in raw["files"] if isinstance(f, dict)]
+        return set(), []
+
+    def usable(t: Any) -> bool:
+        return isinstance(t, str) and bool(t) and not os.path.isabs(t) and ".." not in Path(t).parts
+
+    files = [f for f in raw["files"] if isinstance(f, dict) and usable(f.get("target"))]
+    targets = {f["target"] for f in files}
     if isinstance(raw.get("remove"), list):
-        targets += raw["remove"]
-    return {
-        t
-        for t in targets
-        if isinstance(t, str) and t and not os.path.isabs(t) and ".." not in Path(t).parts
-    }
+        targets |= {t for t in raw["remove"] if usable(t)}
+    folders = raw.get("users") if isinstance(raw.get("users"), dict) else {}
+    earlier, seen = [], set()
+    for f in files:
+        parts = Path(f["target"]).parts
+        user = f.get("user")
+        if (
+            len(parts) != 2
+            or not isinstance(user, str)
+            or folders.get(parts[0], user) != user
+            or parts[0].casefold() in RESERVED
+            or is_hidden(parts[0])
+            or f["target"] in seen
+        ):
+            continue
+        seen.add(f["target"])
+        earlier.append(
+            _Earlier(
+                user,
+                parts[0],
+                parts[1],
+                *(str(f.get(k) or "") for k in ("source", "exercise_set", "student_id")),
+            )
+        )
+    return targets, earlier
 
 
 class _Output:
@@ -748,10 +887,13 @@ def collect_folders(
                 raise BMCError(Msg("collect.out_is_root", path=str(output.path)))
         result = CollectResult(output.path)
         per_user: dict[str, list[_Found]] = {}
-        _collect_roots(result, output.staging, roots, per_user, out_key, exercise_set, max_bytes)
+        incomplete: set[str] = set()
+        unlisted = _collect_roots(
+            result, output.staging, roots, per_user, incomplete, out_key, exercise_set, max_bytes
+        )
         result.known_users = sorted(per_user)
         result.empty_users = [u for u in sorted(per_user) if not per_user[u]]
-        _publish(result, per_user, output.staging)
+        _publish(result, per_user, output.staging, incomplete=incomplete, unlisted=unlisted)
     return result
 
 
@@ -760,10 +902,15 @@ def _collect_roots(
     staging: _Staging,
     roots: list[Path],
     per_user: dict[str, list[_Found]],
+    incomplete: set[str],
     out_key: tuple[int, int],
     exercise_set: str | None,
     max_bytes: int,
-) -> None:
+) -> list[str]:
+    """Read every user's folder under ``roots`` into ``per_user``; ``incomplete`` gets the users
+    whose folder (or a file or folder in it) could not be read. Returns the roots that could not
+    be listed (a user not found may still have a folder there)."""
+    unlisted = []
     for root in roots:
         try:
             with os.scandir(root) as it:
@@ -772,6 +919,7 @@ def _collect_roots(
             result.problems.append(
                 (str(root), Msg("inputs.folder_unreadable", reason=os_reason(exc)))
             )
+            unlisted.append(shown_path(root))
             continue
         for entry in entries:
             try:
@@ -792,9 +940,14 @@ def _collect_roots(
                 result.problems.append(
                     (entry.path, Msg("inputs.folder_unreadable", reason=os_reason(exc)))
                 )
+                incomplete.add(entry.name)
                 continue
+            problems = len(result.problems)
             found = _walk_user(result, staging, entry.path, {out_key}, exercise_set, max_bytes)
             per_user.setdefault(entry.name, []).extend(found)
+            if len(result.problems) > problems:
+                incomplete.add(entry.name)
+    return unlisted
 
 
 # -- through a hub's REST API
@@ -1253,7 +1406,11 @@ def _collect_user(
                         staging,
                     )
                 except HubError as exc:
+                    # none of this user's files is copied: an older file on one server must not
+                    # be graded while a newer one on another was not read
                     outcome.unreachable = Msg("collect.server_error", url=url, error=exc)
+                    outcome.found = []
+                    break
         finally:
             forget()
     finally:
@@ -1341,15 +1498,18 @@ def collect_hub(
             raise
         pool.shutdown()
         per_user: dict[str, list[_Found]] = {}
+        incomplete: set[str] = set()
         for model, outcome in zip(models, outcomes):
             user = model["name"]
             result.skipped.update(outcome.skipped)
             result.problems += outcome.problems
             result.notes += outcome.notes
-            per_user[user] = outcome.found
+            per_user[user] = [] if outcome.unreachable else outcome.found
+            if outcome.unreachable or outcome.problems:
+                incomplete.add(user)
             if outcome.unreachable:
                 result.unreachable.append((user, outcome.unreachable))
             elif not outcome.found:
                 result.empty_users.append(user)
-        _publish(result, per_user, output.staging)
+        _publish(result, per_user, output.staging, incomplete=incomplete)
     return result

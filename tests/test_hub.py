@@ -238,4 +238,18 @@ def test_a_class_on_a_real_hub(hub, tmp_path):
         ]
         == "carol"
     )
+
+    # 6. bob's server is stopped (as the idle culler does), and the collection is run again into
+    # the same folder: bob's copy from step 4 stays, and he is still graded from it
+    hub.stop_server("bob")
+    run = bmc_cli("collect", "--hub", hub.url, "--out", str(tmp_path / "by_hub"), env=token)
+    assert run.returncode == 0, run.stderr
+    assert "kept the earlier copies of 1 user(s) not read completely this time: bob" in run.stdout
+    assert "removed" not in run.stderr, run.stderr
+    assert (tmp_path / "by_hub" / "bob" / "relationships-practice.json").is_file()
+    run = bmc_cli(
+        "grade", str(tmp_path / "by_hub"), "--key", key, "--out", str(tmp_path / "g3.csv")
+    )
+    assert run.returncode == 0, run.stderr
+    assert grades(tmp_path / "g3.csv")["bob"]["score"] == by_folder["bob"]["score"]
     print(f"\nhub round trip: {time.monotonic() - started:.1f} s after the hub was up")

@@ -1,0 +1,479 @@
+"""Re-running ``bmc collect`` into the same folder (a third breaker's findings, issue 9): a user the
+run could not read completely (a stopped, broken, unstartable or slow server; a home folder, answers
+folder or file that cannot be read) keeps the copies the earlier collection made, in the folder it
+had, and ``bmc grade`` still knows whose they are. Only a user read completely loses the copies of
+files that are gone. A user with several servers of which one fails gets none of this run's files
+(an older file from one server must not be graded while the newer one on another was not read)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from collect_support import RIGHT, WRONG, answer_file, enter_fresh_folder, put
+
+from bmclib import collect
+from bmclib.cli import main
+
+
+@pytest.fixture(autouse=True)
+def here(tmp_path, monkeypatch):
+    return enter_fresh_folder(tmp_path, monkeypatch)
+
+
+def answer(student, answers, saved="2026-11-20T10:00:00+09:00") -> bytes:
+    return answer_file(student, answers, saved)
+
+
+def grade(folder: str) -> tuple[dict[str, str], list[dict]]:
+    """Scores by student, and the problems rows other than kim's older save being superseded."""
+    code = main(
+        ["grade", folder, "--key", "key.csv", "--out", "g.csv", "--problems", "p.csv", "--quiet"]
+    )
+    assert code in (0, 1)
+    rows = csv.DictReader(io.StringIO(Path("g.csv").read_text(encoding="utf-8")))
+    probs = [
+        p
+        for p in csv.DictReader(io.StringIO(Path("p.csv").read_text(encoding="utf-8")))
+        if not (p["source"].endswith("extra.json") and p["problem"].startswith("superseded by"))
+    ]
+    return {r["student_id"]: r["score"] for r in rows}, probs
+
+
+def copies(folder: str = "out") -> list[str]:
+    return sorted(
+        p.relative_to(folder).as_posix()
+        for p in Path(folder).rglob("*.json")
+        if p.name != "bmc-collection.json"
+    )
+
+
+def manifest(folder: str = "out") -> dict:
+    return json.loads(Path(folder, "bmc-collection.json").read_text(encoding="utf-8"))
+
+
+def manifest_files(folder: str = "out") -> dict[str, tuple[str, str]]:
+    """target -> (user, student_id), as the manifest lists them."""
+    return {f["target"]: (f["user"], f["student_id"]) for f in manifest(folder)["files"]}
+
+
+# -- a fake hub whose users' servers can be stopped, broken, slow or unstartable ----------------
+
+
+class FakeClass:
+    """Users, each with servers (``""`` the default one, others named), each holding answer files
+    in ``answers/``; ``state[(user, server)]``: fine, stopped, slow (each file after ``delay``
+    seconds) or broken (HTTP 500 on every request). ``unstartable``: users whose server the hub
+    cannot start."""
+
+    def __init__(self):
+        self.files: dict[str, dict[str, dict[str, bytes]]] = {}
+        self.state: dict[tuple[str, str], str] = {}
+        self.unstartable: set[str] = set()
+        self.delay = 1.2
+
+    def add(self, user: str, name: str, data: bytes, server: str = "") -> None:
+        self.files.setdefault(user, {}).setdefault(server, {})[name] = data
+        self.state.setdefault((user, server), "fine")
+
+    def model(self, user: str) -> dict:
+        servers = {
+            name: {"ready": True, "url": f"/user/{user}/{name + '/' if name else ''}"}
+            for name in sorted(self.files[user])
+            if self.state[(user, name)] != "stopped"
+        }
+        return {"name": user, "servers": servers, "server": None, "pending": None}
+
+
+def _handler(fake: FakeClass):
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *a):
+            pass
+
+        def send(self, obj, code=200):
+            body = json.dumps(obj).encode()
+            self.send_response(code)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if self.path.endswith("/server"):  # start a stopped server
+                user = self.path.split("/")[-2]
+                if user in fake.unstartable:
+                    return self.send({"message": "spawner failed"}, 500)
+                for server in fake.files[user]:
+                    fake.state[(user, server)] = "fine"
+                return self.send({}, 201)
+            return self.send({"token": "usertok", "id": "t1"})
+
+        def do_DELETE(self):
+            self.send_response(204)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def do_GET(self):
+            path, _, _query = self.path.partition("?")
+            if path == "/hub/api/users":
+                return self.send([fake.model(u) for u in sorted(fake.files)])
+            if path.startswith("/hub/api/users/"):
+                return self.send(fake.model(path.rsplit("/", 1)[-1]))
+            _, _, user, rest = path.split("/", 3)
+            server = "" if rest.startswith("api/contents/") else rest.split("/", 1)[0]
+            contents = rest.split("api/contents/", 1)[1]
+            state = fake.state[(user, server)]
+            if state == "broken":
+                return self.send({"message": "boom"}, 500)
+            files = fake.files[user][server]
+            if contents == "":
+                return self.send(
+                    {"content": [{"name": "answers", "type": "directory", "path": "answers"}]}
+                )
+            if contents == "answers":
+                entries = [
+                    {"name": n, "type": "file", "path": f"answers/{n}", "size": len(d)}
+                    for n, d in sorted(files.items())
+                ]
+                return self.send({"content": entries})
+            if state == "slow":
+                time.sleep(fake.delay)
+            return self.send({"content": files[contents.split("/", 1)[1]].decode()})
+
+    return Handler
+
+
+@pytest.fixture
+def hub():
+    fake = FakeClass()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield fake, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def kim_and_lee(fake: FakeClass) -> None:
+    fake.add("kim", "quiz.json", answer("kim", RIGHT))
+    # an older save kept beside it (bmc grade reports it as superseded)
+    fake.add("kim", "extra.json", answer("kim", {"a": "self_service"}, "2026-11-19T10:00:00+09:00"))
+    fake.add("lee", "quiz.json", answer("lee", RIGHT))
+
+
+# -- F1 through a hub -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "state, start_stopped, code, reason",
+    [
+        ("stopped", False, 0, "no running server"),  # the idle culler stopped it
+        ("stopped", True, 1, "could not start the server"),  # and the hub cannot start it
+        ("slow", False, 1, "longer than 0.5 s in all"),  # runs out of --server-timeout
+        ("broken", False, 1, "HTTP 500"),  # does not answer
+    ],
+)
+def test_a_server_not_read_on_a_rerun_keeps_the_earlier_copies(
+    hub, capsys, monkeypatch, state, start_stopped, code, reason
+):
+    fake, url = hub
+    kim_and_lee(fake)
+    monkeypatch.setenv("JUPYTERHUB_API_TOKEN", "svc")
+    args = ["collect", "--hub", url, "--out", "out", "--server-timeout", "0.5"]
+    assert main(args) == 0
+    assert copies() == ["kim/extra.json", "kim/quiz.json", "lee/quiz.json"]
+    before = manifest_files()
+    capsys.readouterr()
+    # since then kim changed her answers, and her server stopped (or broke, or slowed down)
+    fake.files["kim"][""]["quiz.json"] = answer("kim", WRONG, "2026-11-27T10:00:00+09:00")
+    fake.state[("kim", "")] = state
+    if start_stopped:
+        fake.unstartable.add("kim")
+    assert main(args + (["--start-stopped"] if start_stopped else [])) == code
+    out, err = capsys.readouterr()
+    assert "not reached: kim: " in err and reason in err
+    assert "removed" not in err  # no false note
+    assert "kept the earlier copies of 1 user(s) not read completely this time: kim" in out
+    assert copies() == ["kim/extra.json", "kim/quiz.json", "lee/quiz.json"]
+    assert manifest_files() == before  # with their users and student ids
+    assert manifest()["users"] == {"kim": "kim", "lee": "lee"}
+    assert manifest()["complete"] is True
+    kept = json.loads(Path("out/kim/quiz.json").read_bytes())
+    assert kept["answers"] == RIGHT  # the copy of the earlier run, not a half-read new one
+    scores, probs = grade("out")
+    assert scores == {"kim": "3", "lee": "3"} and probs == []
+
+
+def test_kept_copies_are_listed_in_json(hub, capsys, monkeypatch):
+    fake, url = hub
+    kim_and_lee(fake)
+    collect.collect_hub(url, "out", token="svc")
+    fake.state[("kim", "")] = "stopped"
+    monkeypatch.setenv("JUPYTERHUB_API_TOKEN", "svc")
+    capsys.readouterr()
+    assert main(["collect", "--hub", url, "--out", "out", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert list(data["users"]) == ["lee"]
+    assert data["kept"] == {
+        "kim": {
+            "folder": "kim",
+            "files": [
+                {
+                    "source": f"/user/kim/api/contents/answers/{name}",
+                    "target": str(Path("out", "kim", name)),
+                    "exercise_set": "quiz",
+                    "student_id": "kim",
+                }
+                for name in ("extra.json", "quiz.json")
+            ],
+        }
+    }
+
+
+def test_a_kept_student_is_graded_from_the_kept_copy_and_the_owner_guard_holds(hub, capsys):
+    fake, url = hub
+    kim_and_lee(fake)
+    fake.add("mallory", "m.json", answer("mallory", WRONG))
+    collect.collect_hub(url, "out", token="svc")
+    # kim's server is culled; mallory now has a later file naming kim
+    fake.state[("kim", "")] = "stopped"
+    fake.files["mallory"][""]["y.json"] = answer("kim", WRONG, "2026-11-28T10:00:00+09:00")
+    result = collect.collect_hub(url, "out", token="svc")
+    assert [c.user for c in result.kept] == ["kim", "kim"]
+    assert result.exit_code == 0
+    scores, probs = grade("out")
+    assert scores["kim"] == "3"  # her own kept copy, not mallory's later file naming her
+    assert [p["source"] for p in probs] == [str(Path("out/mallory/y.json"))]
+    assert "collected from the folder of user 'mallory'" in probs[0]["problem"]
+
+
+def test_a_user_read_completely_still_loses_the_copies_of_deleted_files(hub, capsys):
+    fake, url = hub
+    kim_and_lee(fake)
+    collect.collect_hub(url, "out", token="svc")
+    del fake.files["kim"][""]["extra.json"]  # the student deleted it
+    fake.state[("lee", "")] = "stopped"
+    result = collect.collect_hub(url, "out", token="svc")
+    assert copies() == ["kim/quiz.json", "lee/quiz.json"]
+    gone = "removed: copied here by an earlier collection, but no longer in the user's folder"
+    assert [(Path(s).as_posix(), str(n)) for s, n in result.notes] == [("out/kim/extra.json", gone)]
+    assert [c.user for c in result.kept] == ["lee"]
+
+
+def test_a_user_removed_from_the_hub_loses_their_copies(hub):
+    fake, url = hub
+    kim_and_lee(fake)
+    collect.collect_hub(url, "out", token="svc")
+    del fake.files["lee"]
+    result = collect.collect_hub(url, "out", token="svc")
+    assert copies() == ["kim/extra.json", "kim/quiz.json"] and result.kept == []
+
+
+# -- F4: several named servers --------------------------------------------------------------------
+
+
+def kim_with_a_lab(fake: FakeClass) -> None:
+    fake.add("kim", "quiz.json", answer("kim", WRONG, "2026-11-20T10:00:00+09:00"))
+    fake.add("kim", "quiz.json", answer("kim", RIGHT, "2026-11-25T10:00:00+09:00"), server="lab")
+    fake.add("lee", "quiz.json", answer("lee", RIGHT))
+
+
+def test_when_one_of_a_users_servers_fails_none_of_their_files_is_copied(hub):
+    fake, url = hub
+    kim_with_a_lab(fake)
+    fake.state[("kim", "lab")] = "slow"  # the newer file is on lab, and lab runs out of time
+    result = collect.collect_hub(url, "out", token="svc", server_timeout=0.5)
+    assert [u for u, _r in result.unreachable] == ["kim"]
+    assert copies() == ["lee/quiz.json"]  # not the older file from kim's default server
+    assert result.collected_users == ["lee"] and result.exit_code == 1
+    scores, _probs = grade("out")
+    assert scores == {"lee": "3"}
+
+
+def test_named_servers_all_read_are_all_copied_and_kept_whole_when_one_fails(hub):
+    fake, url = hub
+    kim_with_a_lab(fake)
+    result = collect.collect_hub(url, "out", token="svc", server_timeout=0.5)
+    assert result.exit_code == 0
+    both = ["kim/answers__quiz.json", "kim/lab__answers__quiz.json", "lee/quiz.json"]
+    assert copies() == both
+    assert grade("out")[0]["kim"] == "3"  # the newer file, from lab
+    # next time kim's default server has a newer file still, but lab is broken
+    fake.files["kim"][""]["quiz.json"] = answer("kim", {}, "2026-11-29T10:00:00+09:00")
+    fake.state[("kim", "lab")] = "broken"
+    result = collect.collect_hub(url, "out", token="svc", server_timeout=0.5)
+    assert [u for u, _r in result.unreachable] == ["kim"]
+    assert [c.user for c in result.kept] == ["kim", "kim"]
+    assert copies() == both
+    kept = json.loads(Path("out/kim/answers__quiz.json").read_bytes())
+    assert kept["saved_at"] == "2026-11-20T10:00:00+09:00"  # the earlier run's copy, untouched
+    assert grade("out")[0]["kim"] == "3"
+
+
+# -- F1 with home folders -------------------------------------------------------------------------
+
+
+def refuse(monkeypatch, *, folders=(), files=()):
+    """Make these folders unlistable and these files unopenable (as permission denied does; tests
+    may run as root, so it is simulated)."""
+    folders = {str(Path(f)) for f in folders}
+    files = {str(Path(f)) for f in files}
+    real_scandir, real_open = os.scandir, os.open
+
+    def scandir(path="."):
+        if str(Path(os.fspath(path))) in folders:
+            raise PermissionError(13, "Permission denied")
+        return real_scandir(path)
+
+    def fake_open(path, *a, **kw):
+        if str(Path(os.fspath(path))) in files:
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, *a, **kw)
+
+    monkeypatch.setattr(collect.os, "scandir", scandir)
+    monkeypatch.setattr(collect.os, "open", fake_open)
+
+
+def a_class():
+    put("home/kim/answers/quiz.json", answer("kim", RIGHT))
+    put("home/lee/answers/quiz.json", answer("lee", RIGHT))
+    put("home/lee/answers/old.json", answer("lee", {}))
+
+
+@pytest.mark.parametrize(
+    "unreadable", ["home/kim", "home/kim/answers", "home/kim/answers/quiz.json"]
+)
+def test_an_unreadable_home_folder_on_a_rerun_keeps_the_earlier_copies(
+    monkeypatch, capsys, unreadable
+):
+    a_class()
+    assert main(["collect", "home", "--out", "out"]) == 0
+    before = manifest_files()
+    Path("home/lee/answers/old.json").unlink()  # lee, read completely, deleted a file
+    put("home/kim/answers/quiz.json", answer("kim", WRONG, "2026-11-27T10:00:00+09:00"))
+    capsys.readouterr()
+    with monkeypatch.context() as patched:
+        if unreadable.endswith(".json"):
+            refuse(patched, files=[unreadable])
+        else:
+            refuse(patched, folders=[unreadable])
+        assert main(["collect", "home", "--out", "out"]) == 1
+    out, err = capsys.readouterr()
+    assert "permission denied" in err
+    assert "kept the earlier copies of 1 user(s) not read completely this time: kim" in out
+    assert copies() == ["kim/quiz.json", "lee/quiz.json"]
+    assert str(Path("out/kim/quiz.json")) not in err  # no false "removed" note
+    assert f"{Path('out/lee/old.json')}: removed" in err  # lee's deleted file is still cleaned
+    assert manifest_files() == {t: v for t, v in before.items() if t != "lee/old.json"}
+    assert manifest()["users"] == {"kim": "kim", "lee": "lee"}
+    scores, probs = grade("out")
+    assert scores == {"kim": "3", "lee": "3"} and probs == []
+
+
+def test_a_partly_read_home_folder_copies_what_it_read_and_keeps_the_rest(monkeypatch, capsys):
+    put("home/kim/en/answers/quiz.json", answer("kim", WRONG))
+    put("home/kim/ko/answers/quiz.json", answer("kim", RIGHT))
+    assert main(["collect", "home", "--out", "out"]) == 0
+    names = ["kim/en__answers__quiz.json", "kim/ko__answers__quiz.json"]
+    assert copies() == names
+    put("home/kim/en/answers/quiz.json", answer("kim", {"a": "self_service"}))
+    capsys.readouterr()
+    with monkeypatch.context() as patched:
+        refuse(patched, folders=["home/kim/ko/answers"])
+        result = collect.collect_folders(["home"], "out")
+    # en's file was read again and keeps its name; ko's earlier copy stays beside it
+    assert copies() == names
+    assert [Path(c.target).name for c in result.copied] == ["en__answers__quiz.json"]
+    assert [Path(c.target).name for c in result.kept] == ["ko__answers__quiz.json"]
+    assert json.loads(Path("out", names[0]).read_bytes())["answers"] == {"a": "self_service"}
+    assert result.notes == []
+    assert sorted(manifest_files()) == names
+
+
+def test_an_unreadable_root_keeps_every_earlier_user(monkeypatch, capsys):
+    a_class()
+    collect.collect_folders(["home"], "out")
+    with monkeypatch.context() as patched:
+        refuse(patched, folders=["home"])
+        result = collect.collect_folders(["home"], "out")
+    assert result.exit_code == 1
+    assert sorted({c.user for c in result.kept}) == ["kim", "lee"]
+    assert copies() == ["kim/quiz.json", "lee/old.json", "lee/quiz.json"]
+    assert "kim, lee" in result.summary()
+    assert sorted(manifest()["known_users"]) == ["kim", "lee"]
+
+
+def test_a_user_under_two_roots_keeps_the_copies_from_the_root_not_read(monkeypatch):
+    put("rA/kim/answers/a.json", answer("kim", WRONG))
+    put("rB/kim/answers/b.json", answer("kim", RIGHT))
+    put("rA/lee/answers/quiz.json", answer("lee", RIGHT))
+    put("rB/zed/answers/quiz.json", answer("zed", RIGHT))
+    collect.collect_folders(["rA", "rB"], "out")
+    assert copies() == ["kim/a.json", "kim/b.json", "lee/quiz.json", "zed/quiz.json"]
+    with monkeypatch.context() as patched:
+        refuse(patched, folders=["rB"])
+        result = collect.collect_folders(["rA", "rB"], "out")
+    assert [Path(c.target).name for c in result.copied] == ["a.json", "quiz.json"]
+    assert [(c.user, Path(c.target).name) for c in result.kept] == [
+        ("kim", "b.json"),
+        ("zed", "quiz.json"),
+    ]
+    assert copies() == ["kim/a.json", "kim/b.json", "lee/quiz.json", "zed/quiz.json"]
+    assert result.notes == []
+    # once rB is read again and zed is gone from it, zed's copy goes
+    Path("rB/zed/answers/quiz.json").unlink()
+    Path("rB/zed/answers").rmdir()
+    Path("rB/zed").rmdir()
+    result = collect.collect_folders(["rA", "rB"], "out")
+    assert copies() == ["kim/a.json", "kim/b.json", "lee/quiz.json"] and result.kept == []
+
+
+def test_kept_copies_removed_by_hand_are_simply_not_kept(monkeypatch):
+    a_class()
+    collect.collect_folders(["home"], "out")
+    Path("out/lee/old.json").unlink()  # the instructor removed it
+    with monkeypatch.context() as patched:
+        refuse(patched, folders=["home/lee"])
+        result = collect.collect_folders(["home"], "out")
+    assert [Path(c.target).name for c in result.kept] == ["quiz.json"]
+    assert [p for p, _ in result.problems] == [str(Path("home/lee"))]
+    assert copies() == ["kim/quiz.json", "lee/quiz.json"]
+    assert sorted(manifest_files()) == ["kim/quiz.json", "lee/quiz.json"]
+
+
+def test_a_kept_user_keeps_the_folder_it_had(monkeypatch):
+    # "a b" and "a_b" both make the folder name a_b: the first in order has it, the other a_b-2
+    put("home/a b/answers/quiz.json", answer("a b", RIGHT))
+    put("home/a_b/answers/quiz.json", answer("a_b", WRONG))
+    collect.collect_folders(["home"], "out")
+    assert manifest()["users"] == {"a_b": "a b", "a_b-2": "a_b"}
+    with monkeypatch.context() as patched:
+        refuse(patched, folders=["home/a b"])
+        result = collect.collect_folders(["home"], "out")
+    assert [c.user for c in result.kept] == ["a b"]
+    assert manifest()["users"] == {"a_b": "a b", "a_b-2": "a_b"}
+    assert json.loads(Path("out/a_b/quiz.json").read_bytes())["student_id"] == "a b"
+    assert json.loads(Path("out/a_b-2/quiz.json").read_bytes())["student_id"] == "a_b"
+    scores, probs = grade("out")
+    assert scores == {"a b": "3", "a_b": "0"} and probs == []
+
+
+def test_the_korean_summary_names_the_kept_users(monkeypatch):
+    a_class()
+    collect.collect_folders(["home"], "out")
+    with monkeypatch.context() as patched:
+        refuse(patched, folders=["home/kim"])
+        result = collect.collect_folders(["home"], "out")
+    assert "이번에 다 읽지 못한 사용자 1명은 이전에 모은 사본을 그대로 두었습니다: kim" in (
+        result.summary("ko")
+    )
