@@ -46,7 +46,7 @@ from .answers import FORMAT
 from .errors import BMCError
 from .fileio import normalise_id, os_reason, shown_path, stage_copy, write_json_atomic
 from .i18n import Msg, text_of
-from .identity import belongs_to, home_folders
+from .identity import HomeFolders, home_folders
 from .inputs import COLLECTION_FILE, COLLECTION_FORMAT, looks_like_answer
 
 #: An answer file is a few kilobytes; anything larger is not read.
@@ -173,8 +173,8 @@ class CollectResult:
         """Copies whose student id is not that of the user they were found with: legitimate
         where ids come from ``BMC_STUDENT_ID``, worth a look where they should be the hub's
         names. With users ``lee`` and ``jupyter-lee``, a file naming ``lee`` is ``lee``'s only."""
-        users = self.known_users or list(self.users)
-        return [c for c in self.copied if not belongs_to(c.student_id, c.user, users)]
+        homes = HomeFolders({*(self.known_users or self.users), *(c.user for c in self.copied)})
+        return [c for c in self.copied if homes(c.student_id) != [c.user]]
 
     @property
     def exit_code(self) -> int:
@@ -573,8 +573,9 @@ def _check_users(result: CollectResult) -> None:
     ``jupyter-lee``): they are never merged, and ``bmc grade`` counts a file naming that student
     only from the user spelt as the id (if there is one)."""
     known = sorted(set(result.known_users) | set(result.users))
+    homes = HomeFolders({*known, *(c.user for c in result.copied)})
     for c in result.copied:
-        if not belongs_to(c.student_id, c.user, known):
+        if homes(c.student_id) != [c.user]:
             result.notes.append(
                 (c.source, Msg("collect.names_other", student=c.student_id, user=c.user))
             )
@@ -940,13 +941,14 @@ def _collect_roots(
                 result.problems.append(
                     (entry.path, Msg("inputs.folder_unreadable", reason=os_reason(exc)))
                 )
-                incomplete.add(entry.name)
+                incomplete.add(shown_path(entry.name))
                 continue
+            user = shown_path(entry.name)  # (a name with line breaks or terminal codes, escaped)
             problems = len(result.problems)
             found = _walk_user(result, staging, entry.path, {out_key}, exercise_set, max_bytes)
-            per_user.setdefault(entry.name, []).extend(found)
+            per_user.setdefault(user, []).extend(found)
             if len(result.problems) > problems:
-                incomplete.add(entry.name)
+                incomplete.add(user)
     return unlisted
 
 

@@ -82,16 +82,3 @@ class HomeFolders:
     def __call__(self, student_id: str) -> list[str]:
         sid = self._normalise(student_id)
         return list(self._by_name.get(sid) or self._by_name.get(f"jupyter-{sid}") or [])
-
-
-def belongs_to(student_id: str, user: str, users: Iterable[str] = ()) -> bool:
-    """Whether an answer file's student id is that of the user whose folder it was found in, among
-    all ``users`` collected (see :func:`home_folders`: with ``users`` ``lee`` and
-    ``jupyter-lee``, a file naming ``lee`` belongs to ``lee`` only).
-
-    >>> belongs_to("kim", "kim"), belongs_to("Kim", "jupyter-kim"), belongs_to("lee", "kim")
-    (True, True, False)
-    >>> belongs_to("lee", "jupyter-lee", ["lee", "jupyter-lee"])
-    False
-    """
-    return home_folders(student_id, {user, *users}) == [user]
