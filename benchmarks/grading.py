@@ -127,7 +127,7 @@ def main() -> None:
         as_class = [*grade]
         as_class[1] = str(collected)
         plain, owned = [], []
-        for _ in range(3):
+        for _ in range(ROUNDS):
             plain.append(timed(lambda: bmc_main(grade)))
             owned.append(timed(lambda: bmc_main(as_class)))
         t_plain, t_owned = min(plain), min(owned)
