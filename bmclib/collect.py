@@ -167,6 +167,10 @@ class CollectResult:
     #: copies an earlier collection into the same folder made for users this run could not read
     #: completely, left in place (their folder is in ``users``)
     kept: list[Copied] = field(default_factory=list)
+    #: the folders this run listed, and every answer-like file it saw in them (whatever it did with
+    #: it): an earlier copy is stale only when its source's folder was listed and the file is gone
+    listed_folders: set[str] = field(default_factory=set, repr=False)
+    seen_files: set[str] = field(default_factory=set, repr=False)
 
     @property
     def foreign(self) -> list[Copied]:
@@ -452,18 +456,19 @@ def _publish(
             e.user not in per_user or os.path.abspath(e.source).startswith(tuple(unlisted))
         ):
             not_read.add(e.user)
-    folder_of: dict[str, str] = {}  # a user not read -> the folder the user had
+    folder_of: dict[str, str] = {}  # a user -> the folder the user had
     owner: dict[str, str] = {}  # that folder (casefolded) -> its user
-    again: dict[str, dict[str, str]] = {}  # a user not read -> source read again -> its name
+    again: dict[str, dict[str, str]] = {}  # a user -> source read again -> its earlier name
+    read_now = {u: {f.source for f in found} for u, found in per_user.items()}
     for e in earlier:
-        if e.user not in not_read:
-            continue
         folder = folder_of.setdefault(e.user, e.folder)
         if folder != e.folder or owner.setdefault(folder.casefold(), e.user) != e.user:
             continue  # a manifest edited by hand: one folder per user, one user per folder
-        if e.source in {f.source for f in per_user.get(e.user, ())}:
+        if e.source in read_now.get(e.user, ()):
             again.setdefault(e.user, {}).setdefault(e.source, e.name)
-        elif _still_there(result.out, e.folder, e.name):
+        elif (e.user in not_read or not _gone(result, e.source)) and _still_there(
+            result.out, e.folder, e.name
+        ):
             target = str(result.out / e.folder / e.name)
             result.kept.append(Copied(e.user, e.source, target, e.exercise_set, e.student_id))
     users = sorted(u for u, found in per_user.items() if found)
@@ -486,6 +491,9 @@ def _publish(
     stale = old - {os.path.relpath(t, result.out) for _u, _f, t in planned + stay}
     _write_manifest(result, planned + stay, stale, complete=False)
     for user, f, target in planned:
+        if target.parent.is_symlink() or (target.parent.exists() and not target.parent.is_dir()):
+            result.problems.append((str(target.parent), Msg("collect.output_link")))
+            continue
         try:
             target.parent.mkdir(exist_ok=True)
             os.replace(f.staged, target)
@@ -498,6 +506,8 @@ def _publish(
         result.copied.append(Copied(user, f.source, str(target), f.exercise_set, f.student_id))
     for rel in sorted(stale):
         path = result.out / rel
+        if len(Path(rel).parts) != 2 or not rel.rstrip().lower().endswith(".json"):
+            continue  # only a copy in a user's folder is removed (not what a manifest names else)
         try:
             if (
                 path.is_file()
@@ -521,6 +531,23 @@ def _publish(
         complete=True,
     )
     _check_users(result)
+
+
+def _gone(result: CollectResult, source: str) -> bool:
+    """Whether this run listed the folder an earlier copy's ``source`` was in and did not find
+    the file there, or listed a folder above it and the folder is gone: only then has the student
+    deleted (or renamed) it. A folder not looked at this time (a root not given, a user no longer
+    on the hub, a folder replaced by a link) says nothing about the files in it, and a file
+    skipped by ``--set`` is still there."""
+    folder = source.rpartition("/")[0]
+    if folder in result.listed_folders:
+        return source not in result.seen_files
+    above = folder
+    while "/" in above:  # the folder itself removed (a user's folder deleted from a root)
+        above = above.rpartition("/")[0]
+        if above in result.listed_folders:
+            return not os.path.lexists(folder)
+    return False
 
 
 def _still_there(out: Path, folder: str, name: str) -> bool:
@@ -795,6 +822,7 @@ def _walk_user(
         if (st.st_dev, st.st_ino) in seen:
             continue
         seen.add((st.st_dev, st.st_ino))
+        result.listed_folders.add(shown_path(folder))
         subfolders = []
         for entry in entries:
             name = entry.name
@@ -815,6 +843,8 @@ def _walk_user(
                         continue
                     subfolders.append((entry.path, f"{rel}{name}/"))
                     continue
+                if is_json:
+                    result.seen_files.add(shown_path(entry.path))
                 if not is_json:
                     if looks_like_answer(name):
                         result.notes.append(
@@ -922,6 +952,7 @@ def _collect_roots(
             )
             unlisted.append(shown_path(root))
             continue
+        result.listed_folders.add(shown_path(os.fspath(root)))
         for entry in entries:
             try:
                 if entry.is_symlink():
@@ -1212,10 +1243,15 @@ def _read_server(
     max_folders: int = 2000,
     max_depth: int = 12,
     max_listing: int | None = None,
+    listed: set[str] | None = None,
+    seen: set[str] | None = None,
 ) -> list[_Found]:
     """Every ``answers/*.json`` answer file a server's contents API shows (hidden ones it hides).
     A folder whose listing is larger than ``max_listing`` bytes is a problem, the others are read.
+    ``listed`` gets each folder listed and ``seen`` each answer-like file in them (as sources).
     """
+    listed = set() if listed is None else listed
+    seen = set() if seen is None else seen
     api = server_url.rstrip("/") + "/api/contents/"
     found: list[_Found] = []
     stack, visited = [("", 0)], set()
@@ -1242,6 +1278,7 @@ def _read_server(
             (e for e in content if isinstance(e, dict)), key=lambda e: str(e.get("name", ""))
         )
         in_answers = folder.rsplit("/", 1)[-1] == "answers"
+        listed.add((api + folder).rstrip("/"))
         subfolders = []
         for entry in entries:
             name, kind, path = (
@@ -1259,6 +1296,7 @@ def _read_server(
                 continue
             if not (in_answers and kind == "file" and name.lower().endswith(".json")):
                 continue
+            seen.add(api + path)
             size = entry.get("size")
             if isinstance(size, int) and size > max_bytes:
                 skipped["too_large"] += 1
@@ -1305,6 +1343,8 @@ class _UserOutcome:
     problems: list[tuple[str, str]] = field(default_factory=list)
     unreachable: str | None = None
     notes: list[tuple[str, str]] = field(default_factory=list)
+    listed: set[str] = field(default_factory=set)
+    seen: set[str] = field(default_factory=set)
 
 
 def _start_server(
@@ -1406,6 +1446,8 @@ def _collect_user(
                         exercise_set,
                         max_bytes,
                         staging,
+                        listed=outcome.listed,
+                        seen=outcome.seen,
                     )
                 except HubError as exc:
                     # none of this user's files is copied: an older file on one server must not
@@ -1476,7 +1518,7 @@ def collect_hub(
     models.sort(key=lambda m: m["name"])
     with _Output(out) as output:
         result = CollectResult(output.path)
-        result.known_users = [m["name"] for m in models]
+        result.known_users = [shown_path(m["name"]) for m in models]
 
         def work(model):
             return _collect_user(
@@ -1502,7 +1544,9 @@ def collect_hub(
         per_user: dict[str, list[_Found]] = {}
         incomplete: set[str] = set()
         for model, outcome in zip(models, outcomes):
-            user = model["name"]
+            user = shown_path(model["name"])  # (a name with line breaks or terminal codes, escaped)
+            result.listed_folders |= outcome.listed
+            result.seen_files |= outcome.seen
             result.skipped.update(outcome.skipped)
             result.problems += outcome.problems
             result.notes += outcome.notes

@@ -282,9 +282,9 @@ def shown_path(name: str | os.PathLike) -> str:
 
     File names are bytes; one that is not UTF-8 (a CP949 name from a Windows zip, a damaged
     name) arrives in Python with stand-in characters that cannot be written. They are shown as
-    ``\\xNN`` escapes instead, and so are control characters, line breaks and direction controls
-    (a name could otherwise clear a terminal, start a line of its own, or read backwards); other
-    names are returned unchanged.
+    ``\\xNN`` escapes instead, and so are control characters, line breaks and invisible format
+    characters (a name could otherwise clear a terminal, start a line of its own, read backwards
+    or pass for another); other names are returned unchanged.
 
     >>> shown_path("class/s1.json"), shown_path(os.fsdecode(b"class/\\xff\\xfe.json"))
     ('class/s1.json', 'class/\\\\xff\\\\xfe.json')
@@ -328,7 +328,7 @@ def terminal_safe(text: str) -> str:
 
 
 def _escape_unsafe(char: str) -> str:
-    if unicodedata.category(char) in ("Cc", "Zl", "Zp") or char in BIDI_CONTROLS:
+    if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp"):  # (Cf: bidi, zero-width, ...)
         code = ord(char)
         return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
     return char

@@ -15,6 +15,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import quote, unquote
 
 import pytest
 from collect_support import RIGHT, WRONG, answer_file, enter_fresh_folder, put
@@ -85,7 +86,10 @@ class FakeClass:
 
     def model(self, user: str) -> dict:
         servers = {
-            name: {"ready": True, "url": f"/user/{user}/{name + '/' if name else ''}"}
+            name: {
+                "ready": True,
+                "url": f"/user/{quote(user, safe='')}/{name + '/' if name else ''}",
+            }
             for name in sorted(self.files[user])
             if self.state[(user, name)] != "stopped"
         }
@@ -110,7 +114,7 @@ def _handler(fake: FakeClass):
         def do_POST(self):
             self.rfile.read(int(self.headers.get("Content-Length") or 0))
             if self.path.endswith("/server"):  # start a stopped server
-                user = self.path.split("/")[-2]
+                user = unquote(self.path.split("/")[-2])
                 if user in fake.unstartable:
                     return self.send({"message": "spawner failed"}, 500)
                 for server in fake.files[user]:
@@ -128,8 +132,9 @@ def _handler(fake: FakeClass):
             if path == "/hub/api/users":
                 return self.send([fake.model(u) for u in sorted(fake.files)])
             if path.startswith("/hub/api/users/"):
-                return self.send(fake.model(path.rsplit("/", 1)[-1]))
+                return self.send(fake.model(unquote(path.rsplit("/", 1)[-1])))
             _, _, user, rest = path.split("/", 3)
+            user = unquote(user)
             server = "" if rest.startswith("api/contents/") else rest.split("/", 1)[0]
             contents = rest.split("api/contents/", 1)[1]
             state = fake.state[(user, server)]
@@ -270,13 +275,16 @@ def test_a_user_read_completely_still_loses_the_copies_of_deleted_files(hub, cap
     assert [c.user for c in result.kept] == ["lee"]
 
 
-def test_a_user_removed_from_the_hub_loses_their_copies(hub):
+def test_a_user_no_longer_on_the_hub_keeps_their_copies(hub):
+    """A user gone from the hub's list (removed, renamed) was not read: nothing says their files
+    are gone, so their copies stay, and the summary names them."""
     fake, url = hub
     kim_and_lee(fake)
     collect.collect_hub(url, "out", token="svc")
     del fake.files["lee"]
     result = collect.collect_hub(url, "out", token="svc")
-    assert copies() == ["kim/extra.json", "kim/quiz.json"] and result.kept == []
+    assert "lee/quiz.json" in copies() and [c.user for c in result.kept] == ["lee"]
+    assert "removed" not in " ".join(str(n) for _s, n in result.notes)
 
 
 # -- F4: several named servers --------------------------------------------------------------------
@@ -477,3 +485,94 @@ def test_the_korean_summary_names_the_kept_users(monkeypatch):
     assert "이번에 다 읽지 못한 사용자 1명은 이전에 모은 사본을 그대로 두었습니다: kim" in (
         result.summary("ko")
     )
+
+
+# -- a fourth breaker's findings: what a re-run may call gone -----------------------------------
+
+
+def test_hub_users_named_with_terminal_codes_keep_their_copies_and_are_shown_escaped(
+    hub, capsys, monkeypatch
+):
+    fake, url = hub
+    monkeypatch.setenv("JUPYTERHUB_API_TOKEN", "svc")
+    odd = ["k\x1b[31mim", "lee\nnote: all fine", "yoon\u202ekcatta"]
+    for user in odd:
+        fake.add(user, "quiz.json", answer("kim", RIGHT))
+    assert main(["collect", "--hub", url, "--out", "out"]) == 0
+    for user in odd:
+        fake.state[(user, "")] = "stopped"
+    capsys.readouterr()
+    assert main(["collect", "--hub", url, "--out", "out"]) == 0
+    out, err = capsys.readouterr()
+    assert len(copies()) == 3 and "removed" not in err
+    assert sorted(manifest()["known_users"]) == sorted(
+        ["k\\x1b[31mim", "lee\\x0anote: all fine", "yoon\\u202ekcatta"]
+    )
+    shown = out + err
+    assert "\x1b" not in shown and "\u202e" not in shown
+    assert not any(line.startswith("note: all fine") for line in shown.splitlines())
+
+
+def test_a_stopped_named_server_keeps_its_copies_and_the_newer_answer_counts(hub):
+    fake, url = hub
+    fake.add("kim", "quiz.json", answer("kim", WRONG, "2026-11-20T10:00:00+09:00"))
+    fake.add("kim", "quiz.json", answer("kim", RIGHT, "2026-11-25T10:00:00+09:00"), server="lab")
+    collect.collect_hub(url, "out", token="svc")
+    assert grade("out")[0] == {"kim": "3"}
+    fake.state[("kim", "lab")] = "stopped"  # the culler stops lab; the hub no longer lists it
+    result = collect.collect_hub(url, "out", token="svc")
+    assert len(copies()) == 2 and [c.user for c in result.kept] == ["kim"]
+    assert not any("removed" in str(n) for _s, n in result.notes)
+    assert grade("out")[0] == {"kim": "3"}  # the newer answer, from the kept copy
+
+
+def test_a_rerun_for_one_set_keeps_the_copies_of_the_others(capsys):
+    put("home/kim/answers/quiz.json", answer("kim", RIGHT))
+    put(
+        "home/kim/answers/week2.json",
+        answer_file("kim", RIGHT, "2026-11-20T10:00:00+09:00").replace(
+            b'"exercise_set": "quiz"', b'"exercise_set": "week2"'
+        ),
+    )
+    assert main(["collect", "home", "--out", "out"]) == 0
+    assert main(["collect", "home", "--out", "out", "--set", "quiz"]) == 0
+    assert copies() == ["kim/quiz.json", "kim/week2.json"]
+    assert "removed" not in capsys.readouterr().err
+    Path("home/kim/answers/week2.json").unlink()  # gone for real: the next run removes its copy
+    assert main(["collect", "home", "--out", "out", "--set", "quiz"]) == 0
+    assert copies() == ["kim/quiz.json"]
+
+
+def test_a_root_not_given_again_keeps_its_copies_and_a_deleted_user_folder_loses_them():
+    put("sec1/kim/answers/quiz.json", answer("kim", RIGHT))
+    put("sec2/lee/answers/quiz.json", answer("lee", RIGHT))
+    put("sec2/zed/answers/quiz.json", answer("zed", RIGHT))
+    collect.collect_folders(["sec1", "sec2"], "out")
+    result = collect.collect_folders(["sec1"], "out")  # sec2 not given this time
+    assert copies() == ["kim/quiz.json", "lee/quiz.json", "zed/quiz.json"]
+    assert sorted(c.user for c in result.kept) == ["lee", "zed"]
+    for name in ("quiz.json", ""):  # zed's account is deleted from sec2
+        (Path("sec2/zed/answers") / name).unlink() if name else None
+    Path("sec2/zed/answers").rmdir()
+    Path("sec2/zed").rmdir()
+    collect.collect_folders(["sec1", "sec2"], "out")
+    assert copies() == ["kim/quiz.json", "lee/quiz.json"]
+
+
+def test_a_link_in_the_output_is_never_written_through_and_only_copies_are_removed(capsys):
+    a_class()
+    collect.collect_folders(["home"], "out")
+    Path("elsewhere").mkdir()
+    for name in Path("out/kim").iterdir():
+        name.unlink()
+    Path("out/kim").rmdir()
+    Path("out/kim").symlink_to(Path("elsewhere").resolve(), target_is_directory=True)
+    Path("out/instructor-notes.txt").write_text("mine", encoding="utf-8")
+    data = manifest()
+    data["remove"] = ["instructor-notes.txt", "lee"]  # a damaged or hand-edited manifest
+    Path("out/bmc-collection.json").write_text(json.dumps(data), encoding="utf-8")
+    result = collect.collect_folders(["home"], "out")
+    assert list(Path("elsewhere").iterdir()) == []
+    assert len(result.problems) == 1 and result.problems[0][0].endswith("kim")
+    assert "symbolic link" in str(result.problems[0][1]) and result.exit_code == 1
+    assert Path("out/instructor-notes.txt").read_text(encoding="utf-8") == "mine"
