@@ -504,10 +504,15 @@ def _publish(
             continue
         staging.moved(f.staged)
         result.copied.append(Copied(user, f.source, str(target), f.exercise_set, f.student_id))
+    # nothing is removed from the folder of a user not read (a run killed half-way may have listed
+    # a copy there for removal that is the user's last)
+    not_read_folders = {folder_of[u] for u in not_read if u in folder_of}
     for rel in sorted(stale):
         path = result.out / rel
         if len(Path(rel).parts) != 2 or not rel.rstrip().lower().endswith(".json"):
             continue  # only a copy in a user's folder is removed (not what a manifest names else)
+        if Path(rel).parts[0] in not_read_folders:
+            continue
         try:
             if (
                 path.is_file()

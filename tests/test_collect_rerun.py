@@ -576,3 +576,22 @@ def test_a_link_in_the_output_is_never_written_through_and_only_copies_are_remov
     assert len(result.problems) == 1 and result.problems[0][0].endswith("kim")
     assert "symbolic link" in str(result.problems[0][1]) and result.exit_code == 1
     assert Path("out/instructor-notes.txt").read_text(encoding="utf-8") == "mine"
+
+
+def test_a_run_killed_half_way_never_costs_a_user_not_read_next_time_their_last_copy(hub):
+    """The killed run's manifest (complete: false) lists kim's old copy for removal; the next run
+    cannot read kim (the culler stopped her server): her copy stays."""
+    fake, url = hub
+    kim_and_lee(fake)
+    collect.collect_hub(url, "out", token="svc")
+    data = manifest()
+    data["complete"] = False
+    data["remove"] = [f["target"] for f in data["files"] if f["user"] == "kim"]
+    data["files"] = [f for f in data["files"] if f["user"] != "kim"]
+    data["files"].append({**data["files"][0], "user": "kim", "target": "kim/answers__quiz.json"})
+    Path("out/bmc-collection.json").write_text(json.dumps(data), encoding="utf-8")
+    fake.state[("kim", "")] = "stopped"
+    result = collect.collect_hub(url, "out", token="svc")
+    assert "kim/quiz.json" in copies()
+    assert not any("removed" in str(n) for _s, n in result.notes)
+    assert grade("out")[0]["kim"] == "3"
