@@ -145,6 +145,9 @@ class Copied:
     target: str
     exercise_set: str
     student_id: str = ""
+    #: where the source is, however the run named it: the real path of a file (a root given as
+    #: ``home``, ``./home``, ``/abs/home`` or through a link is one place), a server's URL path
+    where: str = ""
 
 
 @dataclass
@@ -420,6 +423,7 @@ class _Found:
     staged: str  # the temporary file holding the copy, in the output folder
     exercise_set: str
     student_id: str
+    where: str = ""  # the file's real path (folders; see Copied.where); "" for a URL path
 
 
 def _publish(
@@ -449,7 +453,7 @@ def _publish(
     incomplete = set(incomplete)
     unlisted = [os.path.join(os.path.abspath(r), "") for r in unlisted]
     manifest = result.out / COLLECTION_FILE
-    old, earlier = _earlier_copies(manifest)
+    old, earlier, earlier_users = _earlier_copies(manifest)
     not_read = set(incomplete)
     for e in earlier:
         if unlisted and (
@@ -459,18 +463,21 @@ def _publish(
     folder_of: dict[str, str] = {}  # a user -> the folder the user had
     owner: dict[str, str] = {}  # that folder (casefolded) -> its user
     again: dict[str, dict[str, str]] = {}  # a user -> source read again -> its earlier name
-    read_now = {u: {f.source for f in found} for u, found in per_user.items()}
+    read_now = {u: {f.where or f.source for f in found} for u, found in per_user.items()}
     for e in earlier:
         folder = folder_of.setdefault(e.user, e.folder)
         if folder != e.folder or owner.setdefault(folder.casefold(), e.user) != e.user:
             continue  # a manifest edited by hand: one folder per user, one user per folder
-        if e.source in read_now.get(e.user, ()):
-            again.setdefault(e.user, {}).setdefault(e.source, e.name)
-        elif (e.user in not_read or not _gone(result, e.source)) and _still_there(
+        where = e.where or e.source
+        if where in read_now.get(e.user, ()):
+            again.setdefault(e.user, {}).setdefault(where, e.name)
+        elif (e.user in not_read or not _gone(result, where)) and _still_there(
             result.out, e.folder, e.name
         ):
             target = str(result.out / e.folder / e.name)
-            result.kept.append(Copied(e.user, e.source, target, e.exercise_set, e.student_id))
+            result.kept.append(
+                Copied(e.user, e.source, target, e.exercise_set, e.student_id, where)
+            )
     users = sorted(u for u, found in per_user.items() if found)
     keep_folder = {c.user for c in result.kept} | (set(users) & set(again))
     result.users = _folders_for(users, {u: folder_of[u] for u in keep_folder})
@@ -483,16 +490,19 @@ def _publish(
         found = per_user[user]
         names = _target_names(
             [f.rel for f in found],
-            [again.get(user, {}).get(f.source) for f in found],
+            [again.get(user, {}).get(f.where or f.source) for f in found],
             kept_names.get(user, ()),
         )
         planned += [(user, f, result.out / result.users[user] / n) for f, n in zip(found, names)]
     stay = [(c.user, c, Path(c.target)) for c in result.kept]
     stale = old - {os.path.relpath(t, result.out) for _u, _f, t in planned + stay}
     _write_manifest(result, planned + stay, stale, complete=False)
+    refused: set[Path] = set()
     for user, f, target in planned:
         if target.parent.is_symlink() or (target.parent.exists() and not target.parent.is_dir()):
-            result.problems.append((str(target.parent), Msg("collect.output_link")))
+            if target.parent not in refused:
+                refused.add(target.parent)
+                result.problems.append((str(target.parent), Msg("collect.output_link")))
             continue
         try:
             target.parent.mkdir(exist_ok=True)
@@ -503,10 +513,13 @@ def _publish(
             )
             continue
         staging.moved(f.staged)
-        result.copied.append(Copied(user, f.source, str(target), f.exercise_set, f.student_id))
+        result.copied.append(
+            Copied(user, f.source, str(target), f.exercise_set, f.student_id, f.where or f.source)
+        )
     # nothing is removed from the folder of a user not read (a run killed half-way may have listed
     # a copy there for removal that is the user's last)
     not_read_folders = {folder_of[u] for u in not_read if u in folder_of}
+    not_read_folders |= {folder for folder, user in earlier_users.items() if user in not_read}
     for rel in sorted(stale):
         path = result.out / rel
         if len(Path(rel).parts) != 2 or not rel.rstrip().lower().endswith(".json"):
@@ -589,6 +602,7 @@ def _write_manifest(
                     "target": os.path.relpath(target, result.out),
                     "user": shown_path(user),
                     "source": f.source,
+                    "where": f.where or f.source,
                     "student_id": f.student_id,
                     "exercise_set": f.exercise_set,
                 }
@@ -639,21 +653,23 @@ class _Earlier:
     source: str
     exercise_set: str
     student_id: str
+    where: str = ""
 
 
-def _earlier_copies(manifest: Path) -> tuple[set[str], list[_Earlier]]:
+def _earlier_copies(manifest: Path) -> tuple[set[str], list[_Earlier], dict[str, str]]:
     """What an earlier collection wrote (and, if it was stopped half-way, meant to remove), as
-    paths inside the output folder, and the copies it lists with their users."""
+    paths inside the output folder, the copies it lists with their users, and its users' folders
+    (folder -> user)."""
     try:
         raw = json.loads(manifest.read_bytes())
     except (OSError, ValueError):
-        return set(), []
+        return set(), [], {}
     if (
         not isinstance(raw, dict)
         or raw.get("format") != COLLECTION_FORMAT
         or not isinstance(raw.get("files"), list)
     ):
-        return set(), []
+        return set(), [], {}
 
     def usable(t: Any) -> bool:
         return isinstance(t, str) and bool(t) and not os.path.isabs(t) and ".." not in Path(t).parts
@@ -682,10 +698,11 @@ def _earlier_copies(manifest: Path) -> tuple[set[str], list[_Earlier]]:
                 user,
                 parts[0],
                 parts[1],
-                *(str(f.get(k) or "") for k in ("source", "exercise_set", "student_id")),
+                *(str(f.get(k) or "") for k in ("source", "exercise_set", "student_id", "where")),
             )
         )
-    return targets, earlier
+    users = {str(k): v for k, v in folders.items() if isinstance(v, str)}
+    return targets, earlier, users
 
 
 class _Output:
@@ -827,7 +844,8 @@ def _walk_user(
         if (st.st_dev, st.st_ino) in seen:
             continue
         seen.add((st.st_dev, st.st_ino))
-        result.listed_folders.add(shown_path(folder))
+        real = os.path.realpath(folder)
+        result.listed_folders.add(shown_path(real))
         subfolders = []
         for entry in entries:
             name = entry.name
@@ -849,7 +867,7 @@ def _walk_user(
                     subfolders.append((entry.path, f"{rel}{name}/"))
                     continue
                 if is_json:
-                    result.seen_files.add(shown_path(entry.path))
+                    result.seen_files.add(shown_path(os.path.join(real, name)))
                 if not is_json:
                     if looks_like_answer(name):
                         result.notes.append(
@@ -876,6 +894,7 @@ def _walk_user(
                         shown_path(entry.path),
                         staging.stage(data, mtime),
                         *fields,
+                        where=shown_path(os.path.join(real, name)),
                     )
                 )
             del data
@@ -957,7 +976,7 @@ def _collect_roots(
             )
             unlisted.append(shown_path(root))
             continue
-        result.listed_folders.add(shown_path(os.fspath(root)))
+        result.listed_folders.add(shown_path(os.path.realpath(root)))
         for entry in entries:
             try:
                 if entry.is_symlink():

@@ -23,6 +23,16 @@ from collect_support import RIGHT, WRONG, answer_file, enter_fresh_folder, put
 from bmclib import collect
 from bmclib.cli import main
 
+#: the summary's line for kim's kept copies
+KEPT_KIM = (
+    "kept the earlier copies of 1 user(s), of files this run did not read again"
+    " (a user or folder not read completely, or another set): kim"
+)
+KEPT_KIM_KO = (
+    "이번에 다시 읽지 않은 파일(다 읽지 못한 사용자나 폴더, 또는 다른 세트)의 이전 사본을"
+    " 1명 몫 그대로 두었습니다: kim"
+)
+
 
 @pytest.fixture(autouse=True)
 def here(tmp_path, monkeypatch):
@@ -208,7 +218,7 @@ def test_a_server_not_read_on_a_rerun_keeps_the_earlier_copies(
     out, err = capsys.readouterr()
     assert "not reached: kim: " in err and reason in err
     assert "removed" not in err  # no false note
-    assert "kept the earlier copies of 1 user(s) not read completely this time: kim" in out
+    assert KEPT_KIM in out
     assert copies() == ["kim/extra.json", "kim/quiz.json", "lee/quiz.json"]
     assert manifest_files() == before  # with their users and student ids
     assert manifest()["users"] == {"kim": "kim", "lee": "lee"}
@@ -378,7 +388,7 @@ def test_an_unreadable_home_folder_on_a_rerun_keeps_the_earlier_copies(
         assert main(["collect", "home", "--out", "out"]) == 1
     out, err = capsys.readouterr()
     assert "permission denied" in err
-    assert "kept the earlier copies of 1 user(s) not read completely this time: kim" in out
+    assert KEPT_KIM in out
     assert copies() == ["kim/quiz.json", "lee/quiz.json"]
     assert str(Path("out/kim/quiz.json")) not in err  # no false "removed" note
     assert f"{Path('out/lee/old.json')}: removed" in err  # lee's deleted file is still cleaned
@@ -482,9 +492,7 @@ def test_the_korean_summary_names_the_kept_users(monkeypatch):
     with monkeypatch.context() as patched:
         refuse(patched, folders=["home/kim"])
         result = collect.collect_folders(["home"], "out")
-    assert "이번에 다 읽지 못한 사용자 1명은 이전에 모은 사본을 그대로 두었습니다: kim" in (
-        result.summary("ko")
-    )
+    assert KEPT_KIM_KO in (result.summary("ko"))
 
 
 # -- a fourth breaker's findings: what a re-run may call gone -----------------------------------
@@ -595,3 +603,40 @@ def test_a_run_killed_half_way_never_costs_a_user_not_read_next_time_their_last_
     assert "kim/quiz.json" in copies()
     assert not any("removed" in str(n) for _s, n in result.notes)
     assert grade("out")[0]["kim"] == "3"
+
+
+@pytest.mark.parametrize("second", ["absolute", "link", "other-folder"])
+def test_a_root_named_another_way_is_the_same_place(tmp_path, monkeypatch, second):
+    """home, /abs/home, a link to home, or home seen from another working folder are one root: a
+    file the student deleted loses its copy, and nothing is copied twice."""
+    put("home/kim/answers/quiz.json", answer("kim", RIGHT, "2026-11-25T10:00:00+09:00"))
+    put("home/kim/en/answers/quiz.json", answer("kim", {"a": "communities"}))
+    put("home/lee/answers/quiz.json", answer("lee", RIGHT))
+    collect.collect_folders(["home"], "out")
+    Path("home/kim/answers/quiz.json").unlink()
+    root, out = str(tmp_path / "home"), "out"
+    if second == "link":
+        Path("h2").symlink_to(tmp_path / "home", target_is_directory=True)
+        root = "h2"
+    elif second == "other-folder":
+        Path("sub").mkdir()
+        monkeypatch.chdir("sub")
+        root, out = "../home", "../out"
+    result = collect.collect_folders([root], out)
+    monkeypatch.chdir(tmp_path)
+    assert copies() == ["kim/en__answers__quiz.json", "lee/quiz.json"]
+    assert result.kept == [] and grade("out")[0] == {"kim": "0.5", "lee": "3"}
+
+
+def test_nothing_is_removed_from_a_folder_the_manifest_gives_a_user_not_read(hub):
+    fake, url = hub
+    kim_and_lee(fake)
+    collect.collect_hub(url, "out", token="svc")
+    data = manifest()
+    for f in data["files"]:
+        if f["user"] == "lee":
+            f["user"] = "kim"  # a damaged manifest: lee's copy listed as kim's
+    Path("out/bmc-collection.json").write_text(json.dumps(data), encoding="utf-8")
+    fake.state[("lee", "")] = "stopped"
+    collect.collect_hub(url, "out", token="svc")
+    assert "lee/quiz.json" in copies()
