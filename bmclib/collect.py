@@ -568,6 +568,19 @@ def _gone(result: CollectResult, source: str) -> bool:
     return False
 
 
+def _where(where: Any, source: Any) -> str:
+    """Where an earlier copy's source is (see :attr:`Copied.where`). A manifest written before
+    "where" existed gives only the source as typed: a file path is taken from this run's working
+    folder (where an instructor runs bmc collect again), a server's URL path as it is."""
+    if isinstance(where, str) and where:
+        return where
+    if not isinstance(source, str) or not source:
+        return ""
+    if "/api/contents/" in source:  # a server's file, read through its contents API
+        return source
+    return shown_path(os.path.realpath(source))
+
+
 def _still_there(out: Path, folder: str, name: str) -> bool:
     """Whether an earlier copy ``out/folder/name`` is still a file of the collection's own (not
     removed by hand, not a link)."""
@@ -698,7 +711,8 @@ def _earlier_copies(manifest: Path) -> tuple[set[str], list[_Earlier], dict[str,
                 user,
                 parts[0],
                 parts[1],
-                *(str(f.get(k) or "") for k in ("source", "exercise_set", "student_id", "where")),
+                *(str(f.get(k) or "") for k in ("source", "exercise_set", "student_id")),
+                _where(f.get("where"), f.get("source")),
             )
         )
     users = {str(k): v for k, v in folders.items() if isinstance(v, str)}
@@ -966,7 +980,12 @@ def _collect_roots(
     whose folder (or a file or folder in it) could not be read. Returns the roots that could not
     be listed (a user not found may still have a folder there)."""
     unlisted = []
+    places = set()
     for root in roots:
+        place = os.path.realpath(root)
+        if place in places:  # the same folder named twice (home and /abs/home): read once
+            continue
+        places.add(place)
         try:
             with os.scandir(root) as it:
                 entries = sorted(it, key=lambda e: e.name)

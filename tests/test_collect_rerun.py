@@ -640,3 +640,27 @@ def test_nothing_is_removed_from_a_folder_the_manifest_gives_a_user_not_read(hub
     fake.state[("lee", "")] = "stopped"
     collect.collect_hub(url, "out", token="svc")
     assert "lee/quiz.json" in copies()
+
+
+def test_a_manifest_from_before_where_is_read_as_paths_from_this_folder():
+    put("home/kim/answers/quiz.json", answer("kim", RIGHT, "2026-11-25T10:00:00+09:00"))
+    put("home/kim/en/answers/quiz.json", answer("kim", {"a": "communities"}))
+    put("home/lee/answers/quiz.json", answer("lee", RIGHT))
+    collect.collect_folders(["home"], "out")
+    data = manifest()
+    for f in data["files"]:
+        del f["where"]  # as the previous version wrote it
+    Path("out/bmc-collection.json").write_text(json.dumps(data), encoding="utf-8")
+    result = collect.collect_folders(["home"], "out")
+    assert result.kept == [] and len(copies()) == 3  # nothing copied twice
+    Path("home/kim/answers/quiz.json").unlink()
+    collect.collect_folders(["home"], "out")
+    assert copies() == ["kim/en__answers__quiz.json", "lee/quiz.json"]
+    assert grade("out")[0] == {"kim": "0.5", "lee": "3"}
+
+
+def test_one_folder_named_twice_in_one_run_is_read_once(tmp_path):
+    put("home/kim/answers/quiz.json", answer("kim", RIGHT))
+    Path("h2").symlink_to(tmp_path / "home", target_is_directory=True)
+    result = collect.collect_folders(["home", str(tmp_path / "home"), "./home/", "h2"], "out")
+    assert copies() == ["kim/quiz.json"] and len(result.copied) == 1
