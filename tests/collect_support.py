@@ -5,6 +5,7 @@ variables set (each test module's autouse fixture calls :func:`enter_fresh_folde
 from __future__ import annotations
 
 import json
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 KEY_TEXT = (
@@ -45,3 +46,20 @@ def put(path: str | Path, data: bytes) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     return path
+
+
+class JSONHandler(BaseHTTPRequestHandler):
+    """A fake hub's or server's request handler: keep-alive, quiet, answers in JSON."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *a):
+        pass
+
+    def send(self, obj, code=200):
+        body = json.dumps(obj).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)

@@ -13,13 +13,14 @@ import subprocess
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from collect_support import (
     RIGHT,
     WRONG,
+    JSONHandler,
     answer_file,
     enter_fresh_folder,
     put,
@@ -263,20 +264,7 @@ def _hub(mode: dict[str, str]):
     """A hub with users kim (well-behaved) and mallory (``mode``: flood, drip, fine)."""
     good = answer("kim", RIGHT).decode()
 
-    class H(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *a):
-            pass
-
-        def send(self, obj, code=200):
-            body = json.dumps(obj).encode()
-            self.send_response(code)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
+    class H(JSONHandler):
         def do_POST(self):
             self.rfile.read(int(self.headers.get("Content-Length") or 0))
             self.send({"token": "usertok", "id": "t1"})

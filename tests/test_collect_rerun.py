@@ -13,12 +13,12 @@ import json
 import os
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote, unquote
 
 import pytest
-from collect_support import RIGHT, WRONG, answer_file, enter_fresh_folder, put
+from collect_support import RIGHT, WRONG, JSONHandler, answer_file, enter_fresh_folder, put
 
 from bmclib import collect
 from bmclib.cli import main
@@ -29,8 +29,8 @@ KEPT_KIM = (
     " (a user or folder not read completely, or another set): kim"
 )
 KEPT_KIM_KO = (
-    "이번에 다시 읽지 않은 파일(다 읽지 못한 사용자나 폴더, 또는 다른 세트)의 이전 사본을"
-    " 1명 몫 그대로 두었습니다: kim"
+    "이번에 다시 읽지 않은 파일(다 읽지 못한 사용자나 폴더, 다른 세트)은 이전 사본을 그대로"
+    " 두었습니다. 사용자 1명: kim"
 )
 
 
@@ -107,20 +107,7 @@ class FakeClass:
 
 
 def _handler(fake: FakeClass):
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *a):
-            pass
-
-        def send(self, obj, code=200):
-            body = json.dumps(obj).encode()
-            self.send_response(code)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
+    class Handler(JSONHandler):
         def do_POST(self):
             self.rfile.read(int(self.headers.get("Content-Length") or 0))
             if self.path.endswith("/server"):  # start a stopped server
