@@ -620,6 +620,17 @@ def _entry_reason(exc: BaseException) -> Msg | str:
     return _reason(exc)
 
 
+def _no_room(charge: _Budget | None, room: int, scan: Scan, source: str) -> Source | None:
+    """An archive entry that does not fit the room left: when its upload's own cap is what is
+    used up, the upload is charged (one problem for it later, not one per entry); else a problem
+    naming the run's limit."""
+    if charge is not None and room == charge.left:
+        charge.refused += 1
+        charge.left = 0
+        return None
+    return Source(source, None, Msg("inputs.run_limit", limit=size_text(scan.max_unpacked)))
+
+
 def _zip_sources(
     name: str, fileobj, depth: int, limit: int, scan: Scan, budget: _Budget | None = None
 ) -> Iterator[Source]:
@@ -715,13 +726,8 @@ def _zip_sources(
             # a nested archive is charged what it grows by when unpacked (a zip of PDFs: little)
             declared = max(info.file_size - info.compress_size, 0) if nested else info.file_size
             if declared > room:
-                if charge is not None and room == charge.left:
-                    charge.refused += 1
-                    charge.left = 0
-                else:
-                    yield Source(
-                        source, None, Msg("inputs.run_limit", limit=size_text(scan.max_unpacked))
-                    )
+                if (refused := _no_room(charge, room, scan, source)) is not None:
+                    yield refused
                 continue
             try:
                 with archive.open(info) as stream:
@@ -737,13 +743,8 @@ def _zip_sources(
             size = data.getbuffer().nbytes if nested else len(data)
             used = max(size - info.compress_size, 0) if nested else size
             if used > room:  # it lied about its size
-                if charge is not None and room == charge.left:
-                    charge.refused += 1
-                    charge.left = 0
-                else:
-                    yield Source(
-                        source, None, Msg("inputs.run_limit", limit=size_text(scan.max_unpacked))
-                    )
+                if (refused := _no_room(charge, room, scan, source)) is not None:
+                    yield refused
                 del data
                 continue
             scan.unpacked += used
